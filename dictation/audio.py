@@ -1,0 +1,254 @@
+"""Audio sources: a microphone via sounddevice, or a WAV file paced like one.
+
+Every source yields 16 kHz mono int16 blocks into an asyncio queue and ends with ``None``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import logging
+import time
+import wave
+from dataclasses import dataclass
+from pathlib import Path
+from types import ModuleType
+
+import numpy as np
+import soxr
+
+from dictation.errors import AudioFileError, DeviceError
+from dictation.vad import SAMPLE_RATE
+
+log = logging.getLogger("dictation")
+
+BLOCK_S = 0.03  # one VAD frame per block: finer gains nothing, coarser adds endpoint latency
+
+
+def encode_wav(pcm: np.ndarray, rate: int = SAMPLE_RATE) -> bytes:
+    buf = io.BytesIO()
+    with wave.open(buf, "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(rate)
+        w.writeframes(pcm.astype("<i2").tobytes())
+    return buf.getvalue()
+
+
+def to_16k_int16(samples: np.ndarray, rate: int) -> np.ndarray:
+    """Mono float32 in [-1, 1] at any rate → 16 kHz int16."""
+    if rate != SAMPLE_RATE:
+        samples = soxr.resample(samples, rate, SAMPLE_RATE)
+    return np.clip(samples * 32768.0, -32768, 32767).astype(np.int16)
+
+
+def read_wav(path: Path) -> np.ndarray:
+    """Decode a PCM WAV file of any rate, width and channel count to 16 kHz mono int16."""
+    try:
+        with wave.open(str(path), "rb") as w:
+            width, channels, rate = w.getsampwidth(), w.getnchannels(), w.getframerate()
+            raw = w.readframes(w.getnframes())
+    except FileNotFoundError:
+        raise AudioFileError(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise AudioFileError(f"{path}: is a directory, not a WAV file") from None
+    except PermissionError:
+        raise AudioFileError(f"{path}: permission denied") from None
+    except (wave.Error, EOFError, OSError) as err:
+        raise AudioFileError(f"{path}: not a readable PCM WAV file ({err})") from None
+    if width == 1:
+        samples = (np.frombuffer(raw, np.uint8).astype(np.float32) - 128) / 128
+    elif width == 2:
+        samples = np.frombuffer(raw, "<i2").astype(np.float32) / 32768
+    elif width == 3:
+        b = np.frombuffer(raw, np.uint8).reshape(-1, 3).astype(np.int32)
+        ints = (b[:, 0] | (b[:, 1] << 8) | (b[:, 2] << 16)) << 8 >> 8  # sign-extend 24 bits
+        samples = ints.astype(np.float32) / 2**23
+    elif width == 4:
+        samples = np.frombuffer(raw, "<i4").astype(np.float32) / 2**31
+    else:
+        raise AudioFileError(f"{path}: unsupported sample width of {width} bytes")
+    if channels > 1:
+        samples = samples[: len(samples) // channels * channels].reshape(-1, channels).mean(1)
+    if rate <= 0 or samples.size == 0:
+        raise AudioFileError(f"{path}: holds no audio")
+    return to_16k_int16(samples.astype(np.float32), rate)
+
+
+class FileSource:
+    """Plays a decoded file into the pipeline, at real time like a microphone or as fast as
+    the pipeline takes it."""
+
+    def __init__(self, path: Path, *, realtime: bool = True) -> None:
+        self.pcm = read_wav(path)  # decode now so a bad file fails before anything starts
+        self.realtime = realtime
+        self.description = f"file {path.name} ({len(self.pcm) / SAMPLE_RATE:.1f} s"
+        self.description += ", real time)" if realtime else ", fast)"
+        self._stopping = False
+
+    def stop(self) -> None:
+        self._stopping = True
+
+    async def run(self, out: asyncio.Queue[np.ndarray | None]) -> None:
+        step = int(SAMPLE_RATE * BLOCK_S)
+        t0 = time.monotonic()
+        try:
+            for pos in range(0, len(self.pcm), step):
+                if self._stopping:
+                    break
+                await out.put(self.pcm[pos:pos + step])  # waits when full: a file can
+                if self.realtime:
+                    delay = t0 + (pos + step) / SAMPLE_RATE - time.monotonic()
+                    if delay > 0:
+                        await asyncio.sleep(delay)
+                else:
+                    await asyncio.sleep(0)
+        finally:
+            await out.put(None)
+
+
+def import_sounddevice() -> ModuleType:
+    try:
+        import sounddevice
+    except OSError:
+        raise DeviceError("PortAudio library not found: install it with "
+                          "'apt-get install libportaudio2'") from None
+    return sounddevice
+
+
+@dataclass(frozen=True)
+class InputDevice:
+    index: int
+    name: str
+    rate: int
+    channels: int
+    is_default: bool
+
+
+def input_devices() -> list[InputDevice]:
+    sd = import_sounddevice()
+    try:
+        default = sd.default.device[0]
+        return [InputDevice(d["index"], d["name"], int(d["default_samplerate"]),
+                            d["max_input_channels"], d["index"] == default)
+                for d in sd.query_devices() if d["max_input_channels"] > 0]
+    except sd.PortAudioError as err:
+        raise DeviceError(f"cannot list audio devices: {err}") from None
+
+
+def find_input_device(spec: str | None) -> InputDevice:
+    """Resolve ``--input``: None for the default device, an index, or a name substring."""
+    devices = input_devices()
+    if not devices:
+        raise DeviceError("no input device found")
+    if spec is None:
+        for d in devices:
+            if d.is_default:
+                return d
+        raise DeviceError("no default input device found")
+    if spec.isdigit():
+        for d in devices:
+            if d.index == int(spec):
+                return d
+        raise DeviceError(f"no input device with index {spec}; see 'dictation devices'")
+    matches = [d for d in devices if spec.lower() in d.name.lower()]
+    exact = [d for d in matches if d.name.lower() == spec.lower()]
+    if len(exact) == 1 or len(matches) == 1:
+        return (exact or matches)[0]
+    if not matches:
+        raise DeviceError(f"no input device matches '{spec}'; see 'dictation devices'")
+    names = ", ".join(f"{d.index}: {d.name}" for d in matches)
+    raise DeviceError(f"'{spec}' matches several input devices ({names}); give an index")
+
+
+class MicSource:
+    """Captures a sounddevice InputStream at the device's native rate."""
+
+    def __init__(self, device: InputDevice, *, max_blocks: int = 1000) -> None:
+        self.device = device
+        self.description = f"microphone '{device.name}' ({device.rate} Hz)"
+        self.overflows = 0  # PortAudio lost input before we saw it
+        self.dropped = 0  # our queue was full: the pipeline is stalled
+        self._max_blocks = max_blocks
+        self._stop = asyncio.Event()
+        self._reported = 0.0
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    def _open(self, sd: ModuleType, callback: object) -> object:
+        rate = self.device.rate
+        channels = 1
+        try:
+            sd.check_input_settings(self.device.index, channels=1, samplerate=rate, dtype="int16")
+        except (sd.PortAudioError, ValueError):
+            channels = min(2, self.device.channels)  # some hardware only opens in stereo
+        try:
+            stream = sd.InputStream(device=self.device.index, samplerate=rate, channels=channels,
+                                    dtype="int16", blocksize=int(rate * BLOCK_S),
+                                    callback=callback)
+            stream.start()
+        except sd.PortAudioError as err:
+            raise DeviceError(f"cannot open input device '{self.device.name}': {err} "
+                              "(is it busy or unplugged?)") from None
+        return stream
+
+    def open(self) -> None:
+        """Open and start the stream now, on the running loop, so a busy or missing device
+        fails before the pipeline starts. Blocks queue up until :meth:`run` drains them."""
+        sd = import_sounddevice()
+        loop = asyncio.get_running_loop()
+        self._queue: asyncio.Queue[np.ndarray] = asyncio.Queue()
+        self._resampler = soxr.ResampleStream(self.device.rate, SAMPLE_RATE, 1,
+                                              dtype="float32")
+
+        def on_block(block: np.ndarray, overflow: bool) -> None:  # on the loop thread
+            if overflow:
+                self.overflows += 1
+            if self._queue.qsize() >= self._max_blocks:
+                self.dropped += 1
+            else:
+                self._queue.put_nowait(block)
+            if (overflow or self.dropped) and time.monotonic() - self._reported > 5:
+                self._reported = time.monotonic()
+                log.warning("audio lost: %d input overflows, %d blocks dropped by a stalled "
+                            "pipeline", self.overflows, self.dropped)
+
+        def callback(indata: np.ndarray, frames: int, when: object, status: object) -> None:
+            # PortAudio thread: copy and hand over, nothing else (exceptions here are lost).
+            loop.call_soon_threadsafe(on_block, indata.copy(), status.input_overflow)
+
+        self._stream = self._open(sd, callback)
+
+    def _convert(self, block: np.ndarray, last: bool = False) -> np.ndarray:
+        samples = block.astype(np.float32).mean(axis=1) / 32768.0
+        return to_16k_int16(self._resampler.resample_chunk(samples, last=last), SAMPLE_RATE)
+
+    async def run(self, out: asyncio.Queue[np.ndarray | None]) -> None:
+        if not hasattr(self, "_stream"):
+            self.open()
+        stream = self._stream
+        try:
+            while True:
+                try:
+                    block = await asyncio.wait_for(self._queue.get(), 0.5)
+                except TimeoutError:
+                    if self._stop.is_set():
+                        break
+                    if not stream.active:
+                        raise DeviceError(f"input device '{self.device.name}' stopped "
+                                          "delivering audio (unplugged?)") from None
+                    continue
+                pcm = self._convert(block)
+                if pcm.size:
+                    await out.put(pcm)
+                if self._stop.is_set() and self._queue.empty():
+                    break
+        finally:
+            stream.stop()
+            stream.close()
+            await asyncio.sleep(0)  # let blocks already handed over reach the queue
+            while not self._queue.empty():
+                await out.put(self._convert(self._queue.get_nowait()))
+            await out.put(self._convert(np.zeros((0, 1), np.int16), last=True))
+            await out.put(None)

@@ -1,0 +1,255 @@
+"""Command line: argparse values become explicit config objects; user errors become one line."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import signal
+import sys
+from importlib import resources
+from pathlib import Path
+
+from dictation import __version__
+from dictation.config import (
+    CLIPBOARD_MODES,
+    DEFAULT_BASE_URL,
+    OUTPUTS,
+    ApiConfig,
+    RunConfig,
+)
+from dictation.errors import ConfigError, DeviceError, DictationError
+from dictation.segmenter import SegmenterConfig
+from dictation.transcribe.response import FORMATS
+
+log = logging.getLogger("dictation")
+
+COMMANDS = ("run", "demo", "devices")
+
+
+def sample_path() -> Path:
+    return Path(str(resources.files("dictation") / "data" / "sample.wav"))
+
+
+def _add_run_options(p: argparse.ArgumentParser) -> None:
+    d = SegmenterConfig()
+    src = p.add_argument_group("input")
+    src.add_argument("--input", "-i", metavar="DEVICE|FILE",
+                     help="input device index or name substring, or a WAV file "
+                          "(default: the default microphone)")
+    src.add_argument("--fast", action="store_true",
+                     help="with a file input: process as fast as possible, not at real time")
+    src.add_argument("--demo-fallback", action="store_true",
+                     help="when no microphone can be opened, play the bundled sample instead")
+    eng = p.add_argument_group("engine")
+    eng.add_argument("--engine", choices=("api", "local"), default="api")
+    eng.add_argument("--base-url", metavar="URL",
+                     help=f"OpenAI-compatible API base (env OPENAI_BASE_URL; "
+                          f"default {DEFAULT_BASE_URL})")
+    eng.add_argument("--api-key", metavar="KEY",
+                     help="API key (visible to other users in ps: prefer --api-key-file "
+                          "or OPENAI_API_KEY)")
+    eng.add_argument("--api-key-file", metavar="PATH", type=Path,
+                     help="file holding the API key")
+    eng.add_argument("--model", default="whisper-1")
+    eng.add_argument("--language", metavar="CODE", help="ISO-639-1 code, e.g. en")
+    eng.add_argument("--temperature", type=float, default=0.0)
+    eng.add_argument("--response-format", choices=FORMATS, default="json")
+    eng.add_argument("--prompt", default="",
+                     help="vocabulary/style prompt, always sent before the prior transcript")
+    out = p.add_argument_group("output")
+    out.add_argument("--output", "-o", action="append", choices=OUTPUTS,
+                     help="where text goes; repeat for several (default: stdout)")
+    out.add_argument("--clipboard-mode", choices=CLIPBOARD_MODES, default="replace",
+                     help="replace: clipboard holds the newest utterance; append: the whole "
+                          "session (default: replace)")
+    out.add_argument("--keep-dir", type=Path, metavar="DIR",
+                     help="where audio that could not be transcribed is kept "
+                          "(default: the user state directory)")
+    vad = p.add_argument_group("voice activity detection")
+    vad.add_argument("--vad-aggressiveness", type=int, default=3, choices=range(4),
+                     metavar="0-3", help="webrtcvad mode: higher rejects more noise (default 3)")
+    vad.add_argument("--pre-roll", type=float, default=d.pre_roll_s, metavar="S",
+                     help=f"audio kept from before speech starts (default {d.pre_roll_s})")
+    vad.add_argument("--hangover-max", type=float, default=d.hangover_max_s, metavar="S",
+                     help="silence that ends a short utterance "
+                          f"(default {d.hangover_max_s})")
+    vad.add_argument("--hangover-min", type=float, default=d.hangover_min_s, metavar="S",
+                     help="silence that ends a long run of speech "
+                          f"(default {d.hangover_min_s})")
+    vad.add_argument("--min-speech", type=float, default=d.min_speech_s, metavar="S",
+                     help=f"shorter utterances are dropped (default {d.min_speech_s})")
+    vad.add_argument("--max-utterance", type=float, default=d.max_utterance_s, metavar="S",
+                     help=f"longer speech is split at a pause (default {d.max_utterance_s})")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="dictation", description="Dictate from a microphone: speech in, text out.")
+    parser.add_argument("--version", action="version", version=f"dictation {__version__}")
+    parser.add_argument("-v", "--verbose", action="store_true", help="debug output on stderr")
+    parser.add_argument("-q", "--quiet", action="store_true", help="only errors on stderr")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    run = sub.add_parser("run", help="dictate (the default command)")
+    _add_run_options(run)
+    demo = sub.add_parser("demo", help="dictate the bundled spoken sample at real time")
+    _add_run_options(demo)
+    sub.add_parser("devices", help="list input devices")
+    return parser
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    # A bare `dictation [options]` means `dictation run [options]`.
+    globals_ = {"-v", "--verbose", "-q", "--quiet"}
+    lead = [a for a in argv if a in globals_]
+    rest = [a for a in argv if a not in globals_]
+    if not rest or (rest[0] not in COMMANDS and rest[0] not in ("-h", "--help", "--version")):
+        rest = ["run", *rest]
+    return build_parser().parse_args([*lead, *rest])
+
+
+def read_api_key(args: argparse.Namespace, env: dict[str, str]) -> str | None:
+    if args.api_key:
+        return args.api_key
+    if args.api_key_file:
+        try:
+            key = args.api_key_file.read_text().strip()
+        except OSError as err:
+            raise ConfigError(f"cannot read API key file {args.api_key_file}: "
+                              f"{err.strerror or err}") from None
+        if not key:
+            raise ConfigError(f"API key file {args.api_key_file} is empty")
+        if args.api_key_file.stat().st_mode & 0o077:
+            log.warning("API key file %s is readable by other users; chmod 600 it",
+                        args.api_key_file)
+        return key
+    return env.get("OPENAI_API_KEY") or None
+
+
+def build_config(args: argparse.Namespace, env: dict[str, str]) -> RunConfig:
+    if args.engine == "local":
+        raise ConfigError("the local engine is not available in this version; use --engine api")
+    if not 0.0 <= args.temperature <= 1.0:
+        raise ConfigError(f"--temperature must be between 0 and 1, got {args.temperature}")
+    if args.language is not None and not (args.language.isalpha()
+                                          and 2 <= len(args.language) <= 3):
+        raise ConfigError(f"--language takes an ISO-639-1 code such as 'en', "
+                          f"got '{args.language}'")
+    base_url = args.base_url or env.get("OPENAI_BASE_URL") or DEFAULT_BASE_URL
+    key = read_api_key(args, env)
+    if key is None and base_url.rstrip("/") == DEFAULT_BASE_URL:
+        raise ConfigError("no API key: set OPENAI_API_KEY or --api-key-file, or point "
+                          "--base-url at a local OpenAI-compatible server")
+    try:
+        segmenter = SegmenterConfig(
+            pre_roll_s=args.pre_roll, hangover_max_s=args.hangover_max,
+            hangover_min_s=args.hangover_min, min_speech_s=args.min_speech,
+            max_utterance_s=args.max_utterance)
+    except ValueError as err:
+        raise ConfigError(f"bad VAD setting: {err}") from None
+    if args.max_utterance > 600:
+        raise ConfigError("--max-utterance must be at most 600 s")
+    api = ApiConfig(base_url=base_url, api_key=key, model=args.model, language=args.language,
+                    temperature=args.temperature, response_format=args.response_format)
+    inp = str(sample_path()) if args.command == "demo" else args.input
+    return RunConfig(api=api, segmenter=segmenter, vad_aggressiveness=args.vad_aggressiveness,
+                     input=inp, fast=args.fast, prompt=args.prompt,
+                     outputs=tuple(dict.fromkeys(args.output or ["stdout"])),
+                     clipboard_mode=args.clipboard_mode, keep_dir=args.keep_dir)
+
+
+def _is_file_input(spec: str) -> bool:
+    return os.sep in spec or spec.lower().endswith(".wav") or Path(spec).is_file()
+
+
+def open_source(cfg: RunConfig, demo_fallback: bool):  # -> Source
+    from dictation.audio import FileSource, MicSource, find_input_device
+
+    if cfg.input is not None and _is_file_input(cfg.input):
+        return FileSource(Path(cfg.input), realtime=not cfg.fast)
+    try:
+        mic = MicSource(find_input_device(cfg.input))
+        mic.open()
+        return mic
+    except DeviceError as err:
+        if not demo_fallback or cfg.input is not None:
+            raise
+        log.warning("%s; playing the bundled spoken sample instead", err)
+        return FileSource(sample_path(), realtime=True)
+
+
+async def run_pipeline(cfg: RunConfig, demo_fallback: bool = False) -> int:
+    from dictation.pipeline import Pipeline
+    from dictation.segmenter import Segmenter
+    from dictation.sinks import ClipboardSink, StdoutSink
+    from dictation.spool import default_keep_dir
+    from dictation.transcribe.api import ApiTranscriber
+    from dictation.vad import Vad
+
+    transcriber = ApiTranscriber(cfg.api)
+    try:
+        sinks = [StdoutSink() if name == "stdout" else ClipboardSink(cfg.clipboard_mode)
+                 for name in cfg.outputs]
+        source = open_source(cfg, demo_fallback)
+        pipeline = Pipeline(source, Vad(cfg.vad_aggressiveness), Segmenter(cfg.segmenter),
+                            transcriber, sinks, prompt=cfg.prompt,
+                            keep_dir=cfg.keep_dir or default_keep_dir())
+        loop = asyncio.get_running_loop()
+        signals = 0
+
+        def on_signal() -> None:
+            nonlocal signals
+            signals += 1
+            if signals == 1:
+                log.info("stopping: finishing the utterance in progress (again to abort)")
+                pipeline.stop()
+            else:
+                pipeline.abort()
+
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, on_signal)
+        log.info("listening on %s → %s; Ctrl-C to stop", source.description,
+                 transcriber.description)
+        return await pipeline.run()
+    finally:
+        await transcriber.aclose()
+
+
+def list_devices() -> int:
+    from dictation.audio import input_devices
+
+    devices = input_devices()
+    if not devices:
+        raise DeviceError("no input device found")
+    print(f"{'':2}{'index':>5}  {'rate':>6}  {'ch':>3}  name")
+    for d in devices:
+        mark = "*" if d.is_default else " "
+        print(f"{mark:2}{d.index:>5}  {d.rate:>6}  {d.channels:>3}  {d.name}")
+    return 0
+
+
+class _Formatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        level = "" if record.levelno == logging.INFO else f"{record.levelname.lower()}: "
+        return f"dictation: {level}{record.getMessage()}"
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(_Formatter())
+    log.addHandler(handler)
+    log.setLevel(logging.DEBUG if args.verbose else logging.ERROR if args.quiet
+                 else logging.INFO)
+    log.propagate = False
+    try:
+        if args.command == "devices":
+            return list_devices()
+        cfg = build_config(args, dict(os.environ))
+        return asyncio.run(run_pipeline(cfg, demo_fallback=args.demo_fallback))
+    except DictationError as err:
+        log.error("%s", err)
+        return err.exit_code
+    except KeyboardInterrupt:
+        return 130

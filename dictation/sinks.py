@@ -1,0 +1,61 @@
+"""Where finished text goes. Every sink has one shape: ``await sink.deliver(text)``."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from typing import Protocol, TextIO
+
+from dictation.errors import SinkError
+
+
+class Sink(Protocol):
+    name: str
+
+    async def deliver(self, text: str) -> None: ...
+
+
+class StdoutSink:
+    """One line per utterance, flushed at once: stdout carries nothing but transcript."""
+
+    name = "stdout"
+
+    def __init__(self, stream: TextIO | None = None) -> None:
+        self._stream = stream or sys.stdout
+
+    async def deliver(self, text: str) -> None:
+        try:
+            self._stream.write(text + "\n")
+            self._stream.flush()
+        except (BrokenPipeError, ValueError):
+            raise SinkError("stdout was closed; stopping") from None
+
+
+class ClipboardSink:
+    """The system clipboard via pyperclip (xclip/xsel on X11, wl-clipboard on Wayland).
+
+    ``replace`` (default): the clipboard holds the newest utterance, ready to paste after each
+    one, and stays small in a daemon that runs all day. ``append``: it holds everything said
+    since start, joined by spaces, for pasting a whole dictated passage at once.
+    """
+
+    name = "clipboard"
+
+    def __init__(self, mode: str = "replace") -> None:
+        import pyperclip
+
+        self._pyperclip = pyperclip
+        self._mode = mode
+        self._session = ""
+        try:
+            pyperclip.paste()  # fails now, with a reason, if no clipboard tool can run
+        except pyperclip.PyperclipException:
+            raise SinkError("clipboard unavailable: needs xclip or xsel with an X display "
+                            "(DISPLAY), or wl-clipboard on Wayland") from None
+
+    async def deliver(self, text: str) -> None:
+        self._session = f"{self._session} {text}".strip() if self._mode == "append" else text
+        try:
+            await asyncio.to_thread(self._pyperclip.copy, self._session)
+        except self._pyperclip.PyperclipException as err:
+            raise SinkError(f"clipboard write failed: {str(err).splitlines()[0]}") from None

@@ -1,0 +1,69 @@
+"""The prompt sent with each utterance, and the guard against the model echoing it back.
+
+Whisper reads at most 224 prompt tokens and weighs the end most, so the prompt is the user's
+vocabulary/style prompt (always kept) followed by the tail of the transcript so far, most
+recent text last. There is no tokenizer here, so tokens are estimated conservatively.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+
+MAX_PROMPT_TOKENS = 224
+
+
+def estimate_tokens(text: str) -> int:
+    """Upper-ish estimate of Whisper BPE tokens: English averages ~4 characters or ~0.75
+    words per token; take the larger of the two readings, plus a margin for non-ASCII."""
+    words = len(text.split())
+    non_ascii = sum(1 for ch in text if ord(ch) > 127)
+    return max(math.ceil(words * 4 / 3), math.ceil(len(text) / 4)) + non_ascii
+
+
+def build_prompt(user_prompt: str, history: str, max_tokens: int = MAX_PROMPT_TOKENS) -> str:
+    """User prompt first, then as much of the transcript's tail as fits, cut at a word."""
+    user_prompt = user_prompt.strip()
+    budget = max_tokens - estimate_tokens(user_prompt)
+    words = history.split()
+    tail: list[str] = []
+    used = 0
+    for word in reversed(words):
+        cost = estimate_tokens(word) + 1
+        if used + cost > budget:
+            break
+        tail.append(word)
+        used += cost
+    return " ".join(part for part in (user_prompt, " ".join(reversed(tail))) if part)
+
+
+def _norm(text: str) -> str:
+    return " ".join(re.sub(r"[^\w\s']", " ", text.lower()).split())
+
+
+def is_prompt_echo(text: str, prompt: str) -> bool:
+    """True when ``text`` merely repeats the prompt, as Whisper does on near-silent audio.
+
+    Short answers are only called echoes when they equal the whole prompt, so a real "yes"
+    after an earlier "yes" survives; three words or more repeated verbatim are an echo.
+    """
+    said, given = _norm(text), _norm(prompt)
+    if not said or not given:
+        return False
+    if said == given:
+        return True
+    return len(said.split()) >= 3 and f" {said} " in f" {given} "
+
+
+class History:
+    """The committed transcript, kept only as long as a prompt can use."""
+
+    def __init__(self, keep_chars: int = 2000) -> None:
+        self._text = ""
+        self._keep = keep_chars
+
+    def add(self, text: str) -> None:
+        self._text = f"{self._text} {text}".strip()[-self._keep:]
+
+    def __str__(self) -> str:
+        return self._text

@@ -1,0 +1,76 @@
+"""Voice-activity detection on exact webrtcvad frames.
+
+webrtcvad only accepts 10, 20 or 30 ms of 16-bit mono PCM at 8/16/32/48 kHz. Audio arrives in
+whatever block sizes the source delivers, so the framer cuts exact frames and keeps the leftover
+for the next block instead of padding or dropping it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import numpy as np
+import webrtcvad
+
+SAMPLE_RATE = 16_000
+
+
+@dataclass(frozen=True, slots=True)
+class Frame:
+    """One VAD frame: its PCM, whether it holds speech, and its RMS level (for split points)."""
+
+    pcm: np.ndarray  # int16, exactly frame_samples long
+    is_speech: bool
+    level: float
+
+
+class Framer:
+    """Cuts a stream of int16 blocks into exact frames, keeping the remainder."""
+
+    def __init__(self, frame_ms: int = 30) -> None:
+        if frame_ms not in (10, 20, 30):
+            raise ValueError("webrtcvad frames must be 10, 20 or 30 ms")
+        self.frame_samples = SAMPLE_RATE * frame_ms // 1000
+        self._pending = np.zeros(0, dtype=np.int16)
+
+    def push(self, block: np.ndarray) -> Iterator[np.ndarray]:
+        data = np.concatenate((self._pending, block)) if self._pending.size else block
+        n = self.frame_samples
+        whole = len(data) // n * n
+        for start in range(0, whole, n):
+            yield data[start:start + n]
+        self._pending = data[whole:].copy()
+
+    def flush(self) -> np.ndarray | None:
+        """The leftover shorter than a frame, zero-padded, so the tail of a file is not lost."""
+        if not self._pending.size:
+            return None
+        frame = np.zeros(self.frame_samples, dtype=np.int16)
+        frame[: self._pending.size] = self._pending
+        self._pending = np.zeros(0, dtype=np.int16)
+        return frame
+
+
+class Vad:
+    """Classifies frames with webrtcvad (aggressiveness 0 = permissive … 3 = strict)."""
+
+    def __init__(self, aggressiveness: int = 2, frame_ms: int = 30) -> None:
+        if not 0 <= aggressiveness <= 3:
+            raise ValueError("VAD aggressiveness must be 0–3")
+        self._vad = webrtcvad.Vad(aggressiveness)
+        self._framer = Framer(frame_ms)
+        self.frame_s = frame_ms / 1000
+
+    def _classify(self, pcm: np.ndarray) -> Frame:
+        level = float(np.sqrt(np.mean(pcm.astype(np.float32) ** 2)))
+        return Frame(pcm, self._vad.is_speech(pcm.tobytes(), SAMPLE_RATE), level)
+
+    def push(self, block: np.ndarray) -> Iterator[Frame]:
+        for pcm in self._framer.push(block):
+            yield self._classify(pcm)
+
+    def flush(self) -> Iterator[Frame]:
+        pcm = self._framer.flush()
+        if pcm is not None:
+            yield self._classify(pcm)

