@@ -109,7 +109,7 @@ class Pipeline:
             frame_s = self.segmenter.config.frame_s
             out.put_nowait(Speech(seq, utt.start * frame_s, utt.end * frame_s,
                                   np.concatenate(utt.payloads), time.monotonic()))
-            log.debug("utterance %d: %.2f–%.2f s, ended by %s", seq, utt.start * frame_s,
+            log.debug("utterance %d: %.2f-%.2f s, ended by %s", seq, utt.start * frame_s,
                       utt.end * frame_s, utt.reason)
 
         while (block := await audio.get()) is not None:

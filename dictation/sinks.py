@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import subprocess
 import sys
+import tempfile
 from typing import Protocol, TextIO
 
 from dictation.errors import SinkError
@@ -55,7 +57,20 @@ class ClipboardSink:
 
     async def deliver(self, text: str) -> None:
         self._session = f"{self._session} {text}".strip() if self._mode == "append" else text
-        try:
-            await asyncio.to_thread(self._pyperclip.copy, self._session)
-        except self._pyperclip.PyperclipException as err:
-            raise SinkError(f"clipboard write failed: {str(err).splitlines()[0]}") from None
+        await asyncio.to_thread(self._copy, self._session)
+
+    @staticmethod
+    def _copy(text: str) -> None:
+        # xclip, xsel and wl-copy stay alive to serve the selection and inherit stdout and
+        # stderr; run pyperclip in a child with its own stdio so our pipes can still close.
+        # Its stderr goes to a file, not a pipe: a pipe would stay open as long as xclip.
+        with tempfile.TemporaryFile() as err:
+            done = subprocess.run([sys.executable, "-c", _COPY], input=text.encode(),
+                                  stdout=subprocess.DEVNULL, stderr=err, check=False)
+            if done.returncode:
+                err.seek(0)
+                lines = err.read().decode(errors="replace").strip().splitlines() or ["?"]
+                raise SinkError(f"clipboard write failed: {lines[-1]}")
+
+
+_COPY = "import sys, pyperclip; pyperclip.copy(sys.stdin.buffer.read().decode())"

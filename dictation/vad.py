@@ -57,7 +57,7 @@ class Vad:
 
     def __init__(self, aggressiveness: int = 2, frame_ms: int = 30) -> None:
         if not 0 <= aggressiveness <= 3:
-            raise ValueError("VAD aggressiveness must be 0–3")
+            raise ValueError("VAD aggressiveness must be 0-3")
         self._vad = webrtcvad.Vad(aggressiveness)
         self._framer = Framer(frame_ms)
         self.frame_s = frame_ms / 1000

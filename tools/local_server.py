@@ -1,9 +1,11 @@
 """Start the third-party faster-whisper-server on loopback with the bundled tiny.en model.
 
 Used by the tests, the benchmark and `make run` (until the embedded engine lands) so that
-dictation works with no key and no network. Run directly to serve in the foreground:
+dictation works with no key and no network. Run directly to serve in the foreground, or to
+serve while one command runs with OPENAI_BASE_URL pointing at it:
 
     python tools/local_server.py --port 8765
+    python tools/local_server.py -- dictation run
 """
 
 from __future__ import annotations
@@ -61,9 +63,11 @@ def wait_ready(url: str, proc: subprocess.Popen | None = None, timeout: float = 
 def running_server(port: int | None = None) -> Iterator[str]:
     """Yield the base URL (…/v1) of a warm server; stop it afterwards."""
     port = port or free_port()
+    # Its own session: a Ctrl-C meant for dictation must not kill the server mid-utterance.
     proc = subprocess.Popen(
         [sys.executable, "-m", "faster_whisper_server", model_dir(), "--host", "127.0.0.1",
-         "--port", str(port)], env=_env(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+         "--port", str(port)], env=_env(), stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL, start_new_session=True)
     url = f"http://127.0.0.1:{port}"
     try:
         wait_ready(url, proc)
@@ -79,7 +83,17 @@ def running_server(port: int | None = None) -> Iterator[str]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("command", nargs="*", help="run this while the server is up")
     args = parser.parse_args()
+    if args.command:
+        print("dictation: starting the local faster-whisper-server (tiny.en)…", file=sys.stderr)
+        with running_server() as url:
+            child = subprocess.Popen(args.command, env={**os.environ, "OPENAI_BASE_URL": url})
+            while True:
+                try:
+                    sys.exit(child.wait())
+                except KeyboardInterrupt:
+                    continue  # the child got the same Ctrl-C and is finishing its utterance
     os.execve(sys.executable, [sys.executable, "-m", "faster_whisper_server", model_dir(),
                                "--host", "127.0.0.1", "--port", str(args.port)], _env())
 

@@ -1,0 +1,47 @@
+# Fresh Debian machine: `make run` dictates, `make test` tests. Both set everything up.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+APT_PACKAGES := libportaudio2 pulseaudio pulseaudio-utils libasound2-plugins espeak-ng \
+	festival festvox-us-slt-hts sox xclip xvfb curl
+
+.PHONY: run demo test lint bench deps venv clean
+
+run: deps venv ## dictate from the default microphone (bundled sample if there is none)
+	$(BIN)/python tools/local_server.py -- $(BIN)/dictation run --demo-fallback $(ARGS)
+
+demo: deps venv ## dictate the bundled spoken sample at real time
+	$(BIN)/python tools/local_server.py -- $(BIN)/dictation demo $(ARGS)
+
+test: deps venv lint
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: venv
+	$(BIN)/ruff check .
+
+bench: deps venv ## WER, latency, CPU and RSS on a generated spoken corpus
+	$(BIN)/python bench/run.py $(ARGS)
+
+deps:
+	@missing=$$(for p in $(APT_PACKAGES); do \
+		dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+		if [ "$$(id -u)" = 0 ]; then \
+			echo "Installing Debian packages:" $$missing; \
+			apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q $$missing; \
+		else \
+			echo "dictation needs Debian packages; install them, then run make again:"; \
+			echo "  sudo apt-get install -y" $$missing; exit 1; \
+		fi; \
+	fi
+
+venv: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[test,bench]'
+	touch $@
+
+clean:
+	rm -rf $(VENV) build *.egg-info bench/.corpus bench/.runs

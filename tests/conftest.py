@@ -1,0 +1,144 @@
+"""Real parts for the tests: generated speech, a PulseAudio virtual microphone, the
+third-party faster-whisper-server with the bundled tiny.en model, and an X server."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO / "tools"))
+
+from local_server import running_server  # noqa: E402
+
+SAMPLE = REPO / "dictation" / "data" / "sample.wav"
+
+
+def _need(tool: str) -> None:
+    # CI installs every real part (make test); a missing one is a failure, never a skip.
+    if shutil.which(tool) is None:
+        pytest.fail(f"{tool} is not installed: run 'make test', which installs it")
+
+
+@pytest.fixture(scope="session")
+def speech_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("speech")
+
+
+@pytest.fixture(scope="session")
+def say(speech_dir: Path) -> Callable[..., Path]:
+    """Speak ``text`` to a 16 kHz mono WAV: festival's natural voice, or an espeak-ng voice."""
+
+    def _say(text: str, voice: str = "slt", pad: tuple[float, float] = (0.3, 0.8)) -> Path:
+        key = hashlib.sha1(f"{voice}|{text}|{pad}".encode()).hexdigest()[:12]
+        out = speech_dir / f"{key}.wav"
+        if out.exists():
+            return out
+        raw = speech_dir / f"{key}.raw.wav"
+        if voice == "slt":
+            _need("text2wave")
+            subprocess.run(["text2wave", "-eval", "(voice_cmu_us_slt_arctic_hts)", "-o",
+                            str(raw)], input=text.encode(), check=True)
+        else:
+            _need("espeak-ng")
+            subprocess.run(["espeak-ng", "-v", voice, "-w", str(raw), text], check=True)
+        _need("sox")
+        subprocess.run(["sox", str(raw), "-r", "16000", "-c", "1", "-b", "16", str(out),
+                        "pad", str(pad[0]), str(pad[1])], check=True)
+        return out
+
+    return _say
+
+
+@pytest.fixture(scope="session")
+def join(speech_dir: Path) -> Callable[..., Path]:
+    """Concatenate WAVs (same format) into one file."""
+
+    def _join(*parts: Path) -> Path:
+        key = hashlib.sha1("|".join(map(str, parts)).encode()).hexdigest()[:12]
+        out = speech_dir / f"joined-{key}.wav"
+        if not out.exists():
+            subprocess.run(["sox", *map(str, parts), str(out)], check=True)
+        return out
+
+    return _join
+
+
+@pytest.fixture(scope="session")
+def server_url() -> Iterator[str]:
+    """Base URL (…/v1) of a warm faster-whisper-server serving the bundled tiny.en."""
+    with running_server() as url:
+        yield url
+
+
+def _pulse_up() -> bool:
+    return subprocess.run(["pactl", "info"], capture_output=True).returncode == 0
+
+
+@pytest.fixture(scope="session")
+def pulse() -> None:
+    _need("pulseaudio")
+    _need("paplay")
+    if not _pulse_up():
+        subprocess.run(["pulseaudio", "--start", "--exit-idle-time=-1"], capture_output=True)
+        deadline = time.monotonic() + 10
+        while not _pulse_up():
+            if time.monotonic() > deadline:
+                pytest.fail("PulseAudio did not start")
+            time.sleep(0.2)
+
+
+@pytest.fixture
+def virtual_mic(pulse: None) -> Iterator[str]:
+    """A null sink whose monitor is a microphone; yields the sink name.
+
+    Clients are pointed at it with PULSE_SOURCE (see ``mic_env``), not by changing the
+    server's default source, so parallel runs do not interfere."""
+    name = f"dictmic{uuid.uuid4().hex[:8]}"
+    module = subprocess.run(["pactl", "load-module", "module-null-sink", f"sink_name={name}"],
+                            capture_output=True, text=True, check=True).stdout.strip()
+    try:
+        yield name
+    finally:
+        subprocess.run(["pactl", "unload-module", module], capture_output=True)
+
+
+def mic_env(sink: str, **extra: str) -> dict[str, str]:
+    return {**os.environ, "PULSE_SOURCE": f"{sink}.monitor", **extra}
+
+
+def play(sink: str, wav: Path) -> subprocess.Popen:
+    return subprocess.Popen(["paplay", "--latency-msec=20", "-d", sink, str(wav)])
+
+
+@pytest.fixture
+def xdisplay() -> Iterator[str]:
+    """A real X server (Xvfb) on a free display number."""
+    _need("Xvfb")
+    for n in range(90, 140):
+        if not Path(f"/tmp/.X11-unix/X{n}").exists() and not Path(f"/tmp/.X{n}-lock").exists():
+            break
+    proc = subprocess.Popen(["Xvfb", f":{n}", "-nolisten", "tcp"], stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 10
+    while not Path(f"/tmp/.X11-unix/X{n}").exists():
+        if proc.poll() is not None or time.monotonic() > deadline:
+            pytest.fail("Xvfb did not start")
+        time.sleep(0.1)
+    try:
+        yield f":{n}"
+    finally:
+        proc.terminate()
+        proc.wait(5)
+
+
+def dictation_cmd(*args: str) -> list[str]:
+    return [sys.executable, "-m", "dictation", *args]

@@ -1,0 +1,208 @@
+"""A scripted OpenAI-style transcription server on 127.0.0.1 that fails on purpose.
+
+``POST /v1/audio/transcriptions`` is answered from a script: one step per request, then a
+default step. A step is a :class:`Reply` (status, headers, body, optional delay), an action
+(``RESET``, ``HANG``, ``TRUNCATED``), or a function of the recorded request returning either,
+so an answer can depend on the request (e.g. number the utterances). Every request is recorded
+with its headers, form fields, file bytes and arrival time.
+
+    with FaultServer([Reply(429, {"Retry-After": "1"}), json_text("hi")]) as srv:
+        run(..., "--base-url", srv.url + "/v1")
+        srv.requests[1].fields["prompt"]
+"""
+
+from __future__ import annotations
+
+import email.parser
+import json
+import socket
+import struct
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+PATH = "/v1/audio/transcriptions"
+
+
+@dataclass(frozen=True)
+class Reply:
+    status: int = 200
+    headers: dict[str, str] = field(default_factory=dict)
+    body: bytes | str = b""
+    delay_s: float = 0.0  # wait before answering, e.g. to let the client capture more audio
+
+
+@dataclass(frozen=True)
+class Action:
+    """``reset``: close without answering (TCP RST); ``hang``: answer nothing for
+    ``hang_s``; ``truncated``: promise more body bytes than are sent, then close."""
+
+    name: str
+    hang_s: float = 120.0
+
+
+RESET = Action("reset")
+HANG = Action("hang")
+TRUNCATED = Action("truncated")
+
+
+@dataclass
+class Request:
+    index: int  # 1-based arrival order
+    time: float  # time.monotonic() when the request was fully read
+    method: str
+    path: str
+    headers: dict[str, str]  # lower-cased names
+    fields: dict[str, str]
+    files: dict[str, tuple[str, str, bytes]]  # name -> (filename, content type, bytes)
+
+
+Step = Reply | Action | Callable[[Request], "Reply | Action"]
+
+
+def json_text(text: str, status: int = 200, **extra: Any) -> Reply:
+    """The ``json`` answer: ``{"text": ...}``."""
+    return Reply(status, {"Content-Type": "application/json"},
+                 json.dumps({"text": text, **extra}))
+
+
+def numbered(template: str = "Utterance {n}.") -> Callable[[Request], Reply]:
+    """Answer request N with ``template.format(n=N)``, to check order end to end."""
+    return lambda req: json_text(template.format(n=req.index))
+
+
+def parse_multipart(content_type: str, body: bytes
+                    ) -> tuple[dict[str, str], dict[str, tuple[str, str, bytes]]]:
+    """Split a multipart/form-data body byte-exactly (the file is binary: no re-encoding)."""
+    ctype = email.parser.HeaderParser().parsestr(f"Content-Type: {content_type}\r\n\r\n")
+    boundary = ctype.get_param("boundary")
+    if ctype.get_content_type() != "multipart/form-data" or not isinstance(boundary, str):
+        raise ValueError(f"not multipart/form-data: {content_type!r}")
+    delim = b"--" + boundary.encode()
+    fields: dict[str, str] = {}
+    files: dict[str, tuple[str, str, bytes]] = {}
+    chunks = body.split(b"\r\n" + delim)
+    if not chunks[0].startswith(delim):
+        raise ValueError("body does not start with the boundary")
+    # chunks[0] is the opening delimiter line, then one chunk per part, the last one "--".
+    parts = [chunks[0][len(delim):], *chunks[1:]]
+    if not parts[-1].startswith(b"--"):
+        raise ValueError("multipart body has no closing boundary")
+    for part in parts[:-1]:
+        head, sep, content = part.removeprefix(b"\r\n").partition(b"\r\n\r\n")
+        if not sep:
+            raise ValueError("multipart part without a header block")
+        headers = email.parser.HeaderParser().parsestr(head.decode("utf-8") + "\r\n\r\n")
+        name = headers.get_param("name", header="content-disposition")
+        filename = headers.get_param("filename", header="content-disposition")
+        if not isinstance(name, str):
+            raise ValueError("multipart part without a name")
+        if isinstance(filename, str):
+            files[name] = (filename, headers.get("content-type", ""), content)
+        else:
+            fields[name] = content.decode("utf-8")
+    return fields, files
+
+
+class FaultServer:
+    def __init__(self, script: Sequence[Step] = (), default: Step | None = None) -> None:
+        self.script = list(script)
+        self.default: Step = default if default is not None else json_text("")
+        self.requests: list[Request] = []
+        self._lock = threading.Lock()
+        self._closing = threading.Event()
+        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
+        self._httpd.daemon_threads = True
+        self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        host, port = self._httpd.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def __enter__(self) -> FaultServer:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._closing.set()  # wakes hanging handlers
+        self._httpd.shutdown()
+        self._httpd.server_close()
+        self._thread.join(5)
+
+    def _next(self, req: Request) -> Reply | Action:
+        with self._lock:
+            self.requests.append(req)
+            req.index = len(self.requests)
+            step = self.script.pop(0) if self.script else self.default
+        return step(req) if callable(step) else step
+
+    def _handler_class(self) -> type[BaseHTTPRequestHandler]:
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"  # keep-alive, as real servers do
+
+            def log_message(self, format: str, *args: object) -> None:
+                pass  # keep pytest output clean
+
+            def _read_body(self) -> bytes:
+                if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
+                    out = b""
+                    while size := int(self.rfile.readline().split(b";")[0], 16):
+                        out += self.rfile.read(size)
+                        self.rfile.readline()
+                    while self.rfile.readline() not in (b"\r\n", b"\n", b""):
+                        pass  # trailers
+                    return out
+                return self.rfile.read(int(self.headers.get("Content-Length", 0)))
+
+            def _send(self, status: int, headers: dict[str, str], body: bytes) -> None:
+                self.send_response(status)
+                for k, v in headers.items():
+                    self.send_header(k, v)
+                if not any(k.lower() == "content-length" for k in headers):
+                    self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def do_POST(self) -> None:
+                body = self._read_body()
+                headers = {k.lower(): v for k, v in self.headers.items()}
+                try:
+                    fields, files = parse_multipart(headers.get("content-type", ""), body)
+                except (ValueError, UnicodeDecodeError):
+                    fields, files = {}, {}  # recorded as such; the test's asserts catch it
+                req = Request(0, time.monotonic(), "POST", self.path, headers, fields, files)
+                step = server._next(req)
+                if self.path != PATH:
+                    self._send(404, {"Content-Type": "application/json"},
+                               b'{"error": {"message": "no such route"}}')
+                elif isinstance(step, Action):
+                    self._act(step)
+                else:
+                    if step.delay_s:
+                        server._closing.wait(step.delay_s)
+                    body = step.body.encode() if isinstance(step.body, str) else step.body
+                    self._send(step.status, step.headers, body)
+
+            def _act(self, action: Action) -> None:
+                self.close_connection = True
+                if action.name == "reset":
+                    # Linger 0 makes close() send RST instead of an orderly FIN.
+                    self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
+                                               struct.pack("ii", 1, 0))
+                    self.connection.close()
+                elif action.name == "hang":
+                    server._closing.wait(action.hang_s)
+                elif action.name == "truncated":
+                    body = b'{"text": "this answer is cut sh'
+                    self._send(200, {"Content-Type": "application/json",
+                                     "Content-Length": str(len(body) + 100)}, body)
+                else:
+                    raise ValueError(f"unknown action {action.name!r}")
+
+        return Handler

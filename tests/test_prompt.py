@@ -1,0 +1,69 @@
+"""Prompt building and the echo guard: pure functions, no audio, no server."""
+
+from __future__ import annotations
+
+from dictation.transcribe.prompt import (
+    MAX_PROMPT_TOKENS,
+    History,
+    build_prompt,
+    estimate_tokens,
+    is_prompt_echo,
+)
+
+
+def test_user_prompt_first_then_recent_history_last() -> None:
+    p = build_prompt("Names: Anneliese, Kubernetes.", "we met on Monday. Then we left.")
+    assert p == "Names: Anneliese, Kubernetes. we met on Monday. Then we left."
+
+
+def test_empty_parts() -> None:
+    assert build_prompt("", "") == ""
+    assert build_prompt("", "hello there") == "hello there"
+    assert build_prompt("Style: formal.", "") == "Style: formal."
+
+
+def test_long_history_is_trimmed_from_the_front_within_the_budget() -> None:
+    history = " ".join(f"word{i}" for i in range(2000))
+    p = build_prompt("Vocabulary: Grafana.", history)
+    assert p.startswith("Vocabulary: Grafana. ")
+    assert p.endswith("word1999")
+    assert estimate_tokens(p) <= MAX_PROMPT_TOKENS
+    words = p.split()[2:]
+    # A contiguous tail, cut at a word boundary.
+    first = int(words[0].removeprefix("word"))
+    assert words == [f"word{i}" for i in range(first, 2000)]
+
+
+def test_token_estimate_is_not_optimistic_for_long_words() -> None:
+    assert estimate_tokens("antidisestablishmentarianism") >= 7
+    assert estimate_tokens("a b c d e f") >= 6
+    assert estimate_tokens("naïve café") > estimate_tokens("naive cafe")
+
+
+def test_user_prompt_is_always_kept_even_when_it_fills_the_budget() -> None:
+    user = "term " * 300
+    p = build_prompt(user, "the latest words")
+    assert p == user.strip()
+
+
+def test_echo_of_the_prompt_is_detected() -> None:
+    prompt = "Vocabulary: Grafana. We deployed the new dashboard yesterday."
+    assert is_prompt_echo("We deployed the new dashboard yesterday.", prompt)
+    assert is_prompt_echo("vocabulary grafana we deployed the new dashboard yesterday", prompt)
+    assert is_prompt_echo(prompt, prompt)
+
+
+def test_new_text_and_short_repeats_are_not_echoes() -> None:
+    prompt = "Did you get the report? Yes."
+    assert not is_prompt_echo("Yes, and I sent it on.", prompt)
+    assert not is_prompt_echo("Yes.", prompt)  # a real short answer survives
+    assert not is_prompt_echo("", prompt)
+    assert not is_prompt_echo("Hello there", "")
+
+
+def test_history_keeps_the_recent_end() -> None:
+    h = History(keep_chars=20)
+    h.add("first sentence here.")
+    h.add("second one.")
+    assert str(h).endswith("second one.")
+    assert len(str(h)) <= 20

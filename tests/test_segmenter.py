@@ -1,0 +1,152 @@
+"""The segmenter as a pure state machine: booleans in, utterances out, no audio."""
+
+from __future__ import annotations
+
+import pytest
+
+from dictation.segmenter import Segmenter, SegmenterConfig, Utterance
+
+F = 0.03
+
+
+def feed(seg: Segmenter, pattern: list[tuple[bool, float]], level: float | None = None
+         ) -> list[Utterance]:
+    """Feed runs of (is_speech, seconds); payloads are the frame indices."""
+    out: list[Utterance] = []
+    i = 0
+    for speech, seconds in pattern:
+        for _ in range(round(seconds / F)):
+            lvl = level if level is not None else (1000.0 if speech else 10.0)
+            u = seg.push(speech, lvl, i)
+            i += 1
+            if u:
+                out.append(u)
+    return out
+
+
+def test_pre_roll_keeps_audio_before_detection() -> None:
+    seg = Segmenter(SegmenterConfig(pre_roll_s=0.3))
+    [u] = feed(seg, [(False, 2.0), (True, 1.0), (False, 1.0)])
+    first_speech = round(2.0 / F)
+    # ≥ 300 ms of the audio before the first speech frame is part of the utterance.
+    assert u.payloads[0] == u.start
+    assert first_speech - u.start >= round(0.3 / F)
+    assert first_speech in u.payloads
+
+
+def test_short_blip_is_dropped_and_counted() -> None:
+    seg = Segmenter(SegmenterConfig(min_speech_s=0.25))
+    assert feed(seg, [(False, 1), (True, 0.12), (False, 2)]) == []
+    assert seg.dropped == 1
+    [u] = feed(seg, [(True, 0.6), (False, 2)])
+    assert u.speech_frames == round(0.6 / F)
+
+
+def test_single_frames_of_noise_do_not_open_an_utterance() -> None:
+    seg = Segmenter(SegmenterConfig(start_s=0.06))
+    assert feed(seg, [(True, F), (False, F)] * 50) == []
+    assert not seg.active and seg.dropped == 0
+
+
+@pytest.mark.parametrize("spoken", [0.6, 1.0, 2.0, 3.0, 5.0])
+def test_needed_silence_shrinks_as_the_utterance_grows(spoken: float) -> None:
+    seg = Segmenter()
+    c = seg.config
+    assert c.hangover_min_s <= seg.needed_silence_s(spoken) <= c.hangover_max_s
+    assert seg.needed_silence_s(spoken) <= seg.needed_silence_s(spoken / 2)
+    assert seg.needed_silence_s(0) == pytest.approx(c.hangover_max_s)
+    assert seg.needed_silence_s(100) == pytest.approx(c.hangover_min_s)
+
+
+def test_short_command_survives_a_pause_that_ends_long_speech() -> None:
+    cfg = SegmenterConfig(hangover_max_s=0.7, hangover_min_s=0.27, hangover_shrink_s=2.5)
+    # A 0.6 s command followed by a 0.4 s pause: not yet over, the speaker may go on.
+    seg = Segmenter(cfg)
+    assert feed(seg, [(False, 0.5), (True, 0.6), (False, 0.4)]) == []
+    assert seg.active
+    # 4 s of speech followed by the same 0.4 s breath pause: cut there.
+    seg = Segmenter(cfg)
+    out = feed(seg, [(False, 0.5), (True, 4.0), (False, 0.4)])
+    assert len(out) == 1 and out[0].reason == "pause"
+
+
+def test_quick_talker_gets_one_utterance_per_sentence() -> None:
+    seg = Segmenter()
+    pattern = []
+    for _ in range(6):
+        pattern += [(True, 3.0), (False, 0.3)]
+    out = feed(seg, pattern + [(False, 1.0)])
+    assert len(out) == 6
+    # Consecutive utterances neither overlap nor leave a gap: no frame lost or sent twice.
+    for a, b in zip(out, out[1:], strict=False):
+        assert a.end == b.start
+    assert [p for u in out for p in u.payloads] == list(range(out[0].start, out[-1].end))
+
+
+def test_pause_is_shared_between_neighbours() -> None:
+    seg = Segmenter(SegmenterConfig(hangover_min_s=0.3, hangover_max_s=0.3))
+    out = feed(seg, [(True, 1.0), (False, 0.3), (True, 1.0), (False, 1.0)])
+    assert len(out) == 2
+    silence = range(round(1.0 / F), round(1.3 / F))
+    in_first = [p for p in out[0].payloads if p in silence]
+    in_second = [p for p in out[1].payloads if p in silence]
+    assert in_first and in_second and not set(in_first) & set(in_second)
+
+
+def test_max_length_splits_at_the_quietest_point_and_loses_nothing() -> None:
+    cfg = SegmenterConfig(max_utterance_s=10.0, split_window_s=3.0)
+    seg = Segmenter(cfg)
+    out: list[Utterance] = []
+    i = 0
+    # 12 s of speech; the VAD never reports a pause but one stretch (8.1–8.25 s) is quiet.
+    for k in range(round(12 / F)):
+        t = k * F
+        level = 50.0 if 8.1 <= t < 8.25 else 1000.0
+        u = seg.push(True, level, i)
+        i += 1
+        if u:
+            out.append(u)
+    tail = seg.flush()
+    assert tail is not None
+    assert len(out) == 1 and out[0].reason == "max_length"
+    cut_s = out[0].end * F
+    assert 8.1 <= cut_s < 8.25
+    assert tail.start == out[0].end
+    assert list(out[0].payloads) + list(tail.payloads) == list(range(i))
+
+
+def test_max_length_prefers_a_vad_pause_over_quiet_speech() -> None:
+    seg = Segmenter(SegmenterConfig(max_utterance_s=6.0, split_window_s=3.0))
+    frames = []
+    for k in range(round(6 / F)):
+        t = k * F
+        speech = not (4.5 <= t < 4.62)
+        level = 5.0 if 3.3 <= t < 3.5 else (300.0 if not speech else 1000.0)
+        frames.append((speech, level))
+    out = [u for k, (s, lv) in enumerate(frames) if (u := Segmenter.push(seg, s, lv, k))]
+    assert len(out) == 1
+    assert 4.5 <= out[0].end * F < 4.62
+
+
+def test_flush_returns_the_utterance_in_progress() -> None:
+    seg = Segmenter()
+    assert feed(seg, [(False, 0.3), (True, 1.5)]) == []
+    u = seg.flush()
+    assert u is not None and u.reason == "flush" and u.speech_frames == round(1.5 / F)
+    assert seg.flush() is None and not seg.active
+
+
+def test_flush_drops_a_click() -> None:
+    seg = Segmenter()
+    feed(seg, [(True, 0.09)])
+    assert seg.flush() is None and seg.dropped == 1
+
+
+@pytest.mark.parametrize("kwargs", [
+    {"hangover_min_s": 0.8, "hangover_max_s": 0.5},
+    {"max_utterance_s": 4.0, "split_window_s": 3.0},
+    {"pre_roll_s": -1.0},
+])
+def test_bad_settings_are_rejected(kwargs: dict) -> None:
+    with pytest.raises(ValueError):
+        SegmenterConfig(**kwargs)

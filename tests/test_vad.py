@@ -1,0 +1,84 @@
+"""webrtcvad framing, and the VAD + segmenter on real generated speech and noise."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from dictation.audio import read_wav
+from dictation.segmenter import Segmenter
+from dictation.vad import Framer, Vad
+
+
+def test_framer_emits_exact_frames_and_keeps_the_leftover() -> None:
+    framer = Framer(30)
+    data = np.arange(1000, dtype=np.int16)
+    got = list(framer.push(data[:700])) + list(framer.push(data[700:]))
+    assert [len(f) for f in got] == [480, 480]
+    assert np.array_equal(np.concatenate(got), data[:960])
+    tail = framer.flush()
+    assert tail is not None and len(tail) == 480
+    assert np.array_equal(tail[:40], data[960:]) and not tail[40:].any()
+    assert framer.flush() is None
+
+
+@pytest.mark.parametrize("ms", [10, 20, 30])
+def test_framer_sizes(ms: int) -> None:
+    framer = Framer(ms)
+    assert [len(f) for f in framer.push(np.zeros(16 * ms * 3, np.int16))] == [16 * ms] * 3
+
+
+def test_framer_rejects_sizes_webrtcvad_cannot_take() -> None:
+    with pytest.raises(ValueError):
+        Framer(25)
+
+
+def speech_share(pcm: np.ndarray, aggressiveness: int = 3) -> float:
+    frames = list(Vad(aggressiveness).push(pcm))
+    return sum(f.is_speech for f in frames) / len(frames)
+
+
+def test_vad_hears_real_speech(say: Callable[..., Path]) -> None:
+    pcm = read_wav(say("Please schedule the meeting for Tuesday afternoon.", pad=(0, 0)))
+    assert speech_share(pcm) > 0.6
+
+
+def test_vad_ignores_silence_and_most_noise() -> None:
+    rng = np.random.default_rng(1)
+    silence = np.zeros(16000 * 5, np.int16)
+    assert speech_share(silence) == 0
+    hiss = (rng.normal(0, 300, 16000 * 10)).astype(np.int16)  # steady fan-like noise
+    assert speech_share(hiss) < 0.2
+
+
+def run_segmenter(pcm: np.ndarray) -> list:
+    vad, seg = Vad(3), Segmenter()
+    out = [u for f in vad.push(pcm) if (u := seg.push(f.is_speech, f.level, f.pcm))]
+    if (u := seg.flush()) is not None:
+        out.append(u)
+    return out
+
+
+def test_two_spoken_sentences_become_two_utterances(say: Callable[..., Path],
+                                                    join: Callable[..., Path]) -> None:
+    a = say("The library opens at nine in the morning.", pad=(0.5, 1.5))
+    b = say("Bring your card to borrow up to ten books.", voice="en-us", pad=(0, 1.0))
+    pcm = read_wav(join(a, b))
+    out = run_segmenter(pcm)
+    assert len(out) == 2
+    # Nothing of the speech is outside the utterances: the lost audio is near-silent.
+    kept = np.zeros(len(pcm), bool)
+    for u in out:
+        kept[u.start * 480:u.end * 480] = True
+    assert np.abs(pcm[~kept].astype(np.int32)).max() < 1000
+
+
+def test_noise_alone_yields_no_utterance() -> None:
+    rng = np.random.default_rng(7)
+    pink = np.cumsum(rng.normal(0, 1, 16000 * 20))
+    pink = pink - np.convolve(pink, np.ones(400) / 400, mode="same")  # keep it zero-mean
+    noise = (pink / np.abs(pink).max() * 2000).astype(np.int16)
+    assert run_segmenter(noise) == []
