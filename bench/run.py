@@ -64,9 +64,22 @@ def _default_source() -> str | None:
     return None
 
 
+def _sink_state(name: str) -> str:
+    for line in _pactl("list", "short", "sinks").stdout.splitlines():
+        cols = line.split()
+        if len(cols) > 1 and cols[1] == name:
+            return cols[-1]
+    return "missing"
+
+
 @contextmanager
 def virtual_mic() -> Iterator[str]:
     """A uniquely named null sink whose monitor is the default source; yields the sink name.
+
+    A null sink with nothing playing is suspended or idle, and then its monitor delivers no
+    samples at all: the daemon would hear nothing until paplay starts, and paplay would wait
+    ~1-2 s for the sink to resume, which would count as latency. A stream of digital silence
+    keeps the sink running, so the monitor behaves like a real microphone in a quiet room.
 
     The previous default source is restored afterwards, so a desktop session or a parallel
     test run is left as it was found."""
@@ -85,9 +98,20 @@ def virtual_mic() -> Iterator[str]:
     module = loaded.stdout.strip()
     previous = _default_source()
     _pactl("set-default-source", f"{name}.monitor")
+    keeper = subprocess.Popen(["pacat", "--playback", "-d", name, "--raw", "--format=s16le",
+                               "--rate=16000", "--channels=1", "/dev/zero"],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
+        deadline = time.monotonic() + 15
+        while _sink_state(name) != "RUNNING":
+            if keeper.poll() is not None or time.monotonic() > deadline:
+                raise SystemExit(f"bench: null sink {name} did not start running")
+            time.sleep(0.1)
+        time.sleep(1.0)  # RUNNING comes before the monitor delivers steadily
         yield name
     finally:
+        keeper.terminate()
+        keeper.wait(10)
         if previous and previous != f"{name}.monitor":
             _pactl("set-default-source", previous)
         _pactl("unload-module", module)
@@ -169,6 +193,56 @@ class Daemon:
 
 # --- measuring ----------------------------------------------------------------------------
 
+def _proc_stat(pid: str) -> list[str]:
+    return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+
+
+class Load:
+    """CPU the rest of the machine used meanwhile, in cores: everything busy minus this
+    benchmark's process tree (server, daemon, players) and the PulseAudio server. It tells a
+    slow dictation from a machine busy with other work."""
+
+    def __init__(self) -> None:
+        self._start = self._snapshot()
+
+    @staticmethod
+    def _snapshot() -> tuple[int, int, int]:
+        cpu = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]]
+        total, busy = sum(cpu), sum(cpu) - cpu[3] - cpu[4]  # idle and iowait are not busy
+        parents: dict[str, str] = {}
+        ours = 0
+        for d in Path("/proc").iterdir():
+            if not d.name.isdigit():
+                continue
+            try:
+                f = _proc_stat(d.name)
+                comm = (d / "comm").read_text().strip()
+            except OSError:  # exited meanwhile
+                continue
+            parents[d.name] = f[1]
+            if comm == "pulseaudio":
+                ours += int(f[11]) + int(f[12])
+        me = str(os.getpid())
+        for pid in parents:
+            p = pid
+            while p in parents and p != me:
+                p = parents[p]
+            if p == me:
+                # Own time plus that of reaped children (cutime, cstime): each process is
+                # counted once, live or reaped.
+                try:
+                    f = _proc_stat(pid)
+                except OSError:
+                    continue
+                ours += sum(int(v) for v in f[11:15])
+        return total, busy, ours
+
+    def others_cores(self) -> float:
+        t0, b0, o0 = self._start
+        t1, b1, o1 = self._snapshot()
+        return max(0.0, (b1 - b0) - (o1 - o0)) / max(1, t1 - t0) * (os.cpu_count() or 1)
+
+
 @dataclass
 class CaseResult:
     case: str
@@ -194,6 +268,7 @@ class CaseResult:
     cpu_pct: float | None = None
     vm_hwm_mb: float | None = None
     warnings: list[str] = field(default_factory=list)
+    other_load: float | None = None  # cores used by other processes during the run
     error: str | None = None
 
 
@@ -203,6 +278,7 @@ TRANSCRIBED_RE = re.compile(r"utterance (\d+): [\d.]+ s of audio transcribed in 
 
 def play_case(m: dict, url: str, sink: str, extra: list[str]) -> CaseResult:
     r = CaseResult(m["case"], m["duration"])
+    load = Load()
     d = Daemon(url, sink, extra)
     try:
         d.wait_listening()
@@ -217,6 +293,7 @@ def play_case(m: dict, url: str, sink: str, extra: list[str]) -> CaseResult:
         r.vm_hwm_mb = d.vm_hwm_mb()
         r.cpu_pct = 100 * (d.cpu_s() - cpu0) / (time.monotonic() - w0)
         r.exit_code = d.stop()
+        r.other_load = load.others_cores()
     except (RuntimeError, subprocess.TimeoutExpired) as err:
         d.kill()
         r.error = str(err)
@@ -322,9 +399,10 @@ def idle(url: str, sink: str, extra: list[str], seconds: float) -> CaseResult:
     try:
         d.wait_listening()
         time.sleep(3.0)  # past start-up work (lazy imports, stream warm-up)
-        cpu0, w0 = d.cpu_s(), time.monotonic()
+        cpu0, w0, load = d.cpu_s(), time.monotonic(), Load()
         time.sleep(seconds)
         r.cpu_pct = 100 * (d.cpu_s() - cpu0) / (time.monotonic() - w0)
+        r.other_load = load.others_cores()
         r.vm_hwm_mb = d.vm_hwm_mb()
         r.exit_code = d.stop()
     except RuntimeError as err:
@@ -385,6 +463,8 @@ def notes(r: CaseResult, m: dict | None) -> str:
         out.append(f"playback took {r.playback_s:.1f} s for {r.duration_s:.1f} s")
     if r.warnings:
         out.append(f"stderr: {r.warnings[0][:120]}")
+    if r.other_load is not None and r.other_load > 0.25:
+        out.append(f"busy machine: other processes used {r.other_load:.2f} cores")
     return "; ".join(out)
 
 
@@ -465,6 +545,10 @@ def report(res: dict[str, CaseResult], manifests: dict[str, dict], label: str,
               if c != "idle" and r.cpu_pct is not None]
     if active:
         lines.append(f"- CPU while dictating (for information): {', '.join(active)}")
+    busy = [f"{c} {r.other_load:.2f}" for c, r in res.items() if r.other_load is not None]
+    if busy:
+        lines.append(f"- Other load on the machine during each run, in cores of "
+                     f"{os.cpu_count()}: {', '.join(busy)}")
     lines += ["", "Targets:", *targets(res), "", f"Reproduce: `{command}`", "", "<details>"
               "<summary>Transcripts (arrival time after playback start)</summary>", ""]
     for case, r in res.items():

@@ -76,7 +76,8 @@ class Pipeline:
             self._inflight.cancel()
 
     async def run(self) -> int:
-        audio: asyncio.Queue[np.ndarray | None] = asyncio.Queue(maxsize=64)
+        # ~30 s of blocks: a stalled pipeline loses audio only after that, and says so.
+        audio: asyncio.Queue[np.ndarray | None] = asyncio.Queue(maxsize=1000)
         speech: asyncio.Queue[Speech | None] = asyncio.Queue()
         capture = asyncio.create_task(self.source.run(audio))
         segment = asyncio.create_task(self._segment(audio, speech))
@@ -91,6 +92,9 @@ class Pipeline:
         if self.kept:
             log.warning("%d utterance(s) not transcribed; their audio is kept in %s",
                         len(self.kept), self.keep_dir)
+        unread = getattr(self.source, "unread", None)
+        if unread and (rest := unread()):
+            log.warning("%s", rest)
         if self.aborted:
             return 130
         return 1 if self.failed or self.kept else 0

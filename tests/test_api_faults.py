@@ -99,10 +99,6 @@ def wav_params(data: bytes) -> tuple[int, int, int, float]:
         return w.getnchannels(), w.getsampwidth(), w.getframerate(), w.getnframes() / 16000
 
 
-def kept_pcm(path: Path) -> np.ndarray:
-    return read_wav(path)
-
-
 def sent_pcm(req: Request) -> np.ndarray:
     with wave.open(io.BytesIO(req.files["file"][2])) as w:
         return np.frombuffer(w.readframes(w.getnframes()), "<i2")
@@ -219,17 +215,28 @@ def test_rejected_key_is_one_line_and_keeps_the_audio(cli: Cli) -> None:
     assert len(r.kept) == 2
     for path in r.kept:
         assert wav_params(path.read_bytes())[:3] == (1, 2, 16000)
-    assert np.array_equal(kept_pcm(r.kept[0]), sent_pcm(srv.requests[0]))
+    assert r.kept[0].read_bytes() == srv.requests[0].files["file"][2]
 
 
-def test_fatal_error_keeps_audio_not_yet_sent(cli: Cli) -> None:
-    # A fast 401 (a local proxy): the second sentence has not been cut yet when the run
-    # fails. It must still end up on disk, not vanish with the rest of the input.
+def test_fatal_error_on_a_file_says_what_was_not_processed(cli: Cli, tmp_path: Path) -> None:
+    # A fast 401 ends the run while most of a file is still unread. What was cut is kept;
+    # the rest is still in the user's file, and the one line says from where on.
+    with wave.open(str(SAMPLE)) as w:
+        params, frames = w.getparams(), w.readframes(w.getnframes())
+    long_input = tmp_path / "long.wav"
+    with wave.open(str(long_input), "wb") as w:
+        w.setparams(params)
+        w.writeframes(frames + b"\0" * (params.framerate * params.sampwidth * 60) + frames)
+    total_s = len(frames) * 2 / (params.framerate * params.sampwidth) + 60
     with FaultServer(default=_rejected(cli.key)) as srv:
-        r = cli(srv.url)
+        r = cli(srv.url, input=long_input)
     assert r.rc == 1
     assert len(srv.requests) == 1
-    assert len(r.kept) == 2, (r.stderr, r.kept)
+    assert r.kept and r.kept[0].read_bytes() == srv.requests[0].files["file"][2]
+    [line] = [ln for ln in r.stderr.splitlines() if "was not processed from" in ln]
+    assert str(long_input) in line
+    stopped_s = float(line.split("was not processed from ")[1].split(" s")[0])
+    assert 0 < stopped_s < total_s - 11  # the second copy of the sample was never reached
 
 
 def test_404_is_fatal_and_names_the_url_and_model(cli: Cli) -> None:
@@ -243,7 +250,7 @@ def test_404_is_fatal_and_names_the_url_and_model(cli: Cli) -> None:
     line = r.errors[0]
     assert f"{srv.url}/v1/audio/transcriptions" in line and "whisper-nope" in line
     assert "404" in line
-    assert r.kept and np.array_equal(kept_pcm(r.kept[0]), sent_pcm(srv.requests[0]))
+    assert r.kept and r.kept[0].read_bytes() == srv.requests[0].files["file"][2]
 
 
 def test_413_keeps_that_utterance_and_delivers_the_next(cli: Cli) -> None:
@@ -255,7 +262,7 @@ def test_413_keeps_that_utterance_and_delivers_the_next(cli: Cli) -> None:
     assert len(srv.requests) == 2  # not retried: the same bytes would be refused again
     assert len(r.errors) == 1 and "413" in r.errors[0] and "kept" in r.errors[0]
     assert len(r.kept) == 1
-    assert np.array_equal(kept_pcm(r.kept[0]), sent_pcm(srv.requests[0]))
+    assert r.kept[0].read_bytes() == srv.requests[0].files["file"][2]
 
 
 def test_other_4xx_is_not_retried_and_scrubs_the_key(cli: Cli) -> None:

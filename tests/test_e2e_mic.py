@@ -36,7 +36,7 @@ class Daemon:
 
     def line(self, timeout: float) -> str:
         ready, _, _ = select.select([self.proc.stdout], [], [], timeout)
-        assert ready, "no line on stdout in time"
+        assert ready, f"no line on stdout in time; stderr so far: {self.stderr}"
         return self.proc.stdout.readline().rstrip("\n")
 
     def stop(self, sig: int = signal.SIGINT) -> tuple[str, str, int]:

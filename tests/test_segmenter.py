@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 
 from dictation.segmenter import Segmenter, SegmenterConfig, Utterance
@@ -75,10 +77,10 @@ def test_quick_talker_gets_one_utterance_per_sentence() -> None:
     pattern = []
     for _ in range(6):
         pattern += [(True, 3.0), (False, 0.3)]
-    out = feed(seg, pattern + [(False, 1.0)])
+    out = feed(seg, [*pattern, (False, 1.0)])
     assert len(out) == 6
     # Consecutive utterances neither overlap nor leave a gap: no frame lost or sent twice.
-    for a, b in zip(out, out[1:], strict=False):
+    for a, b in itertools.pairwise(out):
         assert a.end == b.start
     assert [p for u in out for p in u.payloads] == list(range(out[0].start, out[-1].end))
 

@@ -6,6 +6,7 @@ before any sink (a terminal, a clipboard, a typing tool) can see it.
 
 from __future__ import annotations
 
+import html
 import json
 import re
 import unicodedata
@@ -22,7 +23,7 @@ _ESCAPES = re.compile(
     r"|\x9b[0-?]*[ -/]*[@-~]"  # 8-bit CSI
     r"|\x1b[ -/]*[0-~]?"  # any other escape
 )
-_TIMING = re.compile(r"^\s*(\d+:)?\d+:\d+[.,]\d+\s*-->\s*(\d+:)?\d+:\d+[.,]\d+.*$")
+_TIMING = re.compile(r"^\s*(\d+:)?\d+:\d+[.,]\d+\s*-->\s*(\d+:)?\d+:\d+[.,]\d+.*$", re.M)
 
 
 def sanitize(text: str) -> str:
@@ -41,20 +42,17 @@ def sanitize(text: str) -> str:
 
 
 def _cue_text(body: str) -> str:
-    """Text of SRT or VTT cues, without headers, counters, timings or notes."""
-    lines, skip_block = [], False
-    for raw in body.splitlines():
-        line = raw.strip()
-        if not line:
-            skip_block = False
-            continue
-        if skip_block or line.isdigit() or _TIMING.match(line):
-            continue
-        if line.startswith(("WEBVTT", "NOTE", "STYLE", "REGION")):
-            skip_block = True
-            continue
-        lines.append(re.sub(r"<[^>]+>", "", line))  # VTT voice/timestamp tags
-    return " ".join(lines)
+    """Text of SRT or VTT cues: per block, the lines after its timing line. Headers, notes,
+    styles and cue identifiers carry no timing line or come before it, so they are left out."""
+    texts = []
+    for block in re.split(r"\n\s*\n", body.replace("\r\n", "\n")):
+        lines = block.strip().split("\n")
+        for i, line in enumerate(lines):
+            if _TIMING.match(line):
+                cue = " ".join(lines[i + 1:])
+                texts.append(html.unescape(re.sub(r"<[^>]+>", "", cue)))  # VTT tags, &amp;
+                break
+    return " ".join(texts)
 
 
 def _float(value: object) -> float | None:
@@ -76,7 +74,7 @@ def _segments(raw: object) -> tuple[Segment, ...]:
 def parse(body: bytes, response_format: str) -> Transcript:
     """Turn a 2xx body into a Transcript, or raise a one-line TranscriptionError."""
     try:
-        text = body.decode("utf-8")
+        text = body.decode("utf-8-sig")  # a byte-order mark is legal, if rare
     except UnicodeDecodeError:
         raise TranscriptionError("server answered with text that is not UTF-8") from None
     if response_format in ("text", "srt", "vtt"):
@@ -93,7 +91,7 @@ def parse(body: bytes, response_format: str) -> Transcript:
         raise TranscriptionError(f"server answered with a body that is not JSON: {preview!r}"
                                  ) from None
     if not isinstance(data, dict):
-        raise TranscriptionError(f"server answered JSON without a 'text' field: {type(data)}")
+        raise TranscriptionError("server answered JSON that is not an object with a 'text' field")
     segments = _segments(data.get("segments"))
     if isinstance(data.get("text"), str):
         return Transcript(sanitize(data["text"]), segments)
