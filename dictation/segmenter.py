@@ -26,7 +26,7 @@ class SegmenterConfig:
     """An utterance with less speech than this in total is dropped (clicks, coughs)."""
     hangover_max_s: float = 0.7
     """Silence that ends a just-started utterance: a short command may be a pause to think."""
-    hangover_min_s: float = 0.27
+    hangover_min_s: float = 0.24
     """Silence that ends a long run of speech: the next breath pause."""
     hangover_shrink_s: float = 2.5
     """Utterance length at which the needed silence has shrunk from max to min (linearly)."""

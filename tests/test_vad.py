@@ -82,3 +82,18 @@ def test_noise_alone_yields_no_utterance() -> None:
     pink = pink - np.convolve(pink, np.ones(400) / 400, mode="same")  # keep it zero-mean
     noise = (pink / np.abs(pink).max() * 2000).astype(np.int16)
     assert run_segmenter(noise) == []
+
+
+def test_silence_after_speech_is_called_at_once(say: Callable[..., Path]) -> None:
+    # webrtcvad alone keeps calling ~90 ms of silence "speech" after a word; the level check
+    # must end speech on the first silent frame so endpoints are not late.
+    speech = read_wav(say("Good morning everyone.", pad=(0, 0)))
+    levels = [np.abs(speech[i:i + 480]).mean() for i in range(0, len(speech) - 480, 480)]
+    loudest = int(np.argmax(levels))
+    speech = speech[: (loudest + 1) * 480]  # stop abruptly in the loudest frame
+    pcm = np.concatenate([speech, np.zeros(480 * 20, np.int16)])
+    frames = list(Vad(3).push(pcm))
+    tail = frames[len(speech) // 480:]
+    assert not any(f.is_speech for f in tail)
+    raw = list(Vad(3, quiet_ratio=0.0).push(pcm))[len(speech) // 480:]
+    assert raw[0].is_speech  # the lag the level check removes is real
