@@ -20,7 +20,8 @@ from dictation.segmenter import Segmenter
 from dictation.sinks import Sink
 from dictation.spool import keep_audio
 from dictation.transcribe import Transcriber
-from dictation.transcribe.prompt import History, build_prompt, is_prompt_echo
+from dictation.transcribe.guard import drop_reason, snr_db
+from dictation.transcribe.prompt import History, build_prompt
 from dictation.vad import SAMPLE_RATE, Frame, Vad
 
 log = logging.getLogger("dictation")
@@ -43,10 +44,11 @@ class Speech:
     end_s: float
     pcm: np.ndarray
     ended_at: float  # monotonic time the segmenter closed it
+    snr_db: float  # how far its speech stood above the background
 
 
 class Pipeline:
-    def __init__(self, source: Source, vad: Vad, segmenter: Segmenter[np.ndarray],
+    def __init__(self, source: Source, vad: Vad, segmenter: Segmenter[Frame],
                  transcriber: Transcriber, sinks: list[Sink], *, prompt: str,
                  keep_dir: Path) -> None:
         self.source = source
@@ -105,14 +107,16 @@ class Pipeline:
 
         def emit(frame: Frame | None) -> None:
             nonlocal seq
-            utt = (self.segmenter.push(frame.is_speech, frame.level, frame.pcm) if frame
+            utt = (self.segmenter.push(frame.is_speech, frame.level, frame) if frame
                    else self.segmenter.flush())
             if utt is None:
                 return
             seq += 1
             frame_s = self.segmenter.config.frame_s
+            frames = utt.payloads
             out.put_nowait(Speech(seq, utt.start * frame_s, utt.end * frame_s,
-                                  np.concatenate(utt.payloads), time.monotonic()))
+                                  np.concatenate([f.pcm for f in frames]), time.monotonic(),
+                                  snr_db(frames)))
             log.debug("utterance %d: %.2f-%.2f s, ended by %s", seq, utt.start * frame_s,
                       utt.end * frame_s, utt.reason)
 
@@ -158,8 +162,8 @@ class Pipeline:
                   time.monotonic() - item.ended_at)
         if not text:
             return
-        if is_prompt_echo(text, prompt):
-            log.debug("utterance %d: dropped %r: it echoes the prompt", item.seq, text)
+        if reason := drop_reason(text, prompt, item.snr_db):
+            log.debug("utterance %d: dropped %r: %s", item.seq, text, reason)
             return
         self.history.add(text)
         errors = []

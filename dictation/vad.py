@@ -23,6 +23,7 @@ class Frame:
     pcm: np.ndarray  # int16, exactly frame_samples long
     is_speech: bool
     level: float
+    floor: float = 0.0  # background level when the frame was heard
 
 
 class Framer:
@@ -59,10 +60,14 @@ class Vad:
     A frame far quieter than the speech just heard (``quiet_ratio`` of its running level,
     -30 dB by default) is plainly not speech, so it is called silence at once; that takes
     the lag off every endpoint in a quiet room and changes nothing in a noisy one.
+
+    webrtcvad also calls steady noise (a fan, pink noise) speech, and Whisper then invents
+    text for it. A frame must rise ``floor_ratio`` (3.5 dB) above the background level, tracked
+    as a minimum that follows every dip at once and creeps up 6 dB a second, to be speech.
     """
 
     def __init__(self, aggressiveness: int = 3, frame_ms: int = 30,
-                 quiet_ratio: float = 0.03) -> None:
+                 quiet_ratio: float = 0.03, floor_ratio: float = 1.5) -> None:
         if not 0 <= aggressiveness <= 3:
             raise ValueError("VAD aggressiveness must be 0-3")
         self._vad = webrtcvad.Vad(aggressiveness)
@@ -70,16 +75,22 @@ class Vad:
         self.frame_s = frame_ms / 1000
         self._quiet_ratio = quiet_ratio
         self._speech_level = 0.0  # running RMS of recent speech frames
+        self._floor_ratio = floor_ratio
+        self._floor: float | None = None  # background level: follows dips at once, rises slowly
+        self._rise = 10 ** (6 / 20 * frame_ms / 1000)  # +6 dB a second
 
     def _classify(self, pcm: np.ndarray) -> Frame:
         level = float(np.sqrt(np.mean(pcm.astype(np.float32) ** 2)))
         speech = self._vad.is_speech(pcm.tobytes(), SAMPLE_RATE)
+        floor = level if self._floor is None else min(level, self._floor * self._rise)
+        self._floor = max(floor, 1.0)
         if speech:
-            if level < self._speech_level * self._quiet_ratio:
+            if (level < self._speech_level * self._quiet_ratio
+                    or level < self._floor * self._floor_ratio):
                 speech = False
             else:
                 self._speech_level += 0.05 * (level - self._speech_level)  # ~0.6 s memory
-        return Frame(pcm, speech, level)
+        return Frame(pcm, speech, level, self._floor)
 
     def push(self, block: np.ndarray) -> Iterator[Frame]:
         for pcm in self._framer.push(block):

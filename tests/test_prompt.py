@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+from dictation.transcribe.guard import drop_reason, is_prompt_echo
 from dictation.transcribe.prompt import (
     MAX_PROMPT_TOKENS,
     History,
     build_prompt,
     estimate_tokens,
-    is_prompt_echo,
 )
 
 
@@ -67,3 +67,11 @@ def test_history_keeps_the_recent_end() -> None:
     h.add("second one.")
     assert str(h).endswith("second one.")
     assert len(str(h)) <= 20
+
+
+def test_stock_phrases_are_dropped_only_on_weak_audio() -> None:
+    assert drop_reason("Thank you.", "", snr=4.0)
+    assert drop_reason(" you", "", snr=8.0)
+    assert drop_reason("Thank you.", "", snr=30.0) is None  # really said, clearly
+    assert drop_reason("Thank you for the report.", "", snr=4.0) is None
+    assert drop_reason("Hello there, general.", "Hello there, general.", snr=40.0)

@@ -95,5 +95,21 @@ def test_silence_after_speech_is_called_at_once(say: Callable[..., Path]) -> Non
     frames = list(Vad(3).push(pcm))
     tail = frames[len(speech) // 480:]
     assert not any(f.is_speech for f in tail)
-    raw = list(Vad(3, quiet_ratio=0.0).push(pcm))[len(speech) // 480:]
+    raw = list(Vad(3, quiet_ratio=0.0, floor_ratio=0.0).push(pcm))[len(speech) // 480:]
     assert raw[0].is_speech  # the lag the level check removes is real
+
+
+def test_steady_noise_after_a_change_is_not_speech_for_long() -> None:
+    # webrtcvad alone calls steady pink noise speech almost throughout; the background
+    # tracker must learn it within a few seconds.
+    rng = np.random.default_rng(11)
+    white = rng.normal(0, 1000, 16000 * 10)
+    pink = np.cumsum(rng.normal(0, 1, 16000 * 20))
+    pink -= np.convolve(pink, np.ones(64) / 64, mode="same")
+    pink *= 1000 / pink.std()
+    pcm = np.concatenate([white, pink]).astype(np.int16)
+    raw = list(Vad(3, quiet_ratio=0.0, floor_ratio=0.0).push(pcm))
+    gated = list(Vad(3).push(pcm))
+    late = slice(len(raw) // 2, None)  # from 15 s: 5 s into the pink noise
+    assert np.mean([f.is_speech for f in raw[late]]) > 0.5
+    assert np.mean([f.is_speech for f in gated[late]]) < 0.05

@@ -1,4 +1,4 @@
-"""The prompt sent with each utterance, and the guard against the model echoing it back.
+"""The prompt sent with each utterance.
 
 Whisper reads at most 224 prompt tokens and weighs the end most, so the prompt is the user's
 vocabulary/style prompt (always kept) followed by the tail of the transcript so far, most
@@ -8,7 +8,6 @@ recent text last. There is no tokenizer here, so tokens are estimated conservati
 from __future__ import annotations
 
 import math
-import re
 
 MAX_PROMPT_TOKENS = 224
 
@@ -35,24 +34,6 @@ def build_prompt(user_prompt: str, history: str, max_tokens: int = MAX_PROMPT_TO
         tail.append(word)
         used += cost
     return " ".join(part for part in (user_prompt, " ".join(reversed(tail))) if part)
-
-
-def _norm(text: str) -> str:
-    return " ".join(re.sub(r"[^\w\s']", " ", text.lower()).split())
-
-
-def is_prompt_echo(text: str, prompt: str) -> bool:
-    """True when ``text`` merely repeats the prompt, as Whisper does on near-silent audio.
-
-    Short answers are only called echoes when they equal the whole prompt, so a real "yes"
-    after an earlier "yes" survives; three words or more repeated verbatim are an echo.
-    """
-    said, given = _norm(text), _norm(prompt)
-    if not said or not given:
-        return False
-    if said == given:
-        return True
-    return len(said.split()) >= 3 and f" {said} " in f" {given} "
 
 
 class History:
