@@ -10,26 +10,20 @@ See bench/README.md for what each figure means.
 from __future__ import annotations
 
 import argparse
-import datetime
 import json
-import os
 import re
 import shlex
-import signal
 import subprocess
 import sys
-import threading
 import time
-import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict
 from pathlib import Path
 
 import corpus
 import httpx
 import jiwer
-import numpy as np
+from report import CaseResult, report
+from rig import Daemon, Load, Recorder, heard_ends, recorder, virtual_mic
 from whisper_normalizer.english import EnglishTextNormalizer
 
 HERE = Path(__file__).resolve().parent
@@ -42,7 +36,6 @@ SPEECH_CASES = ("calm", "quick", "monologue", "noisy", "noise")
 ALL_CASES = (*SPEECH_CASES, "idle")
 BASELINE_CASES = ("calm", "quick", "monologue", "noisy")  # whole-file WER is defined
 SETTLE_S = 3.0  # after playback: time for the last utterance to end and be transcribed
-SPLIT_NEAR_S = 2.0  # a lost word this close to a forced split is blamed on the split
 
 _normalizer = EnglishTextNormalizer()
 
@@ -51,242 +44,27 @@ def words(text: str) -> list[str]:
     return _normalizer(text).split()
 
 
-# --- PulseAudio virtual microphone --------------------------------------------------------
-
-def _pactl(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(["pactl", *args], capture_output=True, text=True, timeout=30)
-
-
-def _default_source() -> str | None:
-    for line in _pactl("info").stdout.splitlines():
-        if line.startswith("Default Source:"):
-            return line.split(":", 1)[1].strip()
-    return None
-
-
-def _sink_state(name: str) -> str:
-    for line in _pactl("list", "short", "sinks").stdout.splitlines():
-        cols = line.split()
-        if len(cols) > 1 and cols[1] == name:
-            return cols[-1]
-    return "missing"
-
-
-@contextmanager
-def virtual_mic() -> Iterator[str]:
-    """A uniquely named null sink whose monitor is the default source; yields the sink name.
-
-    A null sink with nothing playing is suspended or idle, and then its monitor delivers no
-    samples at all: the daemon would hear nothing until paplay starts, and paplay would wait
-    ~1-2 s for the sink to resume, which would count as latency. A stream of digital silence
-    keeps the sink running, so the monitor behaves like a real microphone in a quiet room.
-
-    The previous default source is restored afterwards, so a desktop session or a parallel
-    test run is left as it was found."""
-    if _pactl("info").returncode != 0:
-        # Warns when run as root; the warning is harmless.
-        subprocess.run(["pulseaudio", "--start", "--exit-idle-time=-1"], capture_output=True)
-        deadline = time.monotonic() + 15
-        while _pactl("info").returncode != 0:
-            if time.monotonic() > deadline:
-                raise SystemExit("bench: PulseAudio did not start")
-            time.sleep(0.2)
-    name = f"dictbench{uuid.uuid4().hex[:8]}"
-    loaded = _pactl("load-module", "module-null-sink", f"sink_name={name}")
-    if loaded.returncode != 0:
-        raise SystemExit(f"bench: cannot load a null sink: {loaded.stderr.strip()}")
-    module = loaded.stdout.strip()
-    previous = _default_source()
-    _pactl("set-default-source", f"{name}.monitor")
-    keeper = subprocess.Popen(["pacat", "--playback", "-d", name, "--raw", "--format=s16le",
-                               "--rate=16000", "--channels=1", "/dev/zero"],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        deadline = time.monotonic() + 15
-        while _sink_state(name) != "RUNNING":
-            if keeper.poll() is not None or time.monotonic() > deadline:
-                raise SystemExit(f"bench: null sink {name} did not start running")
-            time.sleep(0.1)
-        time.sleep(1.0)  # RUNNING comes before the monitor delivers steadily
-        yield name
-    finally:
-        keeper.terminate()
-        keeper.wait(10)
-        if previous and previous != f"{name}.monitor":
-            _pactl("set-default-source", previous)
-        _pactl("unload-module", module)
-
-
-# --- the daemon under test ----------------------------------------------------------------
-
-@dataclass
-class Line:
-    t: float  # monotonic arrival time
-    text: str
-
-
-class Daemon:
-    """`python -m dictation run` with both pipes read by threads that stamp each line."""
-
-    def __init__(self, url: str, sink: str, extra: list[str]) -> None:
-        # -v: the per-utterance debug lines show where and why utterances were cut.
-        cmd = [sys.executable, "-m", "dictation", "-v", "run", "--base-url", url, *extra]
-        # PULSE_SOURCE as well as the default source: a parallel test run that changes the
-        # server's default source must not redirect this daemon's microphone.
-        env = {**os.environ, "PULSE_SOURCE": f"{sink}.monitor"}
-        self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                     text=True, bufsize=1, env=env, cwd=REPO)
-        self.out: list[Line] = []
-        self.err: list[Line] = []
-        self.listening = threading.Event()
-        self._threads = [threading.Thread(target=self._read, args=(s, d), daemon=True)
-                         for s, d in ((self.proc.stdout, self.out), (self.proc.stderr, self.err))]
-        for t in self._threads:
-            t.start()
-
-    def _read(self, stream: object, into: list[Line]) -> None:
-        for text in iter(stream.readline, ""):  # type: ignore[attr-defined]
-            into.append(Line(time.monotonic(), text.rstrip("\n")))
-            if into is self.err and "listening on" in text:
-                self.listening.set()
-
-    def wait_listening(self, timeout: float = 60) -> None:
-        deadline = time.monotonic() + timeout
-        while not self.listening.wait(0.2):
-            if self.proc.poll() is not None or time.monotonic() > deadline:
-                self.kill()
-                raise RuntimeError(f"dictation did not start listening: {self.stderr()}")
-
-    def cpu_s(self) -> float:
-        """User + system CPU seconds of the process, all threads, from /proc/PID/stat."""
-        stat = Path(f"/proc/{self.proc.pid}/stat").read_text()
-        fields = stat.rsplit(")", 1)[1].split()  # the command name may hold spaces
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-    def vm_hwm_mb(self) -> float:
-        """Peak resident set size so far (VmHWM)."""
-        for line in Path(f"/proc/{self.proc.pid}/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-        return float("nan")
-
-    def stop(self, timeout: float = 120) -> int | None:
-        """SIGINT (finish the utterance in progress), then wait; None when it hung."""
-        self.proc.send_signal(signal.SIGINT)
-        try:
-            code = self.proc.wait(timeout)
-        except subprocess.TimeoutExpired:
-            self.kill()
-            return None
-        for t in self._threads:
-            t.join(5)
-        return code
-
-    def kill(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.wait(10)
-
-    def stderr(self) -> str:
-        return "\n".join(line.text for line in self.err)
-
-
-# --- measuring ----------------------------------------------------------------------------
-
-def _proc_stat(pid: str) -> list[str]:
-    return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-
-
-class Load:
-    """CPU the rest of the machine used meanwhile, in cores: everything busy minus this
-    benchmark's process tree (server, daemon, players) and the PulseAudio server. It tells a
-    slow dictation from a machine busy with other work."""
-
-    def __init__(self) -> None:
-        self._start = self._snapshot()
-
-    @staticmethod
-    def _snapshot() -> tuple[int, int, int]:
-        cpu = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]]
-        total, busy = sum(cpu), sum(cpu) - cpu[3] - cpu[4]  # idle and iowait are not busy
-        parents: dict[str, str] = {}
-        ours = 0
-        for d in Path("/proc").iterdir():
-            if not d.name.isdigit():
-                continue
-            try:
-                f = _proc_stat(d.name)
-                comm = (d / "comm").read_text().strip()
-            except OSError:  # exited meanwhile
-                continue
-            parents[d.name] = f[1]
-            if comm == "pulseaudio":
-                ours += int(f[11]) + int(f[12])
-        me = str(os.getpid())
-        for pid in parents:
-            p = pid
-            while p in parents and p != me:
-                p = parents[p]
-            if p == me:
-                # Own time plus that of reaped children (cutime, cstime): each process is
-                # counted once, live or reaped.
-                try:
-                    f = _proc_stat(pid)
-                except OSError:
-                    continue
-                ours += sum(int(v) for v in f[11:15])
-        return total, busy, ours
-
-    def others_cores(self) -> float:
-        t0, b0, o0 = self._start
-        t1, b1, o1 = self._snapshot()
-        return max(0.0, (b1 - b0) - (o1 - o0)) / max(1, t1 - t0) * (os.cpu_count() or 1)
-
-
-@dataclass
-class CaseResult:
-    case: str
-    duration_s: float
-    exit_code: int | None = None
-    playback_s: float = 0.0  # wall time paplay took; ≈ duration when real time held
-    lines: list[dict] = field(default_factory=list)  # text and arrival, s after playback start
-    utterances: list[dict] = field(default_factory=list)  # from dictation's -v log
-    wer: float | None = None
-    baseline_wer: float | None = None
-    baseline_text: str | None = None
-    latencies: list[float | None] = field(default_factory=list)  # per sentence
-    # The latency in two parts: sentence end → segmenter closed its utterance, then
-    # → text on stdout (transcription and delivery).
-    endpoint: list[float] = field(default_factory=list)
-    transcribe: list[float] = field(default_factory=list)
-    approx_latency: list[int] = field(default_factory=list)  # last word unmatched
-    lost: list[dict] = field(default_factory=list)  # deleted reference words
-    inserted: list[str] = field(default_factory=list)
-    merged: list[list[int]] = field(default_factory=list)  # sentences sharing one line
-    split: list[int] = field(default_factory=list)  # sentences spread over lines
-    words_out: int = 0
-    cpu_pct: float | None = None
-    vm_hwm_mb: float | None = None
-    warnings: list[str] = field(default_factory=list)
-    other_load: float | None = None  # cores used by other processes during the run
-    error: str | None = None
-
-
-UTTERANCE_RE = re.compile(r"utterance (\d+): ([\d.]+)-([\d.]+) s, ended by (\w+)")
+# The daemon's -v lines; the range dash has been both "-" and an en dash.
+UTTERANCE_RE = re.compile(r"utterance (\d+): ([\d.]+)[-\u2013]([\d.]+) s, ended by (\w+)")
 TRANSCRIBED_RE = re.compile(r"utterance (\d+): [\d.]+ s of audio transcribed in ([\d.]+) s")
 
 
-def play_case(m: dict, url: str, sink: str, extra: list[str]) -> CaseResult:
+def play_case(m: dict, url: str, sink: str, rec: Recorder, extra: list[str]) -> CaseResult:
     r = CaseResult(m["case"], m["duration"])
     load = Load()
     d = Daemon(url, sink, extra)
     try:
         d.wait_listening()
         cpu0, w0 = d.cpu_s(), time.monotonic()
-        t0 = time.monotonic()  # just before paplay starts: its start-up counts as latency
+        rec.start()
+        t0 = time.monotonic()  # the clock origin of every time in the result
         player = subprocess.run(["paplay", "--latency-msec=20", "-d", sink, m["wav"]],
                                 capture_output=True, text=True, timeout=m["duration"] + 60)
         r.playback_s = time.monotonic() - t0
+        r.heard_end, r.start_delay = heard_ends(m, *rec.stop(), t0)
+        found = [h - s["end"] for h, s in zip(r.heard_end, m["sentences"], strict=True)
+                 if h is not None]
+        r.slip = round(found[-1] - found[0], 3) if found else None
         if player.returncode != 0:
             r.error = f"paplay failed: {player.stderr.strip()}"
         time.sleep(SETTLE_S)
@@ -355,6 +133,9 @@ def score(r: CaseResult, m: dict) -> None:
     for k, j in line_of.items():
         sentence_lines[ref_sent[k]].add(j)
     for i, s in enumerate(sentences):
+        # When the word reached the microphone; the WAV's own time if the recording failed.
+        heard = r.heard_end[i] if i < len(r.heard_end) and r.heard_end[i] is not None \
+            else s["end"]
         idx = [k for k in range(len(ref)) if ref_sent[k] == i and k in line_of]
         if not idx:
             r.latencies.append(None)
@@ -362,9 +143,9 @@ def score(r: CaseResult, m: dict) -> None:
         if idx[-1] != max(k for k in range(len(ref)) if ref_sent[k] == i):
             r.approx_latency.append(i)
         line = r.lines[line_of[idx[-1]]]
-        r.latencies.append(round(line["t"] - s["end"], 3))
+        r.latencies.append(round(line["t"] - heard, 3))
         if (u := utterance_of(r, line["t"])) is not None:
-            r.endpoint.append(round(u["closed_at"] - s["end"], 3))
+            r.endpoint.append(round(u["closed_at"] - heard, 3))
             r.transcribe.append(round(line["t"] - u["closed_at"], 3))
         if len(sentence_lines[i]) > 1:
             r.split.append(i)
@@ -414,155 +195,6 @@ def idle(url: str, sink: str, extra: list[str], seconds: float) -> CaseResult:
     return r
 
 
-# --- report -------------------------------------------------------------------------------
-
-def _pct(xs: list[float | None], q: float) -> float | None:
-    vals = [x for x in xs if x is not None]
-    return float(np.percentile(vals, q)) if vals else None
-
-
-def _f(x: float | None, fmt: str = ".3f", unit: str = "") -> str:
-    return "n/a" if x is None else f"{x:{fmt}}{unit}"
-
-
-def notes(r: CaseResult, m: dict | None) -> str:
-    if r.error:
-        return f"**error**: {r.error[:200]}"
-    n = len(m["sentences"]) if m else 0
-    out = [f"{len(r.lines)} lines / {n} sentences" if n else f"{r.words_out} words output"]
-    if r.exit_code != 0:
-        out.append(f"**exit code {r.exit_code}**")
-    if r.merged:
-        out.append("merged " + ", ".join("+".join(str(i + 1) for i in g) for g in r.merged))
-    if r.split:
-        out.append("split " + ", ".join(str(i + 1) for i in r.split))
-    missing = [i + 1 for i, lat in enumerate(r.latencies) if lat is None]
-    if missing:
-        out.append(f"missing sentence(s) {missing}")
-    forced = [u for u in r.utterances if u["reason"] == "max_length"]
-    if forced:
-        out.append("forced split at " + ", ".join(f"{u['closed_at']:.1f} s" for u in forced))
-    if n:
-        near = [w for w in r.lost if forced and
-                min(abs(w["t"] - u["closed_at"]) for u in forced) <= SPLIT_NEAR_S]
-        lost = ", ".join(f"'{w['word']}'@{w['t']:.1f}s" for w in r.lost[:8])
-        more = " …" if len(r.lost) > 8 else ""
-        out.append(f"{len(r.lost)} words lost{f' ({lost}{more})' if lost else ''}")
-        if forced:
-            out.append(f"{len(near)} lost within {SPLIT_NEAR_S:g} s of the split")
-        if r.inserted:
-            out.append(f"{len(r.inserted)} inserted")
-    elif r.words_out:
-        out.append("text: " + " / ".join(repr(x["text"]) for x in r.lines)[:200])
-    if r.endpoint:
-        out.append(f"latency = endpointing {np.median(r.endpoint):.2f} s + transcription "
-                   f"{np.median(r.transcribe):.2f} s (medians)")
-    if r.approx_latency:
-        out.append(f"latency from an earlier word for {[i + 1 for i in r.approx_latency]}")
-    if abs(r.playback_s - r.duration_s) > 0.5 and r.case != "idle":
-        out.append(f"playback took {r.playback_s:.1f} s for {r.duration_s:.1f} s")
-    if r.warnings:
-        out.append(f"stderr: {r.warnings[0][:120]}")
-    if r.other_load is not None and r.other_load > 0.25:
-        out.append(f"busy machine: other processes used {r.other_load:.2f} cores")
-    return "; ".join(out)
-
-
-def targets(res: dict[str, CaseResult]) -> list[str]:
-    def check(case: str, what: str, value: float | None, ok: bool | None) -> str:
-        if case not in res or value is None or ok is None:
-            return f"- {what}: not measured"
-        return f"- {what}: {'met' if ok else '**missed**'} ({value:g})"
-
-    rows = []
-    if (c := res.get("calm")) is not None:
-        med = _pct(c.latencies, 50)
-        rows.append(check("calm", "calm latency median ≤ 0.9 s",
-                          None if med is None else round(med, 3),
-                          None if med is None else med <= 0.9))
-        rows.append(check("calm", "calm WER ≤ whole-file WER", c.wer,
-                          None if c.wer is None or c.baseline_wer is None
-                          else c.wer <= c.baseline_wer))
-    if (q := res.get("quick")) is not None:
-        med = _pct(q.latencies, 50)
-        rows.append(check("quick", "quick latency median ≤ 1.5 s",
-                          None if med is None else round(med, 3),
-                          None if med is None else med <= 1.5))
-    if (mo := res.get("monologue")) is not None and not mo.error:
-        forced = [u["closed_at"] for u in mo.utterances if u["reason"] == "max_length"]
-        near = [w for w in mo.lost if any(abs(w["t"] - t) <= SPLIT_NEAR_S for t in forced)]
-        rows.append(check("monologue", "monologue: no word lost at the forced split",
-                          len(near), bool(forced) and not near))
-        if not forced:
-            rows.append("- monologue: **no forced split seen** (max_length never fired)")
-    if (no := res.get("noisy")) is not None:
-        rows.append(check("noisy", "noisy WER ≤ whole-file WER + 0.05", no.wer,
-                          None if no.wer is None or no.baseline_wer is None
-                          else no.wer <= no.baseline_wer + 0.05))
-    if (ns := res.get("noise")) is not None and not ns.error:
-        rows.append(check("noise", "noise → 0 words", ns.words_out, ns.words_out == 0))
-    if (i := res.get("idle")) is not None and not i.error:
-        rows.append(check("idle", "CPU while listening ≤ 1 % of a core",
-                          round(i.cpu_pct or 0, 2), (i.cpu_pct or 0) <= 1.0))
-    peaks = [r.vm_hwm_mb for r in res.values() if r.vm_hwm_mb is not None]
-    if peaks:
-        rows.append(check(next(iter(res)), "peak RSS ≤ 60 MB", round(max(peaks), 1),
-                          max(peaks) <= 60))
-    return rows
-
-
-def report(res: dict[str, CaseResult], manifests: dict[str, dict], label: str,
-           extra: list[str], command: str) -> str:
-    commit = subprocess.run(["git", "describe", "--always", "--dirty"], cwd=REPO,
-                            capture_output=True, text=True).stdout.strip() or "unknown"
-    when = datetime.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z")
-    lines = [
-        f"## {label}", "",
-        f"{when}; commit {commit}; {os.cpu_count()} cores; endpoint faster-whisper-server "
-        f"with tiny.en (tools/local_server.py) on the same machine; "
-        f"`dictation run` args: `{shlex.join(extra) or '(defaults)'}`", "",
-        "| case | WER | whole-file WER | latency median | p90 | notes |",
-        "| --- | --- | --- | --- | --- | --- |",
-    ]
-    for case, r in res.items():
-        if case == "idle":
-            continue
-        lines.append(f"| {case} | {_f(r.wer)} | {_f(r.baseline_wer)} | "
-                     f"{_f(_pct(r.latencies, 50), '.2f', ' s')} | "
-                     f"{_f(_pct(r.latencies, 90), '.2f', ' s')} | "
-                     f"{notes(r, manifests.get(case)).replace('|', '/')} |")
-    lines.append("")
-    if (i := res.get("idle")) is not None:
-        lines.append("- CPU while listening to a silent mic: "
-                     + (f"**error** {i.error}" if i.error else
-                        f"{_f(i.cpu_pct, '.2f')} % of one core over {i.duration_s:g} s"
-                        + (f" ({i.words_out} words output)" if i.words_out else "")))
-    peaks = {c: r.vm_hwm_mb for c, r in res.items() if r.vm_hwm_mb is not None}
-    if peaks:
-        each = ", ".join(f"{c} {v:.1f}" for c, v in peaks.items())
-        lines.append(f"- Peak RSS (VmHWM): max {max(peaks.values()):.1f} MB ({each})")
-    active = [f"{c} {r.cpu_pct:.1f} %" for c, r in res.items()
-              if c != "idle" and r.cpu_pct is not None]
-    if active:
-        lines.append(f"- CPU while dictating (for information): {', '.join(active)}")
-    busy = [f"{c} {r.other_load:.2f}" for c, r in res.items() if r.other_load is not None]
-    if busy:
-        lines.append(f"- Other load on the machine during each run, in cores of "
-                     f"{os.cpu_count()}: {', '.join(busy)}")
-    lines += ["", "Targets:", *targets(res), "", f"Reproduce: `{command}`", "", "<details>"
-              "<summary>Transcripts (arrival time after playback start)</summary>", ""]
-    for case, r in res.items():
-        if case == "idle" or r.error:
-            continue
-        lines.append(f"**{case}**")
-        lines += [f"- {x['t']:.2f} s: {x['text']}" for x in r.lines] or ["- (nothing)"]
-        if r.baseline_text is not None:
-            lines.append(f"- whole file: {r.baseline_text.strip()}")
-        lines.append("")
-    lines += ["</details>", ""]
-    return "\n".join(lines)
-
-
 # --- main ---------------------------------------------------------------------------------
 
 def parse(argv: list[str]) -> tuple[argparse.Namespace, list[str]]:
@@ -587,7 +219,7 @@ def main(argv: list[str] | None = None) -> int:
     cases = [c for c in ALL_CASES if c in args.cases]
     manifests = {c: corpus.load(corpus.build(c)) for c in cases if c in SPEECH_CASES}
     res: dict[str, CaseResult] = {}
-    with running_server() as url, virtual_mic() as sink:
+    with running_server() as url, virtual_mic() as sink, recorder(sink) as rec:
         baselines = {}
         for case in cases:
             if case in BASELINE_CASES:
@@ -599,7 +231,7 @@ def main(argv: list[str] | None = None) -> int:
                 res[case] = idle(url, sink, extra, args.idle_seconds)
                 continue
             m = manifests[case]
-            r = res[case] = play_case(m, url, sink, extra)
+            r = res[case] = play_case(m, url, sink, rec, extra)
             if case in baselines:
                 r.baseline_text = baselines[case]
                 r.baseline_wer = jiwer.wer(_normalizer(" ".join(s["text"]

@@ -24,7 +24,7 @@ def test_empty_parts() -> None:
 
 def test_long_history_is_trimmed_from_the_front_within_the_budget() -> None:
     history = " ".join(f"word{i}" for i in range(2000))
-    p = build_prompt("Vocabulary: Grafana.", history)
+    p = build_prompt("Vocabulary: Grafana.", history, tail_chars=len(history))
     assert p.startswith("Vocabulary: Grafana. ")
     assert p.endswith("word1999")
     assert estimate_tokens(p) <= MAX_PROMPT_TOKENS
@@ -32,6 +32,17 @@ def test_long_history_is_trimmed_from_the_front_within_the_budget() -> None:
     # A contiguous tail, cut at a word boundary.
     first = int(words[0].removeprefix("word"))
     assert words == [f"word{i}" for i in range(first, 2000)]
+
+
+def test_tail_is_capped_in_characters_at_a_word_boundary() -> None:
+    history = " ".join(f"w{i}" for i in range(500))
+    p = build_prompt("", history)
+    assert len(p) <= 200 and p.endswith("w499")
+    assert history.endswith(p) and f" {p}" in history  # whole words only
+
+
+def test_stock_phrases_and_empty_text_are_dropped() -> None:
+    assert drop_reason(". . . .", "", snr=40.0) == "it holds no words"
 
 
 def test_token_estimate_is_not_optimistic_for_long_words() -> None:

@@ -50,6 +50,8 @@ def is_prompt_echo(text: str, prompt: str) -> bool:
 
 def drop_reason(text: str, prompt: str, snr: float) -> str | None:
     """Why ``text`` must not be output, or None to output it."""
+    if not _norm(text):
+        return "it holds no words"
     if is_prompt_echo(text, prompt):
         return "it echoes the prompt"
     if _norm(text) in SILENCE_PHRASES and snr < CLEAR_SPEECH_DB:

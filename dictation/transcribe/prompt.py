@@ -20,11 +20,17 @@ def estimate_tokens(text: str) -> int:
     return max(math.ceil(words * 4 / 3), math.ceil(len(text) / 4)) + non_ascii
 
 
-def build_prompt(user_prompt: str, history: str, max_tokens: int = MAX_PROMPT_TOKENS) -> str:
+TAIL_CHARS = 200
+"""At most this much prior transcript: a long tail makes small models skip whole sentences
+of a multi-sentence utterance, while ~200 characters carries the context that matters."""
+
+
+def build_prompt(user_prompt: str, history: str, max_tokens: int = MAX_PROMPT_TOKENS,
+                 tail_chars: int = TAIL_CHARS) -> str:
     """User prompt first, then as much of the transcript's tail as fits, cut at a word."""
     user_prompt = user_prompt.strip()
     budget = max_tokens - estimate_tokens(user_prompt)
-    words = history.split()
+    words = history[-tail_chars - 1:].split()[1:] if len(history) > tail_chars else history.split()
     tail: list[str] = []
     used = 0
     for word in reversed(words):
