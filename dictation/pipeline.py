@@ -78,7 +78,7 @@ class Pipeline:
             self._inflight.cancel()
 
     async def run(self) -> int:
-        # ~30 s of blocks: a stalled pipeline loses audio only after that, and says so.
+        # 30–50 s of blocks: a stalled pipeline loses audio only after that, and says so.
         audio: asyncio.Queue[np.ndarray | None] = asyncio.Queue(maxsize=1000)
         speech: asyncio.Queue[Speech | None] = asyncio.Queue()
         capture = asyncio.create_task(self.source.run(audio))
