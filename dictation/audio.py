@@ -22,7 +22,7 @@ from dictation.vad import SAMPLE_RATE
 
 log = logging.getLogger("dictation")
 
-BLOCK_S = 0.03  # one VAD frame per block: finer gains nothing, coarser adds endpoint latency
+BLOCK_S = 0.03  # a file's blocks: one VAD frame each, so pacing matches a frame's arrival
 
 
 def encode_wav(pcm: np.ndarray, rate: int = SAMPLE_RATE) -> bytes:
@@ -188,6 +188,10 @@ class MicSource:
 
     def stop(self) -> None:
         self._stop.set()
+
+    def unread(self) -> None:
+        """A microphone has no rest to report: what was not captured was never recorded."""
+        return None
 
     def open(self) -> None:
         """Open and start the stream now, on the running loop, so a busy or missing device

@@ -32,6 +32,10 @@ class Source(Protocol):
 
     def stop(self) -> None: ...
 
+    def unread(self) -> str | None:
+        """What input was never processed after an early stop (a file's rest), or None."""
+        ...
+
     async def run(self, out: asyncio.Queue[np.ndarray | None]) -> None: ...
 
 
@@ -94,8 +98,7 @@ class Pipeline:
         if self.kept:
             log.warning("%d utterance(s) not transcribed; their audio is kept in %s",
                         len(self.kept), self.keep_dir)
-        unread = getattr(self.source, "unread", None)
-        if unread and (rest := unread()):
+        if rest := self.source.unread():
             log.warning("%s", rest)
         if self.aborted:
             return 130

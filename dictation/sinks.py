@@ -46,7 +46,6 @@ class ClipboardSink:
     def __init__(self, mode: str = "replace") -> None:
         import pyperclip
 
-        self._pyperclip = pyperclip
         self._mode = mode
         self._session = ""
         try:

@@ -86,3 +86,9 @@ def test_stock_phrases_are_dropped_only_on_weak_audio() -> None:
     assert drop_reason("Thank you.", "", snr=30.0) is None  # really said, clearly
     assert drop_reason("Thank you for the report.", "", snr=4.0) is None
     assert drop_reason("Hello there, general.", "Hello there, general.", snr=40.0)
+
+
+def test_tail_keeps_a_whole_word_that_starts_right_at_the_cut() -> None:
+    history = "x" * 50 + " " + "abc " * 50  # 251 characters; the cut falls on a word start
+    tail = build_prompt("", history)
+    assert tail.split() == ["abc"] * 50

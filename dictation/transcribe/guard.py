@@ -50,10 +50,11 @@ def is_prompt_echo(text: str, prompt: str) -> bool:
 
 def drop_reason(text: str, prompt: str, snr: float) -> str | None:
     """Why ``text`` must not be output, or None to output it."""
-    if not _norm(text):
+    said = _norm(text)
+    if not said:
         return "it holds no words"
     if is_prompt_echo(text, prompt):
         return "it echoes the prompt"
-    if _norm(text) in SILENCE_PHRASES and snr < CLEAR_SPEECH_DB:
+    if said in SILENCE_PHRASES and snr < CLEAR_SPEECH_DB:
         return f"a stock phrase on weak audio ({snr:.0f} dB above the background)"
     return None

@@ -30,7 +30,10 @@ def build_prompt(user_prompt: str, history: str, max_tokens: int = MAX_PROMPT_TO
     """User prompt first, then as much of the transcript's tail as fits, cut at a word."""
     user_prompt = user_prompt.strip()
     budget = max_tokens - estimate_tokens(user_prompt)
-    words = history[-tail_chars - 1:].split()[1:] if len(history) > tail_chars else history.split()
+    words = history[-tail_chars:].split()
+    cut = len(history) - tail_chars
+    if cut > 0 and not (history[cut - 1].isspace() or history[cut].isspace()):
+        words = words[1:]  # the cut fell inside a word
     tail: list[str] = []
     used = 0
     for word in reversed(words):
@@ -43,7 +46,8 @@ def build_prompt(user_prompt: str, history: str, max_tokens: int = MAX_PROMPT_TO
 
 
 class History:
-    """The committed transcript, kept only as long as a prompt can use."""
+    """The committed transcript, bounded so a daemon running all day does not grow it;
+    :func:`build_prompt` takes the tail it needs."""
 
     def __init__(self, keep_chars: int = 2000) -> None:
         self._text = ""
