@@ -8,10 +8,10 @@ APT_PACKAGES := libportaudio2 pulseaudio pulseaudio-utils libasound2-plugins esp
 .PHONY: run demo test lint bench deps venv clean
 
 run: deps venv ## dictate from the default microphone (bundled sample if there is none)
-	$(BIN)/python tools/local_server.py -- $(BIN)/dictation run --demo-fallback $(ARGS)
+	$(BIN)/dictation run --demo-fallback $(ARGS)
 
 demo: deps venv ## dictate the bundled spoken sample at real time
-	$(BIN)/python tools/local_server.py -- $(BIN)/dictation demo $(ARGS)
+	$(BIN)/dictation demo $(ARGS)
 
 test: deps venv lint
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
@@ -40,7 +40,7 @@ venv: $(VENV)/.installed
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e '.[test,bench]'
+	$(BIN)/pip install -q -e '.[local,test,bench]'
 	touch $@
 
 clean:

@@ -13,10 +13,12 @@ from pathlib import Path
 
 from dictation import __version__
 from dictation.config import (
+    BUNDLED_MODEL,
     CLIPBOARD_MODES,
     DEFAULT_BASE_URL,
     OUTPUTS,
     ApiConfig,
+    LocalConfig,
     RunConfig,
 )
 from dictation.errors import ConfigError, DeviceError, DictationError
@@ -27,9 +29,48 @@ log = logging.getLogger("dictation")
 
 COMMANDS = ("run", "demo", "devices")
 
+# Silence after which an utterance is transcribed speculatively. The local engine costs only
+# CPU, so it starts early; each API speculation overtaken by speech is a billed request.
+SPECULATE_S = {"local": 0.09, "api": 0.15}
+
 
 def sample_path() -> Path:
     return Path(str(resources.files("dictation") / "data" / "sample.wav"))
+
+
+def _add_engine_options(p: argparse.ArgumentParser) -> None:
+    eng = p.add_argument_group("engine")
+    eng.add_argument("--engine", choices=("api", "local"),
+                     help="default: api when an API key or base URL is configured, else local")
+    eng.add_argument("--language", metavar="CODE", help="ISO-639-1 code, e.g. en")
+    eng.add_argument("--temperature", type=float, default=0.0)
+    eng.add_argument("--prompt", default="",
+                     help="vocabulary/style prompt, always sent before the prior transcript")
+    api = p.add_argument_group("api engine")
+    api.add_argument("--base-url", metavar="URL",
+                     help=f"OpenAI-compatible API base (env OPENAI_BASE_URL; "
+                          f"default {DEFAULT_BASE_URL})")
+    api.add_argument("--api-key", metavar="KEY",
+                     help="API key (visible to other users in ps: prefer --api-key-file "
+                          "or OPENAI_API_KEY)")
+    api.add_argument("--api-key-file", metavar="PATH", type=Path,
+                     help="file holding the API key")
+    api.add_argument("--model", default="whisper-1")
+    api.add_argument("--response-format", choices=FORMATS, default="json")
+    loc = p.add_argument_group("local engine")
+    loc.add_argument("--local-model", default=BUNDLED_MODEL, metavar="NAME|DIR",
+                     help=f"model directory, {BUNDLED_MODEL} (bundled, the default) or a "
+                          "faster-whisper model name (downloaded once)")
+    loc.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto",
+                     help="auto: CUDA when available, else CPU")
+    loc.add_argument("--compute-type", default="auto", metavar="TYPE",
+                     help="e.g. int8, int8_float16, float16, float32 (auto: float16 on CUDA, "
+                          "int8 on CPU)")
+    loc.add_argument("--threads", type=int, default=0, metavar="N",
+                     help="CPU threads (default: one per core)")
+    loc.add_argument("--beam-size", type=int, default=1, metavar="N")
+    loc.add_argument("--full-window", action="store_true",
+                     help="encode Whisper's whole 30 s window even for short audio (slower)")
 
 
 def _add_run_options(p: argparse.ArgumentParser) -> None:
@@ -42,22 +83,11 @@ def _add_run_options(p: argparse.ArgumentParser) -> None:
                      help="with a file input: process as fast as possible, not at real time")
     src.add_argument("--demo-fallback", action="store_true",
                      help="when no microphone can be opened, play the bundled sample instead")
-    eng = p.add_argument_group("engine")
-    eng.add_argument("--engine", choices=("api", "local"), default="api")
-    eng.add_argument("--base-url", metavar="URL",
-                     help=f"OpenAI-compatible API base (env OPENAI_BASE_URL; "
-                          f"default {DEFAULT_BASE_URL})")
-    eng.add_argument("--api-key", metavar="KEY",
-                     help="API key (visible to other users in ps: prefer --api-key-file "
-                          "or OPENAI_API_KEY)")
-    eng.add_argument("--api-key-file", metavar="PATH", type=Path,
-                     help="file holding the API key")
-    eng.add_argument("--model", default="whisper-1")
-    eng.add_argument("--language", metavar="CODE", help="ISO-639-1 code, e.g. en")
-    eng.add_argument("--temperature", type=float, default=0.0)
-    eng.add_argument("--response-format", choices=FORMATS, default="json")
-    eng.add_argument("--prompt", default="",
-                     help="vocabulary/style prompt, always sent before the prior transcript")
+    _add_engine_options(p)
+    p.add_argument("--speculate", type=float, metavar="S",
+                   help="transcribe after this much silence, before the utterance is surely "
+                        f"over; 0 = off (default: local {SPECULATE_S['local']}, "
+                        f"api {SPECULATE_S['api']})")
     out = p.add_argument_group("output")
     out.add_argument("--output", "-o", action="append", choices=OUTPUTS,
                      help="where text goes; repeat for several (default: stdout)")
@@ -127,36 +157,75 @@ def read_api_key(args: argparse.Namespace, env: dict[str, str]) -> str | None:
     return env.get("OPENAI_API_KEY") or None
 
 
-def build_config(args: argparse.Namespace, env: dict[str, str]) -> RunConfig:
-    if args.engine == "local":
-        raise ConfigError("the local engine is not available in this version; use --engine api")
+def build_engine(args: argparse.Namespace, env: dict[str, str], *,
+                 timestamps: bool = False) -> ApiConfig | LocalConfig:
+    """The engine settings: local unless an API is configured or asked for."""
     if not 0.0 <= args.temperature <= 1.0:
         raise ConfigError(f"--temperature must be between 0 and 1, got {args.temperature}")
     if args.language is not None and not (args.language.isalpha()
                                           and 2 <= len(args.language) <= 3):
         raise ConfigError(f"--language takes an ISO-639-1 code such as 'en', "
                           f"got '{args.language}'")
-    base_url = args.base_url or env.get("OPENAI_BASE_URL") or DEFAULT_BASE_URL
     key = read_api_key(args, env)
+    base_url = args.base_url or env.get("OPENAI_BASE_URL")
+    engine = args.engine or ("api" if key or base_url else "local")
+    if engine == "local":
+        if args.threads < 0 or args.beam_size < 1:
+            raise ConfigError("--threads must be ≥ 0 and --beam-size ≥ 1")
+        return LocalConfig(model=args.local_model, device=args.device,
+                           compute_type=args.compute_type, threads=args.threads,
+                           beam_size=args.beam_size, language=args.language,
+                           temperature=args.temperature, full_window=args.full_window,
+                           timestamps=timestamps)
+    base_url = base_url or DEFAULT_BASE_URL
     if key is None and base_url.rstrip("/") == DEFAULT_BASE_URL:
         raise ConfigError("no API key: set OPENAI_API_KEY or --api-key-file, or point "
                           "--base-url at a local OpenAI-compatible server")
+    return ApiConfig(base_url=base_url, api_key=key, model=args.model, language=args.language,
+                     temperature=args.temperature, response_format=args.response_format)
+
+
+def build_segmenter(args: argparse.Namespace) -> SegmenterConfig:
+    if args.max_utterance > 600:
+        raise ConfigError("--max-utterance must be at most 600 s")
     try:
-        segmenter = SegmenterConfig(
+        return SegmenterConfig(
             pre_roll_s=args.pre_roll, hangover_max_s=args.hangover_max,
             hangover_min_s=args.hangover_min, min_speech_s=args.min_speech,
             max_utterance_s=args.max_utterance)
     except ValueError as err:
         raise ConfigError(f"bad VAD setting: {err}") from None
-    if args.max_utterance > 600:
-        raise ConfigError("--max-utterance must be at most 600 s")
-    api = ApiConfig(base_url=base_url, api_key=key, model=args.model, language=args.language,
-                    temperature=args.temperature, response_format=args.response_format)
+
+
+def speculate_s(args: argparse.Namespace, engine: ApiConfig | LocalConfig) -> float:
+    if args.speculate is None:
+        if args.fast:  # nobody is waiting for a file read at full speed: no extra requests
+            return 0.0
+        return SPECULATE_S["local" if isinstance(engine, LocalConfig) else "api"]
+    if not 0 <= args.speculate <= 5:
+        raise ConfigError(f"--speculate takes 0 (off) to 5 seconds, got {args.speculate}")
+    return args.speculate
+
+
+def build_config(args: argparse.Namespace, env: dict[str, str]) -> RunConfig:
+    engine = build_engine(args, env)
     inp = str(sample_path()) if args.command == "demo" else args.input
-    return RunConfig(api=api, segmenter=segmenter, vad_aggressiveness=args.vad_aggressiveness,
-                     input=inp, fast=args.fast, prompt=args.prompt,
+    return RunConfig(engine=engine, segmenter=build_segmenter(args),
+                     vad_aggressiveness=args.vad_aggressiveness, input=inp, fast=args.fast,
+                     prompt=args.prompt, speculate_s=speculate_s(args, engine),
                      outputs=tuple(dict.fromkeys(args.output or ["stdout"])),
                      clipboard_mode=args.clipboard_mode, keep_dir=args.keep_dir)
+
+
+def make_transcriber(engine: ApiConfig | LocalConfig):  # -> Transcriber
+    """Build the engine; the local one starts loading its model right away."""
+    if isinstance(engine, LocalConfig):
+        from dictation.transcribe.local import LocalTranscriber
+
+        return LocalTranscriber(engine)
+    from dictation.transcribe.api import ApiTranscriber
+
+    return ApiTranscriber(engine)
 
 
 def _is_file_input(spec: str) -> bool:
@@ -184,17 +253,17 @@ async def run_pipeline(cfg: RunConfig, demo_fallback: bool = False) -> int:
     from dictation.segmenter import Segmenter
     from dictation.sinks import ClipboardSink, StdoutSink
     from dictation.spool import default_keep_dir
-    from dictation.transcribe.api import ApiTranscriber
     from dictation.vad import Vad
 
-    transcriber = ApiTranscriber(cfg.api)
+    transcriber = make_transcriber(cfg.engine)
     try:
         sinks = [StdoutSink() if name == "stdout" else ClipboardSink(cfg.clipboard_mode)
                  for name in cfg.outputs]
         source = open_source(cfg, demo_fallback)
         pipeline = Pipeline(source, Vad(cfg.vad_aggressiveness), Segmenter(cfg.segmenter),
                             transcriber, sinks, prompt=cfg.prompt,
-                            keep_dir=cfg.keep_dir or default_keep_dir())
+                            keep_dir=cfg.keep_dir or default_keep_dir(),
+                            speculate_s=cfg.speculate_s)
         loop = asyncio.get_running_loop()
         signals = 0
 

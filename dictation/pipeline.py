@@ -1,7 +1,12 @@
 """Wires the stages: source → VAD → segmenter → transcriber → sinks, in order, on one loop.
 
-Capture and segmentation never wait on the network: utterances queue up for a single
+Capture and segmentation never wait on the engine: utterances queue up for a single
 transcription worker, which keeps them in order and carries the prompt from one to the next.
+
+Speculative endpointing: once an open utterance has been silent for ``speculate_s`` (well
+before the hangover ends it), it is sent for transcription at once. If the silence holds, the
+utterance ends with its text already there or on the way; any speech frame before the end
+discards the speculation, and a discarded result is never read.
 """
 
 from __future__ import annotations
@@ -19,7 +24,7 @@ from dictation.errors import DictationError, SinkError, TranscriptionError
 from dictation.segmenter import Segmenter
 from dictation.sinks import Sink
 from dictation.spool import keep_audio
-from dictation.transcribe import Transcriber
+from dictation.transcribe import Transcriber, Transcript
 from dictation.transcribe.guard import drop_reason, snr_db
 from dictation.transcribe.prompt import History, build_prompt
 from dictation.vad import SAMPLE_RATE, Frame, Vad
@@ -40,6 +45,23 @@ class Source(Protocol):
 
 
 @dataclass(frozen=True)
+class Speculation:
+    """A transcription started before the utterance ended."""
+
+    start: int  # frame index of the utterance it belongs to
+    prompt: str
+    task: asyncio.Task[Transcript]
+
+
+@dataclass
+class Stats:
+    utterances: int = 0
+    requests: int = 0  # transcriber calls, speculative ones included
+    speculations_used: int = 0
+    speculations_discarded: int = 0
+
+
+@dataclass(frozen=True)
 class Speech:
     """One utterance on its way to text; times are seconds since capture started."""
 
@@ -49,12 +71,13 @@ class Speech:
     pcm: np.ndarray
     ended_at: float  # monotonic time the segmenter closed it
     snr_db: float  # how far its speech stood above the background
+    speculation: Speculation | None = None  # holds all of its speech, if set
 
 
 class Pipeline:
     def __init__(self, source: Source, vad: Vad, segmenter: Segmenter[Frame],
                  transcriber: Transcriber, sinks: list[Sink], *, prompt: str,
-                 keep_dir: Path) -> None:
+                 keep_dir: Path, speculate_s: float = 0.0) -> None:
         self.source = source
         self.vad = vad
         self.segmenter = segmenter
@@ -62,12 +85,16 @@ class Pipeline:
         self.sinks = sinks
         self.prompt = prompt
         self.keep_dir = keep_dir
+        self.speculate_s = speculate_s
+        self.stats = Stats()
         self.history = History()
         self.delivered = 0
         self.kept: list[Path] = []
         self.failed: DictationError | None = None  # what ended the run early
         self.aborted = False
         self._inflight: asyncio.Task[None] | None = None
+        self._spec: Speculation | None = None  # for the open utterance
+        self._ready: asyncio.Task[None] | None = None
 
     def stop(self) -> None:
         """Stop capture; the utterance in progress is still finished and delivered."""
@@ -78,16 +105,18 @@ class Pipeline:
         self.aborted = True
         self.failed = self.failed or DictationError("interrupted")
         self.source.stop()
-        if self._inflight:
-            self._inflight.cancel()
+        for task in (self._ready, self._inflight):
+            if task:
+                task.cancel()
 
     async def run(self) -> int:
         # 30–50 s of blocks: a stalled pipeline loses audio only after that, and says so.
         audio: asyncio.Queue[np.ndarray | None] = asyncio.Queue(maxsize=1000)
         speech: asyncio.Queue[Speech | None] = asyncio.Queue()
+        self._ready = asyncio.create_task(self.transcriber.prepare())  # capture won't wait
         capture = asyncio.create_task(self.source.run(audio))
         segment = asyncio.create_task(self._segment(audio, speech))
-        worker = asyncio.create_task(self._deliver_all(speech))
+        worker = asyncio.create_task(self._deliver_all(self._ready, speech))
         try:
             await capture
         except DictationError as err:
@@ -100,28 +129,51 @@ class Pipeline:
                         len(self.kept), self.keep_dir)
         if rest := self.source.unread():
             log.warning("%s", rest)
+        st = self.stats
+        log.debug("%d utterances, %d transcriptions (%d speculative used, %d discarded)",
+                  st.utterances, st.requests, st.speculations_used, st.speculations_discarded)
         if self.aborted:
             return 130
-        return 1 if self.failed or self.kept else 0
+        if self.failed:
+            return self.failed.exit_code
+        return 1 if self.kept else 0
 
     async def _segment(self, audio: asyncio.Queue[np.ndarray | None],
                        out: asyncio.Queue[Speech | None]) -> None:
         seq = 0
+        seg = self.segmenter
+        frame_s = seg.config.frame_s
 
         def emit(frame: Frame | None) -> None:
             nonlocal seq
-            utt = (self.segmenter.push(frame.is_speech, frame.level, frame) if frame
-                   else self.segmenter.flush())
-            if utt is None:
-                return
-            seq += 1
-            frame_s = self.segmenter.config.frame_s
-            frames = utt.payloads
-            out.put_nowait(Speech(seq, utt.start * frame_s, utt.end * frame_s,
-                                  np.concatenate([f.pcm for f in frames]), time.monotonic(),
-                                  snr_db(frames)))
-            log.debug("utterance %d: %.2f-%.2f s, ended by %s", seq, utt.start * frame_s,
-                      utt.end * frame_s, utt.reason)
+            if frame is not None and frame.is_speech and self._spec:
+                self._discard(self._spec)  # speech resumed: that text would be stale
+                self._spec = None
+            utt = seg.push(frame.is_speech, frame.level, frame) if frame else seg.flush()
+            spec, self._spec = self._spec, None
+            if spec and utt and utt.start == spec.start and utt.reason != "max_length":
+                attached, spec = spec, None  # silence held from the speculation to the end
+            else:
+                attached = None
+            if spec:
+                if seg.open_start == spec.start:
+                    self._spec = spec
+                else:  # its utterance was dropped or split
+                    self._discard(spec)
+            if utt is not None:
+                seq += 1
+                frames = utt.payloads
+                out.put_nowait(Speech(seq, utt.start * frame_s, utt.end * frame_s,
+                                      np.concatenate([f.pcm for f in frames]),
+                                      time.monotonic(), snr_db(frames), attached))
+                log.debug("utterance %d: %.2f-%.2f s, ended by %s%s", seq,
+                          utt.start * frame_s, utt.end * frame_s, utt.reason,
+                          ", speculated" if attached else "")
+            elif (self.speculate_s and self._spec is None and seg.active and not self.failed
+                  and seg.trailing_silence_s >= self.speculate_s - 1e-9 and out.empty()
+                  and (self._inflight is None or self._inflight.done())):
+                # Only with nothing queued: then the prompt is final and the engine is free.
+                self._spec = self._speculate(seg.open_start or 0, seg.open_payloads())
 
         while (block := await audio.get()) is not None:
             for frame in self.vad.push(block):
@@ -129,11 +181,39 @@ class Pipeline:
         for frame in self.vad.flush():
             emit(frame)
         emit(None)
+        if self._spec:
+            self._discard(self._spec)
+            self._spec = None
         out.put_nowait(None)
 
-    async def _deliver_all(self, queue: asyncio.Queue[Speech | None]) -> None:
+    def _speculate(self, start: int, frames: tuple[Frame, ...]) -> Speculation:
+        prompt = build_prompt(self.prompt, str(self.history))
+        self.stats.requests += 1
+        pcm = np.concatenate([f.pcm for f in frames])
+        return Speculation(start, prompt, asyncio.create_task(
+            self.transcriber.transcribe(pcm, prompt)))
+
+    def _discard(self, spec: Speculation) -> None:
+        self.stats.speculations_discarded += 1
+        spec.task.cancel()
+        # Retrieve its outcome so an error in an abandoned call is not reported as unhandled.
+        spec.task.add_done_callback(lambda t: t.cancelled() or t.exception())
+
+    async def _deliver_all(self, ready: asyncio.Task[None],
+                           queue: asyncio.Queue[Speech | None]) -> None:
+        try:
+            await ready  # utterances spoken while the model loads wait in the queue
+        except asyncio.CancelledError:
+            if not self.aborted:
+                raise
+        except DictationError as err:
+            log.error("%s", err)
+            self.failed = err
+            self.stop()
         while (item := await queue.get()) is not None:
             if self.failed:
+                if item.speculation:
+                    self._discard(item.speculation)
                 self._keep(item)
                 continue
             self._inflight = asyncio.create_task(self._deliver(item))
@@ -158,11 +238,21 @@ class Pipeline:
     async def _deliver(self, item: Speech) -> None:
         prompt = build_prompt(self.prompt, str(self.history))
         began = time.monotonic()
-        result = await self.transcriber.transcribe(item.pcm, prompt)
+        self.stats.utterances += 1
+        spec = item.speculation
+        if spec and spec.prompt == prompt:
+            result = await spec.task
+            self.stats.speculations_used += 1
+        else:
+            if spec:  # an earlier utterance changed the transcript since
+                self._discard(spec)
+            self.stats.requests += 1
+            result = await self.transcriber.transcribe(item.pcm, prompt)
         text = result.text
-        log.debug("utterance %d: %.2f s of audio transcribed in %.2f s (%.2f s after its end)",
-                  item.seq, len(item.pcm) / SAMPLE_RATE, time.monotonic() - began,
-                  time.monotonic() - item.ended_at)
+        log.debug("utterance %d: %.2f s of audio, text %.2f s after its end (%.2f s waited%s)",
+                  item.seq, len(item.pcm) / SAMPLE_RATE, time.monotonic() - item.ended_at,
+                  time.monotonic() - began, ", speculative" if spec and spec.prompt == prompt
+                  else "")
         if not text:
             return
         if reason := drop_reason(text, prompt, item.snr_db):

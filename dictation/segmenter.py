@@ -98,6 +98,15 @@ class Segmenter(Generic[T]):
     def trailing_silence_s(self) -> float:
         return self._silence * self.config.frame_s
 
+    @property
+    def open_start(self) -> int | None:
+        """Frame index where the open utterance starts, None when idle."""
+        return self._start if self._frames else None
+
+    def open_payloads(self) -> tuple[T, ...]:
+        """The open utterance so far (for transcribing it before it is over)."""
+        return tuple(f.payload for f in self._frames)
+
     def needed_silence_s(self, length_s: float) -> float:
         """Silence that ends an utterance of ``length_s``: shrinks as the utterance grows."""
         c = self.config

