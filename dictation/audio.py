@@ -1,4 +1,4 @@
-"""Audio sources: a microphone via sounddevice, or a WAV file paced like one.
+"""Audio sources: a microphone via sounddevice, or an audio file paced like one.
 
 Every source yields 16 kHz mono int16 blocks into an asyncio queue and ends with ``None``.
 """
@@ -6,10 +6,8 @@ Every source yields 16 kHz mono int16 blocks into an asyncio queue and ends with
 from __future__ import annotations
 
 import asyncio
-import io
 import logging
 import time
-import wave
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
@@ -17,7 +15,8 @@ from types import ModuleType
 import numpy as np
 import soxr
 
-from dictation.errors import AudioFileError, DeviceError
+from dictation.codec import decode_file, to_16k_int16
+from dictation.errors import DeviceError
 from dictation.vad import SAMPLE_RATE
 
 log = logging.getLogger("dictation")
@@ -25,62 +24,12 @@ log = logging.getLogger("dictation")
 BLOCK_S = 0.03  # a file's blocks: one VAD frame each, so pacing matches a frame's arrival
 
 
-def encode_wav(pcm: np.ndarray, rate: int = SAMPLE_RATE) -> bytes:
-    buf = io.BytesIO()
-    with wave.open(buf, "wb") as w:
-        w.setnchannels(1)
-        w.setsampwidth(2)
-        w.setframerate(rate)
-        w.writeframes(pcm.astype("<i2").tobytes())
-    return buf.getvalue()
-
-
-def to_16k_int16(samples: np.ndarray, rate: int) -> np.ndarray:
-    """Mono float32 in [-1, 1] at any rate → 16 kHz int16."""
-    if rate != SAMPLE_RATE:
-        samples = soxr.resample(samples, rate, SAMPLE_RATE)
-    return np.clip(samples * 32768.0, -32768, 32767).astype(np.int16)
-
-
-def read_wav(path: Path) -> np.ndarray:
-    """Decode a PCM WAV file of any rate, width and channel count to 16 kHz mono int16."""
-    try:
-        with wave.open(str(path), "rb") as w:
-            width, channels, rate = w.getsampwidth(), w.getnchannels(), w.getframerate()
-            raw = w.readframes(w.getnframes())
-    except FileNotFoundError:
-        raise AudioFileError(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise AudioFileError(f"{path}: is a directory, not a WAV file") from None
-    except PermissionError:
-        raise AudioFileError(f"{path}: permission denied") from None
-    except (wave.Error, EOFError, OSError) as err:
-        raise AudioFileError(f"{path}: not a readable PCM WAV file ({err})") from None
-    if width == 1:
-        samples = (np.frombuffer(raw, np.uint8).astype(np.float32) - 128) / 128
-    elif width == 2:
-        samples = np.frombuffer(raw, "<i2").astype(np.float32) / 32768
-    elif width == 3:
-        b = np.frombuffer(raw, np.uint8).reshape(-1, 3).astype(np.int32)
-        ints = (b[:, 0] | (b[:, 1] << 8) | (b[:, 2] << 16)) << 8 >> 8  # sign-extend 24 bits
-        samples = ints.astype(np.float32) / 2**23
-    elif width == 4:
-        samples = np.frombuffer(raw, "<i4").astype(np.float32) / 2**31
-    else:
-        raise AudioFileError(f"{path}: unsupported sample width of {width} bytes")
-    if channels > 1:
-        samples = samples[: len(samples) // channels * channels].reshape(-1, channels).mean(1)
-    if rate <= 0 or samples.size == 0:
-        raise AudioFileError(f"{path}: holds no audio")
-    return to_16k_int16(samples.astype(np.float32), rate)
-
-
 class FileSource:
-    """Plays a decoded file into the pipeline, at real time like a microphone or as fast as
-    the pipeline takes it."""
+    """Plays a decoded audio or video file into the pipeline, at real time like a microphone
+    or as fast as the pipeline takes it."""
 
     def __init__(self, path: Path, *, realtime: bool = True) -> None:
-        self.pcm = read_wav(path)  # decode now so a bad file fails before anything starts
+        self.pcm = decode_file(path)  # decode now so a bad file fails before anything starts
         self.path = path
         self.realtime = realtime
         self.read = 0  # samples handed to the pipeline

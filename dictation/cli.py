@@ -8,6 +8,7 @@ import logging
 import os
 import signal
 import sys
+from collections.abc import Callable
 from importlib import resources
 from pathlib import Path
 
@@ -27,7 +28,7 @@ from dictation.transcribe.response import FORMATS
 
 log = logging.getLogger("dictation")
 
-COMMANDS = ("run", "demo", "devices")
+COMMANDS = ("run", "demo", "transcribe", "devices")
 
 # Silence after which an utterance is transcribed speculatively. The local engine costs only
 # CPU, so it starts early; each API speculation overtaken by speech is a billed request.
@@ -56,7 +57,8 @@ def _add_engine_options(p: argparse.ArgumentParser) -> None:
     api.add_argument("--api-key-file", metavar="PATH", type=Path,
                      help="file holding the API key")
     api.add_argument("--model", default="whisper-1")
-    api.add_argument("--response-format", choices=FORMATS, default="json")
+    api.add_argument("--response-format", choices=FORMATS,
+                     help="default: json; verbose_json for transcribe, for segment times")
     loc = p.add_argument_group("local engine")
     loc.add_argument("--local-model", default=BUNDLED_MODEL, metavar="NAME|DIR",
                      help=f"model directory, {BUNDLED_MODEL} (bundled, the default) or a "
@@ -74,10 +76,9 @@ def _add_engine_options(p: argparse.ArgumentParser) -> None:
 
 
 def _add_run_options(p: argparse.ArgumentParser) -> None:
-    d = SegmenterConfig()
     src = p.add_argument_group("input")
     src.add_argument("--input", "-i", metavar="DEVICE|FILE",
-                     help="input device index or name substring, or a WAV file "
+                     help="input device index or name substring, or an audio file "
                           "(default: the default microphone)")
     src.add_argument("--fast", action="store_true",
                      help="with a file input: process as fast as possible, not at real time")
@@ -87,16 +88,41 @@ def _add_run_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--speculate", type=float, metavar="S",
                    help="transcribe after this much silence, before the utterance is surely "
                         f"over; 0 = off (default: local {SPECULATE_S['local']}, "
-                        f"api {SPECULATE_S['api']})")
+                        f"api {SPECULATE_S['api']}; off with --fast)")
     out = p.add_argument_group("output")
     out.add_argument("--output", "-o", action="append", choices=OUTPUTS,
                      help="where text goes; repeat for several (default: stdout)")
     out.add_argument("--clipboard-mode", choices=CLIPBOARD_MODES, default="replace",
                      help="replace: clipboard holds the newest utterance; append: the whole "
                           "session (default: replace)")
-    out.add_argument("--keep-dir", type=Path, metavar="DIR",
-                     help="where audio that could not be transcribed is kept "
-                          "(default: the user state directory)")
+    _add_keep_dir(out)
+    _add_vad_options(p, SegmenterConfig())
+
+
+def _add_transcribe_options(p: argparse.ArgumentParser) -> None:
+    from dictation.filemode import EXTENSIONS, FILE_SEGMENTER
+
+    p.add_argument("files", nargs="+", type=Path, metavar="FILE",
+                   help="audio or video files: WAV, or anything FFmpeg decodes")
+    out = p.add_argument_group("output")
+    out.add_argument("--format", "-f", choices=tuple(EXTENSIONS), default="text",
+                     help="text: one line per utterance; srt, vtt: captions; json: text and "
+                          "timed segments (default: text)")
+    out.add_argument("-o", "--out", type=Path, metavar="PATH",
+                     help="output file, or a directory for one file per input "
+                          "(default: stdout)")
+    _add_keep_dir(out)
+    _add_engine_options(p)
+    _add_vad_options(p, FILE_SEGMENTER)
+
+
+def _add_keep_dir(group: argparse._ArgumentGroup) -> None:
+    group.add_argument("--keep-dir", type=Path, metavar="DIR",
+                       help="where audio that could not be transcribed is kept "
+                            "(default: the user state directory)")
+
+
+def _add_vad_options(p: argparse.ArgumentParser, d: SegmenterConfig) -> None:
     vad = p.add_argument_group("voice activity detection")
     vad.add_argument("--vad-aggressiveness", type=int, default=3, choices=range(4),
                      metavar="0-3", help="webrtcvad mode: higher rejects more noise (default 3)")
@@ -125,6 +151,8 @@ def build_parser() -> argparse.ArgumentParser:
     _add_run_options(run)
     demo = sub.add_parser("demo", help="dictate the bundled spoken sample at real time")
     _add_run_options(demo)
+    tr = sub.add_parser("transcribe", help="transcribe audio files to text or captions")
+    _add_transcribe_options(tr)
     sub.add_parser("devices", help="list input devices")
     return parser
 
@@ -181,8 +209,9 @@ def build_engine(args: argparse.Namespace, env: dict[str, str], *,
     if key is None and base_url.rstrip("/") == DEFAULT_BASE_URL:
         raise ConfigError("no API key: set OPENAI_API_KEY or --api-key-file, or point "
                           "--base-url at a local OpenAI-compatible server")
+    fmt = args.response_format or ("verbose_json" if timestamps else "json")
     return ApiConfig(base_url=base_url, api_key=key, model=args.model, language=args.language,
-                     temperature=args.temperature, response_format=args.response_format)
+                     temperature=args.temperature, response_format=fmt)
 
 
 def build_segmenter(args: argparse.Namespace) -> SegmenterConfig:
@@ -264,25 +293,49 @@ async def run_pipeline(cfg: RunConfig, demo_fallback: bool = False) -> int:
                             transcriber, sinks, prompt=cfg.prompt,
                             keep_dir=cfg.keep_dir or default_keep_dir(),
                             speculate_s=cfg.speculate_s)
-        loop = asyncio.get_running_loop()
-        signals = 0
-
-        def on_signal() -> None:
-            nonlocal signals
-            signals += 1
-            if signals == 1:
-                log.info("stopping: finishing the utterance in progress (again to abort)")
-                pipeline.stop()
-            else:
-                pipeline.abort()
-
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(sig, on_signal)
+        _on_signals(pipeline.stop, pipeline.abort)
         log.info("listening on %s → %s; Ctrl-C to stop", source.description,
                  transcriber.description)
         return await pipeline.run()
     finally:
         await transcriber.aclose()
+
+
+async def transcribe_files(args: argparse.Namespace, env: dict[str, str]) -> int:
+    from dictation.filemode import FileJob, FileRunner, destinations
+
+    job = FileJob(files=tuple(args.files), format=args.format, out=args.out,
+                  segmenter=build_segmenter(args), vad_aggressiveness=args.vad_aggressiveness,
+                  prompt=args.prompt, keep_dir=args.keep_dir, progress=not args.quiet)
+    targets = destinations(job.files, job.format, job.out)
+    engine = build_engine(args, env, timestamps=True)
+    transcriber = make_transcriber(engine)
+    try:
+        runner = FileRunner(job, targets, transcriber)
+        _on_signals(runner.stop, runner.abort)
+        log.info("transcribing %d file(s) with %s", len(job.files), transcriber.description)
+        return await runner.run()
+    finally:
+        await transcriber.aclose()
+
+
+def _on_signals(stop: Callable[[], None], abort: Callable[[], None]) -> None:
+    """First Ctrl-C or SIGTERM: ``stop`` (finish the utterance in progress); second: ``abort``
+    (keep what is pending on disk and quit)."""
+    loop = asyncio.get_running_loop()
+    signals = 0
+
+    def on_signal() -> None:
+        nonlocal signals
+        signals += 1
+        if signals == 1:
+            log.info("stopping: finishing the utterance in progress (again to abort)")
+            stop()
+        else:
+            abort()
+
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, on_signal)
 
 
 def list_devices() -> int:
@@ -315,6 +368,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "devices":
             return list_devices()
+        if args.command == "transcribe":
+            return asyncio.run(transcribe_files(args, dict(os.environ)))
         cfg = build_config(args, dict(os.environ))
         return asyncio.run(run_pipeline(cfg, demo_fallback=args.demo_fallback))
     except DictationError as err:

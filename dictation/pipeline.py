@@ -22,7 +22,7 @@ import numpy as np
 
 from dictation.errors import DictationError, SinkError, TranscriptionError
 from dictation.segmenter import Segmenter
-from dictation.sinks import Sink
+from dictation.sinks import Sink, Transcribed
 from dictation.spool import keep_audio
 from dictation.transcribe import Transcriber, Transcript
 from dictation.transcribe.guard import drop_reason, snr_db
@@ -71,6 +71,8 @@ class Speech:
     pcm: np.ndarray
     ended_at: float  # monotonic time the segmenter closed it
     snr_db: float  # how far its speech stood above the background
+    speech_start_s: float  # first and last frame called speech
+    speech_end_s: float
     speculation: Speculation | None = None  # holds all of its speech, if set
 
 
@@ -163,9 +165,12 @@ class Pipeline:
             if utt is not None:
                 seq += 1
                 frames = utt.payloads
+                spoken = [i for i, f in enumerate(frames) if f.is_speech] or [0]
                 out.put_nowait(Speech(seq, utt.start * frame_s, utt.end * frame_s,
                                       np.concatenate([f.pcm for f in frames]),
-                                      time.monotonic(), snr_db(frames), attached))
+                                      time.monotonic(), snr_db(frames),
+                                      (utt.start + spoken[0]) * frame_s,
+                                      (utt.start + spoken[-1] + 1) * frame_s, attached))
                 log.debug("utterance %d: %.2f-%.2f s, ended by %s%s", seq,
                           utt.start * frame_s, utt.end * frame_s, utt.reason,
                           ", speculated" if attached else "")
@@ -259,10 +264,12 @@ class Pipeline:
             log.debug("utterance %d: dropped %r: %s", item.seq, text, reason)
             return
         self.history.add(text)
+        done = Transcribed(item.seq, text, item.start_s, item.end_s, item.speech_start_s,
+                           item.speech_end_s, result.segments)
         errors = []
         for sink in self.sinks:
             try:
-                await sink.deliver(text)
+                await sink.deliver(done)
             except SinkError as err:
                 if sink.name == "stdout":
                     raise

@@ -1,4 +1,4 @@
-"""Where finished text goes. Every sink has one shape: ``await sink.deliver(text)``."""
+"""Where finished text goes. Every sink has one shape: ``await sink.deliver(item)``."""
 
 from __future__ import annotations
 
@@ -6,15 +6,30 @@ import asyncio
 import subprocess
 import sys
 import tempfile
+from dataclasses import dataclass
 from typing import Protocol, TextIO
 
 from dictation.errors import SinkError
+from dictation.transcribe import Segment
+
+
+@dataclass(frozen=True)
+class Transcribed:
+    """One utterance's text with where it was in the audio (seconds since capture start)."""
+
+    seq: int
+    text: str  # sanitised, non-empty
+    start_s: float  # the audio sent, pre-roll included
+    end_s: float
+    speech_start_s: float  # first and last frame the VAD called speech
+    speech_end_s: float
+    segments: tuple[Segment, ...] = ()  # the engine's, timed from start_s
 
 
 class Sink(Protocol):
     name: str
 
-    async def deliver(self, text: str) -> None: ...
+    async def deliver(self, item: Transcribed) -> None: ...
 
 
 class StdoutSink:
@@ -25,9 +40,9 @@ class StdoutSink:
     def __init__(self, stream: TextIO | None = None) -> None:
         self._stream = stream or sys.stdout
 
-    async def deliver(self, text: str) -> None:
+    async def deliver(self, item: Transcribed) -> None:
         try:
-            self._stream.write(text + "\n")
+            self._stream.write(item.text + "\n")
             self._stream.flush()
         except (BrokenPipeError, ValueError):
             raise SinkError("stdout was closed; stopping") from None
@@ -54,7 +69,8 @@ class ClipboardSink:
             raise SinkError("clipboard unavailable: needs xclip or xsel with an X display "
                             "(DISPLAY), or wl-clipboard on Wayland") from None
 
-    async def deliver(self, text: str) -> None:
+    async def deliver(self, item: Transcribed) -> None:
+        text = item.text
         self._session = f"{self._session} {text}".strip() if self._mode == "append" else text
         await asyncio.to_thread(self._copy, self._session)
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import platformdirs
 
-from dictation.audio import encode_wav
+from dictation.codec import encode_wav
 
 _seq = itertools.count(1)
 

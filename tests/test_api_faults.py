@@ -32,7 +32,7 @@ from faultserver import (
     numbered,
 )
 
-from dictation.audio import read_wav
+from dictation.codec import read_wav
 from dictation.config import ApiConfig
 from dictation.errors import TranscriptionError
 from dictation.transcribe.api import ApiTranscriber

@@ -14,9 +14,9 @@ from pathlib import Path
 from conftest import SAMPLE, dictation_cmd
 from faultserver import FaultServer, Reply, Request, json_text
 
-SAMPLE_WORDS = ("dictation turns your speech into text wherever your cursor is "
-                "speak naturally pause for a moment and each sentence appears on its own "
-                "line").split()
+SAMPLE_WORDS = ["dictation", "turns", "your", "speech", "into", "text", "wherever", "your",
+                "cursor", "is", "speak", "naturally", "pause", "for", "a", "moment", "and",
+                "each", "sentence", "appears", "on", "its", "own", "line"]
 
 
 def words(text: str) -> list[str]:

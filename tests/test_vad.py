@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from dictation.audio import read_wav
+from dictation.codec import read_wav
 from dictation.segmenter import Segmenter
 from dictation.vad import Framer, Vad
 

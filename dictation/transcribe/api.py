@@ -14,7 +14,7 @@ from urllib.parse import urlsplit, urlunsplit
 import httpx
 import numpy as np
 
-from dictation.audio import encode_wav
+from dictation.codec import encode_wav
 from dictation.config import ApiConfig
 from dictation.errors import ConfigError, TranscriptionError
 from dictation.transcribe import Transcript

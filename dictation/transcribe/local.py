@@ -6,9 +6,10 @@ single thread: one utterance at a time, never on the event loop.
 
 Short audio is encoded with a short window. Whisper pads every input to 30 s and its encoder
 cost follows the window, not the speech: on two cores tiny.en spends ~0.47 s encoding a 3 s
-utterance padded to 30 s and ~0.07 s on a 10 s window. CTranslate2 accepts the shorter input;
-below ~10 s the model starts to repeat itself, so the window never goes under that
-(see bench/README.md for the WER check).
+utterance padded to 30 s and ~0.07 s on a 10 s window. CTranslate2 accepts the shorter input.
+The model needs silence after the speech to know it is over: with 1 s it often repeated
+itself to the token limit, with 5 s (and a 10 s minimum) it transcribed 6-25 s monologue
+clips as the full window does, faster. A doubtful result is redone the standard way.
 """
 
 from __future__ import annotations
@@ -33,9 +34,11 @@ from dictation.vad import SAMPLE_RATE
 
 log = logging.getLogger("dictation")
 
-MIN_WINDOW_FRAMES = 1000  # 10 s of 10 ms mel frames; shorter windows make the model loop
-WINDOW_MARGIN_FRAMES = 100  # 1 s of context past the end of the audio
+MIN_WINDOW_FRAMES = 1000  # 10 s of 10 ms mel frames
+WINDOW_MARGIN_FRAMES = 500  # 5 s of silence after the audio: with 1 s the model loops
 FULL_WINDOW_FRAMES = 3000  # Whisper's 30 s
+COMPRESSION_LIMIT = 2.4  # faster-whisper's thresholds for a failed decode
+LOGPROB_FLOOR = -1.0
 
 # OpenAI's semantics: temperature 0 means "start greedy, raise it when the output looks
 # broken" (a repetition loop or a very unlikely transcript).
@@ -149,20 +152,36 @@ class LocalTranscriber:
             raise asyncio.CancelledError from None
 
     def _transcribe(self, pcm: np.ndarray, prompt: str, cancel: threading.Event) -> Transcript:
+        c = self.config
+        frames = len(pcm) * 100 // SAMPLE_RATE + 1
+        window = min(FULL_WINDOW_FRAMES, max(MIN_WINDOW_FRAMES, frames + WINDOW_MARGIN_FRAMES))
+        if c.full_window or window == FULL_WINDOW_FRAMES:
+            return self._decode(pcm, prompt, cancel, FULL_WINDOW_FRAMES, c.temperature)[0]
+        # A short window is tried greedily (or at the user's temperature) once; should the
+        # result look broken, Whisper's standard path (full window, temperature fallback)
+        # redoes it, so the shortcut can cost time but never quality.
+        result, broken = self._decode(pcm, prompt, cancel, window, c.temperature or (0.0,))
+        if broken:
+            log.debug("short window gave a doubtful transcript %r; redoing with the full "
+                      "window", result.text[:80])
+            result = self._decode(pcm, prompt, cancel, FULL_WINDOW_FRAMES, c.temperature)[0]
+        return result
+
+    def _decode(self, pcm: np.ndarray, prompt: str, cancel: threading.Event, window: int,
+                temperature: float | tuple[float, ...]) -> tuple[Transcript, bool]:
+        """One pass; also says whether it failed Whisper's own quality checks (a repetition
+        loop or an unlikely transcript) on audio that is speech."""
         if cancel.is_set():
             raise _Cancelled
         c = self.config
         model = self._model
-        frames = len(pcm) * 100 // SAMPLE_RATE + 1
-        model.window = (FULL_WINDOW_FRAMES if c.full_window else
-                        min(FULL_WINDOW_FRAMES,
-                            max(MIN_WINDOW_FRAMES, frames + WINDOW_MARGIN_FRAMES)))
-        language = c.language or ("en" if not model.model.is_multilingual else None)
-        temperature = FALLBACK_TEMPERATURES if c.temperature == 0 else c.temperature
+        model.window = window
+        broken = False
         try:
             pieces, _info = model.transcribe(
-                pcm.astype(np.float32) / 32768, language=language,
-                initial_prompt=prompt or None, temperature=temperature,
+                pcm.astype(np.float32) / 32768, language=c.language,
+                initial_prompt=prompt or None,
+                temperature=FALLBACK_TEMPERATURES if temperature == 0 else temperature,
                 beam_size=c.beam_size, without_timestamps=not c.timestamps, vad_filter=False)
             segments = []
             duration = len(pcm) / SAMPLE_RATE
@@ -171,12 +190,15 @@ class LocalTranscriber:
                 end = min(s.end, duration)
                 segments.append(Segment(min(s.start, end), end, sanitize(s.text),
                                         s.avg_logprob, s.no_speech_prob))
+                broken |= (s.compression_ratio > COMPRESSION_LIMIT
+                           or (s.avg_logprob < LOGPROB_FLOOR and s.no_speech_prob < 0.6))
                 if cancel.is_set():
                     raise _Cancelled
         except (RuntimeError, ValueError) as err:
             raise TranscriptionError(f"local model failed: {sanitize(str(err))[:200]}"
                                      ) from None
-        return Transcript(" ".join(s.text for s in segments if s.text), tuple(segments))
+        text = " ".join(s.text for s in segments if s.text)
+        return Transcript(text, tuple(segments)), broken
 
     async def aclose(self) -> None:
         self._executor.shutdown(wait=False, cancel_futures=True)
