@@ -86,3 +86,27 @@ def test_devices_lists_the_virtual_mic_path(pulse: None) -> None:
     assert lines[0].split()[:3] == ["index", "rate", "ch"]
     assert any(line.startswith("*") for line in lines[1:])  # the default is marked
     assert any("pulse" in line or "default" in line for line in lines[1:])
+
+
+def test_local_engine_keeps_words_spoken_while_the_model_loads(virtual_mic: str,
+                                                               say: Callable) -> None:
+    # No key, no server: the embedded engine. Speech starts the moment the microphone is
+    # open, while the model is still loading; its first word must still come out.
+    wav = say("Bright yellow balloons are floating above the kitchen table.", pad=(0.0, 0.8))
+    d = Daemon(virtual_mic, "-v", HF_HUB_OFFLINE="1", OPENAI_API_KEY="", OPENAI_BASE_URL="")
+    player = play(virtual_mic, wav)
+    began = time.monotonic()
+    try:
+        d._wait_stderr("ready on", 30)
+        loading_s = time.monotonic() - began
+        line = d.line(30)
+        player.wait(30)
+    finally:
+        extra, err, code = d.stop()
+    assert extra == ""
+    assert "local engine, model tiny.en" in d.stderr
+    # The first words ("Bright yellow", ~0.5 s) were spoken while the model was loading.
+    assert loading_s > 0.5, f"the model was ready {loading_s:.2f} s into the speech"
+    said = norm(line).split()
+    assert said[:2] == ["bright", "yellow"] and "kitchen" in said
+    assert code == 0, err
