@@ -13,12 +13,22 @@ import numpy as np
 
 REPO = Path(__file__).resolve().parent.parent
 SPLIT_NEAR_S = 2.0  # a lost word this close to a forced split is blamed on the split
+FLOOR_MARGIN_S = 0.3  # calm latency may exceed the model's own time by this much
+THROUGHPUT_RATIO = 0.8  # our × real time against plain faster-whisper's
+RSS_TARGET_MB = 60
+
+ENGINE_NAMES = {
+    "local": "local (embedded faster-whisper, bundled tiny.en, `--engine local`)",
+    "api": "api (faster-whisper-server with the same tiny.en via `--base-url`, "
+           "tools/local_server.py, same machine)",
+}
 
 
 @dataclass
 class CaseResult:
     case: str
     duration_s: float
+    engine: str = ""
     exit_code: int | None = None
     playback_s: float = 0.0  # wall time paplay took; ≈ duration when real time held
     start_delay: float | None = None  # paplay started → first sample on the monitor
@@ -26,6 +36,8 @@ class CaseResult:
     slip: float | None = None  # playback gaps (underruns) by the last sentence, seconds
     lines: list[dict] = field(default_factory=list)  # text and arrival, s after playback start
     utterances: list[dict] = field(default_factory=list)  # from dictation's -v log
+    stats: dict | None = None  # the daemon's exit line: utterances, requests, speculations
+    load_s: float | None = None  # model load, as the daemon reports it (local engine)
     wer: float | None = None
     baseline_wer: float | None = None
     baseline_text: str | None = None
@@ -46,6 +58,59 @@ class CaseResult:
     other_load: float | None = None  # cores used by other processes during the run
     error: str | None = None
 
+    @property
+    def requests_per_utterance(self) -> float | None:
+        """Transcriber calls per utterance: above 1, speculations that were thrown away."""
+        s = self.stats
+        return s["requests"] / s["utterances"] if s and s["utterances"] else None
+
+
+@dataclass
+class Floor:
+    """Model time alone, per sentence of a case (median of the repeats)."""
+
+    engine: str
+    case: str
+    seconds: list[float] = field(default_factory=list)
+    texts: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Throughput:
+    """One long file through `dictation transcribe` and through plain faster-whisper."""
+
+    duration_s: float
+    reference: str
+    ours_s: float | None = None
+    ours_xrt: float | None = None
+    ours_utterances: int | None = None
+    ours_text: str = ""
+    ours_wer: float | None = None
+    plain_s: float | None = None
+    plain_xrt: float | None = None
+    plain_text: str = ""
+    plain_wer: float | None = None
+    stderr: list[str] = field(default_factory=list)
+    error: str | None = None
+
+    @property
+    def ratio(self) -> float | None:
+        return self.ours_xrt / self.plain_xrt if self.ours_xrt and self.plain_xrt else None
+
+
+@dataclass
+class Bench:
+    """Everything one run measured."""
+
+    label: str
+    extra: list[str]
+    engines: list[str]
+    live: dict[str, dict[str, CaseResult]] = field(default_factory=dict)  # engine → case
+    no_spec: dict[str, dict[str, CaseResult]] = field(default_factory=dict)  # --speculate 0
+    floors: dict[str, dict[str, Floor]] = field(default_factory=dict)  # engine → case
+    throughput: Throughput | None = None
+    commands: dict[str, str] = field(default_factory=dict)  # section → reproducing command
+
 
 def _pct(xs: list[float | None], q: float) -> float | None:
     vals = [x for x in xs if x is not None]
@@ -55,6 +120,16 @@ def _pct(xs: list[float | None], q: float) -> float | None:
 def _f(x: float | None, fmt: str = ".3f", unit: str = "") -> str:
     return "n/a" if x is None else f"{x:{fmt}}{unit}"
 
+
+def _s(x: float | None) -> str:
+    return _f(x, ".2f", " s")
+
+
+def _verdict(ok: bool) -> str:
+    return "met" if ok else "**missed**"
+
+
+# --- the live cases ---------------------------------------------------------------------------
 
 def notes(r: CaseResult, m: dict | None) -> str:
     if r.error:
@@ -89,6 +164,9 @@ def notes(r: CaseResult, m: dict | None) -> str:
     if r.endpoint:
         out.append(f"latency = endpointing {np.median(r.endpoint):.2f} s + transcription "
                    f"{np.median(r.transcribe):.2f} s (medians)")
+    if r.stats and r.stats["requests"]:
+        out.append(f"{r.stats['utterances']} utterances, {r.stats['requests']} requests "
+                   f"({r.stats['used']} speculative used, {r.stats['discarded']} discarded)")
     if r.approx_latency:
         out.append(f"latency from an earlier word for {[i + 1 for i in r.approx_latency]}")
     if r.start_delay is not None and r.start_delay > 0.1:
@@ -104,11 +182,11 @@ def notes(r: CaseResult, m: dict | None) -> str:
     return "; ".join(out)
 
 
-def targets(res: dict[str, CaseResult]) -> list[str]:
+def targets(res: dict[str, CaseResult], engine: str) -> list[str]:
     def check(case: str, what: str, value: float | None, ok: bool | None) -> str:
         if case not in res or value is None or ok is None:
-            return f"- {what}: not measured"
-        return f"- {what}: {'met' if ok else '**missed**'} ({value:g})"
+            return f"- {engine}: {what}: not measured"
+        return f"- {engine}: {what}: {_verdict(ok)} ({value:g})"
 
     rows = []
     if (c := res.get("calm")) is not None:
@@ -130,7 +208,8 @@ def targets(res: dict[str, CaseResult]) -> list[str]:
         rows.append(check("monologue", "monologue: no word lost at the forced split",
                           len(near), bool(forced) and not near))
         if not forced:
-            rows.append("- monologue: **no forced split seen** (max_length never fired)")
+            rows.append(f"- {engine}: monologue: **no forced split seen** "
+                        "(max_length never fired)")
     if (no := res.get("noisy")) is not None:
         rows.append(check("noisy", "noisy WER ≤ whole-file WER + 0.05", no.wer,
                           None if no.wer is None or no.baseline_wer is None
@@ -144,58 +223,204 @@ def targets(res: dict[str, CaseResult]) -> list[str]:
                           round(i.cpu_pct or 0, 2), (i.cpu_pct or 0) <= 1.0))
     peaks = [r.vm_hwm_mb for r in res.values() if r.vm_hwm_mb is not None]
     if peaks:
-        rows.append(check(next(iter(res)), "peak RSS ≤ 60 MB", round(max(peaks), 1),
-                          max(peaks) <= 60))
+        rows.append(check(next(iter(res)), f"peak RSS ≤ {RSS_TARGET_MB} MB",
+                          round(max(peaks), 1), max(peaks) <= RSS_TARGET_MB))
     return rows
 
 
-def report(res: dict[str, CaseResult], manifests: dict[str, dict], label: str,
-           extra: list[str], command: str) -> str:
+def live_table(b: Bench, manifests: dict[str, dict]) -> list[str]:
+    """One row per case and engine, the engines of a case next to each other."""
+    lines = ["| case | engine | WER | whole-file WER | latency median | p90 | "
+             "requests / utterance | notes |",
+             "| --- | --- | --- | --- | --- | --- | --- | --- |"]
+    cases = dict.fromkeys(c for res in b.live.values() for c in res if c != "idle")
+    for case in cases:
+        for engine, res in b.live.items():
+            if (r := res.get(case)) is None:
+                continue
+            lines.append(f"| {case} | {engine} | {_f(r.wer)} | {_f(r.baseline_wer)} | "
+                         f"{_s(_pct(r.latencies, 50))} | {_s(_pct(r.latencies, 90))} | "
+                         f"{_f(r.requests_per_utterance, '.2f')} | "
+                         f"{notes(r, manifests.get(case)).replace('|', '/')} |")
+    return lines
+
+
+def resources(b: Bench) -> list[str]:
+    lines = ["| engine | CPU listening to a silent mic | peak RSS (VmHWM) | model load | "
+             "CPU while dictating (for information) |", "| --- | --- | --- | --- | --- |"]
+    for engine, res in b.live.items():
+        i = res.get("idle")
+        idle = "not measured" if i is None else (f"**error** {i.error}" if i.error else
+                                                 f"{_f(i.cpu_pct, '.2f')} % of one core")
+        peaks = {c: r.vm_hwm_mb for c, r in res.items() if r.vm_hwm_mb is not None}
+        peak = (f"{max(peaks.values()):.1f} MB (" + ", ".join(f"{c} {v:.0f}"
+                                                          for c, v in peaks.items()) + ")"
+                if peaks else "n/a")
+        loads = [r.load_s for r in res.values() if r.load_s is not None]
+        load = f"{np.median(loads):.1f} s (median of {len(loads)} starts)" if loads else "none"
+        active = ", ".join(f"{c} {r.cpu_pct:.1f} %" for c, r in res.items()
+                           if c != "idle" and r.cpu_pct is not None)
+        lines.append(f"| {engine} | {idle} | {peak} | {load} | {active or 'n/a'} |")
+    busy = [f"{e}/{c} {r.other_load:.2f}" for e, res in b.live.items()
+            for c, r in res.items() if r.other_load is not None]
+    if busy:
+        lines += ["", f"Other load on the machine during each run, in cores of "
+                      f"{os.cpu_count()}: {', '.join(busy)}"]
+    return lines
+
+
+# --- floor, speculation, throughput ------------------------------------------------------------
+
+def floor_section(b: Bench) -> list[str]:
+    lines = ["| case | engine | latency median | p90 | floor median | floor p90 | "
+             "latency − floor | latency / floor | of which endpointing |",
+             "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
+    rows = []
+    cases = dict.fromkeys(c for fl in b.floors.values() for c in fl)
+    for case in cases:
+        for engine, fl in b.floors.items():
+            if (f := fl.get(case)) is None:
+                continue
+            floor = _pct(f.seconds, 50)
+            r = b.live.get(engine, {}).get(case)
+            lat = _pct(r.latencies, 50) if r else None
+            diff = None if lat is None or floor is None else lat - floor
+            ratio = None if lat is None or not floor else lat / floor
+            lines.append(f"| {case} | {engine} | {_s(lat)} | "
+                         f"{_s(_pct(r.latencies, 90) if r else None)} | {_s(floor)} | "
+                         f"{_s(_pct(f.seconds, 90))} | {_s(diff)} | {_f(ratio, '.1f', '×')} | "
+                         f"{_s(_pct(r.endpoint, 50) if r else None)} |")
+            if case == "calm" and r is not None and lat is not None and floor is not None:
+                rows.append(f"- {engine}: calm latency median ≤ floor + {FLOOR_MARGIN_S:g} s: "
+                            f"{_verdict(diff <= FLOOR_MARGIN_S)} ({lat:.2f} s against "
+                            f"{floor:.2f} + {FLOOR_MARGIN_S:g} s)")
+    return [*lines, "", "Targets:", *(rows or ["- not measured (no live calm run)"])]
+
+
+def speculation_section(b: Bench) -> list[str]:
+    lines = ["| case | engine | WER with | without | latency median with | without | "
+             "p90 with | without | requests / utterance with | without |",
+             "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
+    rows = []
+    for engine, off in b.no_spec.items():
+        for case, r0 in off.items():
+            r1 = b.live.get(engine, {}).get(case)
+            if r1 is None:
+                continue
+            lines.append(f"| {case} | {engine} | {_f(r1.wer)} | {_f(r0.wer)} | "
+                         f"{_s(_pct(r1.latencies, 50))} | {_s(_pct(r0.latencies, 50))} | "
+                         f"{_s(_pct(r1.latencies, 90))} | {_s(_pct(r0.latencies, 90))} | "
+                         f"{_f(r1.requests_per_utterance, '.2f')} | "
+                         f"{_f(r0.requests_per_utterance, '.2f')} |")
+            if r1.wer is not None and r0.wer is not None:
+                rows.append(f"- {engine}, {case}: WER with speculation ≤ without: "
+                            f"{_verdict(r1.wer <= r0.wer)} ({r1.wer:.3f} with, "
+                            f"{r0.wer:.3f} without)")
+    return [*lines, "", "Targets (tiny.en int8 output varies slightly from run to run, so a "
+            "difference of one word either way is noise):", *rows]
+
+
+def speculation_setting(extra: list[str]) -> str:
+    """What "with speculation" meant in this run: the extra arguments' last word on it, else
+    the product's default per engine."""
+    given = None
+    for i, a in enumerate(extra):
+        if a == "--speculate" and i + 1 < len(extra):
+            given = extra[i + 1]
+        elif a.startswith("--speculate="):
+            given = a.split("=", 1)[1]
+    if given is not None:
+        return f"`--speculate {given}`"
+    from dictation.cli import SPECULATE_S
+
+    return "the engine's default (" + ", ".join(f"{e} {s:g} s"
+                                                for e, s in SPECULATE_S.items()) + ")"
+
+
+def throughput_section(t: Throughput) -> list[str]:
+    if t.error:
+        return [f"**error**: {t.error}"]
+    m, sec = divmod(int(t.duration_s), 60)  # as the product prints it
+    lines = ["| run | audio | time | × real time | WER | output |",
+             "| --- | --- | --- | --- | --- | --- |",
+             f"| `dictation transcribe` (local engine, defaults) | {m}:{sec:02d} | "
+             f"{_f(t.ours_s, '.1f', ' s')} | {_f(t.ours_xrt, '.1f', '×')} | {_f(t.ours_wer)} | "
+             f"{t.ours_utterances} utterances |",
+             f"| faster-whisper, whole file (30 s windows, int8, 2 threads, beam 1) | "
+             f"{m}:{sec:02d} | {_f(t.plain_s, '.1f', ' s')} | {_f(t.plain_xrt, '.1f', '×')} | "
+             f"{_f(t.plain_wer)} | one call |", ""]
+    rows = []
+    if (ratio := t.ratio) is not None:
+        rows.append(f"- speed ratio ≥ {THROUGHPUT_RATIO:g}: {_verdict(ratio >= THROUGHPUT_RATIO)}"
+                    f" ({ratio:.2f}: {t.ours_xrt:g}× against {t.plain_xrt:.1f}×)")
+    if t.ours_wer is not None and t.plain_wer is not None:
+        rows.append(f"- WER no worse than faster-whisper's: "
+                    f"{_verdict(t.ours_wer <= t.plain_wer)} ({t.ours_wer:.3f} against "
+                    f"{t.plain_wer:.3f})")
+    return [*lines, "Targets:", *rows]
+
+
+# --- the whole report -----------------------------------------------------------------------
+
+def _repro(b: Bench, key: str) -> list[str]:
+    return ["", f"Reproduce: `{b.commands[key]}`"] if key in b.commands else []
+
+
+def transcripts(b: Bench) -> list[str]:
+    out = ["<details><summary>Transcripts (arrival time after playback start)</summary>", ""]
+    runs = [(f"{e}, {c}", r) for e, res in b.live.items() for c, r in res.items()]
+    runs += [(f"{e}, {c}, --speculate 0", r) for e, res in b.no_spec.items()
+             for c, r in res.items()]
+    for name, r in runs:
+        if r.case == "idle" or r.error:
+            continue
+        out.append(f"**{name}**")
+        out += [f"- {x['t']:.2f} s: {x['text']}" for x in r.lines] or ["- (nothing)"]
+        if r.baseline_text is not None:
+            out.append(f"- whole file: {r.baseline_text.strip()}")
+        out.append("")
+    for engine, fl in b.floors.items():
+        for case, f in fl.items():
+            out += [f"**floor, {engine}, {case}** (per sentence: model time, text)",
+                    *[f"- {s:.2f} s: {t}" for s, t in zip(f.seconds, f.texts, strict=True)],
+                    ""]
+    if (t := b.throughput) is not None and not t.error:
+        out += ["**throughput, dictation transcribe**", "", t.ours_text.strip(), "",
+                "**throughput, faster-whisper**", "", t.plain_text.strip(), ""]
+    return [*out, "</details>", ""]
+
+
+def report(b: Bench, manifests: dict[str, dict]) -> str:
     commit = subprocess.run(["git", "describe", "--always", "--dirty"], cwd=REPO,
                             capture_output=True, text=True).stdout.strip() or "unknown"
     when = datetime.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z")
-    lines = [
-        f"## {label}", "",
-        f"{when}; commit {commit}; {os.cpu_count()} cores; endpoint faster-whisper-server "
-        f"with tiny.en (tools/local_server.py) on the same machine; "
-        f"`dictation run` args: `{shlex.join(extra) or '(defaults)'}`", "",
-        "| case | WER | whole-file WER | latency median | p90 | notes |",
-        "| --- | --- | --- | --- | --- | --- |",
-    ]
-    for case, r in res.items():
-        if case == "idle":
-            continue
-        lines.append(f"| {case} | {_f(r.wer)} | {_f(r.baseline_wer)} | "
-                     f"{_f(_pct(r.latencies, 50), '.2f', ' s')} | "
-                     f"{_f(_pct(r.latencies, 90), '.2f', ' s')} | "
-                     f"{notes(r, manifests.get(case)).replace('|', '/')} |")
-    lines.append("")
-    if (i := res.get("idle")) is not None:
-        lines.append("- CPU while listening to a silent mic: "
-                     + (f"**error** {i.error}" if i.error else
-                        f"{_f(i.cpu_pct, '.2f')} % of one core over {i.duration_s:g} s"
-                        + (f" ({i.words_out} words output)" if i.words_out else "")))
-    peaks = {c: r.vm_hwm_mb for c, r in res.items() if r.vm_hwm_mb is not None}
-    if peaks:
-        each = ", ".join(f"{c} {v:.1f}" for c, v in peaks.items())
-        lines.append(f"- Peak RSS (VmHWM): max {max(peaks.values()):.1f} MB ({each})")
-    active = [f"{c} {r.cpu_pct:.1f} %" for c, r in res.items()
-              if c != "idle" and r.cpu_pct is not None]
-    if active:
-        lines.append(f"- CPU while dictating (for information): {', '.join(active)}")
-    busy = [f"{c} {r.other_load:.2f}" for c, r in res.items() if r.other_load is not None]
-    if busy:
-        lines.append(f"- Other load on the machine during each run, in cores of "
-                     f"{os.cpu_count()}: {', '.join(busy)}")
-    lines += ["", "Targets:", *targets(res), "", f"Reproduce: `{command}`", "", "<details>"
-              "<summary>Transcripts (arrival time after playback start)</summary>", ""]
-    for case, r in res.items():
-        if case == "idle" or r.error:
-            continue
-        lines.append(f"**{case}**")
-        lines += [f"- {x['t']:.2f} s: {x['text']}" for x in r.lines] or ["- (nothing)"]
-        if r.baseline_text is not None:
-            lines.append(f"- whole file: {r.baseline_text.strip()}")
+    lines = [f"## {b.label}", "",
+             f"{when}; commit {commit}; {os.cpu_count()} cores; "
+             f"`dictation run` args: `{shlex.join(b.extra) or '(defaults)'}`.", ""]
+    if b.live or b.floors:
+        lines += ["Engines:", "", *[f"- {ENGINE_NAMES.get(e, e)}" for e in b.engines], ""]
+    if b.live:
+        lines += ["### Dictating", "", *live_table(b, manifests), "", *resources(b), "",
+                  "Targets:", *[t for e, res in b.live.items() for t in targets(res, e)],
+                  *_repro(b, "live"), ""]
+    if b.floors:
+        lines += ["### Latency against the model's own time", "",
+                  "floor: the engine alone on each sentence's clip, one at a time, nothing "
+                  "else running; faster-whisper: the library with its standard 30 s window, "
+                  "for reference.", "", *floor_section(b), *_repro(b, "floor"), ""]
+    if b.no_spec:
+        lines += ["### With and without speculation", "",
+                  f"with: {speculation_setting(b.extra)}; without: `--speculate 0`.", "",
+                  *speculation_section(b), *_repro(b, "speculation"), ""]
+    if b.throughput is not None:
+        lines += ["### File throughput", "",
+                  f"calm, quick, monologue and noisy end to end "
+                  f"({b.throughput.duration_s:.0f} s); times exclude model loading.", "",
+                  *throughput_section(b.throughput), *_repro(b, "throughput")]
+        if "transcribe" in b.commands:
+            lines.append(f"The product's figure alone, once a run has built the file and with "
+                         f"no OPENAI_* variable set: `{b.commands['transcribe']}`")
         lines.append("")
-    lines += ["</details>", ""]
+    lines += [f"Reproduce everything above: `{b.commands.get('all', '')}`", "",
+              *transcripts(b)]
     return "\n".join(lines)

@@ -4,6 +4,7 @@ carried, the daemon under test with timed output, and the machine's background l
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -205,20 +206,41 @@ class Line:
     text: str
 
 
-class Daemon:
-    """`python -m dictation run` with both pipes read by threads that stamp each line."""
+def product_env() -> dict[str, str]:
+    """The environment for the product under test: no OPENAI_* variable can pick its engine
+    or endpoint behind the benchmark's back, and no model hub is asked for anything (the
+    bundled model is a directory)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OPENAI_")}
+    return {**env, "HF_HUB_OFFLINE": "1"}
 
-    def __init__(self, url: str, sink: str, extra: list[str]) -> None:
+
+# The local engine's info line once its model is loaded.
+MODEL_READY_RE = re.compile(r"model .+ ready on .+ in ([\d.]+) s")
+
+
+class Daemon:
+    """`python -m dictation run` with both pipes read by threads that stamp each line.
+
+    ``engine`` holds the arguments that pick the engine. With ``wait_model``, the daemon
+    counts as started only once its model is loaded: the local engine listens at once and
+    queues speech until then, which would add the load time to the first sentence."""
+
+    def __init__(self, engine: list[str], sink: str, extra: list[str],
+                 wait_model: bool = False) -> None:
         # -v: the per-utterance debug lines show where and why utterances were cut.
-        cmd = [sys.executable, "-m", "dictation", "-v", "run", "--base-url", url, *extra]
+        cmd = [sys.executable, "-m", "dictation", "-v", "run", *engine, *extra]
         # PULSE_SOURCE as well as the default source: a parallel test run that changes the
         # server's default source must not redirect this daemon's microphone.
-        env = {**os.environ, "PULSE_SOURCE": f"{sink}.monitor"}
+        env = {**product_env(), "PULSE_SOURCE": f"{sink}.monitor"}
         self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                      text=True, bufsize=1, env=env, cwd=REPO)
         self.out: list[Line] = []
         self.err: list[Line] = []
         self.listening = threading.Event()
+        self.ready = threading.Event()
+        if not wait_model:
+            self.ready.set()
+        self.load_s: float | None = None  # the model's load time, as the daemon reports it
         self._threads = [threading.Thread(target=self._read, args=(s, d), daemon=True)
                          for s, d in ((self.proc.stdout, self.out), (self.proc.stderr, self.err))]
         for t in self._threads:
@@ -227,12 +249,18 @@ class Daemon:
     def _read(self, stream: object, into: list[Line]) -> None:
         for text in iter(stream.readline, ""):  # type: ignore[attr-defined]
             into.append(Line(time.monotonic(), text.rstrip("\n")))
-            if into is self.err and "listening on" in text:
+            if into is not self.err:
+                continue
+            if "listening on" in text:
                 self.listening.set()
+            elif g := MODEL_READY_RE.search(text):
+                self.load_s = float(g[1])
+                self.ready.set()
 
     def wait_listening(self, timeout: float = 60) -> None:
+        """Until it listens and, if asked, its model is loaded."""
         deadline = time.monotonic() + timeout
-        while not self.listening.wait(0.2):
+        while not (self.listening.wait(0.2) and self.ready.wait(0.2)):
             if self.proc.poll() is not None or time.monotonic() > deadline:
                 self.kill()
                 raise RuntimeError(f"dictation did not start listening: {self.stderr()}")

@@ -1,7 +1,11 @@
-"""Benchmark `dictation run` end to end: corpus speech played into a PulseAudio virtual
-microphone, the real faster-whisper-server (tiny.en) as the endpoint, lines timed on stdout.
+"""Benchmark `dictation run` end to end on both engines: corpus speech played into a PulseAudio
+virtual microphone, lines timed on stdout. The local engine runs in the daemon; the API engine
+talks to the real faster-whisper-server (tiny.en) on the same machine. Then each engine alone
+on each sentence (the latency floor), and one long file through `dictation transcribe` against
+plain faster-whisper (throughput).
 
-    .venv/bin/python bench/run.py [--cases calm quick ...] [--out bench/results.md]
+    .venv/bin/python bench/run.py [--engines local api] [--cases calm quick ...]
+        [--no-floor] [--no-compare-speculation] [--no-throughput] [--out bench/results.md]
         [--label NAME] [--append] [-- extra args for `dictation run`]
 
 See bench/README.md for what each figure means.
@@ -16,14 +20,15 @@ import shlex
 import subprocess
 import sys
 import time
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import corpus
+import direct
 import httpx
 import jiwer
-from report import CaseResult, report
-from rig import Daemon, Load, Recorder, heard_ends, recorder, virtual_mic
+from report import Bench, CaseResult, report
+from rig import Daemon, Line, Load, Recorder, heard_ends, recorder, virtual_mic
 from whisper_normalizer.english import EnglishTextNormalizer
 
 HERE = Path(__file__).resolve().parent
@@ -35,6 +40,9 @@ from local_server import running_server  # noqa: E402
 SPEECH_CASES = ("calm", "quick", "monologue", "noisy", "noise")
 ALL_CASES = (*SPEECH_CASES, "idle")
 BASELINE_CASES = ("calm", "quick", "monologue", "noisy")  # whole-file WER is defined
+FLOOR_CASES = ("calm", "quick")  # also the cases run again with --speculate 0
+ENGINES = ("local", "api")
+IDLE_S = 30.0  # the CPU measurement while listening to a silent mic
 SETTLE_S = 3.0  # after playback: time for the last utterance to end and be transcribed
 
 _normalizer = EnglishTextNormalizer()
@@ -44,15 +52,37 @@ def words(text: str) -> list[str]:
     return _normalizer(text).split()
 
 
+def wer(reference: str, hypothesis: str) -> float:
+    return jiwer.wer(_normalizer(reference), _normalizer(hypothesis) or "")
+
+
+@dataclass(frozen=True)
+class Engine:
+    name: str
+    args: tuple[str, ...]  # what selects it on `dictation run`'s command line
+
+    @staticmethod
+    def make(name: str, url: str) -> Engine:
+        return Engine(name, ("--engine", "local") if name == "local" else ("--base-url", url))
+
+    def daemon(self, sink: str, extra: list[str]) -> Daemon:
+        # The local engine loads its model after "listening": wait for it before playing.
+        return Daemon(list(self.args), sink, extra, wait_model=self.name == "local")
+
+
 # The daemon's -v lines; the range dash has been both "-" and an en dash.
 UTTERANCE_RE = re.compile(r"utterance (\d+): ([\d.]+)[-\u2013]([\d.]+) s, ended by (\w+)")
-TRANSCRIBED_RE = re.compile(r"utterance (\d+): [\d.]+ s of audio transcribed in ([\d.]+) s")
+TRANSCRIBED_RE = re.compile(r"utterance (\d+): [\d.]+ s of audio, text ([\d.]+) s after its "
+                            r"end \(([\d.]+) s waited(, speculative)?\)")
+EXIT_RE = re.compile(r"(\d+) utterances, (\d+) transcriptions \((\d+) speculative used, "
+                     r"(\d+) discarded\)")
 
 
-def play_case(m: dict, url: str, sink: str, rec: Recorder, extra: list[str]) -> CaseResult:
-    r = CaseResult(m["case"], m["duration"])
+def play_case(m: dict, engine: Engine, sink: str, rec: Recorder, extra: list[str]
+              ) -> CaseResult:
+    r = CaseResult(m["case"], m["duration"], engine.name)
     load = Load()
-    d = Daemon(url, sink, extra)
+    d = engine.daemon(sink, extra)
     try:
         d.wait_listening()
         cpu0, w0 = d.cpu_s(), time.monotonic()
@@ -76,21 +106,32 @@ def play_case(m: dict, url: str, sink: str, rec: Recorder, extra: list[str]) -> 
         d.kill()
         r.error = str(err)
         return r
+    r.load_s = d.load_s
     r.lines = [{"t": round(line.t - t0, 3), "text": line.text} for line in d.out]
-    for line in d.err:
+    read_log(r, d.err, t0)
+    score(r, m)
+    return r
+
+
+def read_log(r: CaseResult, err: list[Line], t0: float) -> None:
+    """Utterance cuts, transcription times, the exit summary and any trouble from stderr."""
+    for line in err:
         if g := UTTERANCE_RE.search(line.text):
             # The log line is written the moment the segmenter closes the utterance, so its
             # arrival dates the cut on the playback clock.
             r.utterances.append({"seq": int(g[1]), "start": float(g[2]), "end": float(g[3]),
                                  "reason": g[4], "closed_at": round(line.t - t0, 3)})
         elif g := TRANSCRIBED_RE.search(line.text):
+            # Logged when the text is there, before it is printed.
             for u in r.utterances:
                 if u["seq"] == int(g[1]):
-                    u["took"], u["done_at"] = float(g[2]), round(line.t - t0, 3)
+                    u.update(after_end=float(g[2]), waited=float(g[3]),
+                             speculative=bool(g[4]), done_at=round(line.t - t0, 3))
+        elif g := EXIT_RE.search(line.text):
+            r.stats = {"utterances": int(g[1]), "requests": int(g[2]), "used": int(g[3]),
+                       "discarded": int(g[4])}
         elif "warning" in line.text or "error" in line.text or "Traceback" in line.text:
             r.warnings.append(line.text)
-    score(r, m)
-    return r
 
 
 def score(r: CaseResult, m: dict) -> None:
@@ -100,8 +141,7 @@ def score(r: CaseResult, m: dict) -> None:
     sentences = m["sentences"]
     if not sentences:
         return
-    r.wer = jiwer.wer(_normalizer(" ".join(s["text"] for s in sentences)),
-                      _normalizer(hyp_text) or "")
+    r.wer = wer(" ".join(s["text"] for s in sentences), hyp_text)
     # Word-level alignment, each word tagged with its sentence or its line.
     ref, ref_sent, hyp, hyp_line = [], [], [], []
     for i, s in enumerate(sentences):
@@ -173,10 +213,10 @@ def baseline(m: dict, url: str) -> str:
     return resp.json()["text"]
 
 
-def idle(url: str, sink: str, extra: list[str], seconds: float) -> CaseResult:
+def idle(engine: Engine, sink: str, extra: list[str], seconds: float) -> CaseResult:
     """CPU of the daemon listening to a silent microphone."""
-    r = CaseResult("idle", seconds)
-    d = Daemon(url, sink, extra)
+    r = CaseResult("idle", seconds, engine.name)
+    d = engine.daemon(sink, extra)
     try:
         d.wait_listening()
         time.sleep(3.0)  # past start-up work (lazy imports, stream warm-up)
@@ -190,9 +230,62 @@ def idle(url: str, sink: str, extra: list[str], seconds: float) -> CaseResult:
         d.kill()
         r.error = str(err)
         return r
+    r.load_s = d.load_s
     r.lines = [{"t": 0.0, "text": line.text} for line in d.out]
     r.words_out = len(words(" ".join(x["text"] for x in r.lines)))
+    read_log(r, d.err, 0.0)
     return r
+
+
+def play_all(cases: list[str], manifests: dict[str, dict], engine: Engine, sink: str,
+             rec: Recorder, extra: list[str], args: argparse.Namespace,
+             baselines: dict[str, str]) -> dict[str, CaseResult]:
+    res: dict[str, CaseResult] = {}
+    for case in cases:
+        print(f"bench: {engine.name}: {case}: playing {shlex.join(extra)}", file=sys.stderr)
+        if case == "idle":
+            res[case] = idle(engine, sink, extra, args.idle_seconds)
+            continue
+        m = manifests[case]
+        r = res[case] = play_case(m, engine, sink, rec, extra)
+        if case in baselines:
+            r.baseline_text = baselines[case]
+            r.baseline_wer = wer(" ".join(s["text"] for s in m["sentences"]), baselines[case])
+    return res
+
+
+def measure(b: Bench, args: argparse.Namespace, manifests: dict[str, dict]) -> None:
+    """Everything that needs the server: the live cases, then the floors."""
+    live = [c for c in ALL_CASES if c in args.cases]
+    again = [c for c in FLOOR_CASES if c in args.cases] if args.compare_speculation else []
+    floor_cases = [c for c in FLOOR_CASES if c in args.cases] if args.floor else []
+    with running_server() as url:
+        baselines = {}
+        for case in live:
+            if case in BASELINE_CASES:
+                print(f"bench: {case}: whole-file baseline", file=sys.stderr)
+                baselines[case] = baseline(manifests[case], url)
+        if live:
+            with virtual_mic() as sink, recorder(sink) as rec:
+                for name in b.engines:
+                    e = Engine.make(name, url)
+                    b.live[name] = play_all(live, manifests, e, sink, rec, b.extra, args,
+                                            baselines)
+                    if again:
+                        b.no_spec[name] = play_all(again, manifests, e, sink, rec,
+                                                   [*b.extra, "--speculate", "0"], args,
+                                                   baselines)
+        # After the microphone is gone: nothing else runs while the engines are timed.
+        if floor_cases:
+            b.floors = direct.floors({c: manifests[c] for c in floor_cases}, b.engines, url)
+
+
+def throughput(manifests: dict[str, dict]) -> direct.Throughput:
+    t = direct.throughput(manifests)
+    if not t.error:
+        t.ours_wer = wer(t.reference, t.ours_text)
+        t.plain_wer = wer(t.reference, t.plain_text)
+    return t
 
 
 # --- main ---------------------------------------------------------------------------------
@@ -202,54 +295,82 @@ def parse(argv: list[str]) -> tuple[argparse.Namespace, list[str]]:
         else (argv, [])
     p = argparse.ArgumentParser(description="Benchmark dictation on a virtual microphone.",
                                 epilog="Arguments after -- go to `dictation run`.")
-    p.add_argument("--cases", nargs="+", choices=ALL_CASES, default=list(ALL_CASES))
+    p.add_argument("--engines", nargs="+", choices=ENGINES, default=list(ENGINES))
+    p.add_argument("--cases", nargs="*", choices=ALL_CASES, default=list(ALL_CASES),
+                   help="live cases (none: skip them)")
+    p.add_argument("--floor", action=argparse.BooleanOptionalAction, default=True,
+                   help="time each engine alone on the sentences of calm and quick")
+    p.add_argument("--compare-speculation", action=argparse.BooleanOptionalAction,
+                   default=True, help="run calm and quick again with --speculate 0")
+    p.add_argument("--throughput", action=argparse.BooleanOptionalAction, default=True,
+                   help="one long file through `dictation transcribe` and faster-whisper")
     p.add_argument("--out", type=Path, default=HERE / "results.md")
     p.add_argument("--label", help="name of this run in the output (default: the extra args)")
     p.add_argument("--append", action="store_true",
                    help="add this run to --out instead of replacing it (to compare settings)")
-    p.add_argument("--idle-seconds", type=float, default=30.0)
+    p.add_argument("--idle-seconds", type=float, default=IDLE_S)
     return p.parse_args(own), extra
 
 
-def main(argv: list[str] | None = None) -> int:
-    argv = sys.argv[1:] if argv is None else argv
-    args, extra = parse(argv)
-    label = args.label or (shlex.join(extra) if extra else "defaults")
-    command = shlex.join([".venv/bin/python", "bench/run.py", *argv])
-    cases = [c for c in ALL_CASES if c in args.cases]
-    manifests = {c: corpus.load(corpus.build(c)) for c in cases if c in SPEECH_CASES}
-    res: dict[str, CaseResult] = {}
-    with running_server() as url, virtual_mic() as sink, recorder(sink) as rec:
-        baselines = {}
-        for case in cases:
-            if case in BASELINE_CASES:
-                print(f"bench: {case}: whole-file baseline", file=sys.stderr)
-                baselines[case] = baseline(manifests[case], url)
-        for case in cases:
-            print(f"bench: {case}: playing", file=sys.stderr)
-            if case == "idle":
-                res[case] = idle(url, sink, extra, args.idle_seconds)
-                continue
-            m = manifests[case]
-            r = res[case] = play_case(m, url, sink, rec, extra)
-            if case in baselines:
-                r.baseline_text = baselines[case]
-                r.baseline_wer = jiwer.wer(_normalizer(" ".join(s["text"]
-                                                                for s in m["sentences"])),
-                                           _normalizer(baselines[case]))
-    text = report(res, manifests, label, extra, command)
-    print(text)
+def command(args: argparse.Namespace, extra: list[str], *, cases: list[str] | None = None,
+            floor: bool = True, compare: bool = True, throughput: bool = True) -> str:
+    """The command line that measures one section again (defaults left out)."""
+    argv = [".venv/bin/python", "bench/run.py"]
+    if args.engines != list(ENGINES) and (cases is None or cases):
+        argv += ["--engines", *args.engines]
+    cases = args.cases if cases is None else cases
+    if cases != list(ALL_CASES):
+        argv += ["--cases", *cases]
+    if "idle" in cases and args.idle_seconds != IDLE_S:
+        argv += ["--idle-seconds", f"{args.idle_seconds:g}"]
+    argv += [flag for on, flag in ((floor, "--no-floor"),
+                                   (compare, "--no-compare-speculation"),
+                                   (throughput, "--no-throughput")) if not on]
+    return shlex.join([*argv, *(["--", *extra] if extra else [])])
+
+
+def commands(argv: list[str], args: argparse.Namespace, extra: list[str]) -> dict[str, str]:
+    pair = [c for c in FLOOR_CASES if c in args.cases]
+    return {
+        "all": shlex.join([".venv/bin/python", "bench/run.py", *argv]),
+        "live": command(args, extra, floor=False, compare=False, throughput=False),
+        "floor": command(args, extra, cases=pair, compare=False, throughput=False),
+        "speculation": command(args, extra, cases=pair, floor=False, throughput=False),
+        "throughput": command(args, [], cases=[], floor=False, compare=False),
+        "transcribe": shlex.join(direct.transcribe_command()),
+    }
+
+
+def save(b: Bench, args: argparse.Namespace, text: str) -> None:
     old = args.out.read_text() if args.append and args.out.exists() else "# dictation benchmark\n"
     args.out.write_text(old.rstrip("\n") + "\n\n" + text)
     # Raw numbers and transcripts for later digging (gitignored).
     runs = HERE / ".runs"
     runs.mkdir(exist_ok=True)
     stamp = time.strftime("%Y%m%d-%H%M%S")
-    slug = re.sub(r"[^A-Za-z0-9_.-]+", "_", label)[:40]
-    (runs / f"{stamp}-{slug}.json").write_text(json.dumps(
-        {"label": label, "extra": extra, "results": {c: asdict(r) for c, r in res.items()}},
-        indent=1) + "\n")
-    failed = [c for c, r in res.items() if r.error or r.exit_code != 0]
+    slug = re.sub(r"[^A-Za-z0-9_.-]+", "_", b.label)[:40]
+    (runs / f"{stamp}-{slug}.json").write_text(json.dumps(asdict(b), indent=1) + "\n")
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    args, extra = parse(argv)
+    label = args.label or (shlex.join(extra) if extra else "defaults")
+    b = Bench(label, extra, list(dict.fromkeys(args.engines)),
+              commands=commands(argv, args, extra))
+    needed = set(args.cases) | (set(direct.THROUGHPUT_CASES) if args.throughput else set())
+    manifests = {c: corpus.load(corpus.build(c)) for c in SPEECH_CASES if c in needed}
+    if args.cases:
+        measure(b, args, manifests)
+    if args.throughput:
+        b.throughput = throughput(manifests)
+    text = report(b, manifests)
+    print(text)
+    save(b, args, text)
+    failed = [f"{e}/{c}" for e, res in (*b.live.items(), *b.no_spec.items())
+              for c, r in res.items() if r.error or r.exit_code != 0]
+    if b.throughput is not None and b.throughput.error:
+        failed.append("throughput")
     if failed:
         print(f"bench: failed runs: {', '.join(failed)}", file=sys.stderr)
     return 1 if failed else 0
