@@ -67,7 +67,7 @@ def plain_transcribe(model: Any, audio: np.ndarray) -> str:
 
 # --- latency floor --------------------------------------------------------------------------
 
-def sentence_clips(m: dict) -> list[np.ndarray]:
+def sentence_clips(m: dict, tail_s: float = CLIP_TAIL_S) -> list[np.ndarray]:
     """Each sentence cut as the segmenter would send it: from the pre-roll before its start
     to a little after its end. A pause between two sentences is shared between them (the
     segmenter gives the first half to the utterance it ends, the rest to the next one)."""
@@ -76,7 +76,7 @@ def sentence_clips(m: dict) -> list[np.ndarray]:
     out = []
     for i, cur in enumerate(s):
         lo = cur["start"] - CLIP_LEAD_S
-        hi = cur["end"] + CLIP_TAIL_S
+        hi = cur["end"] + tail_s
         if i:
             lo = max(lo, (s[i - 1]["end"] + cur["start"]) / 2)
         if i + 1 < len(s):

@@ -87,7 +87,8 @@ def _add_run_options(p: argparse.ArgumentParser) -> None:
     _add_engine_options(p)
     p.add_argument("--speculate", type=float, metavar="S",
                    help="transcribe after this much silence, before the utterance is surely "
-                        f"over; 0 = off (default: local {SPECULATE_S['local']}, "
+                        "over (longer while pauses keep turning out not to be the end); "
+                        f"0 = off (default: local {SPECULATE_S['local']}, "
                         f"api {SPECULATE_S['api']}; off with --fast)")
     out = p.add_argument_group("output")
     out.add_argument("--output", "-o", action="append", choices=OUTPUTS,

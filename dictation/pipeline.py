@@ -3,10 +3,11 @@
 Capture and segmentation never wait on the engine: utterances queue up for a single
 transcription worker, which keeps them in order and carries the prompt from one to the next.
 
-Speculative endpointing: once an open utterance has been silent for ``speculate_s`` (well
-before the hangover ends it), it is sent for transcription at once. If the silence holds, the
-utterance ends with its text already there or on the way; any speech frame before the end
-discards the speculation, and a discarded result is never read.
+Speculative endpointing: once an open utterance has been silent for a moment (``speculate_s``
+at first, well before the hangover ends it; see SpeculationPacer), it is sent for
+transcription at once. If the silence holds, the utterance ends with its text already there
+or on the way; any speech frame before the end discards the speculation, and a discarded
+result is never read.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from typing import Protocol
 import numpy as np
 
 from dictation.errors import DictationError, SinkError, TranscriptionError
-from dictation.segmenter import Segmenter
+from dictation.segmenter import Segmenter, SpeculationPacer
 from dictation.sinks import Sink, Transcribed
 from dictation.spool import keep_audio
 from dictation.transcribe import Transcriber, Transcript
@@ -87,7 +88,8 @@ class Pipeline:
         self.sinks = sinks
         self.prompt = prompt
         self.keep_dir = keep_dir
-        self.speculate_s = speculate_s
+        self.pacer = (SpeculationPacer(speculate_s, segmenter.config.hangover_max_s)
+                      if speculate_s else None)
         self.stats = Stats()
         self.history = History()
         self.delivered = 0
@@ -151,6 +153,8 @@ class Pipeline:
             if frame is not None and frame.is_speech and self._spec:
                 self._discard(self._spec)  # speech resumed: that text would be stale
                 self._spec = None
+                if self.pacer:
+                    self.pacer.resumed()
             utt = seg.push(frame.is_speech, frame.level, frame) if frame else seg.flush()
             spec, self._spec = self._spec, None
             if spec and utt and utt.start == spec.start and utt.reason != "max_length":
@@ -163,6 +167,8 @@ class Pipeline:
                 else:  # its utterance was dropped or split
                     self._discard(spec)
             if utt is not None:
+                if self.pacer and utt.reason == "pause":
+                    self.pacer.ended()
                 seq += 1
                 frames = utt.payloads
                 spoken = [i for i, f in enumerate(frames) if f.is_speech] or [0]
@@ -174,8 +180,8 @@ class Pipeline:
                 log.debug("utterance %d: %.2f-%.2f s, ended by %s%s", seq,
                           utt.start * frame_s, utt.end * frame_s, utt.reason,
                           ", speculated" if attached else "")
-            elif (self.speculate_s and self._spec is None and seg.active and not self.failed
-                  and seg.trailing_silence_s >= self.speculate_s - 1e-9 and out.empty()
+            elif (self.pacer and self._spec is None and seg.active and not self.failed
+                  and seg.trailing_silence_s >= self.pacer.wait_s - 1e-9 and out.empty()
                   and (self._inflight is None or self._inflight.done())):
                 # Only with nothing queued: then the prompt is final and the engine is free.
                 self._spec = self._speculate(seg.open_start or 0, seg.open_payloads())

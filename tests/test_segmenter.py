@@ -6,7 +6,7 @@ import itertools
 
 import pytest
 
-from dictation.segmenter import Segmenter, SegmenterConfig, Utterance
+from dictation.segmenter import Segmenter, SegmenterConfig, SpeculationPacer, Utterance
 
 F = 0.03
 
@@ -152,3 +152,32 @@ def test_flush_drops_a_click() -> None:
 def test_bad_settings_are_rejected(kwargs: dict) -> None:
     with pytest.raises(ValueError):
         SegmenterConfig(**kwargs)
+
+
+# --- speculation pacing ---------------------------------------------------------------------
+
+
+def test_pacer_backs_off_on_resumed_pauses_and_recovers_on_ends() -> None:
+    p = SpeculationPacer(0.09, 0.7)
+    assert p.wait_s == 0.09
+    for _ in range(3):
+        p.resumed()
+    assert p.wait_s == pytest.approx(0.09 * 1.5**3)
+    for _ in range(20):
+        p.resumed()
+    assert p.wait_s == 0.7  # capped: never beyond the longest hangover
+    waits = []
+    for _ in range(20):
+        p.ended()
+        waits.append(p.wait_s)
+    assert waits == sorted(waits, reverse=True) and waits[-1] == 0.09  # back to the base
+
+
+def test_pacer_settles_where_pauses_are_mostly_ends() -> None:
+    # A speaker whose every third pause is a real end: the wait stays well below the cap.
+    p = SpeculationPacer(0.09, 0.7)
+    for _ in range(30):
+        p.resumed()
+        p.ended()
+        p.ended()
+    assert p.wait_s < 0.15
