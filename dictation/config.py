@@ -57,7 +57,8 @@ class RunConfig:
     fast: bool = False
     prompt: str = ""
     speculate_s: float = 0.0
-    """Silence after which an utterance is transcribed before its end is certain; 0 = off."""
+    """Least silence after which an utterance is transcribed before its end is certain (it
+    grows while pauses keep turning out not to be ends); 0 = off."""
     outputs: tuple[str, ...] = ("stdout",)
     clipboard_mode: str = "replace"
     keep_dir: Path | None = None  # where undeliverable audio is kept; None = state dir

@@ -4,10 +4,10 @@ Capture and segmentation never wait on the engine: utterances queue up for a sin
 transcription worker, which keeps them in order and carries the prompt from one to the next.
 
 Speculative endpointing: once an open utterance has been silent for a moment (``speculate_s``
-at first, well before the hangover ends it; see SpeculationPacer), it is sent for
-transcription at once. If the silence holds, the utterance ends with its text already there
-or on the way; any speech frame before the end discards the speculation, and a discarded
-result is never read.
+at first, well before the hangover ends it; see SpeculationPacer), the utterance it will be if
+the silence holds is sent for transcription at once: the same frames, so the same text. If the
+silence holds, the utterance ends with its text already there or on the way; any speech frame
+before the end discards the speculation, and a discarded result is never read.
 """
 
 from __future__ import annotations
@@ -50,6 +50,7 @@ class Speculation:
     """A transcription started before the utterance ended."""
 
     start: int  # frame index of the utterance it belongs to
+    frames: int  # how many frames it transcribed: all of the utterance if silence holds
     prompt: str
     task: asyncio.Task[Transcript]
 
@@ -157,7 +158,8 @@ class Pipeline:
                     self.pacer.resumed()
             utt = seg.push(frame.is_speech, frame.level, frame) if frame else seg.flush()
             spec, self._spec = self._spec, None
-            if spec and utt and utt.start == spec.start and utt.reason != "max_length":
+            if (spec and utt and utt.start == spec.start and utt.reason != "max_length"
+                    and len(utt.payloads) >= spec.frames):
                 attached, spec = spec, None  # silence held from the speculation to the end
             else:
                 attached = None
@@ -180,11 +182,12 @@ class Pipeline:
                 log.debug("utterance %d: %.2f-%.2f s, ended by %s%s", seq,
                           utt.start * frame_s, utt.end * frame_s, utt.reason,
                           ", speculated" if attached else "")
-            elif (self.pacer and self._spec is None and seg.active and not self.failed
+            elif (self.pacer and self._spec is None and not self.failed
                   and seg.trailing_silence_s >= self.pacer.wait_s - 1e-9 and out.empty()
-                  and (self._inflight is None or self._inflight.done())):
+                  and (self._inflight is None or self._inflight.done())
+                  and (frames := seg.if_silence_holds()) is not None):
                 # Only with nothing queued: then the prompt is final and the engine is free.
-                self._spec = self._speculate(seg.open_start or 0, seg.open_payloads())
+                self._spec = self._speculate(seg.open_start or 0, frames)
 
         while (block := await audio.get()) is not None:
             for frame in self.vad.push(block):
@@ -201,7 +204,7 @@ class Pipeline:
         prompt = build_prompt(self.prompt, str(self.history))
         self.stats.requests += 1
         pcm = np.concatenate([f.pcm for f in frames])
-        return Speculation(start, prompt, asyncio.create_task(
+        return Speculation(start, len(frames), prompt, asyncio.create_task(
             self.transcriber.transcribe(pcm, prompt)))
 
     def _discard(self, spec: Speculation) -> None:

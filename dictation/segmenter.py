@@ -7,6 +7,7 @@ over?" is decided here.
 
 from __future__ import annotations
 
+import math
 from collections import deque
 from dataclasses import dataclass
 from typing import Generic, TypeVar
@@ -103,9 +104,20 @@ class Segmenter(Generic[T]):
         """Frame index where the open utterance starts, None when idle."""
         return self._start if self._frames else None
 
-    def open_payloads(self) -> tuple[T, ...]:
-        """The open utterance so far (for transcribing it before it is over)."""
-        return tuple(f.payload for f in self._frames)
+    def if_silence_holds(self) -> tuple[T, ...] | None:
+        """The exact utterance that ends at this pause if no speech comes before the hangover
+        is over (its first half-pause included, as :meth:`push` will cut it), or None while
+        the pause is still shorter than that half. Transcribing this early gives the very
+        text the finished utterance would get."""
+        if not self._frames or not self._silence:
+            return None
+        c = self.config
+        spoken_s = (len(self._frames) - self._silence) * c.frame_s
+        ending = math.ceil((self.needed_silence_s(spoken_s) - 1e-9) / c.frame_s)
+        keep = len(self._frames) - self._silence + ending - ending // 2  # as _end_at_pause
+        if keep > len(self._frames):
+            return None
+        return tuple(f.payload for f in self._frames[:keep])
 
     def needed_silence_s(self, length_s: float) -> float:
         """Silence that ends an utterance of ``length_s``: shrinks as the utterance grows."""

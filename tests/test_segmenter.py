@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import random
 
 import pytest
 
@@ -181,3 +182,41 @@ def test_pacer_settles_where_pauses_are_mostly_ends() -> None:
         p.ended()
         p.ended()
     assert p.wait_s < 0.15
+
+
+def test_if_silence_holds_is_exactly_the_utterance_that_ends() -> None:
+    # Random talk: whenever the segmenter offers the utterance "if silence holds" and the
+    # silence does hold, the utterance it then emits is that one, frame for frame.
+    rng = random.Random(7)
+    for cfg in (SegmenterConfig(), SegmenterConfig(hangover_min_s=0.33, hangover_max_s=0.81)):
+        seg: Segmenter[int] = Segmenter(cfg)
+        offered: tuple[int, ...] | None = None
+        checked = 0
+        for i in range(20000):
+            speech = rng.random() < (0.8 if (i // 40) % 3 else 0.1)
+            if speech:
+                offered = None  # speech came back: the offer is void
+            utt = seg.push(speech, 1.0, i)
+            if utt is not None and offered is not None:
+                assert utt.payloads == offered
+                checked += 1
+            if utt is not None:
+                offered = None
+            elif seg.active and offered is None:
+                offered = seg.if_silence_holds()
+        assert checked > 50
+
+
+def test_if_silence_holds_waits_for_the_first_half_of_the_pause() -> None:
+    seg: Segmenter[int] = Segmenter(SegmenterConfig())
+    for i in range(100):  # 3 s of speech: a 0.24 s (8-frame) pause ends it, keeping 4 frames
+        seg.push(True, 1.0, i)
+    offers = []
+    for i in range(100, 107):
+        seg.push(False, 1.0, i)
+        offers.append(seg.if_silence_holds())
+    assert offers[:3] == [None, None, None]
+    assert offers[3] is not None and offers[3][-1] == 103  # speech plus the pause's first half
+    assert all(o == offers[3] for o in offers[3:])
+    utt = seg.push(False, 1.0, 107)
+    assert utt is not None and utt.payloads == offers[3]
