@@ -185,9 +185,9 @@ class Pipeline:
             elif (self.pacer and self._spec is None and not self.failed
                   and seg.trailing_silence_s >= self.pacer.wait_s - 1e-9 and out.empty()
                   and (self._inflight is None or self._inflight.done())
-                  and (frames := seg.if_silence_holds()) is not None):
+                  and (held := seg.if_silence_holds()) is not None):
                 # Only with nothing queued: then the prompt is final and the engine is free.
-                self._spec = self._speculate(seg.open_start or 0, frames)
+                self._spec = self._speculate(seg.open_start or 0, held)
 
         while (block := await audio.get()) is not None:
             for frame in self.vad.push(block):
