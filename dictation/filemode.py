@@ -174,7 +174,7 @@ class FileRunner:
             self._pipeline.abort()
 
     async def run(self) -> int:
-        """The exit code: 0, or the worst of the files'."""
+        """The exit code: 0, the worst of the files', or 130 when Ctrl-C cut the job short."""
         job = self.job
         bar = Progress(job.progress)
         worst = 0
@@ -192,7 +192,7 @@ class FileRunner:
                     break  # the engine is unusable (key, model) or the user aborted
         finally:
             bar.stop()
-        return worst
+        return max(worst, 130) if self.stopping else worst
 
     async def _one(self, path: Path, target: Path | None, bar: Progress) -> int:
         from dictation.audio import FileSource

@@ -10,6 +10,7 @@ import os
 import pty
 import re
 import select
+import signal
 import subprocess
 import time
 import wave
@@ -184,3 +185,34 @@ def test_progress_bar_on_a_terminal(tmp_path: Path, talk: Path) -> None:
     assert proc.returncode == 0, screen
     assert "of audio" in screen and "%" in screen  # the bar: share done, audio done/total
     assert re.search(r"\d+:\d\d / 0:1\d of audio", screen)
+
+
+def test_ctrl_c_writes_what_was_done_and_says_what_was_not(tmp_path: Path, say: Callable,
+                                                           join: Callable) -> None:
+    parts = [say(s, voice=v) for s in SENTENCES for v in ("slt", "en-us")]
+    long = join(*parts)
+
+    def slow(req: Request) -> Reply:
+        body = {"text": f"Part {req.index}.", "segments": []}
+        return Reply(200, {"Content-Type": "application/json"}, json.dumps(body), delay_s=1.0)
+
+    out = tmp_path / "partial.srt"
+    with FaultServer(default=slow) as srv:
+        proc = subprocess.Popen(
+            dictation_cmd("transcribe", str(long), "--base-url", srv.url + "/v1", "-f", "srt",
+                          "-o", str(out)),
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env(tmp_path),
+            cwd=tmp_path)
+        deadline = time.monotonic() + 30
+        while not srv.requests and time.monotonic() < deadline:
+            time.sleep(0.05)
+        proc.send_signal(signal.SIGINT)  # while the first utterance is being transcribed
+        _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert "Traceback" not in err
+    # What was read before the stop was finished and written; the rest is named, not dropped.
+    cues = parse_srt(out.read_text())
+    assert [c.text for c in cues] == [f"Part {n}." for n in range(1, len(srv.requests) + 1)]
+    rest = re.search(r"was not processed from (\d+\.\d) s on", err)
+    assert rest, err
+    assert cues[-1].end <= float(rest.group(1)) + 0.05 < duration(long)
