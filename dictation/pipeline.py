@@ -121,7 +121,7 @@ class Pipeline:
         self._ready = asyncio.create_task(self.transcriber.prepare())  # capture won't wait
         capture = asyncio.create_task(self.source.run(audio))
         segment = asyncio.create_task(self._segment(audio, speech))
-        worker = asyncio.create_task(self._deliver_all(self._ready, speech))
+        worker = asyncio.create_task(self._deliver_all(speech))
         try:
             await capture
         except DictationError as err:
@@ -213,10 +213,9 @@ class Pipeline:
         # Retrieve its outcome so an error in an abandoned call is not reported as unhandled.
         spec.task.add_done_callback(lambda t: t.cancelled() or t.exception())
 
-    async def _deliver_all(self, ready: asyncio.Task[None],
-                           queue: asyncio.Queue[Speech | None]) -> None:
+    async def _deliver_all(self, queue: asyncio.Queue[Speech | None]) -> None:
         try:
-            await ready  # utterances spoken while the model loads wait in the queue
+            await self._ready  # utterances spoken while the model loads wait in the queue
         except asyncio.CancelledError:
             if not self.aborted:
                 raise

@@ -97,7 +97,7 @@ def _fetch(name: str) -> str:
 class LocalTranscriber:
     def __init__(self, config: LocalConfig) -> None:
         self.config = config
-        self._source, self.label, _ = resolve_model(config.model)
+        self._source, self.label, self._is_dir = resolve_model(config.model)
         self.description = f"local engine, model {self.label}"
         self._executor = ThreadPoolExecutor(1, thread_name_prefix="whisper")
         self._model: Any = None
@@ -125,7 +125,7 @@ class LocalTranscriber:
         if compute == "auto":
             compute = "float16" if device == "cuda" else "int8"
         threads = c.threads or len(os.sched_getaffinity(0))
-        path = self._source if Path(self._source).is_dir() else _fetch(self._source)
+        path = self._source if self._is_dir else _fetch(self._source)
         try:
             self._model = Model(path, device=device, compute_type=compute, cpu_threads=threads)
         except (RuntimeError, ValueError, OSError) as err:
