@@ -35,6 +35,7 @@ class FileSource:
         self.read = 0  # samples handed to the pipeline
         self.description = f"file {path.name} ({len(self.pcm) / SAMPLE_RATE:.1f} s"
         self.description += ", real time)" if realtime else ", fast)"
+        self.can_wait = not realtime  # at real time it stands for a microphone
         self._stopping = False
 
     def stop(self) -> None:
@@ -124,6 +125,7 @@ class MicSource:
     """Captures a sounddevice InputStream at the device's native rate."""
 
     block_s = 0.05  # 20 wake-ups a second: a third of the CPU of 30 ms blocks, ≤ 50 ms later
+    can_wait = False  # capture never waits on the engine
 
     def __init__(self, device: InputDevice) -> None:
         self.device = device

@@ -32,9 +32,14 @@ from dictation.vad import SAMPLE_RATE, Frame, Vad
 
 log = logging.getLogger("dictation")
 
+READ_AHEAD = 2  # utterances of a file segmented and waiting for the engine
+
 
 class Source(Protocol):
     description: str
+    can_wait: bool
+    """True for a file read at full speed: it may be held back until the engine catches up.
+    A microphone cannot wait; its audio is never held back."""
 
     def stop(self) -> None: ...
 
@@ -100,6 +105,7 @@ class Pipeline:
         self._inflight: asyncio.Task[None] | None = None
         self._spec: Speculation | None = None  # for the open utterance
         self._ready: asyncio.Task[None] | None = None
+        self._taken = asyncio.Event()  # the worker took an utterance from the queue
 
     def stop(self) -> None:
         """Stop capture; the utterance in progress is still finished and delivered."""
@@ -192,6 +198,11 @@ class Pipeline:
         while (block := await audio.get()) is not None:
             for frame in self.vad.push(block):
                 emit(frame)
+            # A file is read no further ahead of the engine than a few utterances, so Ctrl-C
+            # stops it near what has been transcribed, not at its end.
+            while self.source.can_wait and out.qsize() >= READ_AHEAD:
+                self._taken.clear()
+                await self._taken.wait()
         for frame in self.vad.flush():
             emit(frame)
         emit(None)
@@ -224,6 +235,7 @@ class Pipeline:
             self.failed = err
             self.stop()
         while (item := await queue.get()) is not None:
+            self._taken.set()
             if self.failed:
                 if item.speculation:
                     self._discard(item.speculation)

@@ -189,8 +189,10 @@ def test_progress_bar_on_a_terminal(tmp_path: Path, talk: Path) -> None:
 
 def test_ctrl_c_writes_what_was_done_and_says_what_was_not(tmp_path: Path, say: Callable,
                                                            join: Callable) -> None:
-    parts = [say(s, voice=v) for s in SENTENCES for v in ("slt", "en-us")]
-    long = join(*parts)
+    # ~90 s: longer than what may be read ahead (the audio queue's 30 s and two utterances).
+    parts = [say(s, voice=v) for s in SENTENCES for v in ("slt", "en-us", "en-gb")]
+    long = join(*parts, *parts)
+    assert duration(long) > 80
 
     def slow(req: Request) -> Reply:
         body = {"text": f"Part {req.index}.", "segments": []}
