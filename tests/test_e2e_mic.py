@@ -7,6 +7,7 @@ import re
 import select
 import signal
 import subprocess
+import sys
 import time
 from collections.abc import Callable
 
@@ -18,8 +19,9 @@ def norm(text: str) -> str:
 
 
 class Daemon:
-    def __init__(self, sink: str, *args: str, **env: str) -> None:
-        self.proc = subprocess.Popen(dictation_cmd("run", *args), stdout=subprocess.PIPE,
+    def __init__(self, sink: str, *args: str, prefix: tuple[str, ...] = (), **env: str) -> None:
+        self.proc = subprocess.Popen([*prefix, *dictation_cmd("run", *args)],
+                                     stdout=subprocess.PIPE,
                                      stderr=subprocess.PIPE, text=True,
                                      env=mic_env(sink, **env))
         self.stderr = ""
@@ -93,15 +95,29 @@ def test_local_engine_keeps_words_spoken_while_the_model_loads(virtual_mic: str,
     # No key, no server: the embedded engine. Speech starts the moment the microphone is
     # open, while the model is still loading; its first word must still come out.
     wav = say("Bright yellow balloons are floating above the kitchen table.", pad=(0.0, 0.8))
-    d = Daemon(virtual_mic, "-v", HF_HUB_OFFLINE="1", OPENAI_API_KEY="", OPENAI_BASE_URL="")
-    player = play(virtual_mic, wav)
-    began = time.monotonic()
+    # The model can load in under half a second here, faster than "Bright yellow" is spoken.
+    # A slower machine is simulated: the daemon shares one core with a busy loop until the
+    # model is ready, so the load reliably overlaps the first words.
+    pin = ("taskset", "-c", "1")
+    hog = subprocess.Popen([*pin, sys.executable, "-c", "while True: pass"])
     try:
-        d._wait_stderr("ready on", 30)
+        d = Daemon(virtual_mic, "-v", prefix=pin, HF_HUB_OFFLINE="1", OPENAI_API_KEY="",
+                   OPENAI_BASE_URL="")
+    except BaseException:
+        hog.kill()
+        raise
+    try:
+        player = play(virtual_mic, wav)
+        began = time.monotonic()
+        try:
+            d._wait_stderr("ready on", 30)
+        finally:
+            hog.kill()
         loading_s = time.monotonic() - began
         line = d.line(30)
         player.wait(30)
     finally:
+        hog.wait()
         extra, err, code = d.stop()
     assert extra == ""
     assert "local engine, model tiny.en" in d.stderr
