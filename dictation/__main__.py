@@ -1,3 +1,3 @@
-from dictation.cli import main
+from dictation.launch import main
 
 raise SystemExit(main())

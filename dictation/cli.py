@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import logging
 import os
 import signal
@@ -17,18 +16,22 @@ from dictation.config import (
     BUNDLED_MODEL,
     CLIPBOARD_MODES,
     DEFAULT_BASE_URL,
+    EXTENSIONS,
+    FILE_SEGMENTER,
+    FORMATS,
     OUTPUTS,
     ApiConfig,
     LocalConfig,
     RunConfig,
 )
+from dictation.control import CTL_DESCRIPTION, add_ctl_arguments, add_socket_option
 from dictation.errors import ConfigError, DeviceError, DictationError
+from dictation.gate import MODES
 from dictation.segmenter import SegmenterConfig
-from dictation.transcribe.response import FORMATS
 
 log = logging.getLogger("dictation")
 
-COMMANDS = ("run", "demo", "transcribe", "devices")
+COMMANDS = ("run", "demo", "transcribe", "devices", "ctl")
 
 # Silence after which an utterance is transcribed speculatively. The local engine costs only
 # CPU, so it starts early; each API speculation overtaken by speech is a billed request.
@@ -90,6 +93,20 @@ def _add_run_options(p: argparse.ArgumentParser) -> None:
                         "over (longer while pauses keep turning out not to be the end); "
                         f"0 = off (default: local {SPECULATE_S['local']}, "
                         f"api {SPECULATE_S['api']}; off with --fast)")
+    ctl = p.add_argument_group("control")
+    ctl.add_argument("--mode", choices=MODES, default="continuous",
+                     help="continuous: the voice activity detector decides; push-to-talk: "
+                          "what is said between `dictation ctl press` and `release` (or "
+                          "while --hotkey is held); toggle: `ctl toggle` or the hotkey starts "
+                          "and stops (default: continuous)")
+    add_socket_option(ctl)
+    ctl.add_argument("--hotkey", metavar="KEY",
+                     help="hold KEY (e.g. F9, rightctrl, KEY_PAUSE) to talk, or tap it to "
+                          "toggle with --mode toggle; reads /dev/input, so it works on X11 and "
+                          "Wayland (needs the input group)")
+    ctl.add_argument("--cues", choices=("off", "sound", "notify"), default="off",
+                     help="signal when dictation starts and stops: a short tone, or a "
+                          "desktop notification (default: off)")
     out = p.add_argument_group("output")
     out.add_argument("--output", "-o", action="append", choices=OUTPUTS,
                      help="where text goes; repeat for several (default: stdout)")
@@ -101,8 +118,6 @@ def _add_run_options(p: argparse.ArgumentParser) -> None:
 
 
 def _add_transcribe_options(p: argparse.ArgumentParser) -> None:
-    from dictation.filemode import EXTENSIONS, FILE_SEGMENTER
-
     p.add_argument("files", nargs="+", type=Path, metavar="FILE",
                    help="audio or video files: WAV, or anything FFmpeg decodes")
     out = p.add_argument_group("output")
@@ -155,6 +170,9 @@ def build_parser() -> argparse.ArgumentParser:
     tr = sub.add_parser("transcribe", help="transcribe audio files to text or captions")
     _add_transcribe_options(tr)
     sub.add_parser("devices", help="list input devices")
+    # `dictation ctl` itself runs from launch.py; this entry is for --help and completeness.
+    add_ctl_arguments(sub.add_parser("ctl", help="control the running daemon (bind to keys)",
+                                     description=CTL_DESCRIPTION))
     return parser
 
 
@@ -244,7 +262,8 @@ def build_config(args: argparse.Namespace, env: dict[str, str]) -> RunConfig:
                      vad_aggressiveness=args.vad_aggressiveness, input=inp, fast=args.fast,
                      prompt=args.prompt, speculate_s=speculate_s(args, engine),
                      outputs=tuple(dict.fromkeys(args.output or ["stdout"])),
-                     clipboard_mode=args.clipboard_mode, keep_dir=args.keep_dir)
+                     clipboard_mode=args.clipboard_mode, keep_dir=args.keep_dir,
+                     mode=args.mode, socket=args.socket, hotkey=args.hotkey, cues=args.cues)
 
 
 def make_transcriber(engine: ApiConfig | LocalConfig):  # -> Transcriber
@@ -278,28 +297,63 @@ def open_source(cfg: RunConfig, demo_fallback: bool):  # -> Source
         return FileSource(sample_path(), realtime=True)
 
 
-async def run_pipeline(cfg: RunConfig, demo_fallback: bool = False) -> int:
+async def run_pipeline(cfg: RunConfig, env: dict[str, str],
+                       demo_fallback: bool = False) -> int:
+    import asyncio
+
+    from dictation.control import ControlServer, default_socket_path
+    from dictation.feedback import Cues, DaemonObserver
+    from dictation.gate import Gate
     from dictation.pipeline import Pipeline
     from dictation.segmenter import Segmenter
     from dictation.sinks import ClipboardSink, StdoutSink
     from dictation.spool import default_keep_dir
     from dictation.vad import Vad
 
-    transcriber = make_transcriber(cfg.engine)
+    # Refuse a second daemon before loading a model or opening the microphone.
+    server = ControlServer(cfg.socket or default_socket_path(env), lambda c: handle(c))
+    server.claim()
+    hotkey = cues = transcriber = None
     try:
+        if cfg.hotkey:
+            from dictation.hotkey import Hotkey
+
+            hotkey = Hotkey(cfg.hotkey, cfg.mode, lambda c: handle(c))
+            hotkey.open()
+        cues = Cues(cfg.cues) if cfg.cues != "off" else None
+        transcriber = make_transcriber(cfg.engine)
         sinks = [StdoutSink() if name == "stdout" else ClipboardSink(cfg.clipboard_mode)
                  for name in cfg.outputs]
         source = open_source(cfg, demo_fallback)
         pipeline = Pipeline(source, Vad(cfg.vad_aggressiveness), Segmenter(cfg.segmenter),
                             transcriber, sinks, prompt=cfg.prompt,
                             keep_dir=cfg.keep_dir or default_keep_dir(),
-                            speculate_s=cfg.speculate_s)
+                            speculate_s=cfg.speculate_s, gate=Gate(cfg.mode),
+                            observer=DaemonObserver(None, cues))
+
+        def handle(command: str) -> dict[str, object]:
+            return pipeline.control(command)
+
+        await server.start()
+        keys = asyncio.create_task(hotkey.run()) if hotkey else None
         _on_signals(pipeline.stop, pipeline.abort)
-        log.info("listening on %s → %s; Ctrl-C to stop", source.description,
-                 transcriber.description)
-        return await pipeline.run()
+        trigger = f"the {cfg.hotkey} key" if cfg.hotkey else "dictation ctl"
+        waiting = "" if cfg.mode == "continuous" else f"; {cfg.mode}: waiting for {trigger}"
+        log.info("listening on %s → %s; Ctrl-C to stop%s", source.description,
+                 transcriber.description, waiting)
+        try:
+            return await pipeline.run()
+        finally:
+            if keys:
+                keys.cancel()
     finally:
-        await transcriber.aclose()
+        await server.close()
+        if hotkey:
+            hotkey.close()
+        if cues:
+            cues.close()
+        if transcriber:
+            await transcriber.aclose()
 
 
 async def transcribe_files(args: argparse.Namespace, env: dict[str, str]) -> int:
@@ -323,6 +377,8 @@ async def transcribe_files(args: argparse.Namespace, env: dict[str, str]) -> int
 def _on_signals(stop: Callable[[], None], abort: Callable[[], None]) -> None:
     """First Ctrl-C or SIGTERM: ``stop`` (finish the utterance in progress); second: ``abort``
     (keep what is pending on disk and quit)."""
+    import asyncio
+
     loop = asyncio.get_running_loop()
     signals = 0
 
@@ -367,12 +423,18 @@ def main(argv: list[str] | None = None) -> int:
                  else logging.INFO)
     log.propagate = False
     try:
+        if args.command == "ctl":
+            from dictation.control import ctl_main
+
+            return ctl_main((argv if argv is not None else sys.argv[1:])[1:])
+        import asyncio
+
         if args.command == "devices":
             return list_devices()
         if args.command == "transcribe":
             return asyncio.run(transcribe_files(args, dict(os.environ)))
         cfg = build_config(args, dict(os.environ))
-        return asyncio.run(run_pipeline(cfg, demo_fallback=args.demo_fallback))
+        return asyncio.run(run_pipeline(cfg, dict(os.environ), demo_fallback=args.demo_fallback))
     except DictationError as err:
         log.error("%s", err)
         return err.exit_code

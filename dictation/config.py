@@ -9,8 +9,13 @@ from dictation.segmenter import SegmenterConfig
 
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
 OUTPUTS = ("stdout", "clipboard")
+FORMATS = ("json", "text", "srt", "verbose_json", "vtt")  # the API's response formats
 CLIPBOARD_MODES = ("replace", "append")
 BUNDLED_MODEL = "tiny.en"
+EXTENSIONS = {"text": ".txt", "srt": ".srt", "vtt": ".vtt", "json": ".json"}  # transcribe
+# Nobody waits on a file: a longer hangover keeps sentences whole, which reads better in
+# captions and gives the model more context per call.
+FILE_SEGMENTER = SegmenterConfig(hangover_min_s=0.5, hangover_max_s=0.8)
 
 
 @dataclass(frozen=True)
@@ -62,3 +67,7 @@ class RunConfig:
     outputs: tuple[str, ...] = ("stdout",)
     clipboard_mode: str = "replace"
     keep_dir: Path | None = None  # where undeliverable audio is kept; None = state dir
+    mode: str = "continuous"  # see gate.py
+    socket: str | None = None  # control socket; None = the per-user runtime directory
+    hotkey: str | None = None
+    cues: str = "off"

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from dictation.config import EXTENSIONS
 from dictation.cues import Cue, heard_cues, to_json, to_srt, to_text, to_vtt
 from dictation.errors import ConfigError, DictationError
 from dictation.segmenter import SegmenterConfig
@@ -26,10 +27,6 @@ from dictation.vad import SAMPLE_RATE
 
 log = logging.getLogger("dictation")
 
-EXTENSIONS = {"text": ".txt", "srt": ".srt", "vtt": ".vtt", "json": ".json"}
-# Nobody waits on a file: a longer hangover keeps sentences whole, which reads better in
-# captions and gives the model more context per call.
-FILE_SEGMENTER = SegmenterConfig(hangover_min_s=0.5, hangover_max_s=0.8)
 
 
 @dataclass(frozen=True)

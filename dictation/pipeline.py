@@ -22,6 +22,7 @@ from typing import Protocol
 import numpy as np
 
 from dictation.errors import DictationError, SinkError, TranscriptionError
+from dictation.gate import CANCEL, CLOSE, OPEN, Gate
 from dictation.segmenter import Segmenter, SpeculationPacer
 from dictation.sinks import Sink, Transcribed
 from dictation.spool import keep_audio
@@ -33,6 +34,28 @@ from dictation.vad import SAMPLE_RATE, Frame, Vad
 log = logging.getLogger("dictation")
 
 READ_AHEAD = 2  # utterances of a file segmented and waiting for the engine
+RELEASE_TAIL_S = 0.15  # silence kept after the last word when push-to-talk is released
+
+
+class Observer(Protocol):
+    """Who hears about the daemon's life: the service manager, the start and stop cues."""
+
+    def block(self) -> None:
+        """An audio block went through: the capture is alive (the watchdog's ping)."""
+
+    def state(self, status: dict[str, object]) -> None:
+        """The state shown by ``status`` changed."""
+
+    def gate(self, listening: bool) -> None:
+        """A command started or stopped dictation."""
+
+
+class _Quiet:
+    def block(self) -> None: ...
+
+    def state(self, status: dict[str, object]) -> None: ...
+
+    def gate(self, listening: bool) -> None: ...
 
 
 class Source(Protocol):
@@ -81,12 +104,14 @@ class Speech:
     speech_start_s: float  # first and last frame called speech
     speech_end_s: float
     speculation: Speculation | None = None  # holds all of its speech, if set
+    generation: int = 0  # a cancel since it was spoken drops it
 
 
 class Pipeline:
     def __init__(self, source: Source, vad: Vad, segmenter: Segmenter[Frame],
                  transcriber: Transcriber, sinks: list[Sink], *, prompt: str,
-                 keep_dir: Path, speculate_s: float = 0.0) -> None:
+                 keep_dir: Path, speculate_s: float = 0.0, gate: Gate | None = None,
+                 observer: Observer | None = None) -> None:
         self.source = source
         self.vad = vad
         self.segmenter = segmenter
@@ -106,6 +131,17 @@ class Pipeline:
         self._spec: Speculation | None = None  # for the open utterance
         self._ready: asyncio.Task[None] | None = None
         self._taken = asyncio.Event()  # the worker took an utterance from the queue
+        self.gate = gate or Gate()
+        self.observer: Observer = observer or _Quiet()
+        self.generation = 0  # bumped by cancel
+        self.last_error: str | None = None
+        self._state = ""
+        # Audio blocks and gate actions share one queue, so a release lands after exactly
+        # the audio captured before it.
+        self._audio: asyncio.Queue[np.ndarray | str | None] = asyncio.Queue(maxsize=1000)
+        self._speech: asyncio.Queue[Speech | None] = asyncio.Queue()
+        if not self.gate.open:
+            segmenter.close(0)
 
     def stop(self) -> None:
         """Stop capture; the utterance in progress is still finished and delivered."""
@@ -120,10 +156,49 @@ class Pipeline:
             if task:
                 task.cancel()
 
+    def control(self, command: str) -> dict[str, object]:
+        """A control command (see gate.COMMANDS); the status after it."""
+        actions = self.gate.command(command)
+        try:
+            for action in actions:
+                self._audio.put_nowait(action)
+        except asyncio.QueueFull:
+            raise ValueError("the daemon is stalled: its audio queue is full") from None
+        for action in actions:
+            if action in (OPEN, CLOSE):
+                self.observer.gate(action == OPEN)
+        if command == "cancel":
+            self.generation += 1  # what is queued or in flight is dropped before delivery
+        return {"status": self.status()}
+
+    def status(self) -> dict[str, object]:
+        backlog = self._speech.qsize() + (self._inflight is not None
+                                          and not self._inflight.done())
+        if self.segmenter.active:
+            state = "hearing speech"
+        elif backlog:
+            state = "transcribing"
+        else:
+            state = "listening" if self.gate.open else "idle"
+        return {"mode": self.gate.mode, "state": state, "listening": self.gate.open,
+                "engine": self.transcriber.description, "backlog": backlog,
+                "delivered": self.delivered, "last_error": self.last_error}
+
+    def _changed(self) -> None:
+        status = self.status()
+        key = f"{status['state']} {status['backlog']} {status['last_error']}"
+        if key != self._state:
+            self._state = key
+            self.observer.state(status)
+
+    def _error(self, message: str) -> None:
+        log.error("%s", message)
+        self.last_error = message
+        self._changed()
+
     async def run(self) -> int:
         # 30–50 s of blocks: a stalled pipeline loses audio only after that, and says so.
-        audio: asyncio.Queue[np.ndarray | None] = asyncio.Queue(maxsize=1000)
-        speech: asyncio.Queue[Speech | None] = asyncio.Queue()
+        audio, speech = self._audio, self._speech
         self._ready = asyncio.create_task(self.transcriber.prepare())  # capture won't wait
         capture = asyncio.create_task(self.source.run(audio))
         segment = asyncio.create_task(self._segment(audio, speech))
@@ -131,7 +206,7 @@ class Pipeline:
         try:
             await capture
         except DictationError as err:
-            log.error("%s", err)
+            self._error(str(err))
             self.failed = self.failed or err
         await segment
         await worker
@@ -149,20 +224,23 @@ class Pipeline:
             return self.failed.exit_code
         return 1 if self.kept else 0
 
-    async def _segment(self, audio: asyncio.Queue[np.ndarray | None],
+    async def _segment(self, audio: asyncio.Queue[np.ndarray | str | None],
                        out: asyncio.Queue[Speech | None]) -> None:
         seq = 0
         seg = self.segmenter
         frame_s = seg.config.frame_s
 
-        def emit(frame: Frame | None) -> None:
+        def emit(frame: Frame | None, release: bool = False) -> None:
             nonlocal seq
-            if frame is not None and frame.is_speech and self._spec:
+            if frame is not None and frame.is_speech and self._spec and seg.listening:
                 self._discard(self._spec)  # speech resumed: that text would be stale
                 self._spec = None
                 if self.pacer:
                     self.pacer.resumed()
-            utt = seg.push(frame.is_speech, frame.level, frame) if frame else seg.flush()
+            if frame:
+                utt = seg.push(frame.is_speech, frame.level, frame)
+            else:
+                utt = seg.close(RELEASE_TAIL_S) if release else seg.flush()
             spec, self._spec = self._spec, None
             if (spec and utt and utt.start == spec.start and utt.reason != "max_length"
                     and len(utt.payloads) >= spec.frames):
@@ -184,7 +262,8 @@ class Pipeline:
                                       np.concatenate([f.pcm for f in frames]),
                                       time.monotonic(), snr_db(frames),
                                       (utt.start + spoken[0]) * frame_s,
-                                      (utt.start + spoken[-1] + 1) * frame_s, attached))
+                                      (utt.start + spoken[-1] + 1) * frame_s, attached,
+                                      self.generation))
                 log.debug("utterance %d: %.2f-%.2f s, ended by %s%s", seq,
                           utt.start * frame_s, utt.end * frame_s, utt.reason,
                           ", speculated" if attached else "")
@@ -196,8 +275,22 @@ class Pipeline:
                 self._spec = self._speculate(seg.open_start or 0, held)
 
         while (block := await audio.get()) is not None:
+            if isinstance(block, str):
+                if block == OPEN:
+                    seg.open()
+                elif block == CLOSE:
+                    emit(None, release=True)
+                elif block == CANCEL:
+                    seg.cancel()
+                    if self._spec:
+                        self._discard(self._spec)
+                        self._spec = None
+                self._changed()
+                continue
             for frame in self.vad.push(block):
                 emit(frame)
+            self.observer.block()
+            self._changed()
             # A file is read no further ahead of the engine than a few utterances, so Ctrl-C
             # stops it near what has been transcribed, not at its end.
             while self.source.can_wait and out.qsize() >= READ_AHEAD:
@@ -231,11 +324,17 @@ class Pipeline:
             if not self.aborted:
                 raise
         except DictationError as err:
-            log.error("%s", err)
+            self._error(str(err))
             self.failed = err
             self.stop()
         while (item := await queue.get()) is not None:
             self._taken.set()
+            if item.generation != self.generation:
+                log.debug("utterance %d: cancelled", item.seq)
+                if item.speculation:
+                    self._discard(item.speculation)
+                self._changed()
+                continue
             if self.failed:
                 if item.speculation:
                     self._discard(item.speculation)
@@ -251,14 +350,15 @@ class Pipeline:
             except TranscriptionError as err:
                 path = self._keep(item)
                 where = f"; audio kept in {path}" if path else ""
-                log.error("%s%s", err, where)
+                self._error(f"{err}{where}")
                 if err.fatal:
                     self.failed = err
                     self.stop()
             except SinkError as err:
-                log.error("%s", err)
+                self._error(str(err))
                 self.failed = err
                 self.stop()
+            self._changed()
 
     async def _deliver(self, item: Speech) -> None:
         prompt = build_prompt(self.prompt, str(self.history))
@@ -280,6 +380,9 @@ class Pipeline:
                   else "")
         if not text:
             return
+        if item.generation != self.generation:
+            log.debug("utterance %d: cancelled; dropped %r", item.seq, text)
+            return
         if reason := drop_reason(text, prompt, item.snr_db):
             log.debug("utterance %d: dropped %r: %s", item.seq, text, reason)
             return
@@ -296,14 +399,14 @@ class Pipeline:
                 errors.append(f"{err} (text: {text!r})")
         self.delivered += 1
         for e in errors:
-            log.error("%s", e)
+            self._error(e)
 
     def _keep(self, item: Speech) -> Path | None:
         try:
             path = keep_audio(item.pcm, self.keep_dir)
         except OSError as err:
-            log.error("could not keep the audio of utterance %d in %s: %s", item.seq,
-                      self.keep_dir, err.strerror or err)
+            self._error(f"could not keep the audio of utterance {item.seq} in "
+                        f"{self.keep_dir}: {err.strerror or err}")
             return None
         self.kept.append(path)
         return path

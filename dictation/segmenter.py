@@ -90,6 +90,9 @@ class Segmenter(Generic[T]):
         self._run = 0  # consecutive speech frames while idle
         self._silence = 0  # trailing non-speech frames of the open utterance
         self.dropped = 0  # utterances under min_speech_s
+        self.listening = True
+        """False between :meth:`close` and :meth:`open` (push-to-talk released, dictation
+        stopped): frames only refill the pre-roll, and no utterance starts."""
 
     @property
     def active(self) -> bool:
@@ -128,6 +131,9 @@ class Segmenter(Generic[T]):
     def push(self, is_speech: bool, level: float = 0.0, payload: T = None) -> Utterance[T] | None:
         frame = _Frame(is_speech, level, payload)
         self._index += 1
+        if not self.listening:
+            self._pre.append(frame)
+            return None
         if not self._frames:
             return self._push_idle(frame)
         self._frames.append(frame)
@@ -140,13 +146,51 @@ class Segmenter(Generic[T]):
             return self._split()
         return None
 
-    def flush(self) -> Utterance[T] | None:
-        """End of stream: hand back the open utterance if it holds enough speech."""
+    def flush(self, tail_s: float | None = None) -> Utterance[T] | None:
+        """End of stream: hand back the open utterance if it holds enough speech, with at most
+        ``tail_s`` of its trailing silence (all of it when None)."""
         if not self._frames:
             return None
-        frames, self._frames, self._silence = self._frames, [], 0
+        frames, self._frames = self._frames, []
+        if tail_s is not None:
+            tail = min(self._silence, round(tail_s / self.config.frame_s))
+            frames = frames[:len(frames) - self._silence + tail]
+        self._silence = 0
         self._pre.clear()
         return self._emit(self._start, frames, "flush")
+
+    def open(self) -> None:
+        """Start listening (push-to-talk pressed). Speech already under way in the pre-roll,
+        said just before the press, opens the utterance at once and is kept."""
+        if self.listening:
+            return
+        self.listening = True
+        pre = list(self._pre)
+        run = best = 0
+        for f in pre:
+            run = run + 1 if f.is_speech else 0
+            best = max(best, run)
+        if best >= self._start_frames:
+            self._frames = pre
+            self._start = self._index - len(pre)
+            self._pre.clear()
+            self._silence = len(pre) - max(i + 1 for i, f in enumerate(pre) if f.is_speech)
+            self._run = 0
+        else:
+            self._run = run
+
+    def close(self, tail_s: float) -> Utterance[T] | None:
+        """Stop listening (push-to-talk released): the open utterance ends now, its trailing
+        silence trimmed to ``tail_s``; nothing starts until :meth:`open`."""
+        self.listening = False
+        utt = self.flush(tail_s)
+        self._run = 0
+        return utt
+
+    def cancel(self) -> None:
+        """Forget the open utterance and the pre-roll."""
+        self._frames, self._silence, self._run = [], 0, 0
+        self._pre.clear()
 
     def _push_idle(self, frame: _Frame[T]) -> Utterance[T] | None:
         self._pre.append(frame)

@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
+import select
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -142,3 +145,36 @@ def xdisplay() -> Iterator[str]:
 
 def dictation_cmd(*args: str) -> list[str]:
     return [sys.executable, "-m", "dictation", *args]
+
+
+def norm(text: str) -> str:
+    return " ".join(re.sub(r"[^a-z0-9' ]", " ", text.lower()).split())
+
+
+class Daemon:
+    def __init__(self, sink: str, *args: str, prefix: tuple[str, ...] = (), **env: str) -> None:
+        self.proc = subprocess.Popen([*prefix, *dictation_cmd("run", *args)],
+                                     stdout=subprocess.PIPE,
+                                     stderr=subprocess.PIPE, text=True,
+                                     env=mic_env(sink, **env))
+        self.stderr = ""
+        self._wait_stderr("listening on", 30)
+
+    def _wait_stderr(self, needle: str, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        while needle not in self.stderr:
+            assert self.proc.poll() is None, f"daemon exited: {self.stderr}"
+            assert time.monotonic() < deadline, f"no '{needle}' in: {self.stderr}"
+            ready, _, _ = select.select([self.proc.stderr], [], [], 0.5)
+            if ready:
+                self.stderr += self.proc.stderr.readline()
+
+    def line(self, timeout: float) -> str:
+        ready, _, _ = select.select([self.proc.stdout], [], [], timeout)
+        assert ready, f"no line on stdout in time; stderr so far: {self.stderr}"
+        return self.proc.stdout.readline().rstrip("\n")
+
+    def stop(self, sig: int = signal.SIGINT) -> tuple[str, str, int]:
+        self.proc.send_signal(sig)
+        out, err = self.proc.communicate(timeout=60)
+        return out, self.stderr + err, self.proc.returncode

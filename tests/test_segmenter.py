@@ -12,11 +12,11 @@ from dictation.segmenter import Segmenter, SegmenterConfig, SpeculationPacer, Ut
 F = 0.03
 
 
-def feed(seg: Segmenter, pattern: list[tuple[bool, float]], level: float | None = None
-         ) -> list[Utterance]:
-    """Feed runs of (is_speech, seconds); payloads are the frame indices."""
+def feed(seg: Segmenter, pattern: list[tuple[bool, float]], level: float | None = None,
+         first: int = 0) -> list[Utterance]:
+    """Feed runs of (is_speech, seconds); payloads are the frame indices from ``first``."""
     out: list[Utterance] = []
-    i = 0
+    i = first
     for speech, seconds in pattern:
         for _ in range(round(seconds / F)):
             lvl = level if level is not None else (1000.0 if speech else 10.0)
@@ -220,3 +220,69 @@ def test_if_silence_holds_waits_for_the_first_half_of_the_pause() -> None:
     assert all(o == offers[3] for o in offers[3:])
     utt = seg.push(False, 1.0, 107)
     assert utt is not None and utt.payloads == offers[3]
+
+
+def test_closed_segmenter_only_keeps_pre_roll() -> None:
+    seg = Segmenter(SegmenterConfig(pre_roll_s=0.3))
+    seg.close(0.2)
+    # Speech while released never becomes an utterance, however long.
+    assert feed(seg, [(True, 3.0), (False, 2.0)]) == []
+    assert not seg.active
+
+
+def test_speech_just_before_the_press_is_kept() -> None:
+    seg = Segmenter(SegmenterConfig(pre_roll_s=0.3))
+    seg.close(0.2)
+    feed(seg, [(False, 2.0), (True, 0.15)])  # "He-" said before the press
+    seg.open()
+    assert seg.active
+    out = feed(seg, [(True, 1.0), (False, 2.0)])
+    [u] = out
+    first_speech = round(2.0 / F)
+    assert first_speech in u.payloads or u.start <= first_speech
+
+
+def test_speech_long_before_the_press_is_not_kept() -> None:
+    seg = Segmenter(SegmenterConfig(pre_roll_s=0.3))
+    seg.close(0.2)
+    feed(seg, [(True, 1.0), (False, 1.0)])  # a sentence, then a second of silence
+    seg.open()
+    assert not seg.active
+    before = 2 * round(1.0 / F)
+    [u] = feed(seg, [(False, 0.3), (True, 1.0), (False, 2.0)], first=before)
+    assert u.start >= before  # nothing of the earlier sentence
+
+
+def test_release_ends_the_utterance_at_once_with_a_trimmed_tail() -> None:
+    seg = Segmenter(SegmenterConfig(pre_roll_s=0.3, hangover_max_s=0.7))
+    assert feed(seg, [(False, 0.5), (True, 1.0), (False, 0.3)]) == []  # under the hangover
+    u = seg.close(0.15)
+    assert u is not None and u.reason == "flush"
+    last_speech = round(0.5 / F) + round(1.0 / F) - 1
+    assert u.payloads[-1] - last_speech == round(0.15 / F)
+    assert not seg.listening
+
+
+def test_release_during_silence_before_any_speech_gives_nothing() -> None:
+    seg = Segmenter()
+    feed(seg, [(False, 1.0)])
+    assert seg.close(0.15) is None
+
+
+def test_cancel_forgets_the_open_utterance() -> None:
+    seg = Segmenter()
+    feed(seg, [(True, 1.0)])
+    assert seg.active
+    seg.cancel()
+    assert not seg.active
+    assert feed(seg, [(False, 2.0)]) == []
+
+
+def test_frame_numbering_continues_across_a_release() -> None:
+    seg = Segmenter(SegmenterConfig(pre_roll_s=0.3))
+    seg.close(0.2)
+    feed(seg, [(False, 5.0)])
+    seg.open()
+    [u] = feed(seg, [(False, 0.3), (True, 1.0), (False, 2.0)], first=round(5.0 / F))
+    # Frames pushed while released still count: times stay true to the capture clock.
+    assert u.start == u.payloads[0] >= round(5.0 / F)

@@ -14,8 +14,6 @@ import unicodedata
 from dictation.errors import TranscriptionError
 from dictation.transcribe import Segment, Transcript
 
-FORMATS = ("json", "text", "srt", "verbose_json", "vtt")
-
 _ESCAPES = re.compile(
     r"\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?"  # OSC … BEL/ST (title, hyperlink, clipboard write)
     r"|\x1b[P_^X][^\x1b]*(?:\x1b\\)?"  # DCS, APC, PM, SOS strings

@@ -1,0 +1,17 @@
+"""The `dictation` command's first stop: `dictation ctl` is bound to keys and must answer in
+milliseconds, so it is dispatched before the rest of the CLI (argparse tree, numpy…) loads."""
+
+from __future__ import annotations
+
+import sys
+
+
+def main() -> int:
+    argv = sys.argv[1:]
+    if argv[:1] == ["ctl"]:
+        from dictation.control import ctl_main
+
+        return ctl_main(argv[1:])
+    from dictation.cli import main as cli_main
+
+    return cli_main(argv)

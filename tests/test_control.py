@@ -1,0 +1,217 @@
+"""The control socket with a real daemon on the virtual microphone: push-to-talk, toggle,
+cancel, status, permissions, a second daemon, a crashed daemon's socket."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import stat
+import subprocess
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from conftest import Daemon, dictation_cmd, mic_env, norm, play
+
+QUIET_S = 2.5  # longer than any endpoint plus a transcription of these sentences
+
+
+def ctl(sock: Path, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(dictation_cmd("ctl", *args, "--socket", str(sock)),
+                          capture_output=True, text=True, timeout=30)
+
+
+def status(sock: Path) -> dict:
+    done = ctl(sock, "status", "--json")
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)
+
+
+def no_line(d: Daemon, seconds: float) -> None:
+    import select
+
+    ready, _, _ = select.select([d.proc.stdout], [], [], seconds)
+    assert not ready, f"unexpected output: {d.proc.stdout.readline()!r}"
+
+
+def wait_state(sock: Path, state: str, timeout: float = 20) -> dict:
+    deadline = time.monotonic() + timeout
+    while (st := status(sock))["state"] != state:
+        assert time.monotonic() < deadline, st
+        time.sleep(0.1)
+    return st
+
+
+@pytest.fixture
+def sock(tmp_path: Path) -> Path:
+    return tmp_path / "run" / "dictation" / "control.sock"
+
+
+def test_push_to_talk_types_only_what_is_said_while_held(virtual_mic: str, server_url: str,
+                                                         say: Callable, sock: Path) -> None:
+    before = say("The weather in Paris is sunny today.")
+    held = say("Please send the quarterly report to Maria.", pad=(0.3, 0.3))
+    d = Daemon(virtual_mic, "--base-url", server_url, "--mode", "push-to-talk",
+               "--socket", str(sock))
+    try:
+        assert status(sock)["state"] == "idle"
+        play(virtual_mic, before).wait(30)  # spoken, but not held: never transcribed
+        no_line(d, QUIET_S)
+        assert ctl(sock, "press").returncode == 0
+        assert status(sock)["listening"] is True
+        play(virtual_mic, held).wait(30)
+        done = ctl(sock, "release")
+        assert done.returncode == 0 and done.stdout == "", done.stderr
+        line = d.line(20)
+        st = wait_state(sock, "idle")
+    finally:
+        extra, err, code = d.stop()
+    said = norm(line)
+    assert "report to maria" in said
+    assert "paris" not in said and "weather" not in said
+    assert extra == ""  # exactly one line
+    assert st["mode"] == "push-to-talk" and st["backlog"] == 0 and st["delivered"] == 1
+    assert st["last_error"] is None
+    assert code == 0, err
+
+
+def test_speech_just_before_the_press_is_kept(virtual_mic: str, server_url: str,
+                                             say: Callable, sock: Path) -> None:
+    wav = say("Bright yellow balloons are floating above the kitchen table.", pad=(0.0, 0.3))
+    d = Daemon(virtual_mic, "--base-url", server_url, "--mode", "push-to-talk",
+               "--socket", str(sock))
+    try:
+        player = play(virtual_mic, wav)
+        time.sleep(0.3)  # the key goes down a moment after the first word started
+        assert ctl(sock, "press").returncode == 0
+        player.wait(30)
+        assert ctl(sock, "release").returncode == 0
+        line = d.line(20)
+    finally:
+        d.stop()
+    said = norm(line).split()
+    assert said[0] == "bright" and "kitchen" in said
+
+
+def test_cancel_delivers_nothing_and_the_next_hold_still_works(
+        virtual_mic: str, server_url: str, say: Callable, sock: Path) -> None:
+    dropped = say("Delete every file in the archive folder now.")
+    kept = say("Let us meet at the station at noon.", pad=(0.3, 0.3))
+    d = Daemon(virtual_mic, "--base-url", server_url, "--mode", "push-to-talk",
+               "--socket", str(sock))
+    try:
+        ctl(sock, "press")
+        player = play(virtual_mic, dropped)
+        time.sleep(1.5)  # mid-sentence: "Delete every file…" changes their mind
+        assert ctl(sock, "cancel").returncode == 0
+        assert status(sock)["listening"] is False
+        player.wait(30)
+        no_line(d, QUIET_S)
+        ctl(sock, "press")
+        play(virtual_mic, kept).wait(30)
+        ctl(sock, "release")
+        line = d.line(20)
+    finally:
+        extra, err, code = d.stop()
+    assert "station" in norm(line) and "archive" not in norm(line)
+    assert extra == ""
+    assert code == 0, err
+
+
+def test_toggle_starts_and_stops_continuous_dictation(virtual_mic: str, server_url: str,
+                                                      say: Callable, sock: Path) -> None:
+    on = say("The museum opens at nine in the morning.")
+    off = say("Nobody should ever transcribe this sentence.")
+    d = Daemon(virtual_mic, "--base-url", server_url, "--mode", "toggle",
+               "--socket", str(sock))
+    try:
+        ctl(sock, "toggle")
+        play(virtual_mic, on).wait(30)
+        line = d.line(20)  # the pause ended it: no release needed
+        ctl(sock, "toggle")
+        assert wait_state(sock, "idle")["listening"] is False
+        play(virtual_mic, off).wait(30)
+        no_line(d, QUIET_S)
+    finally:
+        extra, err, code = d.stop()
+    assert "museum" in norm(line)
+    assert extra == ""
+    assert code == 0, err
+
+
+def test_socket_is_private_and_a_second_daemon_is_refused(virtual_mic: str, server_url: str,
+                                                          sock: Path) -> None:
+    d = Daemon(virtual_mic, "--base-url", server_url, "--socket", str(sock))
+    try:
+        assert stat.S_IMODE(sock.stat().st_mode) == 0o600
+        assert stat.S_IMODE(sock.parent.stat().st_mode) == 0o700
+        second = subprocess.run(
+            dictation_cmd("run", "--base-url", server_url, "--socket", str(sock)),
+            capture_output=True, text=True, timeout=60, env=mic_env(virtual_mic))
+        assert second.returncode == 2
+        [line] = second.stderr.splitlines()
+        assert "another dictation daemon is running" in line
+        assert f"pid {d.proc.pid}" in line
+        assert status(sock)["state"] == "listening"  # the first one is untouched
+    finally:
+        d.stop()
+    assert not sock.exists()  # a clean exit takes its socket away
+
+
+def test_a_crashed_daemons_socket_is_replaced(virtual_mic: str, server_url: str,
+                                              sock: Path) -> None:
+    d = Daemon(virtual_mic, "--base-url", server_url, "--socket", str(sock))
+    d.proc.send_signal(signal.SIGKILL)
+    d.proc.wait(10)
+    assert sock.exists()  # left behind
+    gone = ctl(sock, "status")
+    assert gone.returncode == 3 and "no dictation daemon is running" in gone.stderr
+    d2 = Daemon(virtual_mic, "--base-url", server_url, "--socket", str(sock))
+    try:
+        assert status(sock)["state"] == "listening"
+    finally:
+        d2.stop()
+
+
+def test_ctl_errors_are_one_line(tmp_path: Path) -> None:
+    missing = ctl(tmp_path / "none.sock", "status")
+    assert missing.returncode == 3
+    assert missing.stderr.count("\n") == 1 and "Traceback" not in missing.stderr
+    bad = ctl(tmp_path / "none.sock", "explode")
+    assert bad.returncode == 2 and "invalid choice" in bad.stderr
+
+
+def test_status_line_names_mode_state_engine_backlog_and_error(
+        virtual_mic: str, server_url: str, sock: Path) -> None:
+    d = Daemon(virtual_mic, "--base-url", server_url, "--mode", "toggle",
+               "--socket", str(sock))
+    try:
+        done = ctl(sock, "status")
+    finally:
+        d.stop()
+    assert done.returncode == 0
+    [line] = done.stdout.splitlines()
+    assert line.startswith("toggle: idle · backlog 0 · ")
+    assert server_url in line and line.endswith("last error: none")
+
+
+def test_default_socket_lives_in_the_runtime_dir(virtual_mic: str, server_url: str,
+                                                 tmp_path: Path) -> None:
+    runtime = tmp_path / "xdg"
+    runtime.mkdir(mode=0o700)
+    # PulseAudio clients find their server through XDG_RUNTIME_DIR too: name it explicitly.
+    info = subprocess.run(["pactl", "info"], capture_output=True, text=True, check=True)
+    server = next(line.split(": ", 1)[1] for line in info.stdout.splitlines()
+                  if line.startswith("Server String"))
+    env = {"XDG_RUNTIME_DIR": str(runtime), "PULSE_SERVER": f"unix:{server}"}
+    d = Daemon(virtual_mic, "--base-url", server_url, **env)
+    try:
+        sock = runtime / "dictation" / "control.sock"
+        assert sock.exists()
+        done = subprocess.run(dictation_cmd("ctl", "status"), capture_output=True, text=True,
+                              timeout=30, env={**os.environ, **env})
+        assert done.returncode == 0, done.stderr
+    finally:
+        d.stop()
