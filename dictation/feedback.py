@@ -29,7 +29,10 @@ def tone(start_hz: float, end_hz: float, seconds: float = 0.09, volume: float = 
     env = np.ones(n)
     env[:ramp] = np.linspace(0, 1, ramp)
     env[-ramp:] = np.linspace(1, 0, ramp)
-    return (wave * env * volume).astype(np.float32)
+    # Silence around it: a stream's first and last buffers can be lost as it opens and
+    # closes (PortAudio on PulseAudio drops what is still queued at close).
+    pad = np.zeros(int(CUE_RATE * 0.15))
+    return np.concatenate([pad[:len(pad) // 3], wave * env * volume, pad]).astype(np.float32)
 
 
 START_TONE = (660.0, 990.0)

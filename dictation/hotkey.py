@@ -86,6 +86,8 @@ class Hotkey:
         found, denied = [], 0
         try:
             paths = sorted(p for p in self._dir.iterdir() if p.name.startswith("event"))
+        except PermissionError:
+            paths, denied = [], 1
         except OSError:
             paths = []
         for path in paths:

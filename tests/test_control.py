@@ -215,3 +215,53 @@ def test_default_socket_lives_in_the_runtime_dir(virtual_mic: str, server_url: s
         assert done.returncode == 0, done.stderr
     finally:
         d.stop()
+
+
+def test_sound_cues_play_on_start_and_stop(virtual_mic: str, server_url: str, sock: Path,
+                                           tmp_path: Path) -> None:
+    import numpy as np
+
+    from dictation.feedback import CUE_RATE, START_TONE, STOP_TONE
+
+    # The cues go to a second null sink (the "speakers"); its monitor is recorded.
+    speakers = f"{virtual_mic}spk"
+    module = subprocess.run(["pactl", "load-module", "module-null-sink",
+                             f"sink_name={speakers}"], capture_output=True, text=True,
+                            check=True).stdout.strip()
+    raw = tmp_path / "speakers.raw"
+    try:
+        d = Daemon(virtual_mic, "--base-url", server_url, "--mode", "push-to-talk",
+                   "--cues", "sound", "--socket", str(sock), PULSE_SINK=speakers)
+        with raw.open("wb") as out:
+            rec = subprocess.Popen(["parec", "-d", f"{speakers}.monitor", "--raw",
+                                    "--latency-msec=20",
+                                    "--format=s16le", f"--rate={CUE_RATE}", "--channels=1"],
+                                   stdout=out)
+            try:
+                time.sleep(0.5)
+                ctl(sock, "press")
+                time.sleep(0.8)
+                ctl(sock, "release")
+                time.sleep(1.2)
+            finally:
+                rec.terminate()
+                rec.wait(10)
+                d.stop()
+    finally:
+        subprocess.run(["pactl", "unload-module", module], capture_output=True)
+    # The null sink is suspended while nothing plays, so the recording holds the two tones
+    # with little between them: tell them apart by pitch, rising (on) then falling (off).
+    pcm = np.frombuffer(raw.read_bytes(), dtype=np.int16).astype(np.float32)
+    win = CUE_RATE // 100  # 10 ms
+    pitch = []
+    for i in range(0, len(pcm) - win, win):
+        w = pcm[i:i + win]
+        if np.sqrt(np.mean(w ** 2)) > 300:
+            padded = np.abs(np.fft.rfft(w * np.hanning(win), 8 * win))
+            pitch.append(np.fft.rfftfreq(8 * win, 1 / CUE_RATE)[int(np.argmax(padded))])
+    assert len(pitch) >= 12, f"{len(pitch) * 10} ms of cue heard, not two tones"
+    lo, hi = min(*START_TONE, *STOP_TONE), max(*START_TONE, *STOP_TONE)
+    assert all(lo * 0.85 <= p <= hi * 1.15 for p in pitch), pitch
+    top = int(np.argmax(pitch))  # the end of the rising tone, the start of the falling one
+    assert pitch[0] < pitch[top] - 150 and pitch[-1] < pitch[top] - 150, pitch
+    assert 0.25 < top / len(pitch) < 0.75, pitch  # two tones of the same length
