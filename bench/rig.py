@@ -207,11 +207,11 @@ class Line:
 
 
 def product_env() -> dict[str, str]:
-    """The environment for the product under test: no OPENAI_* variable can pick its engine
-    or endpoint behind the benchmark's back, and no model hub is asked for anything (the
-    bundled model is a directory)."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("OPENAI_")}
-    return {**env, "HF_HUB_OFFLINE": "1"}
+    """The environment for the product under test: no OPENAI_* or DICTATION_* variable and no
+    config file can pick its engine, endpoint or settings behind the benchmark's back, and no
+    model hub is asked for anything (the bundled model is a directory)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "DICTATION_"))}
+    return {**env, "DICTATION_CONFIG": os.devnull, "HF_HUB_OFFLINE": "1"}
 
 
 # The local engine's info line once its model is loaded.

@@ -7,11 +7,11 @@ import logging
 import os
 import signal
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from importlib import resources
 from pathlib import Path
 
-from dictation import __version__
+from dictation import __version__, settings, values
 from dictation.config import (
     BUNDLED_MODEL,
     CLIPBOARD_MODES,
@@ -31,8 +31,6 @@ from dictation.segmenter import SegmenterConfig
 
 log = logging.getLogger("dictation")
 
-COMMANDS = ("run", "demo", "transcribe", "devices", "ctl")
-
 # Silence after which an utterance is transcribed speculatively. The local engine costs only
 # CPU, so it starts early; each API speculation overtaken by speech is a billed request.
 SPECULATE_S = {"local": 0.09, "api": 0.15}
@@ -46,17 +44,19 @@ def _add_engine_options(p: argparse.ArgumentParser) -> None:
     eng = p.add_argument_group("engine")
     eng.add_argument("--engine", choices=("api", "local"),
                      help="default: api when an API key or base URL is configured, else local")
-    eng.add_argument("--language", metavar="CODE", help="ISO-639-1 code, e.g. en")
-    eng.add_argument("--temperature", type=float, default=0.0)
+    eng.add_argument("--language", type=values.language, metavar="CODE",
+                     help="ISO-639-1 code, e.g. en")
+    eng.add_argument("--temperature", type=values.temperature, default=0.0)
     eng.add_argument("--prompt", default="",
                      help="vocabulary/style prompt, always sent before the prior transcript")
     api = p.add_argument_group("api engine")
     api.add_argument("--base-url", metavar="URL",
                      help=f"OpenAI-compatible API base (env OPENAI_BASE_URL; "
                           f"default {DEFAULT_BASE_URL})")
-    api.add_argument("--api-key", metavar="KEY",
-                     help="API key (visible to other users in ps: prefer --api-key-file "
-                          "or OPENAI_API_KEY)")
+    settings.secret(api.add_argument(
+        "--api-key", metavar="KEY",
+        help="API key (visible to other users in ps: prefer --api-key-file, OPENAI_API_KEY "
+             "or the config file)"))
     api.add_argument("--api-key-file", metavar="PATH", type=Path,
                      help="file holding the API key")
     api.add_argument("--model", default="whisper-1")
@@ -71,9 +71,9 @@ def _add_engine_options(p: argparse.ArgumentParser) -> None:
     loc.add_argument("--compute-type", default="auto", metavar="TYPE",
                      help="e.g. int8, int8_float16, float16, float32 (auto: float16 on CUDA, "
                           "int8 on CPU)")
-    loc.add_argument("--threads", type=int, default=0, metavar="N",
+    loc.add_argument("--threads", type=values.threads, default=0, metavar="N",
                      help="CPU threads (default: one per core)")
-    loc.add_argument("--beam-size", type=int, default=1, metavar="N")
+    loc.add_argument("--beam-size", type=values.beam_size, default=1, metavar="N")
     loc.add_argument("--full-window", action="store_true",
                      help="encode Whisper's whole 30 s window even for short audio (slower)")
 
@@ -88,7 +88,7 @@ def _add_run_options(p: argparse.ArgumentParser) -> None:
     src.add_argument("--demo-fallback", action="store_true",
                      help="when no microphone can be opened, play the bundled sample instead")
     _add_engine_options(p)
-    p.add_argument("--speculate", type=float, metavar="S",
+    p.add_argument("--speculate", type=values.speculate, metavar="S",
                    help="transcribe after this much silence, before the utterance is surely "
                         "over (longer while pauses keep turning out not to be the end); "
                         f"0 = off (default: local {SPECULATE_S['local']}, "
@@ -152,7 +152,8 @@ def _add_vad_options(p: argparse.ArgumentParser, d: SegmenterConfig) -> None:
                           f"(default {d.hangover_min_s})")
     vad.add_argument("--min-speech", type=float, default=d.min_speech_s, metavar="S",
                      help=f"shorter utterances are dropped (default {d.min_speech_s})")
-    vad.add_argument("--max-utterance", type=float, default=d.max_utterance_s, metavar="S",
+    vad.add_argument("--max-utterance", type=values.max_utterance, default=d.max_utterance_s,
+                     metavar="S",
                      help=f"longer speech is split at a pause (default {d.max_utterance_s})")
 
 
@@ -162,6 +163,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"dictation {__version__}")
     parser.add_argument("-v", "--verbose", action="store_true", help="debug output on stderr")
     parser.add_argument("-q", "--quiet", action="store_true", help="only errors on stderr")
+    settings.add_config_option(parser)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     run = sub.add_parser("run", help="dictate (the default command)")
     _add_run_options(run)
@@ -170,23 +172,54 @@ def build_parser() -> argparse.ArgumentParser:
     tr = sub.add_parser("transcribe", help="transcribe audio files to text or captions")
     _add_transcribe_options(tr)
     sub.add_parser("devices", help="list input devices")
+    cfg = sub.add_parser("config", help="print the effective configuration of run, where each "
+                                        "value comes from (secrets redacted)")
+    settings.not_a_key(cfg.add_argument("--path", action="store_true",
+                                        help="print the config file's path instead"))
     # `dictation ctl` itself runs from launch.py; this entry is for --help and completeness.
     add_ctl_arguments(sub.add_parser("ctl", help="control the running daemon (bind to keys)",
                                      description=CTL_DESCRIPTION))
     return parser
 
 
-def parse_args(argv: list[str]) -> argparse.Namespace:
-    # A bare `dictation [options]` means `dictation run [options]`.
-    globals_ = {"-v", "--verbose", "-q", "--quiet"}
-    lead = [a for a in argv if a in globals_]
-    rest = [a for a in argv if a not in globals_]
-    if not rest or (rest[0] not in COMMANDS and rest[0] not in ("-h", "--help", "--version")):
+def normalize_argv(parser: argparse.ArgumentParser, argv: list[str]) -> list[str]:
+    """Global options may come anywhere; they go first. A bare `dictation [options]` means
+    `dictation run [options]`."""
+    commands = next(a.choices for a in parser._actions
+                    if isinstance(a, argparse._SubParsersAction))
+    globals_ = {s: a for a in parser._actions for s in a.option_strings
+                if not isinstance(a, argparse._HelpAction)}
+    lead: list[str] = []
+    rest: list[str] = []
+    i = 0
+    while i < len(argv):
+        if argv[i] == "--":  # the rest is positional
+            rest += argv[i:]
+            break
+        action = globals_.get(argv[i].split("=", 1)[0])
+        n = 1 if action is None or action.nargs == 0 or "=" in argv[i] else 2
+        (rest if action is None else lead).extend(argv[i:i + n])
+        i += n
+    if not rest or (rest[0] not in commands and rest[0] not in ("-h", "--help")):
         rest = ["run", *rest]
-    return build_parser().parse_args([*lead, *rest])
+    return [*lead, *rest]
 
 
-def read_api_key(args: argparse.Namespace, env: dict[str, str]) -> str | None:
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    """The command line alone, without the config file or the environment."""
+    parser = build_parser()
+    return parser.parse_args(normalize_argv(parser, argv))
+
+
+def resolve_args(argv: list[str], env: Mapping[str, str]) -> settings.Resolved:
+    """The command line merged over the environment, the config file and the defaults.
+    `dictation config` gets the options of `run`, the configuration it shows."""
+    parser = build_parser()
+    return settings.resolve(parser, normalize_argv(parser, argv), env,
+                            shows={"config": "run"})
+
+
+def read_api_key(args: argparse.Namespace) -> str | None:
     if args.api_key:
         return args.api_key
     if args.api_key_file:
@@ -201,24 +234,16 @@ def read_api_key(args: argparse.Namespace, env: dict[str, str]) -> str | None:
             log.warning("API key file %s is readable by other users; chmod 600 it",
                         args.api_key_file)
         return key
-    return env.get("OPENAI_API_KEY") or None
+    return None
 
 
-def build_engine(args: argparse.Namespace, env: dict[str, str], *,
-                 timestamps: bool = False) -> ApiConfig | LocalConfig:
-    """The engine settings: local unless an API is configured or asked for."""
-    if not 0.0 <= args.temperature <= 1.0:
-        raise ConfigError(f"--temperature must be between 0 and 1, got {args.temperature}")
-    if args.language is not None and not (args.language.isalpha()
-                                          and 2 <= len(args.language) <= 3):
-        raise ConfigError(f"--language takes an ISO-639-1 code such as 'en', "
-                          f"got '{args.language}'")
-    key = read_api_key(args, env)
-    base_url = args.base_url or env.get("OPENAI_BASE_URL")
+def build_engine(args: argparse.Namespace, *, timestamps: bool = False
+                 ) -> ApiConfig | LocalConfig:
+    """The engine settings: local unless an API is configured (in any layer) or asked for."""
+    key = read_api_key(args)
+    base_url = args.base_url
     engine = args.engine or ("api" if key or base_url else "local")
     if engine == "local":
-        if args.threads < 0 or args.beam_size < 1:
-            raise ConfigError("--threads must be ≥ 0 and --beam-size ≥ 1")
         return LocalConfig(model=args.local_model, device=args.device,
                            compute_type=args.compute_type, threads=args.threads,
                            beam_size=args.beam_size, language=args.language,
@@ -234,8 +259,6 @@ def build_engine(args: argparse.Namespace, env: dict[str, str], *,
 
 
 def build_segmenter(args: argparse.Namespace) -> SegmenterConfig:
-    if args.max_utterance > 600:
-        raise ConfigError("--max-utterance must be at most 600 s")
     try:
         return SegmenterConfig(
             pre_roll_s=args.pre_roll, hangover_max_s=args.hangover_max,
@@ -250,13 +273,11 @@ def speculate_s(args: argparse.Namespace, engine: ApiConfig | LocalConfig) -> fl
         if args.fast:  # nobody is waiting for a file read at full speed: no extra requests
             return 0.0
         return SPECULATE_S["local" if isinstance(engine, LocalConfig) else "api"]
-    if not 0 <= args.speculate <= 5:
-        raise ConfigError(f"--speculate takes 0 (off) to 5 seconds, got {args.speculate}")
     return args.speculate
 
 
-def build_config(args: argparse.Namespace, env: dict[str, str]) -> RunConfig:
-    engine = build_engine(args, env)
+def build_config(args: argparse.Namespace) -> RunConfig:
+    engine = build_engine(args)
     inp = str(sample_path()) if args.command == "demo" else args.input
     return RunConfig(engine=engine, segmenter=build_segmenter(args),
                      vad_aggressiveness=args.vad_aggressiveness, input=inp, fast=args.fast,
@@ -356,14 +377,14 @@ async def run_pipeline(cfg: RunConfig, env: dict[str, str],
             await transcriber.aclose()
 
 
-async def transcribe_files(args: argparse.Namespace, env: dict[str, str]) -> int:
+async def transcribe_files(args: argparse.Namespace) -> int:
     from dictation.filemode import FileJob, FileRunner, destinations
 
     job = FileJob(files=tuple(args.files), format=args.format, out=args.out,
                   segmenter=build_segmenter(args), vad_aggressiveness=args.vad_aggressiveness,
                   prompt=args.prompt, keep_dir=args.keep_dir, progress=not args.quiet)
     targets = destinations(job.files, job.format, job.out)
-    engine = build_engine(args, env, timestamps=True)
+    engine = build_engine(args, timestamps=True)
     transcriber = make_transcriber(engine)
     try:
         runner = FileRunner(job, targets, transcriber)
@@ -408,6 +429,16 @@ def list_devices() -> int:
     return 0
 
 
+def show_config(resolved: settings.Resolved, *, path_only: bool) -> int:
+    """`dictation config`: the configuration `run` would use, or the file it would read."""
+    try:
+        sys.stdout.write(f"{resolved.path}\n" if path_only else resolved.to_toml())
+        sys.stdout.flush()
+    except BrokenPipeError:  # `dictation config | head`: the reader has what it wanted
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    return 0
+
+
 class _Formatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         level = "" if record.levelno == logging.INFO else f"{record.levelname.lower()}: "
@@ -415,25 +446,30 @@ class _Formatter(logging.Formatter):
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = parse_args(sys.argv[1:] if argv is None else argv)
+    argv = sys.argv[1:] if argv is None else argv
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(_Formatter())
     log.addHandler(handler)
-    log.setLevel(logging.DEBUG if args.verbose else logging.ERROR if args.quiet
-                 else logging.INFO)
+    log.setLevel(logging.INFO)  # until the config says otherwise: its own warnings show
     log.propagate = False
     try:
-        if args.command == "ctl":
+        if argv[:1] == ["ctl"]:
             from dictation.control import ctl_main
 
-            return ctl_main((argv if argv is not None else sys.argv[1:])[1:])
+            return ctl_main(argv[1:])
         import asyncio
 
+        resolved = resolve_args(argv, os.environ)
+        args = resolved.args
+        log.setLevel(logging.DEBUG if args.verbose else logging.ERROR if args.quiet
+                     else logging.INFO)
+        if args.command == "config":
+            return show_config(resolved, path_only=args.path)
         if args.command == "devices":
             return list_devices()
         if args.command == "transcribe":
-            return asyncio.run(transcribe_files(args, dict(os.environ)))
-        cfg = build_config(args, dict(os.environ))
+            return asyncio.run(transcribe_files(args))
+        cfg = build_config(args)
         return asyncio.run(run_pipeline(cfg, dict(os.environ), demo_fallback=args.demo_fallback))
     except DictationError as err:
         log.error("%s", err)

@@ -32,6 +32,19 @@ def _need(tool: str) -> None:
         pytest.fail(f"{tool} is not installed: run 'make test', which installs it")
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _no_user_config(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """The product under test reads neither the user's config file nor DICTATION_* variables:
+    its config directory is an empty one of the test run's."""
+    saved = dict(os.environ)
+    for name in [n for n in os.environ if n.startswith("DICTATION_")]:
+        del os.environ[name]
+    os.environ["XDG_CONFIG_HOME"] = str(tmp_path_factory.mktemp("config-home"))
+    yield
+    os.environ.clear()
+    os.environ.update(saved)
+
+
 @pytest.fixture(scope="session")
 def speech_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("speech")

@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 from conftest import SAMPLE, dictation_cmd
 
-from dictation.cli import build_engine, parse_args
+from dictation.cli import build_engine, resolve_args
 from dictation.codec import read_wav
 from dictation.config import ApiConfig, LocalConfig
 from dictation.errors import ConfigError
@@ -104,20 +104,20 @@ def test_prompt_reaches_the_model(say: Callable) -> None:
     (["--engine", "api", "--base-url", "http://127.0.0.1:8000/v1"], {}, ApiConfig),
 ])
 def test_engine_selection(argv: list[str], env: dict[str, str], engine: type) -> None:
-    assert isinstance(build_engine(parse_args(argv), env), engine)
+    assert isinstance(build_engine(resolve_args(argv, env).args), engine)
 
 
 def test_engine_selection_key_file(tmp_path: Path) -> None:
     key = tmp_path / "key"
     key.write_text("sk-file\n")
     key.chmod(0o600)
-    cfg = build_engine(parse_args(["--api-key-file", str(key)]), {})
+    cfg = build_engine(resolve_args(["--api-key-file", str(key)], {}).args)
     assert isinstance(cfg, ApiConfig) and cfg.api_key == "sk-file"
 
 
 def test_explicit_api_without_key_or_url_is_an_error() -> None:
     with pytest.raises(ConfigError, match="no API key"):
-        build_engine(parse_args(["--engine", "api"]), {})
+        build_engine(resolve_args(["--engine", "api"], {}).args)
 
 
 # --- the CLI with the local engine ---------------------------------------------------------

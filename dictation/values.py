@@ -1,0 +1,58 @@
+"""argparse ``type=`` functions that parse one option value and check its range.
+
+The config file and the environment go through the same functions as the command line, so a
+bad value is caught once and reported with where it came from.
+"""
+
+from __future__ import annotations
+
+from argparse import ArgumentTypeError
+
+
+def _number(text: str, kind: type[int] | type[float]) -> float:
+    try:
+        return kind(text)
+    except ValueError:
+        what = "a whole number" if kind is int else "a number"
+        raise ArgumentTypeError(f"expected {what}, got {text!r}") from None
+
+
+def temperature(text: str) -> float:
+    value = _number(text, float)
+    if not 0.0 <= value <= 1.0:
+        raise ArgumentTypeError(f"must be between 0 and 1, got {value}")
+    return value
+
+
+def language(text: str) -> str:
+    if not (text.isalpha() and 2 <= len(text) <= 3):
+        raise ArgumentTypeError(f"takes an ISO-639-1 code such as 'en', got {text!r}")
+    return text
+
+
+def threads(text: str) -> int:
+    value = int(_number(text, int))
+    if value < 0:
+        raise ArgumentTypeError(f"must be ≥ 0 (0 = one per core), got {value}")
+    return value
+
+
+def beam_size(text: str) -> int:
+    value = int(_number(text, int))
+    if value < 1:
+        raise ArgumentTypeError(f"must be ≥ 1, got {value}")
+    return value
+
+
+def speculate(text: str) -> float:
+    value = _number(text, float)
+    if not 0 <= value <= 5:
+        raise ArgumentTypeError(f"takes 0 (off) to 5 seconds, got {value}")
+    return value
+
+
+def max_utterance(text: str) -> float:
+    value = _number(text, float)
+    if not value <= 600:
+        raise ArgumentTypeError(f"must be at most 600 s, got {value}")
+    return value
