@@ -28,7 +28,8 @@ from dictation.transcribe.response import FORMATS
 
 log = logging.getLogger("dictation")
 
-COMMANDS = ("run", "demo", "transcribe", "devices")
+COMMANDS = ("run", "demo", "transcribe", "devices", "install-service")
+GLOBAL_OPTIONS = ("-v", "--verbose", "-q", "--quiet")  # accepted before or after the command
 
 # Silence after which an utterance is transcribed speculatively. The local engine costs only
 # CPU, so it starts early; each API speculation overtaken by speech is a billed request.
@@ -155,17 +156,50 @@ def build_parser() -> argparse.ArgumentParser:
     tr = sub.add_parser("transcribe", help="transcribe audio files to text or captions")
     _add_transcribe_options(tr)
     sub.add_parser("devices", help="list input devices")
+    svc = sub.add_parser(
+        "install-service", help="install and start the systemd user service",
+        usage="dictation install-service [--no-enable] [-- RUN_OPTION...]",
+        description="Install dictation as a systemd user service that starts with the "
+                    "graphical session, then enable and start it. Options after -- are "
+                    "given to `dictation run` in the service; the API key goes in "
+                    "~/.config/dictation/env (OPENAI_API_KEY=...), never on the command line.")
+    svc.add_argument("--no-enable", action="store_true",
+                     help="only write the unit file; do not reload, enable or start it")
     return parser
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
     # A bare `dictation [options]` means `dictation run [options]`.
-    globals_ = {"-v", "--verbose", "-q", "--quiet"}
-    lead = [a for a in argv if a in globals_]
-    rest = [a for a in argv if a not in globals_]
+    end = argv.index("--") if "--" in argv else len(argv)  # after --, nothing is an option
+    lead = [a for a in argv[:end] if a in GLOBAL_OPTIONS]
+    rest = [a for a in argv[:end] if a not in GLOBAL_OPTIONS] + argv[end:]
     if not rest or (rest[0] not in COMMANDS and rest[0] not in ("-h", "--help", "--version")):
         rest = ["run", *rest]
-    return build_parser().parse_args([*lead, *rest])
+    parser = build_parser()
+    if rest[0] == "install-service":
+        # Everything after -- belongs to the daemon's command line, whatever it looks like.
+        cut = rest.index("--") if "--" in rest else len(rest)
+        args = parser.parse_args([*lead, *rest[:cut]])
+        args.daemon_args = rest[cut + 1:]
+        return args
+    return parser.parse_args([*lead, *rest])
+
+
+def check_daemon_args(daemon_args: list[str]) -> list[str]:
+    """The `run` options for the service, checked now rather than in a restart loop."""
+    if any(a == "--api-key" or a.startswith("--api-key=") for a in daemon_args):
+        raise ConfigError("refusing to put an API key on the service's command line, where "
+                          "every user can read it: put OPENAI_API_KEY=... in "
+                          "~/.config/dictation/env (chmod 600) or use --api-key-file")
+    args = daemon_args[1:] if daemon_args[:1] == ["run"] else daemon_args
+    # A bad value exits 2 with run's usage, as on the command line.
+    parsed, unknown = build_parser().parse_known_args(
+        ["run", *(a for a in args if a not in GLOBAL_OPTIONS)])
+    if unknown:
+        raise ConfigError(f"not an option of `dictation run`: {' '.join(unknown)}")
+    if parsed.api_key:  # an abbreviation the check above missed
+        raise ConfigError("refusing to put an API key on the service's command line")
+    return args
 
 
 def read_api_key(args: argparse.Namespace, env: dict[str, str]) -> str | None:
@@ -369,6 +403,11 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "devices":
             return list_devices()
+        if args.command == "install-service":
+            from dictation.service import install_service
+
+            return install_service(check_daemon_args(args.daemon_args),
+                                   enable=not args.no_enable, env=dict(os.environ))
         if args.command == "transcribe":
             return asyncio.run(transcribe_files(args, dict(os.environ)))
         cfg = build_config(args, dict(os.environ))
