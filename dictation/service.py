@@ -160,13 +160,13 @@ def install_service(daemon_args: Sequence[str], *, enable: bool,
         return 0
     reload = _systemctl(systemctl, "daemon-reload")
     if reload.returncode != 0:
-        log.warning("the systemd user manager is not reachable (%s)", _first_line(reload))
+        log.warning("the systemd user manager is not reachable (%s)", _reason(reload))
         _print_commands("from your desktop session, run:")
         return 0
     started = _systemctl(systemctl, "enable", "--now", UNIT_NAME)
     if started.returncode != 0:
-        raise ServiceError(f"systemctl --user enable --now {UNIT_NAME} failed "
-                           f"({_first_line(started)}); see journalctl --user -u dictation")
+        raise ServiceError(f"{UNIT_NAME} is installed but did not start: {_reason(started)}; "
+                           "see journalctl --user -u dictation")
     log.info("enabled and started %s; it starts with each graphical session", UNIT_NAME)
     return 0
 
@@ -176,9 +176,12 @@ def _systemctl(systemctl: str, *args: str) -> subprocess.CompletedProcess[str]:
                           stdin=subprocess.DEVNULL)
 
 
-def _first_line(proc: subprocess.CompletedProcess[str]) -> str:
-    lines = (proc.stderr or proc.stdout).strip().splitlines()
-    return lines[0] if lines else f"exit status {proc.returncode}"
+def _reason(proc: subprocess.CompletedProcess[str]) -> str:
+    """systemctl's first line that says what went wrong (enable first lists its symlinks)."""
+    for line in (proc.stderr + proc.stdout).splitlines():
+        if line.strip() and not line.startswith(("Created symlink", "Removed")):
+            return line.strip().rstrip(".")
+    return f"systemctl exited with status {proc.returncode}"
 
 
 def _print_commands(intro: str) -> None:

@@ -156,6 +156,7 @@ def test_failed_sends_never_raise_and_log_once(tmp_path: Path,
     assert len(failures) == 1 and "nobody-listens" in failures[0].getMessage()
 
 
+@pytest.mark.timeout(20)  # a blocking send would hang here
 def test_a_manager_that_does_not_read_never_blocks(path_socket: Receiver) -> None:
     # The receiver's queue fills up (a few hundred datagrams); later sends are dropped at
     # once instead of blocking the audio loop.

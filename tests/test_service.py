@@ -224,6 +224,56 @@ def test_unreachable_user_manager_prints_the_commands(tmp_path: Path) -> None:
                           "  systemctl --user enable --now dictation.service"]
 
 
+STAND_IN_SYSTEMCTL = """#!/bin/sh
+# Records its arguments; `enable` answers as systemd 252 does.
+echo "$*" >> "$SYSTEMCTL_LOG"
+case "$*" in
+  *enable*)
+    echo "Created symlink $XDG_CONFIG_HOME/systemd/user/graphical-session.target.wants/\
+dictation.service → $XDG_CONFIG_HOME/systemd/user/dictation.service." >&2
+    if [ -n "$SYSTEMCTL_FAIL" ]; then
+      echo "Job for dictation.service failed because the control process exited with \
+error code." >&2
+      echo 'See "systemctl --user status dictation.service" and "journalctl --user -xeu \
+dictation.service" for details.' >&2
+      exit 1
+    fi;;
+esac
+"""
+
+
+@pytest.mark.parametrize("fail", [False, True])
+def test_enables_and_starts_the_unit(tmp_path: Path, fail: bool) -> None:
+    # Stand-in systemctl: a real user manager runs here only as root in a private mount
+    # namespace, and then it takes over the cgroup tree of the whole machine. The real
+    # systemctl is run in the unreachable-manager test above.
+    bindir = tmp_path / "bin"
+    bindir.mkdir()
+    (bindir / "systemctl").write_text(STAND_IN_SYSTEMCTL)
+    (bindir / "systemctl").chmod(0o755)
+    log = tmp_path / "systemctl.log"
+    env = {**os.environ, "PATH": f"{bindir}:{os.environ['PATH']}", "SYSTEMCTL_LOG": str(log)}
+    if fail:
+        env["SYSTEMCTL_FAIL"] = "1"
+    config = tmp_path / "config"
+    r = install(config=config, env=env)
+    assert log.read_text().splitlines() == ["--user daemon-reload",
+                                            "--user enable --now dictation.service"]
+    assert unit_file(config).exists()
+    if fail:
+        assert r.returncode == 1
+        assert r.stderr.splitlines() == [
+            f"dictation: installed {unit_file(config)}",
+            "dictation: error: dictation.service is installed but did not start: Job for "
+            "dictation.service failed because the control process exited with error code; "
+            "see journalctl --user -u dictation"]
+    else:
+        assert r.returncode == 0, r.stderr
+        assert r.stderr.splitlines()[-1] == (
+            "dictation: enabled and started dictation.service; it starts with each "
+            "graphical session")
+
+
 def test_without_systemctl_prints_the_commands(tmp_path: Path) -> None:
     empty = tmp_path / "bin"
     empty.mkdir()
