@@ -3,15 +3,18 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 APT_PACKAGES := libportaudio2 pulseaudio pulseaudio-utils libasound2-plugins espeak-ng \
-	festival festvox-us-slt-hts sox xclip xvfb curl python3-venv
+	festival festvox-us-slt-hts sox xclip xvfb curl python3-venv systemd
 
-.PHONY: run demo test lint bench deps venv clean
+.PHONY: run demo install-service test lint bench deps venv clean
 
 run: deps venv ## dictate from the default microphone (bundled sample if there is none)
 	$(BIN)/dictation run --demo-fallback $(ARGS)
 
 demo: deps venv ## dictate the bundled spoken sample at real time
 	$(BIN)/dictation demo $(ARGS)
+
+install-service: deps venv ## run dictation as a systemd user service; ARGS go to `dictation run`
+	$(BIN)/dictation install-service -- $(ARGS)
 
 test: deps venv lint
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

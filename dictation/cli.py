@@ -31,6 +31,8 @@ from dictation.segmenter import SegmenterConfig
 
 log = logging.getLogger("dictation")
 
+GLOBAL_OPTIONS = ("-v", "--verbose", "-q", "--quiet")  # accepted before or after the command
+
 # Silence after which an utterance is transcribed speculatively. The local engine costs only
 # CPU, so it starts early; each API speculation overtaken by speech is a billed request.
 SPECULATE_S = {"local": 0.09, "api": 0.15}
@@ -176,6 +178,18 @@ def build_parser() -> argparse.ArgumentParser:
                                         "value comes from (secrets redacted)")
     settings.not_a_key(cfg.add_argument("--path", action="store_true",
                                         help="print the config file's path instead"))
+    svc = sub.add_parser(
+        "install-service", help="install and start the systemd user service",
+        usage="dictation install-service [--no-enable] [-- RUN_OPTION...]",
+        description="Install dictation as a systemd user service that starts with the "
+                    "graphical session, then enable and start it. Options after -- are "
+                    "given to `dictation run` in the service; the API key goes in "
+                    "~/.config/dictation/env (OPENAI_API_KEY=...), never on the command line.")
+    settings.not_a_key(svc.add_argument(
+        "--no-enable", action="store_true",
+        help="only write the unit file; do not reload, enable or start it"))
+    svc.add_argument("daemon_args", nargs="*", metavar="RUN_OPTION",
+                     help="after --: options for `dictation run` in the service")
     # `dictation ctl` itself runs from launch.py; this entry is for --help and completeness.
     add_ctl_arguments(sub.add_parser("ctl", help="control the running daemon (bind to keys)",
                                      description=CTL_DESCRIPTION))
@@ -203,6 +217,23 @@ def normalize_argv(parser: argparse.ArgumentParser, argv: list[str]) -> list[str
     if not rest or (rest[0] not in commands and rest[0] not in ("-h", "--help")):
         rest = ["run", *rest]
     return [*lead, *rest]
+
+
+def check_daemon_args(daemon_args: list[str]) -> list[str]:
+    """The `run` options for the service, checked now rather than in a restart loop."""
+    if any(a == "--api-key" or a.startswith("--api-key=") for a in daemon_args):
+        raise ConfigError("refusing to put an API key on the service's command line, where "
+                          "every user can read it: put OPENAI_API_KEY=... in "
+                          "~/.config/dictation/env (chmod 600) or use --api-key-file")
+    args = daemon_args[1:] if daemon_args[:1] == ["run"] else daemon_args
+    # A bad value exits 2 with run's usage, as on the command line.
+    parsed, unknown = build_parser().parse_known_args(
+        ["run", *(a for a in args if a not in GLOBAL_OPTIONS)])
+    if unknown:
+        raise ConfigError(f"not an option of `dictation run`: {' '.join(unknown)}")
+    if parsed.api_key:  # an abbreviation the check above missed
+        raise ConfigError("refusing to put an API key on the service's command line")
+    return args
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
@@ -322,15 +353,17 @@ async def run_pipeline(cfg: RunConfig, env: dict[str, str],
                        demo_fallback: bool = False) -> int:
     import asyncio
 
-    from dictation.control import ControlServer, default_socket_path
+    from dictation.control import ControlServer, default_socket_path, status_line
     from dictation.feedback import Cues, DaemonObserver
     from dictation.gate import Gate
+    from dictation.notify import Notifier
     from dictation.pipeline import Pipeline
     from dictation.segmenter import Segmenter
     from dictation.sinks import ClipboardSink, StdoutSink
     from dictation.spool import default_keep_dir
     from dictation.vad import Vad
 
+    notifier = Notifier.from_environ()  # first: no child process may inherit NOTIFY_SOCKET
     # Refuse a second daemon before loading a model or opening the microphone.
     server = ControlServer(cfg.socket or default_socket_path(env), lambda c: handle(c))
     server.claim()
@@ -350,24 +383,31 @@ async def run_pipeline(cfg: RunConfig, env: dict[str, str],
                             transcriber, sinks, prompt=cfg.prompt,
                             keep_dir=cfg.keep_dir or default_keep_dir(),
                             speculate_s=cfg.speculate_s, gate=Gate(cfg.mode),
-                            observer=DaemonObserver(None, cues))
+                            observer=DaemonObserver(notifier, cues))
 
         def handle(command: str) -> dict[str, object]:
             return pipeline.control(command)
 
         await server.start()
         keys = asyncio.create_task(hotkey.run()) if hotkey else None
-        _on_signals(pipeline.stop, pipeline.abort)
+
+        def stop() -> None:
+            notifier.stopping()
+            pipeline.stop()
+
+        _on_signals(stop, pipeline.abort)
         trigger = f"the {cfg.hotkey} key" if cfg.hotkey else "dictation ctl"
         waiting = "" if cfg.mode == "continuous" else f"; {cfg.mode}: waiting for {trigger}"
         log.info("listening on %s → %s; Ctrl-C to stop%s", source.description,
                  transcriber.description, waiting)
+        notifier.ready(status_line(pipeline.status()))  # the microphone is open
         try:
             return await pipeline.run()
         finally:
             if keys:
                 keys.cancel()
     finally:
+        notifier.close()
         await server.close()
         if hotkey:
             hotkey.close()
@@ -467,6 +507,11 @@ def main(argv: list[str] | None = None) -> int:
             return show_config(resolved, path_only=args.path)
         if args.command == "devices":
             return list_devices()
+        if args.command == "install-service":
+            from dictation.service import install_service
+
+            return install_service(check_daemon_args(args.daemon_args),
+                                   enable=not args.no_enable, env=dict(os.environ))
         if args.command == "transcribe":
             return asyncio.run(transcribe_files(args))
         cfg = build_config(args)

@@ -44,3 +44,7 @@ class TranscriptionError(DictationError):
 
 class SinkError(DictationError):
     """A sink (clipboard, typing tool) cannot deliver text."""
+
+
+class ServiceError(DictationError):
+    """systemd could not enable or start the user service."""
