@@ -18,9 +18,11 @@ from dictation.config import (
     CLIPBOARD_MODES,
     DEFAULT_BASE_URL,
     OUTPUTS,
+    TYPERS,
     ApiConfig,
     LocalConfig,
     RunConfig,
+    TyperConfig,
 )
 from dictation.errors import ConfigError, DeviceError, DictationError
 from dictation.segmenter import SegmenterConfig
@@ -96,6 +98,15 @@ def _add_run_options(p: argparse.ArgumentParser) -> None:
     out.add_argument("--clipboard-mode", choices=CLIPBOARD_MODES, default="replace",
                      help="replace: clipboard holds the newest utterance; append: the whole "
                           "session (default: replace)")
+    out.add_argument("--typer", choices=TYPERS, default="auto",
+                     help="what types for --output type and paste: wtype (Wayland), xdotool "
+                          "(X11), ydotool (anywhere; needs ydotoold); auto: from the session")
+    out.add_argument("--paste-keys", default=TyperConfig.paste_keys, metavar="KEYS",
+                     help="what --output paste presses, e.g. ctrl+shift+v for terminals "
+                          f"(default {TyperConfig.paste_keys})")
+    out.add_argument("--type-delay", type=int, default=TyperConfig.delay_ms, metavar="MS",
+                     help="pause between typed keys, for applications that drop fast keys "
+                          f"(default {TyperConfig.delay_ms})")
     _add_keep_dir(out)
     _add_vad_options(p, SegmenterConfig())
 
@@ -237,6 +248,15 @@ def speculate_s(args: argparse.Namespace, engine: ApiConfig | LocalConfig) -> fl
     return args.speculate
 
 
+def build_typer(args: argparse.Namespace) -> TyperConfig:
+    from dictation.keytools import parse_chord
+
+    parse_chord(args.paste_keys)  # a usage error, reported before anything starts
+    if not 0 <= args.type_delay <= 1000:
+        raise ConfigError(f"--type-delay takes 0 to 1000 ms, got {args.type_delay}")
+    return TyperConfig(tool=args.typer, delay_ms=args.type_delay, paste_keys=args.paste_keys)
+
+
 def build_config(args: argparse.Namespace, env: dict[str, str]) -> RunConfig:
     engine = build_engine(args, env)
     inp = str(sample_path()) if args.command == "demo" else args.input
@@ -244,7 +264,8 @@ def build_config(args: argparse.Namespace, env: dict[str, str]) -> RunConfig:
                      vad_aggressiveness=args.vad_aggressiveness, input=inp, fast=args.fast,
                      prompt=args.prompt, speculate_s=speculate_s(args, engine),
                      outputs=tuple(dict.fromkeys(args.output or ["stdout"])),
-                     clipboard_mode=args.clipboard_mode, keep_dir=args.keep_dir)
+                     clipboard_mode=args.clipboard_mode, keep_dir=args.keep_dir,
+                     typer=build_typer(args))
 
 
 def make_transcriber(engine: ApiConfig | LocalConfig):  # -> Transcriber
@@ -281,14 +302,24 @@ def open_source(cfg: RunConfig, demo_fallback: bool):  # -> Source
 async def run_pipeline(cfg: RunConfig, demo_fallback: bool = False) -> int:
     from dictation.pipeline import Pipeline
     from dictation.segmenter import Segmenter
-    from dictation.sinks import ClipboardSink, StdoutSink
+    from dictation.sinks import ClipboardSink, Sink, StdoutSink
     from dictation.spool import default_keep_dir
     from dictation.vad import Vad
 
+    def make_sink(name: str) -> Sink:
+        if name == "stdout":
+            return StdoutSink()
+        if name == "clipboard":
+            return ClipboardSink(cfg.clipboard_mode)
+        from dictation.typer import typing_sink
+
+        return typing_sink(name, cfg.typer, os.environ)
+
     transcriber = make_transcriber(cfg.engine)
+    sinks: list[Sink] = []
     try:
-        sinks = [StdoutSink() if name == "stdout" else ClipboardSink(cfg.clipboard_mode)
-                 for name in cfg.outputs]
+        for name in cfg.outputs:
+            sinks.append(make_sink(name))
         source = open_source(cfg, demo_fallback)
         pipeline = Pipeline(source, Vad(cfg.vad_aggressiveness), Segmenter(cfg.segmenter),
                             transcriber, sinks, prompt=cfg.prompt,
@@ -299,6 +330,9 @@ async def run_pipeline(cfg: RunConfig, demo_fallback: bool = False) -> int:
                  transcriber.description)
         return await pipeline.run()
     finally:
+        for sink in sinks:  # the typing sinks free the keys they bound
+            if close := getattr(sink, "aclose", None):
+                await close()
         await transcriber.aclose()
 
 

@@ -8,8 +8,9 @@ from pathlib import Path
 from dictation.segmenter import SegmenterConfig
 
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
-OUTPUTS = ("stdout", "clipboard")
+OUTPUTS = ("stdout", "clipboard", "type", "paste")
 CLIPBOARD_MODES = ("replace", "append")
+TYPERS = ("auto", "wtype", "xdotool", "ydotool")
 BUNDLED_MODEL = "tiny.en"
 
 
@@ -49,6 +50,20 @@ class LocalConfig:
 
 
 @dataclass(frozen=True)
+class TyperConfig:
+    """How ``--output type`` and ``--output paste`` reach the focused window."""
+
+    tool: str = "auto"
+    """wtype, xdotool or ydotool; auto: chosen from the session (dictation.typer)."""
+    delay_ms: int = 4
+    """Between keystrokes. Under Xvfb, xdotool typed ten 167-character lines with accents and
+    curly quotes into a Tk window without a fault at every delay from 0 to 12 ms; 4 (3 ms a
+    character) leaves slower applications room. xdotool's own default is 12."""
+    paste_keys: str = "ctrl+v"
+    """What ``--output paste`` presses, e.g. ctrl+shift+v for terminals."""
+
+
+@dataclass(frozen=True)
 class RunConfig:
     engine: ApiConfig | LocalConfig
     segmenter: SegmenterConfig = field(default_factory=SegmenterConfig)
@@ -62,3 +77,4 @@ class RunConfig:
     outputs: tuple[str, ...] = ("stdout",)
     clipboard_mode: str = "replace"
     keep_dir: Path | None = None  # where undeliverable audio is kept; None = state dir
+    typer: TyperConfig = field(default_factory=TyperConfig)
