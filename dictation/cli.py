@@ -20,9 +20,11 @@ from dictation.config import (
     FILE_SEGMENTER,
     FORMATS,
     OUTPUTS,
+    TYPERS,
     ApiConfig,
     LocalConfig,
     RunConfig,
+    TyperConfig,
 )
 from dictation.control import CTL_DESCRIPTION, add_ctl_arguments, add_socket_option
 from dictation.errors import ConfigError, DeviceError, DictationError
@@ -115,6 +117,15 @@ def _add_run_options(p: argparse.ArgumentParser) -> None:
     out.add_argument("--clipboard-mode", choices=CLIPBOARD_MODES, default="replace",
                      help="replace: clipboard holds the newest utterance; append: the whole "
                           "session (default: replace)")
+    out.add_argument("--typer", choices=TYPERS, default="auto",
+                     help="what types for --output type and paste: wtype (Wayland), xdotool "
+                          "(X11), ydotool (anywhere; needs ydotoold); auto: from the session")
+    out.add_argument("--paste-keys", default=TyperConfig.paste_keys, metavar="KEYS",
+                     help="what --output paste presses, e.g. ctrl+shift+v for terminals "
+                          f"(default {TyperConfig.paste_keys})")
+    out.add_argument("--type-delay", type=int, default=TyperConfig.delay_ms, metavar="MS",
+                     help="pause between typed keys, for applications that drop fast keys "
+                          f"(default {TyperConfig.delay_ms})")
     _add_keep_dir(out)
     _add_vad_options(p, SegmenterConfig())
 
@@ -307,6 +318,15 @@ def speculate_s(args: argparse.Namespace, engine: ApiConfig | LocalConfig) -> fl
     return args.speculate
 
 
+def build_typer(args: argparse.Namespace) -> TyperConfig:
+    from dictation.keytools import parse_chord
+
+    parse_chord(args.paste_keys)  # a usage error, reported before anything starts
+    if not 0 <= args.type_delay <= 1000:
+        raise ConfigError(f"--type-delay takes 0 to 1000 ms, got {args.type_delay}")
+    return TyperConfig(tool=args.typer, delay_ms=args.type_delay, paste_keys=args.paste_keys)
+
+
 def build_config(args: argparse.Namespace) -> RunConfig:
     engine = build_engine(args)
     inp = str(sample_path()) if args.command == "demo" else args.input
@@ -315,7 +335,8 @@ def build_config(args: argparse.Namespace) -> RunConfig:
                      prompt=args.prompt, speculate_s=speculate_s(args, engine),
                      outputs=tuple(dict.fromkeys(args.output or ["stdout"])),
                      clipboard_mode=args.clipboard_mode, keep_dir=args.keep_dir,
-                     mode=args.mode, socket=args.socket, hotkey=args.hotkey, cues=args.cues)
+                     mode=args.mode, socket=args.socket, hotkey=args.hotkey, cues=args.cues,
+                     typer=build_typer(args))
 
 
 def make_transcriber(engine: ApiConfig | LocalConfig):  # -> Transcriber
@@ -359,15 +380,25 @@ async def run_pipeline(cfg: RunConfig, env: dict[str, str],
     from dictation.notify import Notifier
     from dictation.pipeline import Pipeline
     from dictation.segmenter import Segmenter
-    from dictation.sinks import ClipboardSink, StdoutSink
+    from dictation.sinks import ClipboardSink, Sink, StdoutSink
     from dictation.spool import default_keep_dir
     from dictation.vad import Vad
+
+    def make_sink(name: str) -> Sink:
+        if name == "stdout":
+            return StdoutSink()
+        if name == "clipboard":
+            return ClipboardSink(cfg.clipboard_mode)
+        from dictation.typer import typing_sink
+
+        return typing_sink(name, cfg.typer, os.environ)
 
     notifier = Notifier.from_environ()  # first: no child process may inherit NOTIFY_SOCKET
     # Refuse a second daemon before loading a model or opening the microphone.
     server = ControlServer(cfg.socket or default_socket_path(env), lambda c: handle(c))
     server.claim()
     hotkey = cues = transcriber = None
+    sinks: list[Sink] = []
     try:
         if cfg.hotkey:
             from dictation.hotkey import Hotkey
@@ -376,8 +407,8 @@ async def run_pipeline(cfg: RunConfig, env: dict[str, str],
             hotkey.open()
         cues = Cues(cfg.cues) if cfg.cues != "off" else None
         transcriber = make_transcriber(cfg.engine)
-        sinks = [StdoutSink() if name == "stdout" else ClipboardSink(cfg.clipboard_mode)
-                 for name in cfg.outputs]
+        for name in cfg.outputs:
+            sinks.append(make_sink(name))
         source = open_source(cfg, demo_fallback)
         pipeline = Pipeline(source, Vad(cfg.vad_aggressiveness), Segmenter(cfg.segmenter),
                             transcriber, sinks, prompt=cfg.prompt,
@@ -413,6 +444,9 @@ async def run_pipeline(cfg: RunConfig, env: dict[str, str],
             hotkey.close()
         if cues:
             cues.close()
+        for sink in sinks:  # the typing sinks free the keys they bound
+            if close := getattr(sink, "aclose", None):
+                await close()
         if transcriber:
             await transcriber.aclose()
 

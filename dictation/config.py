@@ -8,9 +8,10 @@ from pathlib import Path
 from dictation.segmenter import SegmenterConfig
 
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
-OUTPUTS = ("stdout", "clipboard")
+OUTPUTS = ("stdout", "clipboard", "type", "paste")
 FORMATS = ("json", "text", "srt", "verbose_json", "vtt")  # the API's response formats
 CLIPBOARD_MODES = ("replace", "append")
+TYPERS = ("auto", "wtype", "xdotool", "ydotool")
 BUNDLED_MODEL = "tiny.en"
 EXTENSIONS = {"text": ".txt", "srt": ".srt", "vtt": ".vtt", "json": ".json"}  # transcribe
 # Nobody waits on a file: a longer hangover keeps sentences whole, which reads better in
@@ -54,6 +55,20 @@ class LocalConfig:
 
 
 @dataclass(frozen=True)
+class TyperConfig:
+    """How ``--output type`` and ``--output paste`` reach the focused window."""
+
+    tool: str = "auto"
+    """wtype, xdotool or ydotool; auto: chosen from the session (dictation.typer)."""
+    delay_ms: int = 4
+    """Between keystrokes. Under Xvfb, xdotool typed ten 167-character lines with accents and
+    curly quotes into a Tk window without a fault at every delay from 0 to 12 ms; 4 (3 ms a
+    character) leaves slower applications room. xdotool's own default is 12."""
+    paste_keys: str = "ctrl+v"
+    """What ``--output paste`` presses, e.g. ctrl+shift+v for terminals."""
+
+
+@dataclass(frozen=True)
 class RunConfig:
     engine: ApiConfig | LocalConfig
     segmenter: SegmenterConfig = field(default_factory=SegmenterConfig)
@@ -71,3 +86,4 @@ class RunConfig:
     socket: str | None = None  # control socket; None = the per-user runtime directory
     hotkey: str | None = None
     cues: str = "off"
+    typer: TyperConfig = field(default_factory=TyperConfig)

@@ -238,7 +238,8 @@ def test_a_key_in_the_file_selects_the_api_engine(home: Path) -> None:
     ('fast = "yes"\n', "line 1: fast: expected true or false, got a string"),
     ("model = [1, 2]\n", "line 1: model: expected a string or a number, got a list"),
     ('output = ["stdout", "printer"]\n',
-     "line 1: output: invalid choice 'printer' (choose from 'stdout', 'clipboard')"),
+     "line 1: output: invalid choice 'printer' (choose from 'stdout', 'clipboard', 'type', "
+     "'paste')"),
     ('format = "doc"\n', "line 1: format: invalid choice 'doc'"),  # another command's key
     ('model = "m"\n[run]\nengine = "api"\n', "line 2: 'run' is a table"),
     ('model = "m"\nprompt = "unclosed\n', "line 2, column 19: Illegal character"),
