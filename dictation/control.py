@@ -197,13 +197,18 @@ def ctl_main(argv: list[str]) -> int:
     add_ctl_arguments(parser)
     args = parser.parse_args(argv)
     try:
-        reply = request(args.socket or configured_socket(dict(os.environ)), args.action)
+        return ctl(args.action, args.socket or configured_socket(dict(os.environ)), args.json)
     except DictationError as err:
         print(f"dictation: error: {err}", file=sys.stderr)
         return err.exit_code
-    if args.json:
+
+
+def ctl(action: str, path: str | Path, as_json: bool) -> int:
+    """Send ``action`` and print what the user asked to see."""
+    reply = request(path, action)
+    if as_json:
         print(json.dumps(reply["status"]))
-    elif args.action == "status":
+    elif action == "status":
         print(status_line(reply["status"]))
     return 0
 

@@ -56,3 +56,10 @@ def max_utterance(text: str) -> float:
     if not value <= 600:
         raise ArgumentTypeError(f"must be at most 600 s, got {value}")
     return value
+
+
+def type_delay(text: str) -> int:
+    value = int(_number(text, int))
+    if not 0 <= value <= 1000:
+        raise ArgumentTypeError(f"takes 0 to 1000 ms, got {value}")
+    return value

@@ -179,6 +179,11 @@ def test_ctl_errors_are_one_line(tmp_path: Path) -> None:
     missing = ctl(tmp_path / "none.sock", "status")
     assert missing.returncode == 3
     assert missing.stderr.count("\n") == 1 and "Traceback" not in missing.stderr
+    # Global options first take the full CLI's path to the same client, never to `run`.
+    verbose = subprocess.run(dictation_cmd("-v", "ctl", "status", "--socket",
+                                           str(tmp_path / "none.sock")),
+                             capture_output=True, text=True, timeout=30)
+    assert verbose.returncode == 3 and "no dictation daemon is running" in verbose.stderr
     bad = ctl(tmp_path / "none.sock", "explode")
     assert bad.returncode == 2 and "invalid choice" in bad.stderr
 
