@@ -241,7 +241,8 @@ def report(rows: list[dict], config: GuardConfig, command: str) -> str:
              f"Thresholds: not sent below {config.min_snr_db} dB above the background or "
              f"{config.min_speech_share:.0%} speech frames; stock phrases trusted from "
              f"{config.clear_speech_db} dB; a segment is silence at no_speech_prob > "
-             f"{config.no_speech_prob} with avg_logprob < {config.max_logprob}.", ""]
+             f"{config.no_speech_prob} with avg_logprob < {config.max_logprob}, > 0.3 with "
+             f"< {config.unsure_logprob}, or > {config.sure_no_speech} (see guard.py).", ""]
     engines = sorted({r["engine"] for r in rows})
     lines += ["## Real short answers (false drops)", "",
               "Clips where the engine's raw output held the phrase's words, and how many of "

@@ -59,7 +59,10 @@ def test_faint_or_sparse_utterances_are_not_sent() -> None:
 def test_segments_the_model_calls_silence() -> None:
     assert likely_silence([seg(no_speech=0.9, logprob=-1.5)] * 2)
     assert not likely_silence([seg(no_speech=0.9, logprob=-1.5), seg()])  # one was speech
-    assert not likely_silence([seg(no_speech=0.9, logprob=-0.4)])  # confident words
+    assert not likely_silence([seg(no_speech=0.7, logprob=-0.4)])  # confident words
+    assert likely_silence([seg(no_speech=0.9, logprob=-0.3)])  # fluent, but surely no speech
+    assert likely_silence([seg(no_speech=0.35, logprob=-1.5)])  # hardly any likely token
+    assert not likely_silence([seg(no_speech=0.36, logprob=-1.14)])  # a real "Thanks."
     assert not likely_silence([seg(no_speech=0.1, logprob=-1.5)])  # unsure, but speech
     assert not likely_silence([seg(no_speech=None, logprob=None)])  # json: nothing to go on
     assert not likely_silence([])
