@@ -60,7 +60,9 @@ def noise_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def _run(tmp_path: Path, wav: Path, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(dictation_cmd("-v", "run", "--input", str(wav), "--fast", *args),
+    # Its own control socket: a daemon of another run on this machine must not refuse it.
+    return subprocess.run(dictation_cmd("-v", "run", "--input", str(wav), "--fast", "--socket",
+                                        str(tmp_path / "control.sock"), *args),
                           capture_output=True, text=True, timeout=300, env=_env(tmp_path))
 
 
@@ -70,8 +72,8 @@ def test_noise_and_silence_type_nothing_local(tmp_path: Path, noise_file: Path,
     r = _run(tmp_path, noise_file, "--engine", "local", "--prompt", prompt)
     assert r.returncode == 0, r.stderr
     assert r.stdout == "", r.stderr
-    # The guard, not deafness, kept it off the screen: utterances were cut from the noise.
-    assert "not transcribed" in r.stderr or "dropped" in r.stderr, r.stderr
+    # Not deafness: the noise did open utterances, which reached the engine or the floor.
+    assert "ended by pause" in r.stderr or "not transcribed" in r.stderr, r.stderr
 
 
 def test_short_answers_still_come_out_local(tmp_path: Path, say: Callable,
