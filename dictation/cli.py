@@ -30,6 +30,7 @@ from dictation.control import CTL_DESCRIPTION, add_ctl_arguments, add_socket_opt
 from dictation.errors import ConfigError, DeviceError, DictationError
 from dictation.gate import MODES
 from dictation.segmenter import SegmenterConfig
+from dictation.transcribe.guard import GuardConfig
 
 log = logging.getLogger("dictation")
 
@@ -129,6 +130,7 @@ def _add_run_options(p: argparse.ArgumentParser) -> None:
                           f"(default {TyperConfig.delay_ms})")
     _add_keep_dir(out)
     _add_vad_options(p, SegmenterConfig())
+    _add_guard_options(p)
 
 
 def _add_transcribe_options(p: argparse.ArgumentParser) -> None:
@@ -144,6 +146,7 @@ def _add_transcribe_options(p: argparse.ArgumentParser) -> None:
     _add_keep_dir(out)
     _add_engine_options(p)
     _add_vad_options(p, FILE_SEGMENTER)
+    _add_guard_options(p)
 
 
 def _add_keep_dir(group: argparse._ArgumentGroup) -> None:
@@ -169,6 +172,28 @@ def _add_vad_options(p: argparse.ArgumentParser, d: SegmenterConfig) -> None:
     vad.add_argument("--max-utterance", type=values.max_utterance, default=d.max_utterance_s,
                      metavar="S",
                      help=f"longer speech is split at a pause (default {d.max_utterance_s})")
+
+
+def _add_guard_options(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("what is never typed")
+    d = GuardConfig()
+    g.add_argument("--silence-phrase", action="append", type=values.silence_phrase,
+                   metavar="TEXT",
+                   help="text the model makes up on silence or noise (e.g. a credit line): "
+                        "dropped unless the audio clearly held speech; repeat for several. "
+                        "Adds to the built-in list (\"Thank you.\", \"Thanks for watching!\"…)")
+    g.add_argument("--no-default-silence-phrases", action="store_true",
+                   help="use only the --silence-phrase list, not the built-in one")
+    g.add_argument("--speech-floor", type=values.speech_floor, default=d.min_snr_db,
+                   metavar="DB",
+                   help="utterances whose speech rises less than this above the background "
+                        f"are not transcribed (default {d.min_snr_db}; 0 sends everything)")
+
+
+def build_guard(args: argparse.Namespace) -> GuardConfig:
+    return GuardConfig.with_phrases(args.silence_phrase or (),
+                                    defaults=not args.no_default_silence_phrases,
+                                    min_snr_db=args.speech_floor)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -335,7 +360,7 @@ def build_config(args: argparse.Namespace) -> RunConfig:
                      outputs=tuple(dict.fromkeys(args.output or ["stdout"])),
                      clipboard_mode=args.clipboard_mode, keep_dir=args.keep_dir,
                      mode=args.mode, socket=args.socket, hotkey=args.hotkey, cues=args.cues,
-                     typer=build_typer(args))
+                     typer=build_typer(args), guard=build_guard(args))
 
 
 def make_transcriber(engine: ApiConfig | LocalConfig):  # -> Transcriber
@@ -413,7 +438,7 @@ async def run_pipeline(cfg: RunConfig, env: dict[str, str],
                             transcriber, sinks, prompt=cfg.prompt,
                             keep_dir=cfg.keep_dir or default_keep_dir(),
                             speculate_s=cfg.speculate_s, gate=Gate(cfg.mode),
-                            observer=DaemonObserver(notifier, cues))
+                            observer=DaemonObserver(notifier, cues), guard=cfg.guard)
 
         def handle(command: str) -> dict[str, object]:
             return pipeline.control(command)
@@ -455,7 +480,8 @@ async def transcribe_files(args: argparse.Namespace) -> int:
 
     job = FileJob(files=tuple(args.files), format=args.format, out=args.out,
                   segmenter=build_segmenter(args), vad_aggressiveness=args.vad_aggressiveness,
-                  prompt=args.prompt, keep_dir=args.keep_dir, progress=not args.quiet)
+                  prompt=args.prompt, keep_dir=args.keep_dir, progress=not args.quiet,
+                  guard=build_guard(args))
     targets = destinations(job.files, job.format, job.out)
     engine = build_engine(args, timestamps=True)
     transcriber = make_transcriber(engine)

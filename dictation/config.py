@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from dictation.segmenter import SegmenterConfig
+from dictation.transcribe.guard import GuardConfig
 
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
 OUTPUTS = ("stdout", "clipboard", "type", "paste")
@@ -87,3 +88,5 @@ class RunConfig:
     hotkey: str | None = None
     cues: str = "off"
     typer: TyperConfig = field(default_factory=TyperConfig)
+    guard: GuardConfig = field(default_factory=GuardConfig)
+    """What is never typed: silence phrases, and the floor below which nothing is sent."""

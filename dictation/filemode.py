@@ -14,7 +14,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +23,7 @@ from dictation.cues import Cue, heard_cues, to_json, to_srt, to_text, to_vtt
 from dictation.errors import ConfigError, DictationError
 from dictation.segmenter import SegmenterConfig
 from dictation.sinks import Transcribed
+from dictation.transcribe.guard import GuardConfig
 from dictation.vad import SAMPLE_RATE
 
 log = logging.getLogger("dictation")
@@ -39,6 +40,7 @@ class FileJob:
     prompt: str = ""
     keep_dir: Path | None = None
     progress: bool = True
+    guard: GuardConfig = field(default_factory=GuardConfig)
 
 
 def destinations(files: Sequence[Path], fmt: str, out: Path | None) -> list[Path | None]:
@@ -209,7 +211,8 @@ class FileRunner:
         sink = CollectSink(bar)
         self._pipeline = pipeline = Pipeline(
             source, Vad(job.vad_aggressiveness), Segmenter(job.segmenter), self.transcriber,
-            [sink], prompt=job.prompt, keep_dir=job.keep_dir or default_keep_dir())
+            [sink], prompt=job.prompt, keep_dir=job.keep_dir or default_keep_dir(),
+            guard=job.guard)
         bar.start(path.name, duration)
         began = time.monotonic()
         code = await pipeline.run()

@@ -27,7 +27,7 @@ from dictation.segmenter import Segmenter, SpeculationPacer
 from dictation.sinks import Sink, Transcribed
 from dictation.spool import keep_audio
 from dictation.transcribe import Transcriber, Transcript
-from dictation.transcribe.guard import drop_reason, snr_db
+from dictation.transcribe.guard import GuardConfig, Heard, judge, measure, too_weak
 from dictation.transcribe.prompt import History, build_prompt
 from dictation.vad import SAMPLE_RATE, Frame, Vad
 
@@ -100,7 +100,7 @@ class Speech:
     end_s: float
     pcm: np.ndarray
     ended_at: float  # monotonic time the segmenter closed it
-    snr_db: float  # how far its speech stood above the background
+    heard: Heard  # how far its speech stood above the background, how much was speech
     speech_start_s: float  # first and last frame called speech
     speech_end_s: float
     speculation: Speculation | None = None  # holds all of its speech, if set
@@ -111,8 +111,9 @@ class Pipeline:
     def __init__(self, source: Source, vad: Vad, segmenter: Segmenter[Frame],
                  transcriber: Transcriber, sinks: list[Sink], *, prompt: str,
                  keep_dir: Path, speculate_s: float = 0.0, gate: Gate | None = None,
-                 observer: Observer | None = None) -> None:
+                 observer: Observer | None = None, guard: GuardConfig | None = None) -> None:
         self.source = source
+        self.guard = guard or GuardConfig()
         self.vad = vad
         self.segmenter = segmenter
         self.transcriber = transcriber
@@ -252,7 +253,13 @@ class Pipeline:
                     self._spec = spec
                 else:  # its utterance was dropped or split
                     self._discard(spec)
-            if utt is not None:
+            if utt is not None and (weak := too_weak(measure(utt.payloads), self.guard)):
+                # Noise the VAD let through: no request, no CPU, nothing typed.
+                log.debug("%.2f-%.2f s: not transcribed: %s", utt.start * frame_s,
+                          utt.end * frame_s, weak)
+                if attached:
+                    self._discard(attached)
+            elif utt is not None:
                 if self.pacer and utt.reason == "pause":
                     self.pacer.ended()
                 seq += 1
@@ -260,7 +267,7 @@ class Pipeline:
                 spoken = [i for i, f in enumerate(frames) if f.is_speech] or [0]
                 out.put_nowait(Speech(seq, utt.start * frame_s, utt.end * frame_s,
                                       np.concatenate([f.pcm for f in frames]),
-                                      time.monotonic(), snr_db(frames),
+                                      time.monotonic(), measure(frames),
                                       (utt.start + spoken[0]) * frame_s,
                                       (utt.start + spoken[-1] + 1) * frame_s, attached,
                                       self.generation))
@@ -270,7 +277,8 @@ class Pipeline:
             elif (self.pacer and self._spec is None and not self.failed
                   and seg.trailing_silence_s >= self.pacer.wait_s - 1e-9 and out.empty()
                   and (self._inflight is None or self._inflight.done())
-                  and (held := seg.if_silence_holds()) is not None):
+                  and (held := seg.if_silence_holds()) is not None
+                  and not too_weak(measure(held), self.guard)):
                 # Only with nothing queued: then the prompt is final and the engine is free.
                 self._spec = self._speculate(seg.open_start or 0, held)
 
@@ -383,9 +391,13 @@ class Pipeline:
         if item.generation != self.generation:
             log.debug("utterance %d: cancelled; dropped %r", item.seq, text)
             return
-        if reason := drop_reason(text, prompt, item.snr_db):
-            log.debug("utterance %d: dropped %r: %s", item.seq, text, reason)
+        verdict = judge(text, prompt, item.heard, result.segments, self.guard)
+        if verdict.reason:
+            log.debug("utterance %d: dropped %r: %s", item.seq, text, verdict.reason)
             return
+        if verdict.cut:
+            log.debug("utterance %d: cut a repetition loop: %r", item.seq, text)
+            text = verdict.text
         self.history.add(text)
         done = Transcribed(item.seq, text, item.start_s, item.end_s, item.speech_start_s,
                            item.speech_end_s, result.segments)

@@ -58,6 +58,19 @@ def max_utterance(text: str) -> float:
     return value
 
 
+def speech_floor(text: str) -> float:
+    value = _number(text, float)
+    if not 0 <= value <= 40:
+        raise ArgumentTypeError(f"takes 0 (send everything) to 40 dB, got {value}")
+    return value
+
+
+def silence_phrase(text: str) -> str:
+    if not any(c.isalnum() for c in text):
+        raise ArgumentTypeError(f"needs a word, got {text!r}")
+    return text
+
+
 def type_delay(text: str) -> int:
     value = int(_number(text, int))
     if not 0 <= value <= 1000:

@@ -1,30 +1,107 @@
-"""Text the model produced but nobody said: prompt echoes and silence phrases.
+"""Text the model produced but nobody said: silence phrases, prompt echoes, loops.
 
-On near-silent or noisy audio Whisper answers with the prompt itself, or with stock phrases
-from its subtitle training data ("Thank you.", "you"). Those are dropped; the same words
-really spoken, loud and clear above the background, are kept.
+On near-silent or noisy audio Whisper answers with the prompt itself, with stock phrases
+from its subtitle training data ("Thank you.", "you", "Subtitles by the Amara.org
+community"), or with the same words over and over until its token limit. The guard works in
+two places:
+
+- before sending (:func:`too_weak`): an utterance whose speech hardly rose above the
+  background, or that the VAD called speech for only a sliver of its frames, is never sent;
+- after (:func:`judge`): loops are cut to one occurrence, then text is dropped when it holds
+  no words, echoes the prompt, every segment is likely silence by the model's own measures,
+  or it is a stock phrase and the audio did not clearly hold speech.
+
+The same short words really spoken ("Thank you.", "Yes.") are kept: the thresholds were
+chosen by measurement (bench/guard.py, bench/guard.md).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+import zlib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from dictation.vad import Frame
+from dictation.transcribe import Segment
 
-SILENCE_PHRASES = frozenset({
-    "you", "thank you", "thanks", "thank you very much", "thanks for watching",
-    "thank you for watching", "thanks for listening", "bye", "so", "okay", "oh",
-    "please subscribe", "subtitles by the amara org community", "music",
-})
+if TYPE_CHECKING:
+    from dictation.vad import Frame
+
+# What Whisper says to silence, noise and music: outros and credits of the subtitled videos
+# it was trained on, and the annotations of its captions. Compared after normalising (lower
+# case, punctuation gone), so "Thank you." and "thank you!" are one entry.
+DEFAULT_SILENCE_PHRASES = (
+    "you", "thank you", "thank you so much", "thank you very much", "thanks",
+    "thanks for watching", "thank you for watching", "thanks for listening",
+    "thank you for listening", "thank you for watching and see you next time",
+    "please subscribe", "like and subscribe", "please like and subscribe",
+    "don't forget to like and subscribe", "see you next time", "see you in the next video",
+    "bye", "bye bye", "goodbye", "so", "okay", "oh", "hmm", "uh", "um", "the end",
+    "subtitles by the amara org community", "subtitles by the amara.org community",
+    "transcription by castingwords", "transcribed by https otter ai",
+    "www mooji org", "music", "applause", "laughter", "silence", "blank_audio", "no speech",
+    "inaudible",
+)
 CLEAR_SPEECH_DB = 12.0
 """Speech this far above the background is trusted even when it says "Thank you."."""
 
 
-def _norm(text: str) -> str:
+def normalize(text: str) -> str:
     return " ".join(re.sub(r"[^\w\s']", " ", text.lower()).split())
+
+
+def phrase_set(phrases: Iterable[str]) -> frozenset[str]:
+    return frozenset(n for p in phrases if (n := normalize(p)))
+
+
+@dataclass(frozen=True)
+class GuardConfig:
+    silence_phrases: frozenset[str] = field(
+        default_factory=lambda: phrase_set(DEFAULT_SILENCE_PHRASES))
+    """Dropped unless the audio clearly held speech (``--silence-phrase``)."""
+    clear_speech_db: float = CLEAR_SPEECH_DB
+    min_snr_db: float = 6.0
+    """Utterances whose speech rose less above the background are not sent."""
+    min_speech_share: float = 0.1
+    """Nor those whose frames the VAD called speech less often than this."""
+    no_speech_prob: float = 0.4
+    """A segment is silence when the model's no-speech probability is above this …"""
+    max_logprob: float = -1.0
+    """… and its mean token log-probability below this. Whisper's own rule is 0.6 and -1.0;
+    tiny.en on noise measured 0.37-0.6 with -1.3 to -1.6, real short answers at most -1.14."""
+    unsure_logprob: float = -1.4
+    """A segment this unsure is silence from a no-speech probability of 0.3 on."""
+    sure_no_speech: float = 0.85
+    """A segment is silence above this however fluent: real answers measured up to 0.76,
+    "Thank you very much for watching…" on noise 0.87-0.92."""
+    phrase_logprob: float = -1.2
+    """A stock phrase whose segments' mean token log-probability is below this is dropped
+    however loud the audio (noise that starts suddenly stands far above the background), as
+    is one above ``no_speech`` 0.6 with a log-probability below -0.9."""
+    compression_ratio: float = 2.4
+    """Text that gzip shrinks more than this repeats itself (Whisper's own signal)."""
+
+    @classmethod
+    def with_phrases(cls, extra: Iterable[str] = (), defaults: bool = True,
+                     **kw: float) -> GuardConfig:
+        base = DEFAULT_SILENCE_PHRASES if defaults else ()
+        return cls(silence_phrases=phrase_set([*base, *extra]), **kw)
+
+
+DEFAULT = GuardConfig()
+
+
+@dataclass(frozen=True)
+class Heard:
+    """What the VAD measured of one utterance."""
+
+    snr_db: float
+    """How far the loud part of its speech rose above the background."""
+    speech_share: float
+    """The share of its frames the VAD called speech."""
 
 
 def snr_db(frames: Sequence[Frame]) -> float:
@@ -34,13 +111,27 @@ def snr_db(frames: Sequence[Frame]) -> float:
     return float(20 * np.log10(max(1.0, float(np.percentile(speech, 90))) / floor))
 
 
+def measure(frames: Sequence[Frame]) -> Heard:
+    share = sum(f.is_speech for f in frames) / len(frames) if frames else 0.0
+    return Heard(snr_db(frames) if frames else 0.0, share)
+
+
+def too_weak(heard: Heard, config: GuardConfig = DEFAULT) -> str | None:
+    """Why an utterance is not worth sending to the engine, or None to send it."""
+    if heard.snr_db < config.min_snr_db:
+        return f"its speech rose only {heard.snr_db:.1f} dB above the background"
+    if heard.speech_share < config.min_speech_share:
+        return f"only {heard.speech_share:.0%} of it sounded like speech"
+    return None
+
+
 def is_prompt_echo(text: str, prompt: str) -> bool:
     """True when ``text`` merely repeats the prompt, as Whisper does on near-silent audio.
 
     Short answers are only called echoes when they equal the whole prompt, so a real "yes"
     after an earlier "yes" survives; three words or more repeated verbatim are an echo.
     """
-    said, given = _norm(text), _norm(prompt)
+    said, given = normalize(text), normalize(prompt)
     if not said or not given:
         return False
     if said == given:
@@ -48,13 +139,107 @@ def is_prompt_echo(text: str, prompt: str) -> bool:
     return len(said.split()) >= 3 and f" {said} " in f" {given} "
 
 
-def drop_reason(text: str, prompt: str, snr: float) -> str | None:
-    """Why ``text`` must not be output, or None to output it."""
-    said = _norm(text)
+def _min_repeats(n: int) -> int:
+    # "no, no, no" and "thank you, thank you" are said; five of one word or three of a
+    # phrase of three words or more are the model stuck in a loop.
+    return 5 if n == 1 else 4 if n == 2 else 3
+
+
+def cut_loops(text: str) -> str:
+    """``text`` with each run of the same word or phrase repeated in a row (a decoding loop)
+    cut to one occurrence, and a loop's unfinished last repeat at the very end removed.
+    The words before and after a loop are kept."""
+    words = text.split()
+    keys = [normalize(w) for w in words]
+    out: list[str] = []
+    i = 0
+    while i < len(words):
+        for n in range(1, (len(words) - i) // 2 + 1):
+            unit = keys[i:i + n]
+            if not any(unit):
+                continue
+            reps = 1
+            while keys[i + reps * n:i + (reps + 1) * n] == unit:
+                reps += 1
+            if reps >= _min_repeats(n):
+                out += words[i:i + n]
+                i += reps * n
+                rest = keys[i:]
+                if rest and len(rest) < n and rest == unit[:len(rest)]:
+                    i = len(words)  # the token limit cut the next repeat short
+                break
+        else:
+            out.append(words[i])
+            i += 1
+    return " ".join(out)
+
+
+def compression_ratio(text: str) -> float:
+    data = text.encode()
+    return len(data) / len(zlib.compress(data)) if data else 0.0
+
+
+def _annotations_only(text: str) -> bool:
+    """Only caption annotations: "[BLANK_AUDIO]", "(silence)", "♪ ♪", "*music*"."""
+    bare = re.sub(r"\[[^\]]*\]|\([^)]*\)|\*[^*]*\*|[♪♫♬]", " ", text)
+    return not normalize(bare) and bool(text.strip())
+
+
+def likely_silence(segments: Sequence[Segment], config: GuardConfig = DEFAULT) -> bool:
+    """Every segment is silence by the model's own measures (needs verbose segments)."""
+    def silent(s: Segment) -> bool:
+        if s.no_speech_prob is None or s.avg_logprob is None:
+            return False
+        return (s.no_speech_prob > config.sure_no_speech
+                or (s.no_speech_prob > config.no_speech_prob
+                    and s.avg_logprob < config.max_logprob)
+                or (s.no_speech_prob > 0.3 and s.avg_logprob < config.unsure_logprob))
+
+    return bool(segments) and all(silent(s) for s in segments)
+
+
+def mean_logprob(segments: Sequence[Segment]) -> float | None:
+    probs = [s.avg_logprob for s in segments if s.avg_logprob is not None]
+    return sum(probs) / len(probs) if probs else None
+
+
+def drop_reason(text: str, prompt: str, snr: float, segments: Sequence[Segment] = (),
+                config: GuardConfig = DEFAULT) -> str | None:
+    """Why ``text`` must not be output, or None to output it (loops already cut)."""
+    said = normalize(text)
     if not said:
         return "it holds no words"
+    if _annotations_only(text):
+        return "it holds only sound annotations"
     if is_prompt_echo(text, prompt):
         return "it echoes the prompt"
-    if said in SILENCE_PHRASES and snr < CLEAR_SPEECH_DB:
-        return f"a stock phrase on weak audio ({snr:.0f} dB above the background)"
+    if likely_silence(segments, config):
+        return "the model found no speech in it"
+    if compression_ratio(text) > config.compression_ratio:
+        return "it repeats itself"
+    if said in config.silence_phrases:
+        if snr < config.clear_speech_db:
+            return f"a stock phrase on weak audio ({snr:.0f} dB above the background)"
+        logprob = mean_logprob(segments)
+        no_speech = max((s.no_speech_prob or 0.0 for s in segments), default=0.0)
+        if logprob is not None and (logprob < config.phrase_logprob
+                                    or (no_speech > 0.6 and logprob < -0.9)):
+            return f"a stock phrase the model was unsure of (log-probability {logprob:.2f})"
     return None
+
+
+@dataclass(frozen=True)
+class Verdict:
+    text: str  # what may be output: the text with loops cut
+    reason: str | None  # why nothing is output, or None
+    cut: bool = False  # a loop was cut
+
+
+def judge(text: str, prompt: str, heard: Heard, segments: Sequence[Segment] = (),
+          config: GuardConfig = DEFAULT) -> Verdict:
+    """The text to output (loops cut), or why none."""
+    kept = cut_loops(text)
+    cut = kept != " ".join(text.split())
+    if cut and normalize(kept) in config.silence_phrases:
+        return Verdict(kept, "a stock phrase over and over", cut)  # "you you you you you"
+    return Verdict(kept, drop_reason(kept, prompt, heard.snr_db, segments, config), cut)

@@ -1,0 +1,168 @@
+"""The hallucination guard's rules, one by one: levels, booleans and segments, no audio."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from dictation.cli import build_guard, resolve_args
+from dictation.errors import ConfigError
+from dictation.transcribe import Segment
+from dictation.transcribe.guard import (
+    DEFAULT,
+    GuardConfig,
+    Heard,
+    compression_ratio,
+    cut_loops,
+    drop_reason,
+    judge,
+    likely_silence,
+    measure,
+    too_weak,
+)
+from dictation.vad import Frame
+
+LOUD = 30.0  # dB above the background: clearly speech by energy
+
+
+def seg(text: str = "x", no_speech: float | None = 0.1, logprob: float | None = -0.3
+        ) -> Segment:
+    return Segment(0.0, 1.0, text, logprob, no_speech)
+
+
+def frame(level: float, speech: bool, floor: float = 10.0) -> Frame:
+    return Frame(np.zeros(480, np.int16), speech, level, floor)
+
+
+# --- before sending: the energy and VAD floor ---
+
+def test_measure_takes_the_loud_speech_over_the_background_and_the_speech_share() -> None:
+    frames = [frame(10, False)] * 6 + [frame(1000, True)] * 4
+    heard = measure(frames)
+    assert heard.snr_db == pytest.approx(40.0)
+    assert heard.speech_share == pytest.approx(0.4)
+    assert measure([]) == Heard(0.0, 0.0)
+
+
+def test_faint_or_sparse_utterances_are_not_sent() -> None:
+    assert "dB above the background" in too_weak(Heard(3.0, 0.5))
+    assert "sounded like speech" in too_weak(Heard(30.0, 0.05))
+    # The quietest real answers measured (bench/guard.md) rose 13 dB, 23 % speech frames.
+    assert too_weak(Heard(13.0, 0.23)) is None
+    assert too_weak(Heard(3.0, 0.5), GuardConfig(min_snr_db=0)) is None
+
+
+# --- segment confidence ---
+
+def test_segments_the_model_calls_silence() -> None:
+    assert likely_silence([seg(no_speech=0.9, logprob=-1.5)] * 2)
+    assert not likely_silence([seg(no_speech=0.9, logprob=-1.5), seg()])  # one was speech
+    assert not likely_silence([seg(no_speech=0.7, logprob=-0.4)])  # confident words
+    assert likely_silence([seg(no_speech=0.9, logprob=-0.3)])  # fluent, but surely no speech
+    assert likely_silence([seg(no_speech=0.35, logprob=-1.5)])  # hardly any likely token
+    assert not likely_silence([seg(no_speech=0.36, logprob=-1.14)])  # a real "Thanks."
+    assert not likely_silence([seg(no_speech=0.1, logprob=-1.5)])  # unsure, but speech
+    assert not likely_silence([seg(no_speech=None, logprob=None)])  # json: nothing to go on
+    assert not likely_silence([])
+    assert drop_reason("We're going to the next one.", "", LOUD,
+                       [seg(no_speech=0.7, logprob=-1.6)]) == "the model found no speech in it"
+
+
+# --- silence phrases ---
+
+@pytest.mark.parametrize("text", ["[BLANK_AUDIO]", "(silence)", "♪ ♪ ♪", "[Music]",
+                                  "*applause*", ". . . ."])
+def test_annotations_and_wordless_text_are_never_typed(text: str) -> None:
+    assert drop_reason(text, "", 60.0) is not None
+
+
+@pytest.mark.parametrize("text", ["Thank you.", "Thanks for watching!", " you",
+                                  "Subtitles by the Amara.org community", "Please subscribe."])
+def test_stock_phrases_are_dropped_on_weak_audio(text: str) -> None:
+    assert "stock phrase" in drop_reason(text, "", 8.0)
+
+
+def test_a_stock_phrase_really_said_survives_unless_the_model_was_unsure() -> None:
+    assert drop_reason("Thank you.", "", LOUD, [seg(logprob=-0.2)]) is None
+    assert drop_reason("Thank you.", "", LOUD) is None  # json: energy alone decides
+    unsure = drop_reason("Thank you.", "", LOUD, [seg(no_speech=0.4, logprob=-1.3)])
+    assert unsure and "unsure" in unsure
+    assert drop_reason("Thank you for the report.", "", 8.0) is None  # not a stock phrase
+
+
+def test_the_phrase_list_is_the_users_to_extend_or_replace() -> None:
+    mine = GuardConfig.with_phrases(["Copyright ACME Corp."])
+    assert drop_reason("copyright acme corp", "", 8.0, config=mine)
+    assert drop_reason("Thank you.", "", 8.0, config=mine)  # the defaults are still there
+    only = GuardConfig.with_phrases(["Copyright ACME Corp."], defaults=False)
+    assert drop_reason("Thank you.", "", 8.0, config=only) is None
+    assert drop_reason("Copyright ACME Corp!", "", 8.0, config=only)
+
+
+# --- loops ---
+
+def test_a_loop_is_cut_to_one_occurrence_and_real_words_are_kept() -> None:
+    loop = "I'm going to go to the " * 4
+    assert cut_loops(loop) == "I'm going to go to the"
+    assert cut_loops(f"Yes, I agree. {loop}and then we left.") == \
+        "Yes, I agree. I'm going to go to the and then we left."
+    # The token limit cut the last repeat short: that stub goes too.
+    assert cut_loops("We met. " + "so we went, " * 5 + "so we") == "We met. so we went,"
+    assert cut_loops("the " * 30).strip() == "the"
+
+
+def test_said_repetitions_are_not_loops() -> None:
+    for text in ("No, no, no.", "Thank you, thank you.", "very very very good",
+                 "one two three one two three"):
+        assert cut_loops(text) == text
+
+
+def test_judge_cuts_first_then_judges_what_is_left() -> None:
+    v = judge("you " * 12, "", Heard(LOUD, 0.5))
+    assert v.cut and v.reason == "a stock phrase over and over"
+    real = judge("Send it today. " + "Send it today. " * 3, "", Heard(LOUD, 0.5))
+    assert real.cut and real.reason is None and real.text == "Send it today."
+    plain = judge("Send it today.", "", Heard(LOUD, 0.5))
+    assert not plain.cut and plain.text == "Send it today."
+
+
+def test_text_that_compresses_too_well_repeats_itself() -> None:
+    # Not one run, so not cut: the same clause keeps coming back between other words.
+    text = " ".join(f"we will see {w} and then we will see it again" for w in "abcdefghij")
+    assert compression_ratio(text) > DEFAULT.compression_ratio
+    assert drop_reason(text, "", LOUD) == "it repeats itself"
+    assert compression_ratio("The quick brown fox jumps over the lazy dog.") < 2.4
+
+
+# --- the options, from the command line and the config file ---
+
+def _guard(argv: list[str], env: dict[str, str] | None = None) -> GuardConfig:
+    return build_guard(resolve_args(argv, env or {}).args)
+
+
+def test_silence_phrase_options(tmp_path: Path) -> None:
+    g = _guard(["run", "--silence-phrase", "Copyright ACME.", "--silence-phrase", "Hi all"])
+    assert {"copyright acme", "hi all", "thank you"} <= g.silence_phrases
+    g = _guard(["run", "--silence-phrase", "Hi all", "--no-default-silence-phrases"])
+    assert g.silence_phrases == {"hi all"}
+    assert _guard(["run", "--speech-floor", "0"]).min_snr_db == 0
+
+
+def test_silence_phrases_from_the_config_file_and_environment(tmp_path: Path) -> None:
+    cfg = tmp_path / "config.toml"
+    cfg.write_text('silence-phrase = ["Copyright ACME.", "Hi all"]\n'
+                   "no-default-silence-phrases = true\n")
+    assert _guard(["run", "--config", str(cfg)]).silence_phrases == {"copyright acme",
+                                                                      "hi all"}
+    cfg.write_text('silence-phrase = "Hi all"\n')  # one string is a list of one
+    assert "hi all" in _guard(["run", "--config", str(cfg)]).silence_phrases
+    # The command line replaces the file's list, as for any other key.
+    g = _guard(["run", "--config", str(cfg), "--silence-phrase", "Other"])
+    assert "other" in g.silence_phrases and "hi all" not in g.silence_phrases
+    g = _guard(["run"], {"DICTATION_SILENCE_PHRASE": "Hi all, Bye now"})
+    assert {"hi all", "bye now"} <= g.silence_phrases
+    cfg.write_text('\nsilence-phrase = ["ok", "..."]\n')
+    with pytest.raises(ConfigError, match=r"line 2: silence-phrase: needs a word"):
+        _guard(["run", "--config", str(cfg)])
