@@ -132,7 +132,7 @@ def test_every_form_field_is_sent_with_defaults(cli: Cli) -> None:
         assert req.headers["authorization"] == f"Bearer {cli.key}"
         assert req.headers["content-type"].startswith("multipart/form-data")
         assert req.fields["model"] == "whisper-1"
-        assert req.fields["response_format"] == "json"
+        assert req.fields["response_format"] == "verbose_json"  # segment scores for the guard
         assert float(req.fields["temperature"]) == 0.0
         assert "language" not in req.fields  # unset: let the server detect it
         filename, ctype, data = req.files["file"]
