@@ -96,7 +96,8 @@ def split_point(pcm: np.ndarray, min_piece: int) -> int:
     lo = max(-(-min_piece // step), n // 3)
     hi = max(lo + 1, min((len(pcm) - min_piece) // step, 2 * n // 3) + 1)
     frames = [_Frame(False, float(level), None) for level in levels[:hi]]
-    return quietest_cut(frames, hi - lo) * step
+    cut = quietest_cut(frames, hi - lo) * step
+    return min(max(cut, min_piece), len(pcm) - min_piece)  # frames need not fit exactly
 
 
 def _cert_error(err: BaseException) -> ssl.SSLCertVerificationError | None:
