@@ -196,3 +196,174 @@ def test_a_redirect_to_plain_http_elsewhere_is_fatal(cli: Cli) -> None:
     assert "192.0.2.1" in line and "redirect" in line and "audio kept in" in line
     assert len(srv.requests) == 1  # fatal: the file is read no further
     assert [p.read_bytes() for p in r.kept] == [srv.requests[0].files["file"][2]]
+
+
+# --- TLS ---------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def tls(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, object]:
+    """A self-signed certificate for 127.0.0.1 (openssl) and a server context serving it."""
+    import ssl
+
+    d = tmp_path_factory.mktemp("tls")
+    cert, key = d / "cert.pem", d / "key.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+                    "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", str(key), "-out",
+                    str(cert), "-days", "2", "-subj", "/CN=dictation test",
+                    "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost"],
+                   check=True, capture_output=True)
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(cert, key)
+    return cert, ctx
+
+
+def test_an_untrusted_certificate_is_one_fatal_line(cli: Cli, tls: tuple) -> None:
+    with FaultServer(default=numbered(), tls=tls[1]) as srv:
+        assert srv.url.startswith("https://")
+        r = cli(srv.url, "-q")
+    assert r.rc == 1 and r.stdout == ""
+    line = one_clear_line(r.stderr)
+    assert "TLS certificate of 127.0.0.1 not trusted" in line and "--ca-cert" in line
+    assert "audio kept in" in line
+    assert srv.requests == []  # nothing crossed an untrusted connection
+    assert len(r.kept) == 1  # fatal: not retried, the file read no further
+
+
+def test_ca_cert_or_ssl_cert_file_trusts_the_server(cli: Cli, tls: tuple) -> None:
+    cert = str(tls[0])
+    with FaultServer(default=numbered(), tls=tls[1]) as srv:
+        r = cli(srv.url, "--ca-cert", cert)
+        assert r.rc == 0, r.stderr
+        assert r.stdout == "Utterance 1.\nUtterance 2.\n"
+        cli.env["SSL_CERT_FILE"] = cert  # as httpx and OpenSSL tools read it
+        r = cli(srv.url)
+        assert r.rc == 0, r.stderr
+        assert r.stdout == "Utterance 3.\nUtterance 4.\n"
+
+
+@pytest.mark.parametrize("content", [None, "not a certificate\n"], ids=["missing", "not-pem"])
+def test_a_bad_ca_cert_is_a_usage_error(cli: Cli, tmp_path: Path, content: str | None) -> None:
+    path = tmp_path / "ca.pem"
+    if content is not None:
+        path.write_text(content)
+    with FaultServer() as srv:
+        r = cli(srv.url, "--ca-cert", str(path))
+    assert r.rc == 2
+    line = one_clear_line(r.stderr)
+    assert str(path) in line and "CA certificate" in line
+    assert srv.requests == []
+
+
+# --- response format -------------------------------------------------------------------
+
+
+def no_verbose_json(req: Request) -> Reply:
+    """gpt-4o-transcribe's answer to verbose_json; json is fine."""
+    if req.fields.get("response_format") == "verbose_json":
+        return Reply(400, {"Content-Type": "application/json"}, json.dumps({"error": {
+            "message": "response_format 'verbose_json' is not compatible with model "
+                       "'gpt-4o-transcribe'. Use 'json' or 'text' instead.",
+            "type": "invalid_request_error", "param": "response_format"}}))
+    return json_text(f"Utterance {req.index}.")
+
+
+def formats(srv: FaultServer) -> list[str]:
+    return [q.fields["response_format"] for q in srv.requests]
+
+
+def test_verbose_json_refused_falls_back_to_json_for_the_run(cli: Cli) -> None:
+    with FaultServer(default=no_verbose_json) as srv:
+        r = cli(srv.url)
+    assert r.rc == 0, r.stderr
+    assert r.stdout == "Utterance 2.\nUtterance 3.\n"
+    assert formats(srv) == ["verbose_json", "json", "json"]
+    assert srv.requests[1].files["file"][2] == srv.requests[0].files["file"][2]
+    said = [ln for ln in r.stderr.splitlines() if "response_format" in ln]
+    assert len(said) == 1 and "verbose_json" in said[0] and "json" in said[0]
+    assert "error" not in r.stderr
+
+
+def test_a_chosen_format_is_never_changed(cli: Cli, one_utterance: Path) -> None:
+    with FaultServer(default=no_verbose_json) as srv:
+        r = cli(srv.url, "-q", "--response-format", "verbose_json", input=one_utterance)
+    assert r.rc == 1 and r.stdout == ""
+    assert "400" in one_clear_line(r.stderr)
+    assert formats(srv) == ["verbose_json"]
+
+
+def test_a_400_after_verbose_json_worked_is_an_ordinary_error(cli: Cli) -> None:
+    bad = Reply(400, {"Content-Type": "application/json"},
+                '{"error": {"message": "audio file is corrupted"}}')
+    with FaultServer([json_text("First."), bad]) as srv:
+        r = cli(srv.url)
+    assert r.rc == 1
+    assert r.stdout == "First.\n"
+    assert formats(srv) == ["verbose_json", "verbose_json"]
+    assert len(r.errors) == 1 and "corrupted" in r.errors[0]
+
+
+def test_verbose_json_with_segments_is_read(cli: Cli) -> None:
+    def answer(req: Request) -> Reply:
+        seg = {"id": 0, "start": 0.0, "end": 1.0, "text": f" Utterance {req.index}.",
+               "avg_logprob": -0.2, "no_speech_prob": 0.01}
+        return json_text(f"Utterance {req.index}.", segments=[seg], language="english")
+
+    with FaultServer(default=answer) as srv:
+        r = cli(srv.url)
+    assert r.rc == 0, r.stderr
+    assert r.stdout == "Utterance 1.\nUtterance 2.\n"
+    assert formats(srv) == ["verbose_json"] * 2
+
+
+# --- the key -----------------------------------------------------------------------------
+
+
+def echo(req: Request) -> Reply:
+    """A server that quotes the Authorization header back: as a 500, as a 200 that is not
+    JSON, then as a rejected key."""
+    auth = req.headers.get("authorization", "")
+    if req.index == 1:
+        return Reply(500, body=f"upstream failed for {auth}")
+    if req.index == 2:
+        return Reply(200, {"Content-Type": "text/html"}, f"<p>{auth}</p>")
+    return Reply(401, {"Content-Type": "application/json"},
+                 json.dumps({"error": {"message": f"Incorrect API key provided: {auth}"}}))
+
+
+@pytest.mark.parametrize("how", ["env", "file"])
+def test_the_key_is_never_shown_even_when_echoed(cli: Cli, how: str) -> None:
+    if how == "env":
+        cli.env["OPENAI_API_KEY"] = cli.key
+    with FaultServer(default=echo) as srv:
+        r = cli(srv.url, "-v", key=how == "file")
+    assert all(q.headers["authorization"] == f"Bearer {cli.key}" for q in srv.requests)
+    assert len(srv.requests) == 3 and r.rc == 1
+    assert cli.key not in r.stderr + r.stdout  # also checked by Cli on every run
+    assert cli.key[3:20] not in r.stderr  # not even a piece of it
+    assert r.stderr.count("Bearer ***") == 3, r.stderr  # each echo was there, blanked
+
+
+def test_url_credentials_are_never_shown(cli: Cli) -> None:
+    user, password = "alice", "pa55-w0rd-secret"
+    basic = base64.b64encode(f"{user}:{password}".encode()).decode()
+    with FaultServer(default=lambda req: Reply(
+            401, body=f"bad credentials: {req.headers.get('authorization')}")) as srv:
+        base = srv.url.replace("://", f"://{user}:{password}@")
+        r = cli(base, "-v", key=False)
+        shown = subprocess.run(dictation_cmd("config"), capture_output=True, text=True,
+                               env={**cli.env, "OPENAI_BASE_URL": base + "/v1"})
+    assert srv.requests[0].headers["authorization"] == f"Basic {basic}"  # it was sent
+    assert r.rc == 1
+    for text in (r.stderr, r.stdout, shown.stdout, shown.stderr):
+        assert password not in text and basic not in text, text
+    assert "alice:<redacted>@" in shown.stdout
+
+
+def test_install_service_refuses_a_key_on_its_command_line(cli: Cli) -> None:
+    p = subprocess.run(dictation_cmd("install-service", "--no-enable", "--",
+                                     f"--api-key={cli.key}"),
+                       capture_output=True, text=True, env=cli.env)
+    assert p.returncode == 2
+    line = one_clear_line(p.stderr)
+    assert "refusing" in line and cli.key not in line
