@@ -9,15 +9,13 @@ run rather than sending audio where it should not go.
 from __future__ import annotations
 
 import asyncio
-import base64
 import dataclasses
 import email.utils
 import json
 import logging
 import random
-import ssl
 import time
-from urllib.parse import unquote, urlsplit
+from urllib.parse import urlsplit
 
 import httpx
 import numpy as np
@@ -28,7 +26,9 @@ from dictation.errors import TranscriptionError
 from dictation.segmenter import _Frame, quietest_cut
 from dictation.transcribe import Transcript
 from dictation.transcribe.endpoint import (
+    cert_error,
     check_endpoint,
+    credentials,
     is_loopback,
     normalize_base_url,
     redact_url,
@@ -75,18 +75,6 @@ class _Answer:
     body: bytes
 
 
-def _secrets(api_key: str | None, url: str) -> list[str]:
-    """Every form in which a credential may come back: the key, a URL's password, and the
-    Basic credentials httpx builds from the URL's user:password."""
-    parts = urlsplit(url)
-    found = [api_key or ""]
-    if parts.password:
-        user, password = unquote(parts.username or ""), unquote(parts.password)
-        found += [parts.password, password,
-                  base64.b64encode(f"{user}:{password}".encode()).decode()]
-    return sorted({s for s in found if len(s) >= 4}, key=len, reverse=True)
-
-
 def split_point(pcm: np.ndarray, min_piece: int) -> int:
     """Sample index near the middle of ``pcm`` at its quietest 30 ms (the segmenter's own
     smoothed search), with at least ``min_piece`` samples on either side."""
@@ -100,22 +88,13 @@ def split_point(pcm: np.ndarray, min_piece: int) -> int:
     return min(max(cut, min_piece), len(pcm) - min_piece)  # frames need not fit exactly
 
 
-def _cert_error(err: BaseException) -> ssl.SSLCertVerificationError | None:
-    seen: BaseException | None = err
-    while seen is not None:
-        if isinstance(seen, ssl.SSLCertVerificationError):
-            return seen
-        seen = seen.__cause__ or seen.__context__
-    return None
-
-
 class ApiTranscriber:
     def __init__(self, config: ApiConfig, transport: httpx.AsyncBaseTransport | None = None):
         self.config = config
         self.base_url = check_endpoint(config.base_url, config.allow_insecure_http)
         self.url = f"{self.base_url}/audio/transcriptions"
         self.description = f"API {redact_url(self.base_url)} model {config.model}"
-        self._secrets = _secrets(config.api_key, self.base_url)
+        self._secrets = credentials(config.api_key, self.base_url)
         self._format = config.response_format or PREFERRED_FORMAT
         # Until the preferred format has worked once, any 400 to it may mean "unsupported".
         self._format_proven = config.response_format is not None
@@ -246,7 +225,7 @@ class ApiTranscriber:
             raise TranscriptionError(f"server at {where} did not answer in time",
                                      retryable=True) from None
         except httpx.TransportError as err:
-            if (cert := _cert_error(err)) is not None:
+            if (cert := cert_error(err)) is not None:
                 host = self._host_of(err)
                 reason = self._scrub(cert.verify_message or str(cert))
                 raise TranscriptionError(

@@ -1,12 +1,14 @@
 """Where the API engine connects, checked before anything starts: the base URL, plain HTTP
-only to this machine, and the certificates that TLS trusts."""
+only to this machine, the certificates that TLS trusts; and the credentials that must never
+be shown, in every form a server may echo them."""
 
 from __future__ import annotations
 
+import base64
 import ipaddress
 import ssl
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import unquote, urlsplit, urlunsplit
 
 from dictation.errors import ConfigError
 
@@ -85,3 +87,25 @@ def tls_context(ca_cert: Path | None) -> ssl.SSLContext:
             raise ConfigError(f"cannot read CA certificate {ca_cert}: "
                               f"{err.strerror or err}") from None
     return ctx
+
+
+def credentials(api_key: str | None, url: str) -> list[str]:
+    """Every form in which a credential may come back: the key, a URL's password, and the
+    Basic credentials httpx builds from the URL's user:password."""
+    parts = urlsplit(url)
+    found = [api_key or ""]
+    if parts.password:
+        user, password = unquote(parts.username or ""), unquote(parts.password)
+        found += [parts.password, password,
+                  base64.b64encode(f"{user}:{password}".encode()).decode()]
+    return sorted({s for s in found if len(s) >= 4}, key=len, reverse=True)
+
+
+def cert_error(err: BaseException) -> ssl.SSLCertVerificationError | None:
+    """The certificate failure behind a connection error, if that is what it was."""
+    seen: BaseException | None = err
+    while seen is not None:
+        if isinstance(seen, ssl.SSLCertVerificationError):
+            return seen
+        seen = seen.__cause__ or seen.__context__
+    return None
