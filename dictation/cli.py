@@ -66,7 +66,14 @@ def _add_engine_options(p: argparse.ArgumentParser) -> None:
                      help="file holding the API key")
     api.add_argument("--model", default="whisper-1")
     api.add_argument("--response-format", choices=FORMATS,
-                     help="default: json; verbose_json for transcribe, for segment times")
+                     help="default: verbose_json (segment times and scores), or json when "
+                          "the server refuses it")
+    api.add_argument("--ca-cert", type=Path, metavar="FILE",
+                     help="also trust this CA certificate (PEM): a private CA or a "
+                          "self-signed server (SSL_CERT_FILE replaces the default CAs)")
+    api.add_argument("--allow-insecure-http", action="store_true",
+                     help="allow a plain http:// base URL to another machine: the audio and "
+                          "the API key cross the network unencrypted")
     loc = p.add_argument_group("local engine")
     loc.add_argument("--local-model", default=BUNDLED_MODEL, metavar="NAME|DIR",
                      help=f"model directory, {BUNDLED_MODEL} (bundled, the default) or a "
@@ -321,9 +328,13 @@ def build_engine(args: argparse.Namespace, *, timestamps: bool = False
     if key is None and base_url.rstrip("/") == DEFAULT_BASE_URL:
         raise ConfigError("no API key: set OPENAI_API_KEY or --api-key-file, or point "
                           "--base-url at a local OpenAI-compatible server")
-    fmt = args.response_format or ("verbose_json" if timestamps else "json")
+    from dictation.transcribe.endpoint import check_endpoint, tls_context
+
+    check_endpoint(base_url, args.allow_insecure_http)  # refused before anything starts
+    tls_context(args.ca_cert)
     return ApiConfig(base_url=base_url, api_key=key, model=args.model, language=args.language,
-                     temperature=args.temperature, response_format=fmt)
+                     temperature=args.temperature, response_format=args.response_format,
+                     allow_insecure_http=args.allow_insecure_http, ca_cert=args.ca_cert)
 
 
 def build_segmenter(args: argparse.Namespace) -> SegmenterConfig:

@@ -27,7 +27,13 @@ class ApiConfig:
     model: str = "whisper-1"
     language: str | None = None
     temperature: float = 0.0
-    response_format: str = "json"
+    response_format: str | None = None
+    """None: ask for verbose_json (segment scores for the hallucination guard), and fall back to
+    json for the rest of the run if the server refuses it. A format the user chose is kept."""
+    allow_insecure_http: bool = False
+    """Plain http:// to a host other than this machine (audio and key in clear)."""
+    ca_cert: Path | None = None
+    """Extra CA certificate (PEM) trusted for TLS: a private CA or a self-signed server."""
     connect_timeout_s: float = 5.0
     read_timeout_s: float = 60.0
     attempts: int = 5

@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import difflib
 import logging
+import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,6 +31,7 @@ CONFIG_ENV = "DICTATION_CONFIG"
 # Names other tools use for two keys; the DICTATION_* names win when both are set.
 ENV_ALIASES = {"base-url": "OPENAI_BASE_URL", "api-key": "OPENAI_API_KEY"}
 REDACTED = "<redacted>"
+_URL_PASSWORD = re.compile(r"(://[^/@:\s]*:)[^/@\s]*@")  # scheme://user:PASSWORD@host
 _NOT_A_KEY = "_dictation_not_a_key"
 _SECRET = "_dictation_secret"
 # Options that are never keys: they do something rather than hold a setting.
@@ -158,7 +160,11 @@ class Resolved:
             if value is None:
                 body = f"# {key} ="
             else:
-                body = f"{key} = {toml_value(REDACTED if is_secret(a) else value)}"
+                if is_secret(a):
+                    value = REDACTED
+                elif isinstance(value, str):  # a password inside a URL is a secret too
+                    value = _URL_PASSWORD.sub(rf"\g<1>{REDACTED}@", value)
+                body = f"{key} = {toml_value(value)}"
             rows.append((body, self.sources.get(key, "default")))
         width = min(max((len(b) for b, _ in rows), default=0), 60)
         found = "" if self.found else " (not found)"

@@ -160,6 +160,17 @@ def dictation_cmd(*args: str) -> list[str]:
     return [sys.executable, "-m", "dictation", *args]
 
 
+def one_clear_line(stderr: str) -> str:
+    """What a failure the user caused prints: exactly one line, no traceback, no terminal
+    controls. Returned for the test's own checks of its wording."""
+    assert "Traceback" not in stderr, stderr
+    lines = stderr.strip("\n").split("\n")
+    assert len(lines) == 1 and lines[0].strip(), f"not one line: {stderr!r}"
+    assert lines[0].startswith("dictation"), lines[0]
+    assert not any(ord(ch) < 32 or 0x7F <= ord(ch) <= 0x9F for ch in lines[0]), repr(lines[0])
+    return lines[0]
+
+
 def norm(text: str) -> str:
     return " ".join(re.sub(r"[^a-z0-9' ]", " ", text.lower()).split())
 

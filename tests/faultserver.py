@@ -16,6 +16,7 @@ from __future__ import annotations
 import email.parser
 import json
 import socket
+import ssl
 import struct
 import threading
 import time
@@ -108,7 +109,10 @@ def parse_multipart(content_type: str, body: bytes
 
 
 class FaultServer:
-    def __init__(self, script: Sequence[Step] = (), default: Step | None = None) -> None:
+    """``tls``: a server-side SSL context; the server then speaks HTTPS only."""
+
+    def __init__(self, script: Sequence[Step] = (), default: Step | None = None,
+                 tls: ssl.SSLContext | None = None) -> None:
         self.script = list(script)
         self.default: Step = default if default is not None else json_text("")
         self.requests: list[Request] = []
@@ -116,12 +120,16 @@ class FaultServer:
         self._closing = threading.Event()
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
         self._httpd.daemon_threads = True
+        self.scheme = "http"
+        if tls is not None:  # a failed handshake is an OSError in accept(): dropped quietly
+            self._httpd.socket = tls.wrap_socket(self._httpd.socket, server_side=True)
+            self.scheme = "https"
         self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
 
     @property
     def url(self) -> str:
         host, port = self._httpd.server_address[:2]
-        return f"http://{host}:{port}"
+        return f"{self.scheme}://{host}:{port}"
 
     def __enter__(self) -> FaultServer:
         self._thread.start()
@@ -161,13 +169,25 @@ class FaultServer:
                 return self.rfile.read(int(self.headers.get("Content-Length", 0)))
 
             def _send(self, status: int, headers: dict[str, str], body: bytes) -> None:
+                """With a ``Transfer-Encoding: chunked`` header the body goes in 64 KiB
+                chunks and no length is announced, so only reading it shows its size."""
+                chunked = any(k.lower() == "transfer-encoding" for k in headers)
                 self.send_response(status)
                 for k, v in headers.items():
                     self.send_header(k, v)
-                if not any(k.lower() == "content-length" for k in headers):
+                if not chunked and not any(k.lower() == "content-length" for k in headers):
                     self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
-                self.wfile.write(body)
+                try:
+                    if not chunked:
+                        self.wfile.write(body)
+                        return
+                    for i in range(0, len(body), 65536):
+                        part = body[i:i + 65536]
+                        self.wfile.write(b"%x\r\n%s\r\n" % (len(part), part))
+                    self.wfile.write(b"0\r\n\r\n")
+                except (BrokenPipeError, ConnectionResetError):
+                    self.close_connection = True  # the client stopped reading: its right
 
             def do_POST(self) -> None:
                 body = self._read_body()

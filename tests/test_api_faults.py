@@ -21,6 +21,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import one_clear_line
 from faultserver import (
     HANG,
     RESET,
@@ -68,7 +69,12 @@ class Cli:
         self.keep_dir = tmp / "kept"
         env = {k: v for k, v in os.environ.items()
                if k not in ("OPENAI_API_KEY", "OPENAI_BASE_URL")}
-        self.env = {**env, "XDG_STATE_HOME": str(tmp / "state")}
+        # A private runtime directory: its own control socket, so runs in parallel (or a
+        # daemon the user runs) never collide.
+        runtime = tmp / "runtime"
+        runtime.mkdir(mode=0o700)
+        self.env = {**env, "XDG_STATE_HOME": str(tmp / "state"),
+                    "XDG_RUNTIME_DIR": str(runtime)}
 
     def __call__(self, base: str | None, *extra: str, input: Path | str = SAMPLE,
                  key: bool = True, timeout: float = 60) -> Result:
@@ -132,7 +138,7 @@ def test_every_form_field_is_sent_with_defaults(cli: Cli) -> None:
         assert req.headers["authorization"] == f"Bearer {cli.key}"
         assert req.headers["content-type"].startswith("multipart/form-data")
         assert req.fields["model"] == "whisper-1"
-        assert req.fields["response_format"] == "json"
+        assert req.fields["response_format"] == "verbose_json"  # segment scores for the guard
         assert float(req.fields["temperature"]) == 0.0
         assert "language" not in req.fields  # unset: let the server detect it
         filename, ctype, data = req.files["file"]
@@ -253,23 +259,25 @@ def test_404_is_fatal_and_names_the_url_and_model(cli: Cli) -> None:
     assert r.kept and r.kept[0].read_bytes() == srv.requests[0].files["file"][2]
 
 
-def test_413_keeps_that_utterance_and_delivers_the_next(cli: Cli) -> None:
+def test_413_is_resent_in_two_parts(cli: Cli) -> None:
+    # More in tests/test_api_safety.py: a size-limited server, and one nothing fits.
     with FaultServer([Reply(413, body="Request Entity Too Large")],
                      default=numbered()) as srv:
         r = cli(srv.url)
-    assert r.rc == 1
-    assert r.stdout == "Utterance 2.\n"
-    assert len(srv.requests) == 2  # not retried: the same bytes would be refused again
-    assert len(r.errors) == 1 and "413" in r.errors[0] and "kept" in r.errors[0]
-    assert len(r.kept) == 1
-    assert r.kept[0].read_bytes() == srv.requests[0].files["file"][2]
+    assert r.rc == 0, r.stderr
+    # The second utterance is as long: sent in two parts at once, never refused.
+    assert r.stdout == "Utterance 2. Utterance 3.\nUtterance 4. Utterance 5.\n"
+    assert len(srv.requests) == 5
+    halves = np.concatenate([sent_pcm(srv.requests[1]), sent_pcm(srv.requests[2])])
+    assert np.array_equal(halves, sent_pcm(srv.requests[0]))
+    assert r.kept == []
 
 
 def test_other_4xx_is_not_retried_and_scrubs_the_key(cli: Cli) -> None:
     # A server that quotes the Authorization header back in its error.
     with FaultServer(default=lambda req: Reply(
             400, body=f"bad request from {req.headers['authorization']}\x1b[31m")) as srv:
-        r = cli(srv.url)
+        r = cli(srv.url, "--response-format", "json")  # no format fallback to try
     assert r.rc == 1 and r.stdout == ""
     assert len(srv.requests) == 2
     assert len(r.errors) == 2 and all("400" in ln for ln in r.errors)
@@ -396,9 +404,7 @@ def test_escape_sequences_never_reach_stdout(cli: Cli, fmt: str) -> None:
 
 
 def _one_line(r: Result) -> str:
-    lines = r.stderr.strip().splitlines()
-    assert len(lines) == 1, r.stderr
-    return lines[0]
+    return one_clear_line(r.stderr)
 
 
 def test_corrupt_wav_is_one_line(cli: Cli, tmp_path: Path) -> None:

@@ -54,3 +54,11 @@ def test_real_server_rejecting_a_format_is_one_clear_error(server_url: str,
         transcribe(server_url, wav, response_format="srt")
     assert "HTTP 400" in str(err.value) and "srt" in str(err.value)
     assert not err.value.retryable and not err.value.fatal
+
+
+def test_default_format_brings_segment_scores(server_url: str, say: Callable) -> None:
+    # No format chosen: verbose_json is asked for, and this server answers it.
+    wav = say("Please water the plants on the balcony every morning.", voice="en-us")
+    result = transcribe(server_url, wav)
+    assert "plants" in words(result.text)
+    assert result.segments and result.segments[0].no_speech_prob is not None

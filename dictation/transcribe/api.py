@@ -1,48 +1,54 @@
 """The OpenAI-compatible engine: ``POST {base_url}/audio/transcriptions`` over one keep-alive
-httpx client, with retries for what can succeed later and a clear stop for what cannot."""
+httpx client, with retries for what can succeed later and a clear stop for what cannot.
+
+The server is not trusted: its answers are read up to a cap, its text is sanitised, nothing it
+echoes can carry the key into a message, and plain HTTP or an untrusted certificate stops the
+run rather than sending audio where it should not go.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import email.utils
 import json
 import logging
 import random
 import time
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 import httpx
 import numpy as np
 
 from dictation.codec import encode_wav
 from dictation.config import ApiConfig
-from dictation.errors import ConfigError, TranscriptionError
+from dictation.errors import TranscriptionError
+from dictation.segmenter import _Frame, quietest_cut
 from dictation.transcribe import Transcript
+from dictation.transcribe.endpoint import (
+    cert_error,
+    check_endpoint,
+    credentials,
+    is_loopback,
+    normalize_base_url,
+    redact_url,
+    tls_context,
+)
+from dictation.transcribe.prompt import build_prompt
 from dictation.transcribe.response import parse, sanitize
+from dictation.vad import SAMPLE_RATE
+
+__all__ = ["ApiTranscriber", "normalize_base_url", "redact_url"]
 
 log = logging.getLogger("dictation")
 
 RETRYABLE = {408, 409, 425, 429, 500, 502, 503, 504}
-
-
-def normalize_base_url(url: str) -> str:
-    """Accept ``host``, ``host/v1`` or a full ``…/audio/transcriptions`` URL."""
-    url = url.strip().rstrip("/")
-    if "://" not in url:
-        url = f"https://{url}"
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ConfigError(f"base URL must be http(s)://host[:port]/path, got '{redact_url(url)}'")
-    path = parts.path.removesuffix("/audio/transcriptions")
-    return urlunsplit((parts.scheme, parts.netloc, path or "/v1", "", ""))
-
-
-def redact_url(url: str) -> str:
-    """The URL without user:password, for messages."""
-    parts = urlsplit(url)
-    host = parts.hostname or ""
-    netloc = f"{host}:{parts.port}" if parts.port else host
-    return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
+MAX_BODY = 1_000_000
+"""A transcript is a few kB; a bigger answer is a broken or hostile server, not text."""
+MAX_ERROR_BODY = 64 * 1024  # only a one-line message is taken from an error
+MIN_PIECE_S = 1.0
+"""An utterance refused as too large (413) is halved down to pieces this long, no shorter."""
+PREFERRED_FORMAT, FALLBACK_FORMAT = "verbose_json", "json"
 
 
 def _retry_after(value: str | None) -> float | None:
@@ -58,15 +64,45 @@ def _retry_after(value: str | None) -> float | None:
         return None
 
 
+class _TooLarge(TranscriptionError):
+    """HTTP 413: this body is over the server's size limit."""
+
+
+@dataclasses.dataclass(frozen=True)
+class _Answer:
+    status: int
+    headers: httpx.Headers
+    body: bytes
+
+
+def split_point(pcm: np.ndarray, min_piece: int) -> int:
+    """Sample index near the middle of ``pcm`` at its quietest 30 ms (the segmenter's own
+    smoothed search), with at least ``min_piece`` samples on either side."""
+    step = SAMPLE_RATE * 30 // 1000
+    n = len(pcm) // step
+    levels = np.sqrt(np.mean(pcm[:n * step].reshape(n, step).astype(np.float64) ** 2, axis=1))
+    lo = max(-(-min_piece // step), n // 3)
+    hi = max(lo + 1, min((len(pcm) - min_piece) // step, 2 * n // 3) + 1)
+    frames = [_Frame(False, float(level), None) for level in levels[:hi]]
+    cut = quietest_cut(frames, hi - lo) * step
+    return min(max(cut, min_piece), len(pcm) - min_piece)  # frames need not fit exactly
+
+
 class ApiTranscriber:
     def __init__(self, config: ApiConfig, transport: httpx.AsyncBaseTransport | None = None):
         self.config = config
-        self.base_url = normalize_base_url(config.base_url)
+        self.base_url = check_endpoint(config.base_url, config.allow_insecure_http)
         self.url = f"{self.base_url}/audio/transcriptions"
         self.description = f"API {redact_url(self.base_url)} model {config.model}"
+        self._secrets = credentials(config.api_key, self.base_url)
+        self._format = config.response_format or PREFERRED_FORMAT
+        # Until the preferred format has worked once, any 400 to it may mean "unsupported".
+        self._format_proven = config.response_format is not None
+        self._too_large: int | None = None  # the smallest WAV the server refused (413)
         headers = {"Authorization": f"Bearer {config.api_key}"} if config.api_key else {}
         self._client = httpx.AsyncClient(
             headers=headers, transport=transport, follow_redirects=True,
+            verify=tls_context(config.ca_cert), event_hooks={"request": [self._check_request]},
             timeout=httpx.Timeout(config.read_timeout_s, connect=config.connect_timeout_s))
 
     async def prepare(self) -> None:
@@ -78,17 +114,22 @@ class ApiTranscriber:
 
     def _scrub(self, text: str) -> str:
         """Server or library text for a message: no key, no controls, one short line."""
-        if self.config.api_key:
-            text = text.replace(self.config.api_key, "***")
+        for secret in self._secrets:
+            text = text.replace(secret, "***")
         text = sanitize(text)
         return text if len(text) <= 160 else text[:157] + "…"
 
+    def _unsecret(self, body: bytes) -> bytes:
+        """A body with any credential it echoes blanked, before it is parsed or shortened."""
+        for secret in self._secrets:
+            body = body.replace(secret.encode(), b"***")
+        return body
+
     async def transcribe(self, pcm: np.ndarray, prompt: str) -> Transcript:
-        wav = encode_wav(pcm)
         attempts = max(1, self.config.attempts)
         for attempt in range(1, attempts + 1):
             try:
-                return await self._post(wav, prompt)
+                return await self._transcribe_pcm(pcm, prompt)
             except TranscriptionError as err:
                 if not err.retryable or attempt == attempts:
                     raise
@@ -102,32 +143,136 @@ class ApiTranscriber:
                 await asyncio.sleep(delay)
         raise AssertionError("unreachable")
 
+    async def _transcribe_pcm(self, pcm: np.ndarray, prompt: str, piece: bool = False
+                              ) -> Transcript:
+        """One try at the utterance: halved at a pause, and the halves' texts joined, when
+        the server's size limit refuses it (413)."""
+        wav = encode_wav(pcm)
+        min_piece = round(MIN_PIECE_S * SAMPLE_RATE)
+        splittable = len(pcm) >= 2 * min_piece
+        if splittable and self._too_large is not None and len(wav) >= self._too_large:
+            return await self._split(pcm, prompt, min_piece)
+        try:
+            return await self._post(wav, prompt)
+        except _TooLarge:
+            if not splittable and piece:
+                raise TranscriptionError(
+                    f"server refused even {len(pcm) / SAMPLE_RATE:.1f} s of the utterance as "
+                    f"too large (HTTP 413); its size limit is too small to split under") from None
+            if not splittable:
+                raise
+            if self._too_large is None:
+                log.info("the server refused a %.1f s utterance as too large (HTTP 413); "
+                         "utterances of its size are now split at a pause and sent in parts",
+                         len(pcm) / SAMPLE_RATE)
+            self._too_large = min(self._too_large or len(wav), len(wav))
+            return await self._split(pcm, prompt, min_piece)
+
+    async def _split(self, pcm: np.ndarray, prompt: str, min_piece: int) -> Transcript:
+        cut = split_point(pcm, min_piece)
+        first = await self._transcribe_pcm(pcm[:cut], prompt, piece=True)
+        # The second part continues the first: the same prompt with the first's text after it.
+        context = f"{prompt} {first.text}".strip()
+        second = await self._transcribe_pcm(
+            pcm[cut:], build_prompt("", context, tail_chars=len(context)), piece=True)
+        offset = cut / SAMPLE_RATE
+        moved = tuple(dataclasses.replace(s, start=s.start + offset, end=s.end + offset)
+                      for s in second.segments)
+        text = " ".join(t for t in (first.text, second.text) if t)
+        return Transcript(text, first.segments + moved)
+
     async def _post(self, wav: bytes, prompt: str) -> Transcript:
+        fmt = self._format
+        answer = await self._request(wav, prompt, fmt)
+        if 200 <= answer.status < 300:
+            result = parse(self._unsecret(answer.body), fmt)
+            if fmt == PREFERRED_FORMAT:
+                self._format_proven = True
+            return result
+        err = self._status_error(answer, len(wav))
+        if self._falls_back(fmt, answer.status, str(err)):
+            if self._format == fmt:  # once, even with requests in flight side by side
+                self._format = FALLBACK_FORMAT
+                log.info("the server does not answer response_format %s (HTTP %d); using %s "
+                         "from now on", fmt, answer.status, FALLBACK_FORMAT)
+            return await self._post(wav, prompt)
+        raise err
+
+    def _falls_back(self, fmt: str, status: int, message: str) -> bool:
+        """Whether a refusal means "not this response format": a 400 or 422 to the format we
+        chose (never the user's), naming the format, or before that format ever worked."""
+        if self.config.response_format is not None or fmt != PREFERRED_FORMAT:
+            return False
+        if status not in (400, 422):
+            return False
+        return not self._format_proven or "format" in message.lower() or fmt in message
+
+    async def _request(self, wav: bytes, prompt: str, fmt: str) -> _Answer:
+        """POST the utterance; the answer's body read up to a cap."""
         c = self.config
-        data = {"model": c.model, "response_format": c.response_format,
-                "temperature": str(c.temperature)}
+        data = {"model": c.model, "response_format": fmt, "temperature": str(c.temperature)}
         if prompt:
             data["prompt"] = prompt
         if c.language:
             data["language"] = c.language
         where = redact_url(self.url)
         try:
-            resp = await self._client.post(
-                self.url, data=data, files={"file": ("utterance.wav", wav, "audio/wav")})
+            async with self._client.stream(
+                    "POST", self.url, data=data,
+                    files={"file": ("utterance.wav", wav, "audio/wav")}) as resp:
+                return _Answer(resp.status_code, resp.headers, await self._read(resp))
         except httpx.TimeoutException:
             raise TranscriptionError(f"server at {where} did not answer in time",
                                      retryable=True) from None
         except httpx.TransportError as err:
+            if (cert := cert_error(err)) is not None:
+                host = self._host_of(err)
+                reason = self._scrub(cert.verify_message or str(cert))
+                raise TranscriptionError(
+                    f"TLS certificate of {host} not trusted: {reason}; use --ca-cert FILE for "
+                    "a private CA or a self-signed server", fatal=True) from None
             reason = self._scrub(str(err) or type(err).__name__)
             raise TranscriptionError(f"cannot reach server at {where}: {reason}",
                                      retryable=True) from None
-        if resp.is_success:
-            return parse(resp.content, c.response_format)
-        raise self._status_error(resp, len(wav))
 
-    def _status_error(self, resp: httpx.Response, size: int) -> TranscriptionError:
-        code = resp.status_code
-        detail = self._server_message(resp)
+    async def _read(self, resp: httpx.Response) -> bytes:
+        """The body, or at most enough of an error's for its message; a success bigger than
+        MAX_BODY is refused without reading it all."""
+        limit = MAX_BODY if resp.is_success else MAX_ERROR_BODY
+        too_big = TranscriptionError(
+            f"server answered more than {MAX_BODY // 1_000_000} MB for one utterance (HTTP "
+            f"{resp.status_code}); not reading it: a transcript is a few kB")
+        declared = resp.headers.get("content-length", "")
+        if resp.is_success and declared.isdigit() and int(declared) > limit:
+            raise too_big
+        body = bytearray()
+        async for chunk in resp.aiter_bytes():
+            body += chunk
+            if len(body) > limit:
+                if resp.is_success:
+                    raise too_big
+                break  # the status says enough; closing drops the rest
+        return bytes(body[:limit])
+
+    def _host_of(self, err: httpx.TransportError) -> str:
+        try:
+            return err.request.url.host
+        except RuntimeError:
+            return urlsplit(self.base_url).hostname or ""
+
+    async def _check_request(self, request: httpx.Request) -> None:
+        """Every request, redirects included: no audio in clear to another machine."""
+        url = request.url
+        if (url.scheme == "http" and not self.config.allow_insecure_http
+                and not is_loopback(url.host)):
+            raise TranscriptionError(
+                f"refusing to send audio in clear to {url.host} over http:// (the server "
+                f"redirected there); use --allow-insecure-http if the network is trusted",
+                fatal=True)
+
+    def _status_error(self, answer: _Answer, size: int) -> TranscriptionError:
+        code = answer.status
+        detail = self._server_message(answer.body)
         suffix = f": {detail}" if detail else ""
         if code in (401, 403):
             return TranscriptionError(
@@ -138,19 +283,16 @@ class ApiTranscriber:
                 f"server answered 404 for {redact_url(self.url)}: the base URL or the model "
                 f"'{self.config.model}' is wrong{suffix}", fatal=True)
         if code == 413:
-            return TranscriptionError(
+            return _TooLarge(
                 f"server refused a {size // 1024} KiB utterance as too large (HTTP 413){suffix}")
         if code in RETRYABLE or code >= 500:
             return TranscriptionError(f"server busy or failing (HTTP {code}){suffix}",
                                       retryable=True,
-                                      retry_after=_retry_after(resp.headers.get("retry-after")))
+                                      retry_after=_retry_after(answer.headers.get("retry-after")))
         return TranscriptionError(f"server refused the request (HTTP {code}){suffix}")
 
-    def _server_message(self, resp: httpx.Response) -> str:
-        try:
-            body = resp.content[:4096].decode("utf-8", "replace")
-        except httpx.HTTPError:
-            return ""
+    def _server_message(self, raw: bytes) -> str:
+        body = self._unsecret(raw[:4096]).decode("utf-8", "replace")
         try:
             data = json.loads(body)
         except json.JSONDecodeError:
@@ -166,4 +308,3 @@ class ApiTranscriber:
                 if isinstance(probe.get("error"), dict) and "message" in probe["error"]:
                     return self._scrub(str(probe["error"]["message"]))
         return self._scrub(body)
-
