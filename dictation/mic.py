@@ -6,8 +6,9 @@ backoff; the daemon stays up meanwhile. PortAudio lists only the devices present
 initialised, so every retry re-initialises it first.
 
 Following the default device needs nothing here: PortAudio's ALSA "default" device is the
-sound server's, and PulseAudio (and PipeWire's pulse server) move a stream that did not ask
-for a particular source to the new default source when it changes.
+sound server's, and PulseAudio moves a stream that did not ask for a particular source to the
+new default source when it changes (PipeWire's pulse server is meant to as well). PortAudio
+itself could only notice a new default after re-initialising, which would close the stream.
 """
 
 from __future__ import annotations
