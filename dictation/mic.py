@@ -235,7 +235,7 @@ class MicSource:
                     if self._stream is not None and not self._stream.active:
                         name = self.device.name if self.device else "?"
                         await self._close(out)
-                        out.put_nowait(GAP)  # after the last audio: ends the utterance there
+                        await out.put(GAP)  # after the last audio: ends the utterance there
                         self.state = WAITING
                         log.warning("microphone '%s' lost; waiting for it (retrying)", name)
                         await self._reconnect(out)
@@ -271,7 +271,8 @@ class MicSource:
             except TimeoutError:
                 pass
             delay = min(2 * delay, RETRY_S[1])
-            out.put_nowait(GAP)  # still alive, still waiting (the service watchdog's ping)
+            if not out.full():  # still alive, still waiting (the service watchdog's ping)
+                out.put_nowait(GAP)
             # A fresh PortAudio sees the devices present now; it takes ~40 ms. On the loop
             # thread: sounddevice silences stderr meanwhile, which would swallow other threads'
             # log lines.
