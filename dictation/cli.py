@@ -27,7 +27,7 @@ from dictation.config import (
     TyperConfig,
 )
 from dictation.control import CTL_DESCRIPTION, add_ctl_arguments, add_socket_option
-from dictation.errors import ConfigError, DeviceError, DictationError
+from dictation.errors import ConfigError, DeviceError, DictationError, NoInputDevice
 from dictation.gate import MODES
 from dictation.segmenter import SegmenterConfig
 from dictation.transcribe.guard import GuardConfig
@@ -390,19 +390,28 @@ def _is_file_input(spec: str) -> bool:
 
 
 def open_source(cfg: RunConfig, demo_fallback: bool):  # -> Source
-    from dictation.audio import FileSource, MicSource, find_input_device
+    """A file, or the microphone. With no microphone at all the microphone source waits for
+    one (the bundled sample plays instead with ``demo_fallback``); a device name that matches
+    none of the devices there are is an error."""
+    from dictation.audio import FileSource
+    from dictation.mic import MicSource, find_input_device
 
     if cfg.input is not None and _is_file_input(cfg.input):
         return FileSource(Path(cfg.input), realtime=not cfg.fast)
+    fallback = demo_fallback and cfg.input is None
     try:
-        mic = MicSource(find_input_device(cfg.input))
+        mic = MicSource(find_input_device(cfg.input), cfg.input)
         mic.open()
         return mic
+    except NoInputDevice as err:
+        if not fallback:
+            return MicSource(None, cfg.input)
+        log.warning("%s; playing the bundled spoken sample instead", err)
     except DeviceError as err:
-        if not demo_fallback or cfg.input is not None:
+        if not fallback:
             raise
         log.warning("%s; playing the bundled spoken sample instead", err)
-        return FileSource(sample_path(), realtime=True)
+    return FileSource(sample_path(), realtime=True)
 
 
 async def run_pipeline(cfg: RunConfig, env: dict[str, str],
@@ -441,10 +450,10 @@ async def run_pipeline(cfg: RunConfig, env: dict[str, str],
             hotkey = Hotkey(cfg.hotkey, cfg.mode, lambda c: handle(c))
             hotkey.open()
         cues = Cues(cfg.cues) if cfg.cues != "off" else None
+        source = open_source(cfg, demo_fallback)  # a misnamed device: one line, no model
         transcriber = make_transcriber(cfg.engine)
         for name in cfg.outputs:
             sinks.append(make_sink(name))
-        source = open_source(cfg, demo_fallback)
         pipeline = Pipeline(source, Vad(cfg.vad_aggressiveness), Segmenter(cfg.segmenter),
                             transcriber, sinks, prompt=cfg.prompt,
                             keep_dir=cfg.keep_dir or default_keep_dir(),
@@ -527,7 +536,7 @@ def _on_signals(stop: Callable[[], None], abort: Callable[[], None]) -> None:
 
 
 def list_devices() -> int:
-    from dictation.audio import input_devices
+    from dictation.mic import input_devices
 
     devices = input_devices()
     if not devices:

@@ -23,6 +23,16 @@ class DeviceError(DictationError):
     """No input device, an unknown or busy device, or PortAudio missing."""
 
 
+class NoInputDevice(DeviceError):
+    """Nothing to capture from at all (no sound server, nothing plugged in): worth waiting for."""
+
+
+class UnknownDevice(DeviceError):
+    """Devices exist but ``--input`` names none (or several) of them: most likely a typo."""
+
+    exit_code = 2
+
+
 class AudioFileError(DictationError):
     """An input file that cannot be read as audio."""
 

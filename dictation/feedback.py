@@ -76,8 +76,11 @@ class Cues:
     def _play(wave: np.ndarray) -> None:
         import sounddevice as sd
 
+        from dictation.mic import PORTAUDIO
+
         try:
-            sd.play(wave, CUE_RATE, blocking=True)
+            with PORTAUDIO:  # not while the microphone re-initialises PortAudio
+                sd.play(wave, CUE_RATE, blocking=True)
         except Exception as err:  # no output device is no reason to stop dictating
             log.debug("cue: %s", err)
 

@@ -23,6 +23,7 @@ import numpy as np
 
 from dictation.errors import DictationError, SinkError, TranscriptionError
 from dictation.gate import CANCEL, CLOSE, OPEN, Gate
+from dictation.mic import GAP
 from dictation.segmenter import Segmenter, SpeculationPacer
 from dictation.sinks import Sink, Transcribed
 from dictation.spool import keep_audio
@@ -175,7 +176,9 @@ class Pipeline:
     def status(self) -> dict[str, object]:
         backlog = self._speech.qsize() + (self._inflight is not None
                                           and not self._inflight.done())
-        if self.segmenter.active:
+        if source_state := getattr(self.source, "state", None):
+            state = source_state  # e.g. waiting for a microphone
+        elif self.segmenter.active:
             state = "hearing speech"
         elif backlog:
             state = "transcribing"
@@ -293,6 +296,11 @@ class Pipeline:
                     if self._spec:
                         self._discard(self._spec)
                         self._spec = None
+                elif block == GAP:  # capture broke off: what was heard so far is an utterance
+                    for frame in self.vad.flush():
+                        emit(frame)
+                    emit(None)
+                    self.observer.block()  # the source is alive, waiting for its device
                 self._changed()
                 continue
             for frame in self.vad.push(block):

@@ -11,6 +11,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -132,6 +133,67 @@ def mic_env(sink: str, **extra: str) -> dict[str, str]:
     return {**os.environ, "PULSE_SOURCE": f"{sink}.monitor", **extra}
 
 
+class PrivatePulse:
+    """A PulseAudio server of one test's own: its own runtime directory, cookie-less socket
+    and null sinks, so the test can kill it (SIGKILL) and start it again without disturbing
+    any other test. Clients find it through PULSE_SERVER, which libpulse reads and so does
+    the ALSA pulse plugin that PortAudio's "default" and "pulse" devices go through."""
+
+    def __init__(self, root: Path) -> None:
+        self.dir = root
+        self.env = {**os.environ, "PULSE_SERVER": f"unix:{root / 'native'}"}
+        self.proc: subprocess.Popen | None = None
+        self._players: list[subprocess.Popen] = []
+
+    def start(self, *sinks: str) -> None:
+        _need("pulseaudio")
+        _need("pacat")
+        home = {"HOME": str(self.dir), "XDG_RUNTIME_DIR": str(self.dir)}
+        modules = [f"--load=module-native-protocol-unix socket={self.dir / 'native'} "
+                   "auth-anonymous=1",
+                   *(f"--load=module-null-sink sink_name={s}" for s in sinks)]
+        self.proc = subprocess.Popen(
+            ["pulseaudio", "-n", "--daemonize=no", "--exit-idle-time=-1", "--use-pid-file=no",
+             *modules], env={**self.env, **home}, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 10
+        while self.pactl("info").returncode != 0:
+            assert self.proc.poll() is None, "pulseaudio exited"
+            assert time.monotonic() < deadline, "pulseaudio did not start"
+            time.sleep(0.1)
+        # A null sink's monitor delivers audio fitfully unless something plays into it.
+        self._players = [subprocess.Popen(["pacat", "-d", s, "/dev/zero"], env=self.env,
+                                          stderr=subprocess.DEVNULL) for s in sinks]
+
+    def kill(self) -> None:
+        if self.proc:
+            self.proc.kill()
+            self.proc.wait(10)
+        for p in self._players:
+            p.kill()
+            p.wait(10)
+
+    def pactl(self, *args: str) -> subprocess.CompletedProcess:
+        return subprocess.run(["pactl", *args], env=self.env, capture_output=True, text=True,
+                              timeout=10)
+
+    def play(self, sink: str, wav: Path) -> subprocess.Popen:
+        return subprocess.Popen(["paplay", "--latency-msec=20", "-d", sink, str(wav)],
+                                env=self.env)
+
+
+@pytest.fixture
+def private_pulse(tmp_path: Path) -> Iterator[PrivatePulse]:
+    """A PrivatePulse, not yet started; killed at the end."""
+    # A short path: a Unix socket's path is limited to 108 bytes.
+    root = Path(tempfile.mkdtemp(prefix="pa-"))
+    server = PrivatePulse(root)
+    try:
+        yield server
+    finally:
+        server.kill()
+        shutil.rmtree(root, ignore_errors=True)
+
+
 def play(sink: str, wav: Path) -> subprocess.Popen:
     return subprocess.Popen(["paplay", "--latency-msec=20", "-d", sink, str(wav)])
 
@@ -176,11 +238,15 @@ def norm(text: str) -> str:
 
 
 class Daemon:
-    def __init__(self, sink: str, *args: str, prefix: tuple[str, ...] = (), **env: str) -> None:
+    def __init__(self, sink: str | None, *args: str, prefix: tuple[str, ...] = (),
+                 base_env: dict[str, str] | None = None, **env: str) -> None:
+        """``dictation run ARGS`` on the virtual mic ``sink`` (None: the default source);
+        ``base_env`` replaces os.environ (a private PulseAudio's)."""
+        pin = {"PULSE_SOURCE": f"{sink}.monitor"} if sink else {}
         self.proc = subprocess.Popen([*prefix, *dictation_cmd("run", *args)],
                                      stdout=subprocess.PIPE,
                                      stderr=subprocess.PIPE, text=True,
-                                     env=mic_env(sink, **env))
+                                     env={**(base_env or os.environ), **pin, **env})
         self.stderr = ""
         self._wait_stderr("listening on", 30)
 
