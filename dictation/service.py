@@ -30,13 +30,13 @@ Description=Dictation: speech to text wherever the cursor is
 # Needs the desktop session (display and sound server); stops and restarts with it.
 PartOf=graphical-session.target
 After=graphical-session.target
-# A setup that cannot work (no microphone, a rejected key) fails for good after 5 tries.
+# A setup that cannot work (a rejected key, a misnamed device) fails for good after 5 tries.
 StartLimitIntervalSec=300
 StartLimitBurst=5
 
 [Service]
-# READY once the microphone is open; the pipeline pings the watchdog from the audio loop,
-# so a capture that hangs (e.g. a device gone after suspend) is killed and restarted.
+# READY once listening, or waiting for a microphone (STATUS says which); the pipeline pings
+# the watchdog from the audio loop, so a capture that hangs is killed and restarted.
 Type=notify
 ExecStart={exec_start}
 # OPENAI_API_KEY=... and other settings; keep it chmod 600. Never put the key on ExecStart:
