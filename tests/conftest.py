@@ -114,6 +114,16 @@ def pulse() -> None:
             time.sleep(0.2)
 
 
+def pulse_server() -> str:
+    """The running sound server's address, for clients given a private XDG_RUNTIME_DIR
+    (where libpulse would otherwise look for it)."""
+    info = subprocess.run(["pactl", "info"], capture_output=True, text=True, check=True).stdout
+    for line in info.splitlines():
+        if line.startswith("Server String:"):
+            return line.split(":", 1)[1].strip()
+    raise AssertionError(f"pactl info names no server: {info}")
+
+
 @pytest.fixture
 def virtual_mic(pulse: None) -> Iterator[str]:
     """A null sink whose monitor is a microphone; yields the sink name.

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import one_clear_line
+from conftest import one_clear_line, pulse_server
 from faultserver import (
     HANG,
     RESET,
@@ -452,7 +452,10 @@ def test_no_key_for_openai_is_one_line(cli: Cli) -> None:
     assert "API key" in _one_line(r)
 
 
-def test_unknown_input_device_is_one_line(cli: Cli) -> None:
+def test_unknown_input_device_is_one_line(cli: Cli, pulse: None) -> None:
+    # With the sound server up there are devices, so an unmatched name is a typo, not a
+    # device still to come (with no devices at all the daemon waits: see test_device.py).
+    cli.env["PULSE_SERVER"] = pulse_server()
     with FaultServer() as srv:
         r = cli(srv.url, input="no-such-mic-xyz")
     assert r.rc != 0 and r.stdout == ""
