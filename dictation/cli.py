@@ -38,6 +38,9 @@ GLOBAL_OPTIONS = ("-v", "--verbose", "-q", "--quiet")  # accepted before or afte
 # Silence after which an utterance is transcribed speculatively. The local engine costs only
 # CPU, so it starts early; each API speculation overtaken by speech is a billed request.
 SPECULATE_S = {"local": 0.09, "api": 0.15}
+# `transcribe` has the input file to fall back on and nobody at a microphone: a minute of
+# failures of one utterance is long enough to wait before its audio is set aside.
+FILE_GIVE_UP_S = 60.0
 
 
 def sample_path() -> Path:
@@ -66,6 +69,21 @@ def _add_engine_options(p: argparse.ArgumentParser) -> None:
     api.add_argument("--model", default="whisper-1")
     api.add_argument("--response-format", choices=FORMATS,
                      help="default: json; verbose_json for transcribe, for segment times")
+    api.add_argument("--connect-timeout", type=values.timeout,
+                     default=ApiConfig.connect_timeout_s, metavar="S",
+                     help=f"to open a connection (default {ApiConfig.connect_timeout_s:g})")
+    api.add_argument("--read-timeout", type=values.timeout,
+                     default=ApiConfig.read_timeout_s, metavar="S",
+                     help="longest wait for the server's next byte "
+                          f"(default {ApiConfig.read_timeout_s:g})")
+    api.add_argument("--request-timeout", type=values.timeout,
+                     default=ApiConfig.request_timeout_s, metavar="S",
+                     help="longest one request may take in all "
+                          f"(default {ApiConfig.request_timeout_s:g})")
+    api.add_argument("--give-up-after", type=values.give_up, metavar="S",
+                     help="stop retrying an utterance after S seconds of network or server "
+                          "failures; its audio then goes to --keep-dir (default: run never "
+                          f"gives up; transcribe after {FILE_GIVE_UP_S:g})")
     loc = p.add_argument_group("local engine")
     loc.add_argument("--local-model", default=BUNDLED_MODEL, metavar="NAME|DIR",
                      help=f"model directory, {BUNDLED_MODEL} (bundled, the default) or a "
@@ -128,6 +146,15 @@ def _add_run_options(p: argparse.ArgumentParser) -> None:
                      help="pause between typed keys, for applications that drop fast keys "
                           f"(default {TyperConfig.delay_ms})")
     _add_keep_dir(out)
+    spool = p.add_argument_group("spool")
+    spool.add_argument("--spool-dir", type=Path, metavar="DIR",
+                       help="where utterances wait until their text is delivered, so none is "
+                            "lost to a crash or an outage (default: "
+                            "$XDG_STATE_HOME/dictation/spool)")
+    spool.add_argument("--spool-max", type=values.megabytes, default=RunConfig.spool_max_mb,
+                       metavar="MB",
+                       help="when the spool holds this much, capture stops until it drains "
+                            f"(default {RunConfig.spool_max_mb:g})")
     _add_vad_options(p, SegmenterConfig())
 
 
@@ -298,7 +325,9 @@ def build_engine(args: argparse.Namespace, *, timestamps: bool = False
                           "--base-url at a local OpenAI-compatible server")
     fmt = args.response_format or ("verbose_json" if timestamps else "json")
     return ApiConfig(base_url=base_url, api_key=key, model=args.model, language=args.language,
-                     temperature=args.temperature, response_format=fmt)
+                     temperature=args.temperature, response_format=fmt,
+                     connect_timeout_s=args.connect_timeout, read_timeout_s=args.read_timeout,
+                     request_timeout_s=args.request_timeout)
 
 
 def build_segmenter(args: argparse.Namespace) -> SegmenterConfig:
@@ -335,7 +364,8 @@ def build_config(args: argparse.Namespace) -> RunConfig:
                      outputs=tuple(dict.fromkeys(args.output or ["stdout"])),
                      clipboard_mode=args.clipboard_mode, keep_dir=args.keep_dir,
                      mode=args.mode, socket=args.socket, hotkey=args.hotkey, cues=args.cues,
-                     typer=build_typer(args))
+                     typer=build_typer(args), spool_dir=args.spool_dir,
+                     spool_max_mb=args.spool_max, give_up_s=args.give_up_after)
 
 
 def make_transcriber(engine: ApiConfig | LocalConfig):  # -> Transcriber
@@ -378,9 +408,10 @@ async def run_pipeline(cfg: RunConfig, env: dict[str, str],
     from dictation.gate import Gate
     from dictation.notify import Notifier
     from dictation.pipeline import Pipeline
+    from dictation.retry import RetryPolicy
     from dictation.segmenter import Segmenter
     from dictation.sinks import ClipboardSink, Sink, StdoutSink
-    from dictation.spool import default_keep_dir
+    from dictation.spool import Spool, default_keep_dir, default_spool_dir
     from dictation.vad import Vad
 
     def make_sink(name: str) -> Sink:
@@ -396,9 +427,11 @@ async def run_pipeline(cfg: RunConfig, env: dict[str, str],
     # Refuse a second daemon before loading a model or opening the microphone.
     server = ControlServer(cfg.socket or default_socket_path(env), lambda c: handle(c))
     server.claim()
-    hotkey = cues = transcriber = None
+    hotkey = cues = transcriber = spool = None
     sinks: list[Sink] = []
     try:
+        spool = Spool(cfg.spool_dir or default_spool_dir(), int(cfg.spool_max_mb * 1e6))
+        recovered = spool.open()  # what a dead run left, delivered first
         if cfg.hotkey:
             from dictation.hotkey import Hotkey
 
@@ -413,7 +446,8 @@ async def run_pipeline(cfg: RunConfig, env: dict[str, str],
                             transcriber, sinks, prompt=cfg.prompt,
                             keep_dir=cfg.keep_dir or default_keep_dir(),
                             speculate_s=cfg.speculate_s, gate=Gate(cfg.mode),
-                            observer=DaemonObserver(notifier, cues))
+                            observer=DaemonObserver(notifier, cues), spool=spool,
+                            recovered=recovered, retry=RetryPolicy(give_up_s=cfg.give_up_s))
 
         def handle(command: str) -> dict[str, object]:
             return pipeline.control(command)
@@ -448,6 +482,8 @@ async def run_pipeline(cfg: RunConfig, env: dict[str, str],
                 await close()
         if transcriber:
             await transcriber.aclose()
+        if spool:
+            spool.close()
 
 
 async def transcribe_files(args: argparse.Namespace) -> int:
@@ -455,7 +491,9 @@ async def transcribe_files(args: argparse.Namespace) -> int:
 
     job = FileJob(files=tuple(args.files), format=args.format, out=args.out,
                   segmenter=build_segmenter(args), vad_aggressiveness=args.vad_aggressiveness,
-                  prompt=args.prompt, keep_dir=args.keep_dir, progress=not args.quiet)
+                  prompt=args.prompt, keep_dir=args.keep_dir, progress=not args.quiet,
+                  give_up_s=FILE_GIVE_UP_S if args.give_up_after is None
+                  else args.give_up_after)
     targets = destinations(job.files, job.format, job.out)
     engine = build_engine(args, timestamps=True)
     transcriber = make_transcriber(engine)

@@ -29,9 +29,9 @@ class ApiConfig:
     response_format: str = "json"
     connect_timeout_s: float = 5.0
     read_timeout_s: float = 60.0
-    attempts: int = 5
-    """Tries per utterance for retryable failures (network, 429, 5xx) before its audio is kept."""
-    max_backoff_s: float = 30.0
+    """Longest silence while waiting for the answer: a slow CPU server may think a while."""
+    request_timeout_s: float = 120.0
+    """Longest one request may take in all, however its bytes trickle in."""
 
 
 @dataclass(frozen=True)
@@ -87,3 +87,8 @@ class RunConfig:
     hotkey: str | None = None
     cues: str = "off"
     typer: TyperConfig = field(default_factory=TyperConfig)
+    spool_dir: Path | None = None  # None = the state directory's spool/
+    spool_max_mb: float = 500.0
+    """Capture stops (loudly) while the spool holds this much; about 4 h of speech."""
+    give_up_s: float | None = None
+    """Stop retrying an utterance after this long; None: retry for as long as it takes."""
