@@ -26,7 +26,13 @@ from dictation.config import (
     RunConfig,
     TyperConfig,
 )
-from dictation.control import CTL_DESCRIPTION, add_ctl_arguments, add_socket_option
+from dictation.control import (
+    CTL_DESCRIPTION,
+    STATUS_DESCRIPTION,
+    add_ctl_arguments,
+    add_socket_option,
+    add_status_arguments,
+)
 from dictation.errors import ConfigError, DeviceError, DictationError
 from dictation.gate import MODES
 from dictation.segmenter import SegmenterConfig
@@ -232,6 +238,9 @@ def build_parser() -> argparse.ArgumentParser:
     # `dictation ctl` itself runs from launch.py; this entry is for --help and completeness.
     add_ctl_arguments(sub.add_parser("ctl", help="control the running daemon (bind to keys)",
                                      description=CTL_DESCRIPTION))
+    stat = sub.add_parser("status", help="the daemon's state, or the backlog it left on disk",
+                          description=STATUS_DESCRIPTION)
+    add_status_arguments(stat)  # `dictation status` itself runs from launch.py too
     return parser
 
 
@@ -577,6 +586,11 @@ def main(argv: list[str] | None = None) -> int:
 
             return ctl(args.action, args.socket or default_socket_path(dict(os.environ)),
                        args.json)
+        if args.command == "status":  # reached with global options first
+            from dictation.control import default_socket_path, status
+
+            return status(args.socket or default_socket_path(dict(os.environ)), args.spool_dir,
+                          args.json)
         if args.command == "devices":
             return list_devices()
         if args.command == "install-service":
