@@ -26,7 +26,13 @@ from dictation.config import (
     RunConfig,
     TyperConfig,
 )
-from dictation.control import CTL_DESCRIPTION, add_ctl_arguments, add_socket_option
+from dictation.control import (
+    CTL_DESCRIPTION,
+    STATUS_DESCRIPTION,
+    add_ctl_arguments,
+    add_socket_option,
+    add_status_arguments,
+)
 from dictation.errors import ConfigError, DeviceError, DictationError, NoInputDevice
 from dictation.gate import MODES
 from dictation.segmenter import SegmenterConfig
@@ -39,6 +45,9 @@ GLOBAL_OPTIONS = ("-v", "--verbose", "-q", "--quiet")  # accepted before or afte
 # Silence after which an utterance is transcribed speculatively. The local engine costs only
 # CPU, so it starts early; each API speculation overtaken by speech is a billed request.
 SPECULATE_S = {"local": 0.09, "api": 0.15}
+# `transcribe` has the input file to fall back on and nobody at a microphone: a minute of
+# failures of one utterance is long enough to wait before its audio is set aside.
+FILE_GIVE_UP_S = 60.0
 
 
 def sample_path() -> Path:
@@ -74,6 +83,21 @@ def _add_engine_options(p: argparse.ArgumentParser) -> None:
     api.add_argument("--allow-insecure-http", action="store_true",
                      help="allow a plain http:// base URL to another machine: the audio and "
                           "the API key cross the network unencrypted")
+    api.add_argument("--connect-timeout", type=values.timeout,
+                     default=ApiConfig.connect_timeout_s, metavar="S",
+                     help=f"to open a connection (default {ApiConfig.connect_timeout_s:g})")
+    api.add_argument("--read-timeout", type=values.timeout,
+                     default=ApiConfig.read_timeout_s, metavar="S",
+                     help="longest wait for the server's next byte "
+                          f"(default {ApiConfig.read_timeout_s:g})")
+    api.add_argument("--request-timeout", type=values.timeout,
+                     default=ApiConfig.request_timeout_s, metavar="S",
+                     help="longest one request may take in all "
+                          f"(default {ApiConfig.request_timeout_s:g})")
+    api.add_argument("--give-up-after", type=values.give_up, metavar="S",
+                     help="stop retrying an utterance after S seconds of network or server "
+                          "failures; its audio then goes to --keep-dir (default: run never "
+                          f"gives up; transcribe after {FILE_GIVE_UP_S:g})")
     loc = p.add_argument_group("local engine")
     loc.add_argument("--local-model", default=BUNDLED_MODEL, metavar="NAME|DIR",
                      help=f"model directory, {BUNDLED_MODEL} (bundled, the default) or a "
@@ -136,6 +160,15 @@ def _add_run_options(p: argparse.ArgumentParser) -> None:
                      help="pause between typed keys, for applications that drop fast keys "
                           f"(default {TyperConfig.delay_ms})")
     _add_keep_dir(out)
+    spool = p.add_argument_group("spool")
+    spool.add_argument("--spool-dir", type=Path, metavar="DIR",
+                       help="where utterances wait until their text is delivered, so none is "
+                            "lost to a crash or an outage (default: "
+                            "$XDG_STATE_HOME/dictation/spool)")
+    spool.add_argument("--spool-max", type=values.megabytes, default=RunConfig.spool_max_mb,
+                       metavar="MB",
+                       help="when the spool holds this much, capture stops until it drains "
+                            f"(default {RunConfig.spool_max_mb:g})")
     _add_vad_options(p, SegmenterConfig())
     _add_guard_options(p)
 
@@ -237,6 +270,9 @@ def build_parser() -> argparse.ArgumentParser:
     # `dictation ctl` itself runs from launch.py; this entry is for --help and completeness.
     add_ctl_arguments(sub.add_parser("ctl", help="control the running daemon (bind to keys)",
                                      description=CTL_DESCRIPTION))
+    stat = sub.add_parser("status", help="the daemon's state, or the backlog it left on disk",
+                          description=STATUS_DESCRIPTION)
+    add_status_arguments(stat)  # `dictation status` itself runs from launch.py too
     return parser
 
 
@@ -334,7 +370,9 @@ def build_engine(args: argparse.Namespace, *, timestamps: bool = False
     tls_context(args.ca_cert)
     return ApiConfig(base_url=base_url, api_key=key, model=args.model, language=args.language,
                      temperature=args.temperature, response_format=args.response_format,
-                     allow_insecure_http=args.allow_insecure_http, ca_cert=args.ca_cert)
+                     allow_insecure_http=args.allow_insecure_http, ca_cert=args.ca_cert,
+                     connect_timeout_s=args.connect_timeout, read_timeout_s=args.read_timeout,
+                     request_timeout_s=args.request_timeout)
 
 
 def build_segmenter(args: argparse.Namespace) -> SegmenterConfig:
@@ -371,7 +409,9 @@ def build_config(args: argparse.Namespace) -> RunConfig:
                      outputs=tuple(dict.fromkeys(args.output or ["stdout"])),
                      clipboard_mode=args.clipboard_mode, keep_dir=args.keep_dir,
                      mode=args.mode, socket=args.socket, hotkey=args.hotkey, cues=args.cues,
-                     typer=build_typer(args), guard=build_guard(args))
+                     typer=build_typer(args), guard=build_guard(args),
+                     spool_dir=args.spool_dir, spool_max_mb=args.spool_max,
+                     give_up_s=args.give_up_after)
 
 
 def make_transcriber(engine: ApiConfig | LocalConfig):  # -> Transcriber
@@ -423,9 +463,10 @@ async def run_pipeline(cfg: RunConfig, env: dict[str, str],
     from dictation.gate import Gate
     from dictation.notify import Notifier
     from dictation.pipeline import Pipeline
+    from dictation.retry import RetryPolicy
     from dictation.segmenter import Segmenter
     from dictation.sinks import ClipboardSink, Sink, StdoutSink
-    from dictation.spool import default_keep_dir
+    from dictation.spool import Spool, default_keep_dir, default_spool_dir
     from dictation.vad import Vad
 
     def make_sink(name: str) -> Sink:
@@ -441,9 +482,11 @@ async def run_pipeline(cfg: RunConfig, env: dict[str, str],
     # Refuse a second daemon before loading a model or opening the microphone.
     server = ControlServer(cfg.socket or default_socket_path(env), lambda c: handle(c))
     server.claim()
-    hotkey = cues = transcriber = None
+    hotkey = cues = transcriber = spool = None
     sinks: list[Sink] = []
     try:
+        spool = Spool(cfg.spool_dir or default_spool_dir(), int(cfg.spool_max_mb * 1e6))
+        recovered = spool.open()  # what a dead run left, delivered first
         if cfg.hotkey:
             from dictation.hotkey import Hotkey
 
@@ -458,7 +501,9 @@ async def run_pipeline(cfg: RunConfig, env: dict[str, str],
                             transcriber, sinks, prompt=cfg.prompt,
                             keep_dir=cfg.keep_dir or default_keep_dir(),
                             speculate_s=cfg.speculate_s, gate=Gate(cfg.mode),
-                            observer=DaemonObserver(notifier, cues), guard=cfg.guard)
+                            observer=DaemonObserver(notifier, cues), guard=cfg.guard,
+                            spool=spool, recovered=recovered,
+                            retry=RetryPolicy(give_up_s=cfg.give_up_s))
 
         def handle(command: str) -> dict[str, object]:
             return pipeline.control(command)
@@ -493,6 +538,8 @@ async def run_pipeline(cfg: RunConfig, env: dict[str, str],
                 await close()
         if transcriber:
             await transcriber.aclose()
+        if spool:
+            spool.close()
 
 
 async def transcribe_files(args: argparse.Namespace) -> int:
@@ -501,7 +548,9 @@ async def transcribe_files(args: argparse.Namespace) -> int:
     job = FileJob(files=tuple(args.files), format=args.format, out=args.out,
                   segmenter=build_segmenter(args), vad_aggressiveness=args.vad_aggressiveness,
                   prompt=args.prompt, keep_dir=args.keep_dir, progress=not args.quiet,
-                  guard=build_guard(args))
+                  guard=build_guard(args),
+                  give_up_s=FILE_GIVE_UP_S if args.give_up_after is None
+                  else args.give_up_after)
     targets = destinations(job.files, job.format, job.out)
     engine = build_engine(args, timestamps=True)
     transcriber = make_transcriber(engine)
@@ -585,6 +634,11 @@ def main(argv: list[str] | None = None) -> int:
 
             return ctl(args.action, args.socket or default_socket_path(dict(os.environ)),
                        args.json)
+        if args.command == "status":  # reached with global options first
+            from dictation.control import default_socket_path, status
+
+            return status(args.socket or default_socket_path(dict(os.environ)), args.spool_dir,
+                          args.json)
         if args.command == "devices":
             return list_devices()
         if args.command == "install-service":

@@ -36,9 +36,9 @@ class ApiConfig:
     """Extra CA certificate (PEM) trusted for TLS: a private CA or a self-signed server."""
     connect_timeout_s: float = 5.0
     read_timeout_s: float = 60.0
-    attempts: int = 5
-    """Tries per utterance for retryable failures (network, 429, 5xx) before its audio is kept."""
-    max_backoff_s: float = 30.0
+    """Longest silence while waiting for the answer: a slow CPU server may think a while."""
+    request_timeout_s: float = 120.0
+    """Longest one request may take in all, however its bytes trickle in."""
 
 
 @dataclass(frozen=True)
@@ -96,3 +96,8 @@ class RunConfig:
     typer: TyperConfig = field(default_factory=TyperConfig)
     guard: GuardConfig = field(default_factory=GuardConfig)
     """What is never typed: silence phrases, and the floor below which nothing is sent."""
+    spool_dir: Path | None = None  # None = the state directory's spool/
+    spool_max_mb: float = 500.0
+    """Capture stops (loudly) while the spool holds this much; about 4 h of speech."""
+    give_up_s: float | None = None
+    """Stop retrying an utterance after this long; None: retry for as long as it takes."""

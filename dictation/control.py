@@ -168,7 +168,11 @@ def request(path: str | Path, command: str, timeout: float = CLIENT_TIMEOUT_S) -
 
 def status_line(status: dict[str, Any]) -> str:
     """``status`` as one line: mode, state, engine, backlog, last error."""
-    parts = [f"{status['mode']}: {status['state']}", f"backlog {status['backlog']}",
+    backlog = f"backlog {status['backlog']}"
+    if status["backlog"] and "spool_bytes" in status:
+        backlog += (f" ({status['spool_seconds']:.1f} s of audio, "
+                    f"{status['spool_bytes'] / 1e6:.1f} MB in the spool)")
+    parts = [f"{status['mode']}: {status['state']}", backlog,
              str(status["engine"]), f"last error: {status['last_error'] or 'none'}"]
     return " · ".join(parts)
 
@@ -216,17 +220,72 @@ def ctl(action: str, path: str | Path, as_json: bool) -> int:
 def configured_socket(env: dict[str, str]) -> str:
     """The daemon's socket as the config layers would give it (env, then file, then default),
     read without loading the whole CLI."""
-    if env.get("DICTATION_SOCKET"):
-        return os.path.expanduser(env["DICTATION_SOCKET"])
+    return _configured("socket", env) or default_socket_path(env)
+
+
+def _configured(key: str, env: dict[str, str]) -> str | None:
+    """A path-valued key from the environment or the config file, without the whole CLI."""
+    var = "DICTATION_" + key.upper().replace("-", "_")
+    if env.get(var):
+        return os.path.expanduser(env[var])
     base = env.get("XDG_CONFIG_HOME") or os.path.expanduser("~/.config")
     path = env.get("DICTATION_CONFIG") or os.path.join(base, "dictation", "config.toml")
     try:
         with open(path, "rb") as f:
             import tomllib
 
-            value = tomllib.load(f).get("socket")
+            value = tomllib.load(f).get(key)
         if isinstance(value, str) and value:
             return os.path.expanduser(value)
     except (OSError, ValueError):
         pass  # the daemon reports a broken config; the client falls back to the default
-    return default_socket_path(env)
+    return None
+
+
+STATUS_DESCRIPTION = ("the running daemon's state and backlog; with no daemon, what waits in "
+                      "the spool for the next start (exit status 3)")
+
+
+def add_status_arguments(p: Any) -> None:
+    p.add_argument("--json", action="store_true", help="print the status as JSON")
+    add_socket_option(p)
+    p.add_argument("--spool-dir", type=os.path.expanduser, metavar="DIR",
+                   help="the spool to report when no daemon runs (default: "
+                        "$XDG_STATE_HOME/dictation/spool)")
+
+
+def status_main(argv: list[str]) -> int:
+    """`dictation status`: the daemon's status line, or the backlog it left on disk."""
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="dictation status", description=STATUS_DESCRIPTION)
+    add_status_arguments(parser)
+    args = parser.parse_args(argv)
+    env = dict(os.environ)
+    try:
+        return status(args.socket or configured_socket(env),
+                      args.spool_dir or _configured("spool-dir", env), args.json)
+    except DictationError as err:
+        print(f"dictation: error: {err}", file=sys.stderr)
+        return err.exit_code
+
+
+def status(path: str | Path, spool_dir: str | Path | None, as_json: bool) -> int:
+    try:
+        return ctl("status", path, as_json)
+    except NoDaemon as err:
+        from pathlib import Path
+
+        from dictation.spool import backlog, default_spool_dir
+
+        root = Path(spool_dir) if spool_dir else default_spool_dir()
+        b = backlog(root)
+        if as_json:
+            print(json.dumps({"daemon": False, "spool": str(root), "backlog": b.count,
+                              "spool_seconds": round(b.seconds, 1), "spool_bytes": b.bytes}))
+        else:
+            print(str(err))
+            waits = "; it will be transcribed at the next start" if b.count else ""
+            print(f"spool {root}: backlog {b.count} ({b.seconds:.1f} s of audio, "
+                  f"{b.bytes / 1e6:.1f} MB){waits}")
+        return err.exit_code

@@ -41,6 +41,7 @@ class FileJob:
     keep_dir: Path | None = None
     progress: bool = True
     guard: GuardConfig = field(default_factory=GuardConfig)
+    give_up_s: float | None = 60.0  # per utterance; the file still holds what is given up
 
 
 def destinations(files: Sequence[Path], fmt: str, out: Path | None) -> list[Path | None]:
@@ -196,6 +197,7 @@ class FileRunner:
     async def _one(self, path: Path, target: Path | None, bar: Progress) -> int:
         from dictation.audio import FileSource
         from dictation.pipeline import Pipeline
+        from dictation.retry import RetryPolicy
         from dictation.segmenter import Segmenter
         from dictation.spool import default_keep_dir
         from dictation.vad import Vad
@@ -212,7 +214,7 @@ class FileRunner:
         self._pipeline = pipeline = Pipeline(
             source, Vad(job.vad_aggressiveness), Segmenter(job.segmenter), self.transcriber,
             [sink], prompt=job.prompt, keep_dir=job.keep_dir or default_keep_dir(),
-            guard=job.guard)
+            guard=job.guard, retry=RetryPolicy(give_up_s=job.give_up_s))
         bar.start(path.name, duration)
         began = time.monotonic()
         code = await pipeline.run()

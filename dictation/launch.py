@@ -1,5 +1,6 @@
 """The `dictation` command's first stop: `dictation ctl` is bound to keys and must answer in
-milliseconds, so it is dispatched before the rest of the CLI (argparse tree, numpy…) loads."""
+milliseconds, so it is dispatched before the rest of the CLI (argparse tree, numpy…) loads;
+`dictation status` too, so a status bar can poll it cheaply."""
 
 from __future__ import annotations
 
@@ -12,6 +13,10 @@ def main() -> int:
         from dictation.control import ctl_main
 
         return ctl_main(argv[1:])
+    if argv[:1] == ["status"]:
+        from dictation.control import status_main
+
+        return status_main(argv[1:])
     from dictation.cli import main as cli_main
 
     return cli_main(argv)

@@ -13,9 +13,11 @@ before the end discards the speculation, and a discarded result is never read.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Protocol
 
@@ -24,9 +26,10 @@ import numpy as np
 from dictation.errors import DictationError, SinkError, TranscriptionError
 from dictation.gate import CANCEL, CLOSE, OPEN, Gate
 from dictation.mic import GAP
+from dictation.retry import Outage, RetryPolicy
 from dictation.segmenter import Segmenter, SpeculationPacer
 from dictation.sinks import Sink, Transcribed
-from dictation.spool import keep_audio
+from dictation.spool import Adopted, Spool, keep_audio, load
 from dictation.transcribe import Transcriber, Transcript
 from dictation.transcribe.guard import GuardConfig, Heard, judge, measure, too_weak
 from dictation.transcribe.prompt import History, build_prompt
@@ -36,6 +39,7 @@ log = logging.getLogger("dictation")
 
 READ_AHEAD = 2  # utterances of a file segmented and waiting for the engine
 RELEASE_TAIL_S = 0.15  # silence kept after the last word when push-to-talk is released
+RESUME_FRACTION = 0.75  # a full spool resumes capture once drained below this share of it
 
 
 class Observer(Protocol):
@@ -106,13 +110,21 @@ class Speech:
     speech_end_s: float
     speculation: Speculation | None = None  # holds all of its speech, if set
     generation: int = 0  # a cancel since it was spoken drops it
+    spooled: Path | None = None  # its durable copy, removed once delivered
+    recovered: bool = False  # left over by a run that died
+
+
+class _Postponed(Exception):
+    """Stopping while the engine fails: the utterance waits in the spool for the next start."""
 
 
 class Pipeline:
     def __init__(self, source: Source, vad: Vad, segmenter: Segmenter[Frame],
                  transcriber: Transcriber, sinks: list[Sink], *, prompt: str,
                  keep_dir: Path, speculate_s: float = 0.0, gate: Gate | None = None,
-                 observer: Observer | None = None, guard: GuardConfig | None = None) -> None:
+                 observer: Observer | None = None, guard: GuardConfig | None = None,
+                 spool: Spool | None = None, recovered: Sequence[Adopted] = (),
+                 retry: RetryPolicy | None = None) -> None:
         self.source = source
         self.guard = guard or GuardConfig()
         self.vad = vad
@@ -121,6 +133,13 @@ class Pipeline:
         self.sinks = sinks
         self.prompt = prompt
         self.keep_dir = keep_dir
+        self.spool = spool  # None: no durable copies (files are their own copy)
+        self.recovered = tuple(recovered)
+        self.retry = retry or RetryPolicy()
+        self.outage = Outage()
+        self.paused = False  # capture stopped: the spool is full
+        self._paused_at = 0.0
+        self._stopping = asyncio.Event()  # ends waits between retries
         self.pacer = (SpeculationPacer(speculate_s, segmenter.config.hangover_max_s)
                       if speculate_s else None)
         self.stats = Stats()
@@ -146,13 +165,16 @@ class Pipeline:
             segmenter.close(0)
 
     def stop(self) -> None:
-        """Stop capture; the utterance in progress is still finished and delivered."""
+        """Stop capture; the utterance in progress is still finished and delivered, unless
+        the engine is failing: then what is pending waits on disk for the next start."""
+        self._stopping.set()
         self.source.stop()
 
     def abort(self) -> None:
         """Stop now: what is not yet text is kept on disk instead of waited for."""
         self.aborted = True
         self.failed = self.failed or DictationError("interrupted")
+        self._stopping.set()
         self.source.stop()
         for task in (self._ready, self._inflight):
             if task:
@@ -173,10 +195,21 @@ class Pipeline:
             self.generation += 1  # what is queued or in flight is dropped before delivery
         return {"status": self.status()}
 
+    def backlog(self) -> int:
+        """Utterances not yet delivered: those in the spool, or in memory without one."""
+        if self.spool is not None:
+            return self.spool.count
+        return self._speech.qsize() + (self._inflight is not None
+                                       and not self._inflight.done())
+
     def status(self) -> dict[str, object]:
-        backlog = self._speech.qsize() + (self._inflight is not None
-                                          and not self._inflight.done())
-        if source_state := getattr(self.source, "state", None):
+        backlog = self.backlog()
+        spool = {} if self.spool is None else {
+            "spool_bytes": self.spool.bytes, "spool_seconds": round(self.spool.seconds, 1),
+            "spool_max_bytes": self.spool.max_bytes}
+        if self.paused:
+            state = "capture stopped: spool full"
+        elif source_state := getattr(self.source, "state", None):
             state = source_state  # e.g. waiting for a microphone
         elif self.segmenter.active:
             state = "hearing speech"
@@ -186,7 +219,7 @@ class Pipeline:
             state = "listening" if self.gate.open else "idle"
         return {"mode": self.gate.mode, "state": state, "listening": self.gate.open,
                 "engine": self.transcriber.description, "backlog": backlog,
-                "delivered": self.delivered, "last_error": self.last_error}
+                "delivered": self.delivered, "last_error": self.last_error, **spool}
 
     def _changed(self) -> None:
         status = self.status()
@@ -203,6 +236,11 @@ class Pipeline:
     async def run(self) -> int:
         # 30–50 s of blocks: a stalled pipeline loses audio only after that, and says so.
         audio, speech = self._audio, self._speech
+        for session in self.recovered:
+            log.warning("recovered %d utterance(s) from a run that ended at %s; delivering "
+                        "them first", len(session.entries),
+                        time.strftime("%H:%M:%S", time.localtime(session.ended)))
+        self._check_bound()
         self._ready = asyncio.create_task(self.transcriber.prepare())  # capture won't wait
         capture = asyncio.create_task(self.source.run(audio))
         segment = asyncio.create_task(self._segment(audio, speech))
@@ -217,6 +255,10 @@ class Pipeline:
         if self.kept:
             log.warning("%d utterance(s) not transcribed; their audio is kept in %s",
                         len(self.kept), self.keep_dir)
+        left = self.spool.count if self.spool else 0
+        if left:
+            log.warning("%d utterance(s) wait in the spool %s; they will be transcribed at "
+                        "the next start", left, self.spool.root if self.spool else "")
         if rest := self.source.unread():
             log.warning("%s", rest)
         st = self.stats
@@ -226,7 +268,7 @@ class Pipeline:
             return 130
         if self.failed:
             return self.failed.exit_code
-        return 1 if self.kept else 0
+        return 1 if self.kept or left else 0
 
     async def _segment(self, audio: asyncio.Queue[np.ndarray | str | None],
                        out: asyncio.Queue[Speech | None]) -> None:
@@ -268,12 +310,12 @@ class Pipeline:
                 seq += 1
                 frames = utt.payloads
                 spoken = [i for i, f in enumerate(frames) if f.is_speech] or [0]
-                out.put_nowait(Speech(seq, utt.start * frame_s, utt.end * frame_s,
-                                      np.concatenate([f.pcm for f in frames]),
-                                      time.monotonic(), measure(frames),
-                                      (utt.start + spoken[0]) * frame_s,
-                                      (utt.start + spoken[-1] + 1) * frame_s, attached,
-                                      self.generation))
+                item = Speech(seq, utt.start * frame_s, utt.end * frame_s,
+                              np.concatenate([f.pcm for f in frames]), time.monotonic(),
+                              measure(frames), (utt.start + spoken[0]) * frame_s,
+                              (utt.start + spoken[-1] + 1) * frame_s, attached,
+                              self.generation)
+                out.put_nowait(self._to_spool(item))
                 log.debug("utterance %d: %.2f-%.2f s, ended by %s%s", seq,
                           utt.start * frame_s, utt.end * frame_s, utt.reason,
                           ", speculated" if attached else "")
@@ -303,15 +345,21 @@ class Pipeline:
                     self.observer.block()  # the source is alive, waiting for its device
                 self._changed()
                 continue
+            if self.paused and not self.source.can_wait:
+                self.observer.block()  # the microphone is alive; its audio is not kept
+                continue
             for frame in self.vad.push(block):
                 emit(frame)
             self.observer.block()
             self._changed()
             # A file is read no further ahead of the engine than a few utterances, so Ctrl-C
-            # stops it near what has been transcribed, not at its end.
-            while self.source.can_wait and out.qsize() >= READ_AHEAD:
+            # stops it near what has been transcribed, not at its end; and not at all while
+            # the spool is full.
+            while self.source.can_wait and (out.qsize() >= READ_AHEAD or (
+                    self.paused and not self.failed and not self._stopping.is_set())):
                 self._taken.clear()
-                await self._taken.wait()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._taken.wait(), 0.5)
         for frame in self.vad.flush():
             emit(frame)
         emit(None)
@@ -343,57 +391,118 @@ class Pipeline:
             self._error(str(err))
             self.failed = err
             self.stop()
+        for session in self.recovered:  # a dead run's utterances come before anything new
+            for entry in session.entries:
+                if (item := self._reload(entry.path, entry.seq)) is not None:
+                    await self._handle(item)
         while (item := await queue.get()) is not None:
             self._taken.set()
-            if item.generation != self.generation:
-                log.debug("utterance %d: cancelled", item.seq)
-                if item.speculation:
-                    self._discard(item.speculation)
-                self._changed()
-                continue
-            if self.failed:
-                if item.speculation:
-                    self._discard(item.speculation)
+            await self._handle(item)
+
+    async def _handle(self, item: Speech) -> None:
+        """Transcribe and deliver one utterance, or say where it waits."""
+        if item.generation != self.generation:
+            log.debug("utterance %d: cancelled", item.seq)
+            if item.speculation:
+                self._discard(item.speculation)
+            self._unspool(item)
+            self._changed()
+            return
+        if self.failed or (self._stopping.is_set() and self.outage.since is not None):
+            if item.speculation:
+                self._discard(item.speculation)
+            if item.spooled is None:  # no durable copy: keep the audio now
                 self._keep(item)
-                continue
-            self._inflight = asyncio.create_task(self._deliver(item))
-            try:
-                await self._inflight
-            except asyncio.CancelledError:
-                if not self.aborted:
-                    raise
+            return  # otherwise it waits in the spool for the next start
+        self._inflight = asyncio.create_task(self._deliver(item))
+        try:
+            await self._inflight
+        except asyncio.CancelledError:
+            if not self.aborted:
+                raise
+            if item.spooled is None:
                 self._keep(item)
-            except TranscriptionError as err:
-                path = self._keep(item)
-                where = f"; audio kept in {path}" if path else ""
-                self._error(f"{err}{where}")
-                if err.fatal:
-                    self.failed = err
-                    self.stop()
-            except SinkError as err:
+        except _Postponed:
+            if item.spooled is None:
+                self._keep(item)
+        except TranscriptionError as err:
+            if err.fatal:
                 self._error(str(err))
                 self.failed = err
                 self.stop()
-            self._changed()
+                if item.spooled is None:
+                    self._keep(item)
+            else:  # this audio can never become text: a dead letter
+                path = self._keep(item)
+                self._unspool(item)
+                where = f"; audio kept in {path}" if path else ""
+                self._error(f"{err}{where}")
+        except SinkError as err:
+            self._error(str(err))
+            self.failed = err
+            self.stop()
+        else:
+            self._unspool(item)
+        self._changed()
+
+    async def _transcribe(self, item: Speech, prompt: str) -> Transcript:
+        """The text of ``item``, retried per the policy; utterance N+1 waits meanwhile."""
+        spec = item.speculation
+        task = spec.task if spec and spec.prompt == prompt else None
+        if spec and task is None:  # an earlier utterance changed the transcript since
+            self._discard(spec)
+        failures, first = 0, 0.0
+        while True:
+            try:
+                if task is not None:
+                    result = await task
+                    self.stats.speculations_used += 1
+                else:
+                    self.stats.requests += 1
+                    result = await self.transcriber.transcribe(item.pcm, prompt)
+            except TranscriptionError as err:
+                task = None
+                if not err.retryable:
+                    raise
+                now = time.monotonic()
+                failures += 1
+                first = first or now
+                delay = self.retry.delay(failures, err.retry_after)
+                if self.outage.failed(now):
+                    log.warning("%s; %d utterance(s) wait%s; retrying", err, self.backlog(),
+                                " in the spool" if self.spool else "")
+                    self.last_error = str(err)
+                    self._changed()
+                if self.retry.gives_up(now - first + delay):
+                    raise TranscriptionError(
+                        f"gave up on utterance {item.seq} after {now - first:.0f} s of "
+                        f"failures (--give-up-after): {err}") from None
+                log.debug("utterance %d: %s; retry %d in %.1f s", item.seq, err, failures,
+                          delay)
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._stopping.wait(), delay)
+                if self._stopping.is_set():
+                    raise _Postponed from None
+                if item.generation != self.generation:
+                    return Transcript("")  # cancelled while it waited
+                continue
+            if (down := self.outage.recovered(time.monotonic())) is not None:
+                log.info("the engine answers again after %.1f s of failures; delivering %d "
+                         "utterance(s)", down, self.backlog())
+                self.last_error = None
+                self._changed()
+            return result
 
     async def _deliver(self, item: Speech) -> None:
         prompt = build_prompt(self.prompt, str(self.history))
         began = time.monotonic()
         self.stats.utterances += 1
-        spec = item.speculation
-        if spec and spec.prompt == prompt:
-            result = await spec.task
-            self.stats.speculations_used += 1
-        else:
-            if spec:  # an earlier utterance changed the transcript since
-                self._discard(spec)
-            self.stats.requests += 1
-            result = await self.transcriber.transcribe(item.pcm, prompt)
+        result = await self._transcribe(item, prompt)
         text = result.text
-        log.debug("utterance %d: %.2f s of audio, text %.2f s after its end (%.2f s waited%s)",
-                  item.seq, len(item.pcm) / SAMPLE_RATE, time.monotonic() - item.ended_at,
-                  time.monotonic() - began, ", speculative" if spec and spec.prompt == prompt
-                  else "")
+        log.debug("utterance %d%s: %.2f s of audio, text %.2f s after its end (%.2f s waited)",
+                  item.seq, " (recovered)" if item.recovered else "",
+                  len(item.pcm) / SAMPLE_RATE, time.monotonic() - item.ended_at,
+                  time.monotonic() - began)
         if not text:
             return
         if item.generation != self.generation:
@@ -420,6 +529,64 @@ class Pipeline:
         self.delivered += 1
         for e in errors:
             self._error(e)
+
+    def _to_spool(self, item: Speech) -> Speech:
+        """Write a new utterance to the spool before anything is sent; check the bound."""
+        if self.spool is None:
+            return item
+        meta = {"start_s": item.start_s, "end_s": item.end_s, "snr_db": item.heard.snr_db,
+                "speech_share": item.heard.speech_share, "speech_start_s": item.speech_start_s,
+                "speech_end_s": item.speech_end_s}
+        try:
+            path = self.spool.add(item.seq, item.pcm.astype("<i2").tobytes(), meta)
+        except OSError as err:
+            self._error(f"cannot write utterance {item.seq} to the spool {self.spool.root}: "
+                        f"{err.strerror or err}; it is held in memory only")
+            return item
+        self._check_bound()
+        return replace(item, spooled=path)
+
+    def _reload(self, path: Path, seq: int) -> Speech | None:
+        """A dead run's utterance, read back from its spool file."""
+        try:
+            pcm, meta = load(path)
+        except (OSError, ValueError) as err:
+            self._error(f"cannot read spooled utterance {path}: {err}; left where it is")
+            return None
+        samples = np.frombuffer(pcm, "<i2").astype(np.int16)
+        return Speech(seq, meta.get("start_s", 0.0), meta.get("end_s", 0.0), samples,
+                      time.monotonic(),
+                      Heard(meta.get("snr_db", 99.0), meta.get("speech_share", 1.0)),
+                      meta.get("speech_start_s", 0.0), meta.get("speech_end_s", 0.0),
+                      generation=self.generation, spooled=path, recovered=True)
+
+    def _unspool(self, item: Speech) -> None:
+        if self.spool is not None and item.spooled is not None:
+            try:
+                self.spool.remove(item.spooled)
+            except OSError as err:
+                self._error(f"cannot remove {item.spooled} from the spool: "
+                            f"{err.strerror or err}")
+            self._check_bound()
+
+    def _check_bound(self) -> None:
+        """Stop capture when the spool reaches its bound, loudly; resume once it drained."""
+        sp = self.spool
+        if sp is None or not sp.max_bytes:
+            return
+        mb = sp.bytes / 1e6
+        if not self.paused and sp.bytes >= sp.max_bytes:
+            self.paused = True
+            self._paused_at = time.monotonic()
+            self._error(f"the spool {sp.root} is full ({mb:.1f} MB, --spool-max "
+                        f"{sp.max_bytes / 1e6:g}): capture stopped; nothing said now is "
+                        "recorded until the backlog drains")
+        elif self.paused and sp.bytes < sp.max_bytes * RESUME_FRACTION:
+            self.paused = False
+            log.warning("capture resumed: the spool is down to %.1f MB (stopped for %.0f s)",
+                        mb, time.monotonic() - self._paused_at)
+            self._taken.set()
+            self._changed()
 
     def _keep(self, item: Speech) -> Path | None:
         try:

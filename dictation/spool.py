@@ -1,34 +1,308 @@
-"""Audio that could not be turned into text is kept on disk, never thrown away."""
+"""Utterances on disk until their text is delivered, so none is lost to a crash or an outage.
+
+Layout under the spool directory (0700, files 0600)::
+
+    spool/
+      20250102-140203.123456-4242/   one session per process, locked (flock) for its life
+        lock
+        000001.wav                    utterance 1: a WAV with its times in a 'dict' chunk
+        000002.wav
+
+Each utterance is written atomically (temporary file, fsync, rename, fsync of the directory)
+before it is sent, and removed once every sink has its text. A session whose lock is free
+belongs to a process that died: the next start adopts it and delivers its utterances first,
+oldest session first. A daemon and a `dictation run --input FILE` in another terminal each
+have their own session, so neither takes the other's work.
+
+Audio that can never become text (refused by the server, or given up on) is moved to the
+``unsent`` directory as a plain WAV: the dead letters, kept for the user.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import itertools
+import json
 import os
+import stat
+import struct
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
-import platformdirs
+from dictation.errors import ConfigError
 
-from dictation.codec import encode_wav
-
+SAMPLE_RATE = 16000  # what the pipeline produces: 16 kHz mono int16
+META_CHUNK = b"dict"  # players skip unknown RIFF chunks: each file still plays as a WAV
 _seq = itertools.count(1)
 
 
+def state_dir() -> Path:
+    import platformdirs
+
+    return platformdirs.user_state_path("dictation")
+
+
 def default_keep_dir() -> Path:
-    return platformdirs.user_state_path("dictation") / "unsent"
+    return state_dir() / "unsent"
 
 
-def keep_audio(pcm: np.ndarray, directory: Path) -> Path:
+def default_spool_dir() -> Path:
+    return state_dir() / "spool"
+
+
+def _write_atomic(path: Path, data: bytes) -> None:
+    """Readers and a crash see the whole file or none of it."""
+    tmp = path.with_name(f".{path.name}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o600)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise
+    _fsync_dir(path.parent)  # the rename itself survives a power cut
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def keep_audio(pcm: object, directory: Path) -> Path:
     """Write ``pcm`` as a WAV only the user can read; atomic, so a crash leaves no half file."""
+    from dictation.codec import encode_wav
+
     directory.mkdir(mode=0o700, parents=True, exist_ok=True)
     name = f"{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}-{next(_seq):04d}.wav"
     final = directory / name
-    tmp = directory / f".{name}.tmp"
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "wb") as f:
-        f.write(encode_wav(pcm))
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, final)
+    _write_atomic(final, encode_wav(pcm))  # type: ignore[arg-type]
     return final
+
+
+def wav_with_meta(pcm: bytes, meta: dict[str, float]) -> bytes:
+    """16 kHz mono int16 WAV bytes carrying ``meta`` as JSON in a chunk of its own."""
+    blob = json.dumps(meta).encode()
+    if len(blob) % 2:
+        blob += b" "  # RIFF chunks are word-aligned
+    fmt = struct.pack("<HHIIHH", 1, 1, SAMPLE_RATE, SAMPLE_RATE * 2, 2, 16)
+    body = (b"WAVE" + b"fmt " + struct.pack("<I", len(fmt)) + fmt
+            + META_CHUNK + struct.pack("<I", len(blob)) + blob
+            + b"data" + struct.pack("<I", len(pcm)) + pcm)
+    return b"RIFF" + struct.pack("<I", len(body)) + body
+
+
+def read_wav_with_meta(data: bytes) -> tuple[bytes, dict[str, float]]:
+    """The PCM bytes and the metadata of :func:`wav_with_meta`'s output."""
+    if data[:4] != b"RIFF" or data[8:12] != b"WAVE":
+        raise ValueError("not a WAV file")
+    pos, meta, pcm = 12, {}, None
+    while pos + 8 <= len(data):
+        cid, size = data[pos:pos + 4], struct.unpack("<I", data[pos + 4:pos + 8])[0]
+        chunk = data[pos + 8:pos + 8 + size]
+        if cid == META_CHUNK:
+            meta = json.loads(chunk)
+        elif cid == b"data":
+            pcm = chunk
+        pos += 8 + size + (size % 2)
+    if pcm is None or len(pcm) % 2:
+        raise ValueError("WAV file without whole 16-bit samples")
+    return pcm, meta
+
+
+def private_dir(path: Path) -> None:
+    """Make ``path`` a 0700 directory of ours: a wrong mode is fixed, a wrong owner refused."""
+    try:
+        path.mkdir(mode=0o700, parents=True, exist_ok=True)
+        st = path.lstat()
+    except OSError as err:
+        raise ConfigError(f"cannot create spool directory {path}: {err.strerror or err}"
+                          ) from None
+    if not stat.S_ISDIR(st.st_mode) or st.st_uid != os.getuid():
+        raise ConfigError(f"spool directory {path} is not a directory owned by you; refusing "
+                          "to keep audio there (--spool-dir)")
+    if st.st_mode & 0o077:
+        import logging
+
+        logging.getLogger("dictation").warning(
+            "spool directory %s was readable by others (mode %o); made it 0700", path,
+            st.st_mode & 0o777)
+        os.chmod(path, 0o700)
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One utterance in the spool."""
+
+    path: Path
+    seq: int
+    size: int
+
+
+@dataclass(frozen=True)
+class Adopted:
+    """A dead process's session, taken over to be delivered first."""
+
+    name: str
+    entries: tuple[Entry, ...]
+    ended: float  # wall time of its last utterance
+
+
+def _entries(session: Path) -> list[Entry]:
+    found = []
+    for p in session.glob("[0-9]*.wav"):
+        with contextlib.suppress(ValueError, OSError):
+            found.append(Entry(p, int(p.stem), p.stat().st_size))
+    return sorted(found, key=lambda e: e.seq)
+
+
+def _try_lock(session: Path) -> int | None:
+    """The session's lock fd if we got it (its process is gone), else None."""
+    try:
+        fd = os.open(session / "lock", os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+    except OSError:
+        return None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        os.close(fd)
+        return None
+    return fd
+
+
+class Spool:
+    """This process's session in the spool, plus the dead sessions it adopted."""
+
+    def __init__(self, root: Path, max_bytes: int) -> None:
+        self.root = root
+        self.max_bytes = max_bytes
+        self.session: Path | None = None
+        self._locks: dict[Path, int] = {}  # session dir → its held lock fd
+        self._sizes: dict[Path, int] = {}  # file → bytes, for what we own
+        self.seconds = 0.0  # audio held, for status
+
+    def open(self) -> list[Adopted]:
+        """Create our session and adopt the dead ones; their utterances, oldest first."""
+        private_dir(self.root)
+        # Made under a hidden name and renamed once locked, so no scanner ever sees it
+        # unlocked and takes it for a dead process's.
+        name = time.strftime("%Y%m%d-%H%M%S") + f".{time.time_ns() % 10**9 // 1000:06d}"
+        name += f"-{os.getpid()}"
+        hidden = self.root / f".new-{name}"
+        hidden.mkdir(mode=0o700)
+        fd = _try_lock(hidden)
+        if fd is None:
+            raise ConfigError(f"cannot lock a session in spool directory {self.root}")
+        self.session = self.root / name
+        os.rename(hidden, self.session)
+        _fsync_dir(self.root)
+        self._locks[self.session] = fd
+        adopted = []
+        for d in sorted(self.root.iterdir()):
+            if d == self.session or not d.is_dir():
+                continue
+            if d.name.startswith(".new-"):  # a start that crashed before its rename
+                if (lfd := _try_lock(d)) is not None:
+                    self._drop_session(d, lfd)
+                continue
+            if (lfd := _try_lock(d)) is None:
+                continue  # a live process's: not ours to touch
+            entries = _entries(d)
+            for tmp in d.glob(".*.tmp"):  # a write cut short: never renamed, never sent
+                tmp.unlink(missing_ok=True)
+            if not entries:
+                self._drop_session(d, lfd)
+                continue
+            self._locks[d] = lfd
+            for e in entries:
+                self._track(e.path, e.size)
+            adopted.append(Adopted(d.name, tuple(entries),
+                                   max(e.path.stat().st_mtime for e in entries)))
+        return adopted
+
+    def _track(self, path: Path, size: int) -> None:
+        self._sizes[path] = size
+        self.seconds += max(0, size - 44) / (2 * SAMPLE_RATE)
+
+    @property
+    def count(self) -> int:
+        return len(self._sizes)
+
+    @property
+    def bytes(self) -> int:
+        return sum(self._sizes.values())
+
+    def add(self, seq: int, pcm: bytes, meta: dict[str, float]) -> Path:
+        """Write utterance ``seq`` durably; returns its path. Raises OSError."""
+        assert self.session is not None, "open() first"
+        path = self.session / f"{seq:06d}.wav"
+        data = wav_with_meta(pcm, meta)
+        _write_atomic(path, data)
+        self._track(path, len(data))
+        return path
+
+    def remove(self, path: Path) -> None:
+        """Its text is delivered (or it is dropped or kept elsewhere): forget it."""
+        size = self._sizes.pop(path, None)
+        if size is not None:
+            self.seconds = max(0.0, self.seconds - max(0, size - 44) / (2 * SAMPLE_RATE))
+        with contextlib.suppress(FileNotFoundError):
+            path.unlink()
+        session = path.parent
+        if session != self.session and session in self._locks and not _entries(session):
+            self._drop_session(session, self._locks.pop(session))
+
+    def _drop_session(self, session: Path, lock_fd: int) -> None:
+        """Remove an emptied session we hold the lock of."""
+        with contextlib.suppress(OSError):
+            for p in session.iterdir():
+                p.unlink()
+            session.rmdir()
+        os.close(lock_fd)
+
+    def close(self) -> None:
+        """Release the locks. What is left stays for the next start; an empty session goes."""
+        for session, fd in list(self._locks.items()):
+            if _entries(session):
+                os.close(fd)
+            else:
+                self._drop_session(session, fd)
+        self._locks.clear()
+
+
+@dataclass(frozen=True)
+class Backlog:
+    """What waits in a spool directory, as `dictation status` reports it without a daemon."""
+
+    count: int
+    seconds: float
+    bytes: int
+    sessions: int
+
+
+def backlog(root: Path) -> Backlog:
+    """Count what is on disk under ``root`` (any session, live or dead); reads nothing."""
+    count = size = sessions = 0
+    seconds = 0.0
+    if root.is_dir():
+        for d in root.iterdir():
+            if d.is_dir() and not d.name.startswith("."):
+                entries = _entries(d)
+                sessions += bool(entries)
+                count += len(entries)
+                size += sum(e.size for e in entries)
+                seconds += sum(max(0, e.size - 44) / (2 * SAMPLE_RATE) for e in entries)
+    return Backlog(count, seconds, size, sessions)
+
+
+def load(entry_path: Path) -> tuple[bytes, dict[str, float]]:
+    """The PCM and times of a spooled utterance. Raises OSError or ValueError."""
+    return read_wav_with_meta(entry_path.read_bytes())

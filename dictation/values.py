@@ -76,3 +76,24 @@ def type_delay(text: str) -> int:
     if not 0 <= value <= 1000:
         raise ArgumentTypeError(f"takes 0 to 1000 ms, got {value}")
     return value
+
+
+def timeout(text: str) -> float:
+    value = _number(text, float)
+    if not 0 < value <= 3600:
+        raise ArgumentTypeError(f"takes more than 0 and at most 3600 seconds, got {value}")
+    return value
+
+
+def give_up(text: str) -> float:
+    value = _number(text, float)
+    if not 0 <= value <= 7 * 86400:
+        raise ArgumentTypeError(f"takes 0 to 604800 seconds, got {value}")
+    return value
+
+
+def megabytes(text: str) -> float:
+    value = _number(text, float)
+    if not 0 < value <= 1_000_000:
+        raise ArgumentTypeError(f"takes more than 0 and at most 1000000 MB, got {value}")
+    return value

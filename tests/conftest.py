@@ -36,11 +36,14 @@ def _need(tool: str) -> None:
 @pytest.fixture(scope="session", autouse=True)
 def _no_user_config(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
     """The product under test reads neither the user's config file nor DICTATION_* variables:
-    its config directory is an empty one of the test run's."""
+    its config and state directories are empty ones of the test run's."""
     saved = dict(os.environ)
     for name in [n for n in os.environ if n.startswith("DICTATION_")]:
         del os.environ[name]
     os.environ["XDG_CONFIG_HOME"] = str(tmp_path_factory.mktemp("config-home"))
+    # The spool too: a daemon a test killed must not leave work for the user's next start,
+    # nor for another test run's.
+    os.environ["XDG_STATE_HOME"] = str(tmp_path_factory.mktemp("state-home"))
     yield
     os.environ.clear()
     os.environ.update(saved)

@@ -9,11 +9,16 @@ with its headers, form fields, file bytes and arrival time.
     with FaultServer([Reply(429, {"Retry-After": "1"}), json_text("hi")]) as srv:
         run(..., "--base-url", srv.url + "/v1")
         srv.requests[1].fields["prompt"]
+
+Retries repeat requests, so request order cannot number utterances. :func:`buzz_wav` writes
+utterances whose pitch encodes their number, and :func:`decoded` answers each request with
+the number its audio carries, found by FFT.
 """
 
 from __future__ import annotations
 
 import email.parser
+import io
 import json
 import socket
 import ssl
@@ -23,7 +28,10 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 PATH = "/v1/audio/transcriptions"
 
@@ -108,17 +116,71 @@ def parse_multipart(content_type: str, body: bytes
     return fields, files
 
 
+RATE = 16000
+BUZZ_F0 = 150.0  # utterance n's fundamental is BUZZ_F0 + BUZZ_STEP * n
+BUZZ_STEP = 2.0
+
+
+def buzz(n: int, seconds: float) -> np.ndarray:
+    """A voiced-sounding harmonic buzz (webrtcvad calls it speech) numbered by its pitch."""
+    f0 = BUZZ_F0 + BUZZ_STEP * n
+    t = np.arange(int(RATE * seconds)) / RATE
+    wave_ = sum(np.sin(2 * np.pi * h * f0 * t) / h for h in range(1, 12) if h * f0 < 3800)
+    ramp = np.minimum(1.0, np.minimum(t, seconds - t) / 0.02)  # no clicks
+    return (wave_ / np.abs(wave_).max() * 0.5 * ramp * 32767).astype(np.int16)
+
+
+def buzz_wav(path: Path, count: int, tone_s: float = 0.5, gap_s: float = 0.8,
+             lead_s: float = 0.3, tail_s: float = 1.0) -> Path:
+    """``count`` numbered buzzes (1…count) separated by silence, as a 16 kHz mono WAV."""
+    import wave
+
+    gap = np.zeros(int(RATE * gap_s), np.int16)
+    parts = [np.zeros(int(RATE * lead_s), np.int16)]
+    for n in range(1, count + 1):
+        parts += [buzz(n, tone_s), gap]
+    parts.append(np.zeros(int(RATE * tail_s), np.int16))
+    with wave.open(str(path), "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(RATE)
+        w.writeframes(np.concatenate(parts).tobytes())
+    return path
+
+
+def utterance_number(req: Request) -> int:
+    """The number a :func:`buzz` in the request's WAV carries (0: no buzz found)."""
+    import wave
+
+    with wave.open(io.BytesIO(req.files["file"][2])) as w:
+        pcm = np.frombuffer(w.readframes(w.getnframes()), "<i2").astype(np.float64)
+    if len(pcm) == 0 or np.abs(pcm).max() < 1000:
+        return 0
+    size = 1 << 18  # zero-padded: 0.06 Hz bins, far finer than the 2 Hz step
+    spectrum = np.abs(np.fft.rfft(pcm * np.hanning(len(pcm)), size))
+    freqs = np.fft.rfftfreq(size, 1 / RATE)
+    band = (freqs > BUZZ_F0 - BUZZ_STEP / 2) & (freqs < 700)
+    f0 = freqs[band][spectrum[band].argmax()]
+    return round((f0 - BUZZ_F0) / BUZZ_STEP)
+
+
+def decoded(template: str = "Utterance {n}.") -> Callable[[Request], Reply]:
+    """Answer each request with the utterance number its audio carries."""
+    return lambda req: json_text(template.format(n=utterance_number(req)))
+
+
 class FaultServer:
-    """``tls``: a server-side SSL context; the server then speaks HTTPS only."""
+    """``tls``: a server-side SSL context; the server then speaks HTTPS only. ``port``: a
+    fixed port (0 = any free one), e.g. to bring a server up where a client already retries."""
 
     def __init__(self, script: Sequence[Step] = (), default: Step | None = None,
-                 tls: ssl.SSLContext | None = None) -> None:
+                 tls: ssl.SSLContext | None = None, port: int = 0) -> None:
         self.script = list(script)
         self.default: Step = default if default is not None else json_text("")
         self.requests: list[Request] = []
         self._lock = threading.Lock()
         self._closing = threading.Event()
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
+        self._httpd = ThreadingHTTPServer(("127.0.0.1", port), self._handler_class())
         self._httpd.daemon_threads = True
         self.scheme = "http"
         if tls is not None:  # a failed handshake is an OSError in accept(): dropped quietly

@@ -6,17 +6,18 @@ The bundled sample holds two spoken sentences, so every run sends two utterances
 
 from __future__ import annotations
 
-import asyncio
 import io
 import json
 import os
 import random
+import signal
 import socket
 import subprocess
 import sys
+import time
 import uuid
 import wave
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -33,10 +34,7 @@ from faultserver import (
     numbered,
 )
 
-from dictation.codec import read_wav
-from dictation.config import ApiConfig
-from dictation.errors import TranscriptionError
-from dictation.transcribe.api import ApiTranscriber
+from dictation.spool import load
 
 REPO = Path(__file__).resolve().parent.parent
 SAMPLE = REPO / "dictation" / "data" / "sample.wav"
@@ -50,6 +48,7 @@ class Result:
     stdout: str
     stderr: str
     kept: list[Path]
+    spooled: list[Path]  # utterances waiting in the spool for the next start
 
     @property
     def errors(self) -> list[str]:
@@ -75,24 +74,33 @@ class Cli:
         runtime.mkdir(mode=0o700)
         self.env = {**env, "XDG_STATE_HOME": str(tmp / "state"),
                     "XDG_RUNTIME_DIR": str(runtime)}
+        self.spool = tmp / "state" / "dictation" / "spool"
 
-    def __call__(self, base: str | None, *extra: str, input: Path | str = SAMPLE,
-                 key: bool = True, timeout: float = 60) -> Result:
+    def command(self, base: str | None, *extra: str, input: Path | str = SAMPLE,
+                key: bool = True) -> list[str]:
         cmd = [sys.executable, "-m", "dictation", "run", "--input", str(input), "--fast",
                "--keep-dir", str(self.keep_dir)]
         if base is not None:
             cmd += ["--base-url", base + "/v1"]
         if key:
             cmd += ["--api-key-file", str(self.keyfile)]
-        p = subprocess.run([*cmd, *extra], capture_output=True, text=True, env=self.env,
-                           cwd=self.tmp, timeout=timeout)
+        return [*cmd, *extra]
+
+    def result(self, rc: int, stdout: str, stderr: str) -> Result:
         kept = sorted(self.keep_dir.glob("*.wav")) if self.keep_dir.is_dir() else []
-        res = Result(p.returncode, p.stdout, p.stderr, kept)
+        spooled = sorted(self.spool.glob("*/*.wav"))
         # Checked on every run: the key must never leak, and user-caused failures are
         # messages, not crashes.
-        assert self.key not in p.stderr and self.key not in p.stdout
-        assert "Traceback" not in p.stderr, p.stderr
-        return res
+        assert self.key not in stderr and self.key not in stdout
+        assert "Traceback" not in stderr, stderr
+        return Result(rc, stdout, stderr, kept, spooled)
+
+    def __call__(self, base: str | None, *extra: str, input: Path | str = SAMPLE,
+                 key: bool = True, timeout: float = 60) -> Result:
+        p = subprocess.run(self.command(base, *extra, input=input, key=key),
+                           capture_output=True, text=True, env=self.env, cwd=self.tmp,
+                           timeout=timeout)
+        return self.result(p.returncode, p.stdout, p.stderr)
 
 
 @pytest.fixture
@@ -207,7 +215,11 @@ def _rejected(key: str) -> Reply:
                                        "type": "invalid_request_error"}}))
 
 
-def test_rejected_key_is_one_line_and_keeps_the_audio(cli: Cli) -> None:
+def spooled_pcm(path: Path) -> np.ndarray:
+    return np.frombuffer(load(path)[0], "<i2")
+
+
+def test_rejected_key_is_one_line_and_leaves_the_audio_for_the_next_start(cli: Cli) -> None:
     # The answer takes a second, as over a real network, so both utterances are captured
     # before the client learns that the key is bad.
     step = _rejected(cli.key)
@@ -218,10 +230,19 @@ def test_rejected_key_is_one_line_and_keeps_the_audio(cli: Cli) -> None:
     assert len(srv.requests) == 1  # fatal: nothing more is sent with a bad key
     key_lines = [ln for ln in r.stderr.splitlines() if "API key" in ln]
     assert len(key_lines) == 1 and "401" in key_lines[0], r.stderr
-    assert len(r.kept) == 2
-    for path in r.kept:
-        assert wav_params(path.read_bytes())[:3] == (1, 2, 16000)
-    assert r.kept[0].read_bytes() == srv.requests[0].files["file"][2]
+    assert r.kept == []  # not dead letters: a good key can still transcribe them
+    assert len(r.spooled) == 2
+    assert np.array_equal(spooled_pcm(r.spooled[0]), sent_pcm(srv.requests[0]))
+    assert "2 utterance(s) wait in the spool" in r.stderr
+    assert "transcribed at the next start" in r.stderr
+    # The next start, with the key fixed: the two come first, in order, then the new ones.
+    with FaultServer(default=numbered()) as srv:
+        r = cli(srv.url)
+    assert r.rc == 0, r.stderr
+    assert r.stdout == "Utterance 1.\nUtterance 2.\nUtterance 3.\nUtterance 4.\n"
+    assert "recovered 2 utterance(s)" in r.stderr
+    assert sent_pcm(srv.requests[0]).tolist() == sent_pcm(srv.requests[2]).tolist()
+    assert r.spooled == []
 
 
 def test_fatal_error_on_a_file_says_what_was_not_processed(cli: Cli, tmp_path: Path) -> None:
@@ -238,7 +259,7 @@ def test_fatal_error_on_a_file_says_what_was_not_processed(cli: Cli, tmp_path: P
         r = cli(srv.url, input=long_input)
     assert r.rc == 1
     assert len(srv.requests) == 1
-    assert r.kept and r.kept[0].read_bytes() == srv.requests[0].files["file"][2]
+    assert r.spooled and np.array_equal(spooled_pcm(r.spooled[0]), sent_pcm(srv.requests[0]))
     [line] = [ln for ln in r.stderr.splitlines() if "was not processed from" in ln]
     assert str(long_input) in line
     stopped_s = float(line.split("was not processed from ")[1].split(" s")[0])
@@ -256,7 +277,7 @@ def test_404_is_fatal_and_names_the_url_and_model(cli: Cli) -> None:
     line = r.errors[0]
     assert f"{srv.url}/v1/audio/transcriptions" in line and "whisper-nope" in line
     assert "404" in line
-    assert r.kept and r.kept[0].read_bytes() == srv.requests[0].files["file"][2]
+    assert r.spooled and np.array_equal(spooled_pcm(r.spooled[0]), sent_pcm(srv.requests[0]))
 
 
 def test_413_is_resent_in_two_parts(cli: Cli) -> None:
@@ -342,36 +363,56 @@ def closed_port_url() -> str:
     return f"http://127.0.0.1:{port}"  # closed now: connections are refused
 
 
-def test_unreachable_server_keeps_audio(cli: Cli) -> None:
-    r = cli(closed_port_url())
+def test_unreachable_server_is_given_up_on_when_asked(cli: Cli) -> None:
+    began = time.monotonic()
+    r = cli(closed_port_url(), "--give-up-after", "2")
     assert r.rc == 1
     assert r.stdout == ""
     assert len(r.errors) == 2, r.stderr
-    assert all("cannot reach" in ln and "audio kept in" in ln for ln in r.errors)
-    assert len(r.kept) == 2
+    assert all("gave up" in ln and "cannot reach" in ln and "audio kept in" in ln
+               for ln in r.errors)
+    assert len(r.kept) == 2 and r.spooled == []
+    assert 2 * 1.5 < time.monotonic() - began < 30  # about 2 s of retries each
 
 
-def test_hung_server_times_out_and_is_retried() -> None:
-    # The CLI's read timeout is a minute, so this drives the transcriber in-process.
-    pcm = read_wav(SAMPLE)[:16000]
-    cfg = ApiConfig(read_timeout_s=0.5, attempts=2, max_backoff_s=0.1, api_key="k")
+def test_stopping_during_an_outage_leaves_the_backlog_in_the_spool(cli: Cli) -> None:
+    # By default nothing is given up: Ctrl-C ends the retries, and what is pending waits
+    # on disk for the next start.
+    proc = subprocess.Popen(cli.command(closed_port_url()), stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, env=cli.env, cwd=cli.tmp)
+    deadline = time.monotonic() + 30
+    while len(list(cli.spool.glob("*/*.wav"))) < 2:
+        assert proc.poll() is None and time.monotonic() < deadline
+        time.sleep(0.1)
+    time.sleep(1.5)  # a few retries
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=30)
+    r = cli.result(proc.returncode, out, err)
+    assert r.rc == 1 and r.stdout == ""
+    assert len(r.spooled) == 2 and r.kept == []
+    assert len([ln for ln in r.stderr.splitlines() if "retrying" in ln]) == 1, r.stderr
+    assert "2 utterance(s) wait in the spool" in r.stderr
 
-    async def go(base: str) -> str:
-        t = ApiTranscriber(replace(cfg, base_url=base + "/v1"))
-        try:
-            return (await t.transcribe(pcm, "")).text
-        finally:
-            await t.aclose()
 
-    with FaultServer([HANG], default=json_text("after the hang")) as srv:
-        assert asyncio.run(go(srv.url)) == "after the hang"
-    assert len(srv.requests) == 2
+def test_hung_server_times_out_and_is_retried(cli: Cli) -> None:
+    with FaultServer([HANG], default=numbered()) as srv:
+        r = cli(srv.url, "--read-timeout", "0.5")
+    assert r.rc == 0, r.stderr
+    assert r.stdout == "Utterance 2.\nUtterance 3.\n"
     assert srv.requests[1].time - srv.requests[0].time >= 0.5
+    assert np.array_equal(sent_pcm(srv.requests[1]), sent_pcm(srv.requests[0]))
+    assert "did not answer in time" in r.stderr
 
-    with FaultServer(default=HANG) as srv, pytest.raises(TranscriptionError) as err:
-        asyncio.run(go(srv.url))
-    assert "did not answer in time" in str(err.value) and err.value.retryable
-    assert len(srv.requests) == 2
+
+def test_request_timeout_bounds_a_slow_answer(cli: Cli) -> None:
+    # The server sends nothing for 3 s: under the read timeout, over the request timeout.
+    with FaultServer([Reply(200, {"Content-Type": "application/json"}, '{"text": "late"}',
+                            delay_s=3)], default=numbered()) as srv:
+        r = cli(srv.url, "--read-timeout", "20", "--request-timeout", "1")
+    assert r.rc == 0, r.stderr
+    assert r.stdout == "Utterance 2.\nUtterance 3.\n"
+    assert "did not answer within 1 s" in r.stderr
+    assert 1.0 <= srv.requests[1].time - srv.requests[0].time < 3.0
 
 
 # --- untrusted text ----------------------------------------------------------------------

@@ -1,5 +1,6 @@
 """The OpenAI-compatible engine: ``POST {base_url}/audio/transcriptions`` over one keep-alive
-httpx client, with retries for what can succeed later and a clear stop for what cannot.
+httpx client. Each call is one attempt; its error says whether a retry can succeed
+(``retryable``) or nothing can (``fatal``), and the pipeline retries (dictation.retry).
 
 The server is not trusted: its answers are read up to a cap, its text is sanitised, nothing it
 echoes can carry the key into a message, and plain HTTP or an untrusted certificate stops the
@@ -13,7 +14,6 @@ import dataclasses
 import email.utils
 import json
 import logging
-import random
 import time
 from urllib.parse import urlsplit
 
@@ -126,22 +126,15 @@ class ApiTranscriber:
         return body
 
     async def transcribe(self, pcm: np.ndarray, prompt: str) -> Transcript:
-        attempts = max(1, self.config.attempts)
-        for attempt in range(1, attempts + 1):
-            try:
+        """One attempt; the caller retries what is retryable (see dictation.retry)."""
+        total = self.config.request_timeout_s
+        try:
+            async with asyncio.timeout(total):  # connect, upload, wait and read together
                 return await self._transcribe_pcm(pcm, prompt)
-            except TranscriptionError as err:
-                if not err.retryable or attempt == attempts:
-                    raise
-                delay = min(self.config.max_backoff_s, 0.5 * 2 ** (attempt - 1))
-                delay *= 0.5 + random.random() / 2  # jitter: clients must not retry in step
-                if err.retry_after is not None:
-                    delay = min(self.config.max_backoff_s, err.retry_after)
-                level = logging.WARNING if attempt == 1 else logging.DEBUG
-                log.log(level, "%s; retrying in %.1f s (attempt %d of %d)", err, delay,
-                        attempt + 1, attempts)
-                await asyncio.sleep(delay)
-        raise AssertionError("unreachable")
+        except TimeoutError:
+            raise TranscriptionError(
+                f"server at {redact_url(self.url)} did not answer within {total:g} s "
+                "(--request-timeout)", retryable=True) from None
 
     async def _transcribe_pcm(self, pcm: np.ndarray, prompt: str, piece: bool = False
                               ) -> Transcript:
