@@ -128,6 +128,21 @@ def test_judge_cuts_first_then_judges_what_is_left() -> None:
     assert not plain.cut and plain.text == "Send it today."
 
 
+def test_a_loop_of_the_prompt_is_dropped_but_a_said_loop_of_new_words_is_not() -> None:
+    prior = "We deployed the new dashboard yesterday and it looks fine."
+    # What faster-whisper-server made of white noise with this prompt: prompt words, looped.
+    v = judge("We deployed the new dashboard and " * 4, prior, Heard(LOUD, 0.5))
+    assert v.cut and v.reason == "the prompt over and over"
+    # New words looping after the same prompt are cut, not dropped; the prompt's words out of
+    # order, or without a loop, are judged as usual.
+    fresh = judge("Ship the fix today. " * 4, prior, Heard(LOUD, 0.5))
+    assert fresh.cut and fresh.reason is None
+    shuffled = judge("The dashboard deployed we and " * 4, prior, Heard(LOUD, 0.5))
+    assert shuffled.cut and shuffled.reason is None
+    once = judge("We deployed the new dashboard and", prior, Heard(LOUD, 0.5))
+    assert not once.cut and once.reason is None
+
+
 def test_text_that_compresses_too_well_repeats_itself() -> None:
     # Not one run, so not cut: the same clause keeps coming back between other words.
     text = " ".join(f"we will see {w} and then we will see it again" for w in "abcdefghij")

@@ -139,6 +139,13 @@ def is_prompt_echo(text: str, prompt: str) -> bool:
     return len(said.split()) >= 3 and f" {said} " in f" {given} "
 
 
+def is_prompt_loop(text: str, prompt: str) -> bool:
+    """True when a looping answer, cut to one round, is made of the prompt's words in the
+    prompt's order: the model replaying the prompt, not a speaker who repeated themself."""
+    said, given = normalize(text).split(), iter(normalize(prompt).split())
+    return len(said) >= 3 and all(word in given for word in said)  # an ordered subsequence
+
+
 def _min_repeats(n: int) -> int:
     # "no, no, no" and "thank you, thank you" are said; five of one word or three of a
     # phrase of three words or more are the model stuck in a loop.
@@ -242,4 +249,6 @@ def judge(text: str, prompt: str, heard: Heard, segments: Sequence[Segment] = ()
     cut = kept != " ".join(text.split())
     if cut and normalize(kept) in config.silence_phrases:
         return Verdict(kept, "a stock phrase over and over", cut)  # "you you you you you"
+    if cut and is_prompt_loop(kept, prompt):
+        return Verdict(kept, "the prompt over and over", cut)
     return Verdict(kept, drop_reason(kept, prompt, heard.snr_db, segments, config), cut)
