@@ -12,8 +12,8 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from dictation.backlog import Backlog
 from dictation.errors import DictationError, SinkError, TranscriptionError
+from dictation.keeper import Keeper
 from dictation.records import Speech, Stats, discard
 from dictation.retry import Outage, RetryPolicy
 from dictation.sinks import Sink, Transcribed
@@ -45,7 +45,7 @@ class Delivery:
         self.stats = stats
         self.history = History()
         self.recovered = tuple(recovered)
-        self.held = Backlog(spool, keep_dir, error=self.error, resumed=self._resumed)
+        self.keeper = Keeper(spool, keep_dir, error=self.error, resumed=self._resumed)
         self.queue: asyncio.Queue[Speech | None] = asyncio.Queue()
         self.taken = asyncio.Event()  # the worker took an utterance, or capture may resume
         self.stopping = asyncio.Event()  # ends waits between retries
@@ -68,7 +68,7 @@ class Delivery:
         return build_prompt(self.prompt, str(self.history))
 
     def put(self, item: Speech) -> None:
-        self.queue.put_nowait(self.held.add(item))
+        self.queue.put_nowait(self.keeper.add(item))
 
     @property
     def busy(self) -> bool:
@@ -77,8 +77,8 @@ class Delivery:
 
     def count(self) -> int:
         """Utterances not yet delivered: those in the spool, or in memory without one."""
-        if self.held.spool is not None:
-            return self.held.spool.count
+        if self.keeper.spool is not None:
+            return self.keeper.spool.count
         return self.queue.qsize() + self.busy
 
     def cancel(self) -> None:
@@ -119,7 +119,7 @@ class Delivery:
             self._fatal(err)
         for session in self.recovered:  # a dead run's utterances come before anything new
             for entry in session.entries:
-                if (item := self.held.reload(entry.path, entry.seq,
+                if (item := self.keeper.reload(entry.path, entry.seq,
                                              self.generation)) is not None:
                     await self._handle(item)
         while (item := await self.queue.get()) is not None:
@@ -128,19 +128,19 @@ class Delivery:
 
     async def _handle(self, item: Speech) -> None:
         """Transcribe and deliver one utterance, or say where it waits."""
-        held = self.held
+        keeper = self.keeper
         if item.generation != self.generation:
             log.debug("utterance %d: cancelled", item.seq)
             if item.speculation:
                 discard(item.speculation, self.stats)
-            held.remove(item)
+            keeper.remove(item)
             self._changed()
             return
         if self.failed or (self.stopping.is_set() and self.outage.since is not None):
             if item.speculation:
                 discard(item.speculation, self.stats)
             if item.spooled is None:  # no durable copy: keep the audio now
-                held.keep(item)
+                keeper.keep(item)
             return  # otherwise it waits in the spool for the next start
         self._inflight = asyncio.create_task(self._deliver(item))
         try:
@@ -149,24 +149,24 @@ class Delivery:
             if not self.aborted:
                 raise
             if item.spooled is None:
-                held.keep(item)
+                keeper.keep(item)
         except _Postponed:
             if item.spooled is None:
-                held.keep(item)
+                keeper.keep(item)
         except TranscriptionError as err:
             if err.fatal:
                 self._fatal(err)
                 if item.spooled is None:
-                    held.keep(item)
+                    keeper.keep(item)
             else:  # this audio can never become text: a dead letter
-                path = held.keep(item)
-                held.remove(item)
+                path = keeper.keep(item)
+                keeper.remove(item)
                 where = f"; audio kept in {path}" if path else ""
                 self.error(f"{err}{where}")
         except SinkError as err:
             self._fatal(err)
         else:
-            held.remove(item)
+            keeper.remove(item)
         self._changed()
 
     async def _transcribe(self, item: Speech, prompt: str) -> Transcript:
@@ -194,7 +194,7 @@ class Delivery:
                 delay = self.retry.delay(failures, err.retry_after)
                 if self.outage.failed(now):
                     log.warning("%s; %d utterance(s) wait%s; retrying", err, self.count(),
-                                " in the spool" if self.held.spool else "")
+                                " in the spool" if self.keeper.spool else "")
                     self.last_error = str(err)
                     self._changed()
                 if self.retry.gives_up(now - first + delay):

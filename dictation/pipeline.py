@@ -87,7 +87,7 @@ class Pipeline:
     @property
     def kept(self) -> list[Path]:
         """Audio set aside because it could not become text."""
-        return self.delivery.held.kept
+        return self.delivery.keeper.kept
 
     def stop(self) -> None:
         """Stop capture; the utterance in progress is still finished and delivered, unless
@@ -124,7 +124,7 @@ class Pipeline:
         spool = {} if self.spool is None else {
             "spool_bytes": self.spool.bytes, "spool_seconds": round(self.spool.seconds, 1),
             "spool_max_bytes": self.spool.max_bytes}
-        if self.delivery.held.paused:
+        if self.delivery.keeper.paused:
             state = "capture stopped: spool full"
         elif source_state := getattr(self.source, "state", None):
             state = source_state  # e.g. waiting for a microphone
@@ -153,7 +153,7 @@ class Pipeline:
             log.warning("recovered %d utterance(s) from a run that ended at %s; delivering "
                         "them first", len(session.entries),
                         time.strftime("%H:%M:%S", time.localtime(session.ended)))
-        delivery.held.check_bound()
+        delivery.keeper.check_bound()
         delivery.prepare()  # capture won't wait
         capture = asyncio.create_task(self.source.run(audio))
         segment = asyncio.create_task(self._segment(audio))
@@ -259,7 +259,7 @@ class Pipeline:
                     self.observer.block()  # the source is alive, waiting for its device
                 self._changed()
                 continue
-            if delivery.held.paused and not self.source.can_wait:
+            if delivery.keeper.paused and not self.source.can_wait:
                 self.observer.block()  # the microphone is alive; its audio is not kept
                 continue
             for frame in self.vad.push(block):
@@ -270,7 +270,7 @@ class Pipeline:
             # stops it near what has been transcribed, not at its end; and not at all while
             # the spool is full.
             while self.source.can_wait and (out.qsize() >= READ_AHEAD or (
-                    delivery.held.paused and not self.failed
+                    delivery.keeper.paused and not self.failed
                     and not delivery.stopping.is_set())):
                 delivery.taken.clear()
                 with contextlib.suppress(TimeoutError):

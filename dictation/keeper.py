@@ -21,7 +21,7 @@ log = logging.getLogger("dictation")
 RESUME_FRACTION = 0.75  # a full spool resumes capture once drained below this share of it
 
 
-class Backlog:
+class Keeper:
     def __init__(self, spool: Spool | None, keep_dir: Path, *, error: Callable[[str], None],
                  resumed: Callable[[], None]) -> None:
         self.spool = spool  # None: no durable copies (files are their own copy)
