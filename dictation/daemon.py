@@ -1,0 +1,188 @@
+"""The daemon's run: the source, the engine, the sinks and the control socket opened around
+one pipeline, and closed again however it ends; `transcribe` runs files the same way."""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+from collections.abc import Callable, Sequence
+from importlib import resources
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from dictation.config import ApiConfig, LocalConfig, RunConfig
+from dictation.errors import DeviceError, NoInputDevice
+
+if TYPE_CHECKING:
+    from dictation.filemode import FileJob
+
+log = logging.getLogger("dictation")
+
+
+def sample_path() -> Path:
+    return Path(str(resources.files("dictation") / "data" / "sample.wav"))
+
+
+def make_transcriber(engine: ApiConfig | LocalConfig):  # -> Transcriber
+    """Build the engine; the local one starts loading its model right away."""
+    if isinstance(engine, LocalConfig):
+        from dictation.transcribe.local import LocalTranscriber
+
+        return LocalTranscriber(engine)
+    from dictation.transcribe.api import ApiTranscriber
+
+    return ApiTranscriber(engine)
+
+
+def _is_file_input(spec: str) -> bool:
+    return os.sep in spec or spec.lower().endswith(".wav") or Path(spec).is_file()
+
+
+def open_source(cfg: RunConfig, demo_fallback: bool):  # -> Source
+    """A file, or the microphone. With no microphone at all the microphone source waits for
+    one (the bundled sample plays instead with ``demo_fallback``); a device name that matches
+    none of the devices there are is an error."""
+    from dictation.audio import FileSource
+    from dictation.mic import MicSource, find_input_device
+
+    if cfg.input is not None and _is_file_input(cfg.input):
+        return FileSource(Path(cfg.input), realtime=not cfg.fast)
+    fallback = demo_fallback and cfg.input is None
+    try:
+        mic = MicSource(find_input_device(cfg.input), cfg.input)
+        mic.open()
+        return mic
+    except NoInputDevice as err:
+        if not fallback:
+            return MicSource(None, cfg.input)
+        log.warning("%s; playing the bundled spoken sample instead", err)
+    except DeviceError as err:
+        if not fallback:
+            raise
+        log.warning("%s; playing the bundled spoken sample instead", err)
+    return FileSource(sample_path(), realtime=True)
+
+
+async def run_pipeline(cfg: RunConfig, env: dict[str, str],
+                       demo_fallback: bool = False) -> int:
+    import asyncio
+
+    from dictation.control import ControlServer, default_socket_path, status_line
+    from dictation.feedback import Cues, DaemonObserver
+    from dictation.gate import Gate
+    from dictation.notify import Notifier
+    from dictation.pipeline import Pipeline
+    from dictation.retry import RetryPolicy
+    from dictation.segmenter import Segmenter
+    from dictation.sinks import ClipboardSink, Sink, StdoutSink
+    from dictation.spool import Spool, default_keep_dir, default_spool_dir
+    from dictation.vad import Vad
+
+    def make_sink(name: str) -> Sink:
+        if name == "stdout":
+            return StdoutSink()
+        if name == "clipboard":
+            return ClipboardSink(cfg.clipboard_mode)
+        from dictation.typer import typing_sink
+
+        return typing_sink(name, cfg.typer, os.environ)
+
+    notifier = Notifier.from_environ()  # first: no child process may inherit NOTIFY_SOCKET
+    # Refuse a second daemon before loading a model or opening the microphone.
+    server = ControlServer(cfg.socket or default_socket_path(env), lambda c: handle(c))
+    server.claim()
+    hotkey = cues = transcriber = spool = None
+    sinks: list[Sink] = []
+    try:
+        spool = Spool(cfg.spool_dir or default_spool_dir(), int(cfg.spool_max_mb * 1e6))
+        recovered = spool.open()  # what a dead run left, delivered first
+        if cfg.hotkey:
+            from dictation.hotkey import Hotkey
+
+            hotkey = Hotkey(cfg.hotkey, cfg.mode, lambda c: handle(c))
+            hotkey.open()
+        cues = Cues(cfg.cues) if cfg.cues != "off" else None
+        source = open_source(cfg, demo_fallback)  # a misnamed device: one line, no model
+        transcriber = make_transcriber(cfg.engine)
+        for name in cfg.outputs:
+            sinks.append(make_sink(name))
+        pipeline = Pipeline(source, Vad(cfg.vad_aggressiveness), Segmenter(cfg.segmenter),
+                            transcriber, sinks, prompt=cfg.prompt,
+                            keep_dir=cfg.keep_dir or default_keep_dir(),
+                            speculate_s=cfg.speculate_s, gate=Gate(cfg.mode),
+                            observer=DaemonObserver(notifier, cues), guard=cfg.guard,
+                            spool=spool, recovered=recovered,
+                            retry=RetryPolicy(give_up_s=cfg.give_up_s))
+
+        def handle(command: str) -> dict[str, object]:
+            return pipeline.control(command)
+
+        await server.start()
+        keys = asyncio.create_task(hotkey.run()) if hotkey else None
+
+        def stop() -> None:
+            notifier.stopping()
+            pipeline.stop()
+
+        _on_signals(stop, pipeline.abort)
+        trigger = f"the {cfg.hotkey} key" if cfg.hotkey else "dictation ctl"
+        waiting = "" if cfg.mode == "continuous" else f"; {cfg.mode}: waiting for {trigger}"
+        log.info("listening on %s → %s; Ctrl-C to stop%s", source.description,
+                 transcriber.description, waiting)
+        notifier.ready(status_line(pipeline.status()))  # the microphone is open
+        try:
+            return await pipeline.run()
+        finally:
+            if keys:
+                keys.cancel()
+    finally:
+        notifier.close()
+        await server.close()
+        if hotkey:
+            hotkey.close()
+        if cues:
+            cues.close()
+        for sink in sinks:  # the typing sinks free the keys they bound
+            if close := getattr(sink, "aclose", None):
+                await close()
+        if transcriber:
+            await transcriber.aclose()
+        if spool:
+            spool.close()
+
+
+async def transcribe_files(job: FileJob, targets: Sequence[Path | None],
+                           engine: ApiConfig | LocalConfig) -> int:
+    """`dictation transcribe`: every file of ``job`` through one engine."""
+    from dictation.filemode import FileRunner
+
+    transcriber = make_transcriber(engine)
+    try:
+        runner = FileRunner(job, targets, transcriber)
+        _on_signals(runner.stop, runner.abort)
+        log.info("transcribing %d file(s) with %s", len(job.files), transcriber.description)
+        return await runner.run()
+    finally:
+        await transcriber.aclose()
+
+
+def _on_signals(stop: Callable[[], None], abort: Callable[[], None]) -> None:
+    """First Ctrl-C or SIGTERM: ``stop`` (finish the utterance in progress); second: ``abort``
+    (keep what is pending on disk and quit)."""
+    import asyncio
+
+    loop = asyncio.get_running_loop()
+    signals = 0
+
+    def on_signal() -> None:
+        nonlocal signals
+        signals += 1
+        if signals == 1:
+            log.info("stopping: finishing the utterance in progress (again to abort)")
+            stop()
+        else:
+            abort()
+
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, on_signal)

@@ -1,0 +1,102 @@
+"""The durable side of delivery: each utterance is written to the spool before anything is
+sent and removed once its text is delivered; capture stops while the spool is at its bound;
+audio that never became text is kept for the user."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+
+from dictation.records import Speech
+from dictation.spool import Spool, keep_audio, load
+from dictation.transcribe.guard import Heard
+
+log = logging.getLogger("dictation")
+
+RESUME_FRACTION = 0.75  # a full spool resumes capture once drained below this share of it
+
+
+class Keeper:
+    def __init__(self, spool: Spool | None, keep_dir: Path, *, error: Callable[[str], None],
+                 resumed: Callable[[], None]) -> None:
+        self.spool = spool  # None: no durable copies (files are their own copy)
+        self.keep_dir = keep_dir
+        self.kept: list[Path] = []
+        self.paused = False  # capture stopped: the spool is full
+        self._paused_at = 0.0
+        self._error = error  # reported: logged and shown as the last error
+        self._resumed = resumed  # capture may go on
+
+    def add(self, item: Speech) -> Speech:
+        """Write a new utterance to the spool before anything is sent; check the bound."""
+        if self.spool is None:
+            return item
+        meta = {"start_s": item.start_s, "end_s": item.end_s, "snr_db": item.heard.snr_db,
+                "speech_share": item.heard.speech_share, "speech_start_s": item.speech_start_s,
+                "speech_end_s": item.speech_end_s}
+        try:
+            path = self.spool.add(item.seq, item.pcm.astype("<i2").tobytes(), meta)
+        except OSError as err:
+            self._error(f"cannot write utterance {item.seq} to the spool {self.spool.root}: "
+                        f"{err.strerror or err}; it is held in memory only")
+            return item
+        self.check_bound()
+        return replace(item, spooled=path)
+
+    def reload(self, path: Path, seq: int, generation: int) -> Speech | None:
+        """A dead run's utterance, read back from its spool file."""
+        try:
+            pcm, meta = load(path)
+        except (OSError, ValueError) as err:
+            self._error(f"cannot read spooled utterance {path}: {err}; left where it is")
+            return None
+        samples = np.frombuffer(pcm, "<i2").astype(np.int16)
+        return Speech(seq, meta.get("start_s", 0.0), meta.get("end_s", 0.0), samples,
+                      time.monotonic(),
+                      Heard(meta.get("snr_db", 99.0), meta.get("speech_share", 1.0)),
+                      meta.get("speech_start_s", 0.0), meta.get("speech_end_s", 0.0),
+                      generation=generation, spooled=path, recovered=True)
+
+    def remove(self, item: Speech) -> None:
+        """Its text was delivered, or it was cancelled: drop its durable copy."""
+        if self.spool is not None and item.spooled is not None:
+            try:
+                self.spool.remove(item.spooled)
+            except OSError as err:
+                self._error(f"cannot remove {item.spooled} from the spool: "
+                            f"{err.strerror or err}")
+            self.check_bound()
+
+    def check_bound(self) -> None:
+        """Stop capture when the spool reaches its bound, loudly; resume once it drained."""
+        sp = self.spool
+        if sp is None or not sp.max_bytes:
+            return
+        mb = sp.bytes / 1e6
+        if not self.paused and sp.bytes >= sp.max_bytes:
+            self.paused = True
+            self._paused_at = time.monotonic()
+            self._error(f"the spool {sp.root} is full ({mb:.1f} MB, --spool-max "
+                        f"{sp.max_bytes / 1e6:g}): capture stopped; nothing said now is "
+                        "recorded until the backlog drains")
+        elif self.paused and sp.bytes < sp.max_bytes * RESUME_FRACTION:
+            self.paused = False
+            log.warning("capture resumed: the spool is down to %.1f MB (stopped for %.0f s)",
+                        mb, time.monotonic() - self._paused_at)
+            self._resumed()
+
+    def keep(self, item: Speech) -> Path | None:
+        """Set its audio aside in the keep directory; where, or None if that failed."""
+        try:
+            path = keep_audio(item.pcm, self.keep_dir)
+        except OSError as err:
+            self._error(f"could not keep the audio of utterance {item.seq} in "
+                        f"{self.keep_dir}: {err.strerror or err}")
+            return None
+        self.kept.append(path)
+        return path
