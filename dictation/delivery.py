@@ -14,7 +14,7 @@ from pathlib import Path
 
 from dictation.errors import DictationError, SinkError, TranscriptionError
 from dictation.keeper import Keeper
-from dictation.records import Speech, Stats, discard
+from dictation.records import Final, Speech, Stats, discard
 from dictation.retry import Outage, RetryPolicy
 from dictation.sinks import Sink, Transcribed
 from dictation.spool import Adopted, Spool
@@ -34,8 +34,10 @@ class Delivery:
     def __init__(self, transcriber: Transcriber, sinks: list[Sink], *, prompt: str,
                  keep_dir: Path, guard: GuardConfig, spool: Spool | None,
                  recovered: Sequence[Adopted], retry: RetryPolicy, stats: Stats,
-                 changed: Callable[[], None], stop: Callable[[], None]) -> None:
-        """``changed``: the status may have changed; ``stop``: end the run (a fatal error)."""
+                 changed: Callable[[], None], stop: Callable[[], None],
+                 final: Callable[[Final], None] = lambda event: None) -> None:
+        """``changed``: the status may have changed; ``stop``: end the run (a fatal error);
+        ``final``: an utterance's text reached every sink."""
         self.transcriber = transcriber
         self.sinks = sinks
         self.prompt = prompt
@@ -56,6 +58,7 @@ class Delivery:
         self.last_error: str | None = None
         self._changed = changed
         self._stop = stop
+        self._final = final
         self._ready: asyncio.Task[None] | None = None
         self._inflight: asyncio.Task[None] | None = None
 
@@ -251,5 +254,8 @@ class Delivery:
                     raise
                 errors.append(f"{err} (text: {text!r})")
         self.delivered += 1
+        # Speech ended (end_s - speech_end_s) of trailing silence before the utterance closed.
+        latency = time.monotonic() - item.ended_at + max(0.0, item.end_s - item.speech_end_s)
+        self._final(Final(done, latency, item.recovered))
         for e in errors:
             self.error(e)

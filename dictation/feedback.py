@@ -13,6 +13,7 @@ import numpy as np
 
 from dictation.control import status_line
 from dictation.errors import ConfigError
+from dictation.records import Quiet
 
 log = logging.getLogger("dictation")
 
@@ -101,7 +102,7 @@ class Cues:
         self._pool.shutdown(wait=False)
 
 
-class DaemonObserver:
+class DaemonObserver(Quiet):
     """The pipeline's observer for a daemon: watchdog pings, status, cues."""
 
     def __init__(self, notifier: Notifier | None = None, cues: Cues | None = None) -> None:

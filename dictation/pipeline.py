@@ -39,6 +39,14 @@ __all__ = ["Observer", "Pipeline", "Source", "Speculation", "Speech", "Stats"]
 
 log = logging.getLogger("dictation")
 
+
+def dbfs(block: np.ndarray) -> float:
+    """RMS level of int16 samples in dB full scale; -120 for digital silence."""
+    if not len(block):
+        return -120.0
+    rms = float(np.sqrt(np.mean(block.astype(np.float32) ** 2))) / 32768
+    return max(-120.0, 20 * float(np.log10(max(rms, 1e-6))))
+
 READ_AHEAD = 2  # utterances of a file segmented and waiting for the engine
 RELEASE_TAIL_S = 0.15  # silence kept after the last word when push-to-talk is released
 
@@ -64,7 +72,8 @@ class Pipeline:
         self.delivery = Delivery(transcriber, sinks, prompt=prompt, keep_dir=keep_dir,
                                  guard=self.guard, spool=spool, recovered=self.recovered,
                                  retry=retry or RetryPolicy(), stats=self.stats,
-                                 changed=self._changed, stop=self.stop)
+                                 changed=self._changed, stop=self.stop,
+                                 final=lambda event: self.observer.final(event))
         self._spec: Speculation | None = None  # for the open utterance
         self.gate = gate or Gate()
         self.observer: Observer = observer or Quiet()
@@ -265,6 +274,7 @@ class Pipeline:
             for frame in self.vad.push(block):
                 emit(frame)
             self.observer.block()
+            self.observer.level(dbfs(block))
             self._changed()
             # A file is read no further ahead of the engine than a few utterances, so Ctrl-C
             # stops it near what has been transcribed, not at its end; and not at all while

@@ -10,15 +10,41 @@ from typing import Protocol
 
 import numpy as np
 
+from dictation.sinks import Transcribed
 from dictation.transcribe import Transcript
 from dictation.transcribe.guard import Heard
 
 
+@dataclass(frozen=True)
+class Interim:
+    """Provisional text of the utterance still being spoken; the Final with its ``seq``
+    replaces it. Times are seconds since capture started."""
+
+    seq: int  # the utterance it belongs to: the number its Final will carry
+    text: str  # the engine's text for all of the utterance's audio so far
+    stable: str  # the prefix of ``text`` the last interims agreed on: not expected to change
+    start_s: float  # where the utterance began
+    end_s: float  # how far the audio it covers reaches
+
+
+@dataclass(frozen=True)
+class Final:
+    """An utterance's text, delivered to every sink."""
+
+    item: Transcribed
+    latency_s: float  # from the end of its speech to its text (meaningful for a live input)
+    recovered: bool = False  # left over by a run that died, delivered at this start
+
+
 class Observer(Protocol):
-    """Who hears about the daemon's life: the service manager, the start and stop cues."""
+    """Who hears about the daemon's life: the service manager, start and stop cues, the
+    captions screen, caption files and the event stream."""
 
     def block(self) -> None:
         """An audio block went through: the capture is alive (the watchdog's ping)."""
+
+    def level(self, dbfs: float) -> None:
+        """The input level of the block that just went through (RMS, dB full scale)."""
 
     def state(self, status: dict[str, object]) -> None:
         """The state shown by ``status`` changed."""
@@ -26,15 +52,58 @@ class Observer(Protocol):
     def gate(self, listening: bool) -> None:
         """A command started or stopped dictation."""
 
+    def interim(self, event: Interim) -> None:
+        """Provisional text of the utterance in progress."""
+
+    def final(self, event: Final) -> None:
+        """An utterance's text was delivered."""
+
 
 class Quiet:
-    """An observer that hears nothing."""
+    """An observer that hears nothing; subclass it to hear only some of it."""
 
     def block(self) -> None: ...
+
+    def level(self, dbfs: float) -> None: ...
 
     def state(self, status: dict[str, object]) -> None: ...
 
     def gate(self, listening: bool) -> None: ...
+
+    def interim(self, event: Interim) -> None: ...
+
+    def final(self, event: Final) -> None: ...
+
+
+class Fanout:
+    """Several observers heard as one, in order."""
+
+    def __init__(self, *observers: Observer) -> None:
+        self.observers = observers
+
+    def block(self) -> None:
+        for o in self.observers:
+            o.block()
+
+    def level(self, dbfs: float) -> None:
+        for o in self.observers:
+            o.level(dbfs)
+
+    def state(self, status: dict[str, object]) -> None:
+        for o in self.observers:
+            o.state(status)
+
+    def gate(self, listening: bool) -> None:
+        for o in self.observers:
+            o.gate(listening)
+
+    def interim(self, event: Interim) -> None:
+        for o in self.observers:
+            o.interim(event)
+
+    def final(self, event: Final) -> None:
+        for o in self.observers:
+            o.final(event)
 
 
 class Source(Protocol):
