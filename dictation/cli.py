@@ -142,18 +142,31 @@ def build_typer(args: argparse.Namespace) -> TyperConfig:
     return TyperConfig(tool=args.typer, delay_ms=args.type_delay, paste_keys=args.paste_keys)
 
 
+def build_outputs(args: argparse.Namespace) -> tuple[str, ...]:
+    """Where text goes: stdout unless something else is asked for. ``--events -`` takes
+    stdout for its JSON lines, which must never mix with plain text lines."""
+    if args.events == "-":
+        if "stdout" in (args.output or ()):
+            raise ConfigError("--events - writes events to stdout: it cannot also carry "
+                              "--output stdout; write the events to a file instead")
+        return tuple(dict.fromkeys(args.output or ()))
+    return tuple(dict.fromkeys(args.output or ["stdout"]))
+
+
 def build_config(args: argparse.Namespace) -> RunConfig:
-    engine = build_engine(args)
+    # Caption files are cut at the engine's segment times, which the local one gives on demand.
+    engine = build_engine(args, timestamps=bool(args.srt or args.vtt))
     inp = str(sample_path()) if args.command == "demo" else args.input
     return RunConfig(engine=engine, segmenter=build_segmenter(args),
                      vad_aggressiveness=args.vad_aggressiveness, input=inp, fast=args.fast,
                      prompt=args.prompt, speculate_s=speculate_s(args, engine),
-                     outputs=tuple(dict.fromkeys(args.output or ["stdout"])),
+                     outputs=build_outputs(args),
                      clipboard_mode=args.clipboard_mode, keep_dir=args.keep_dir,
                      mode=args.mode, socket=args.socket, hotkey=args.hotkey, cues=args.cues,
                      typer=build_typer(args), guard=build_guard(args),
                      spool_dir=args.spool_dir, spool_max_mb=args.spool_max,
-                     give_up_s=args.give_up_after)
+                     give_up_s=args.give_up_after, srt=args.srt, vtt=args.vtt,
+                     events=args.events)
 
 
 def build_file_job(args: argparse.Namespace) -> FileJob:

@@ -101,3 +101,6 @@ class RunConfig:
     """Capture stops (loudly) while the spool holds this much; about 4 h of speech."""
     give_up_s: float | None = None
     """Stop retrying an utterance after this long; None: retry for as long as it takes."""
+    srt: Path | None = None  # caption files of the session, written as it goes
+    vtt: Path | None = None
+    events: str | None = None  # JSON lines of the session: a file, or "-" for stdout

@@ -83,9 +83,10 @@ def heard_cues(item: Transcribed) -> list[Cue]:
     cues = utterance_cues(item.start_s, item.end_s, item.text, item.segments)
     if not cues:
         return cues
-    first, last = cues[0], cues[-1]
+    first = cues[0]
     if first.start < item.speech_start_s < first.end:
-        cues[0] = first = replace(first, start=round(item.speech_start_s, 3))
+        cues[0] = replace(first, start=round(item.speech_start_s, 3))
+    last = cues[-1]  # after the change above: a single cue is both
     if last.start < item.speech_end_s < last.end:
         cues[-1] = replace(last, end=round(item.speech_end_s, 3))
     return cues

@@ -68,11 +68,14 @@ async def run_pipeline(cfg: RunConfig, env: dict[str, str],
                        demo_fallback: bool = False) -> int:
     import asyncio
 
+    from dictation.capfile import open_caption_files
     from dictation.control import ControlServer, default_socket_path, status_line
+    from dictation.events import EventStream
     from dictation.feedback import Cues, DaemonObserver
     from dictation.gate import Gate
     from dictation.notify import Notifier
     from dictation.pipeline import Pipeline
+    from dictation.records import Fanout
     from dictation.retry import RetryPolicy
     from dictation.segmenter import Segmenter
     from dictation.sinks import ClipboardSink, Sink, StdoutSink
@@ -92,9 +95,14 @@ async def run_pipeline(cfg: RunConfig, env: dict[str, str],
     # Refuse a second daemon before loading a model or opening the microphone.
     server = ControlServer(cfg.socket or default_socket_path(env), lambda c: handle(c))
     server.claim()
-    hotkey = cues = transcriber = spool = None
+    hotkey = cues = transcriber = spool = events = None
     sinks: list[Sink] = []
+    code: int | None = None
     try:
+        # Files first: a bad path is one line before a model loads. Caption files come first
+        # among the sinks, so whoever sees an utterance's text elsewhere finds its cues there.
+        sinks += open_caption_files(cfg.srt, cfg.vtt)
+        events = EventStream.open(cfg.events) if cfg.events else None
         spool = Spool(cfg.spool_dir or default_spool_dir(), int(cfg.spool_max_mb * 1e6))
         recovered = spool.open()  # what a dead run left, delivered first
         if cfg.hotkey:
@@ -111,7 +119,8 @@ async def run_pipeline(cfg: RunConfig, env: dict[str, str],
                             transcriber, sinks, prompt=cfg.prompt,
                             keep_dir=cfg.keep_dir or default_keep_dir(),
                             speculate_s=cfg.speculate_s, gate=Gate(cfg.mode),
-                            observer=DaemonObserver(notifier, cues), guard=cfg.guard,
+                            observer=Fanout(DaemonObserver(notifier, cues),
+                                            *([events] if events else [])), guard=cfg.guard,
                             spool=spool, recovered=recovered,
                             retry=RetryPolicy(give_up_s=cfg.give_up_s))
 
@@ -131,12 +140,22 @@ async def run_pipeline(cfg: RunConfig, env: dict[str, str],
         log.info("listening on %s → %s; Ctrl-C to stop%s", source.description,
                  transcriber.description, waiting)
         notifier.ready(status_line(pipeline.status()))  # the microphone is open
+        if events:
+            if cfg.events == "-":  # stdout was the output: closed, the run is over
+                events.on_broken = pipeline.stop
+            events.start(pipeline.status(), source.description)
         try:
-            return await pipeline.run()
+            code = await pipeline.run()
+            return code
         finally:
             if keys:
                 keys.cancel()
+            if events:
+                events.stop(1 if code is None else code,
+                            str(pipeline.failed) if pipeline.failed else None)
     finally:
+        if events:
+            events.close()
         notifier.close()
         await server.close()
         if hotkey:

@@ -244,7 +244,7 @@ class Delivery:
             text = verdict.text
         self.history.add(text)
         done = Transcribed(item.seq, text, item.start_s, item.end_s, item.speech_start_s,
-                           item.speech_end_s, result.segments)
+                           item.speech_end_s, result.segments, item.recovered)
         errors = []
         for sink in self.sinks:
             try:

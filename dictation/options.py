@@ -147,6 +147,15 @@ def _add_run_options(p: argparse.ArgumentParser) -> None:
                      help="pause between typed keys, for applications that drop fast keys "
                           f"(default {TyperConfig.delay_ms})")
     _add_keep_dir(out)
+    files = p.add_argument_group("caption files and events")
+    files.add_argument("--srt", type=Path, metavar="FILE",
+                       help="also write the session's captions to FILE as SRT, utterance by "
+                            "utterance (an existing file is replaced)")
+    files.add_argument("--vtt", type=Path, metavar="FILE",
+                       help="the same as WebVTT")
+    files.add_argument("--events", metavar="FILE|-",
+                       help="append a JSON line for each state change and transcript to FILE; "
+                            "-: to stdout, which then carries nothing else (see the README)")
     spool = p.add_argument_group("spool")
     spool.add_argument("--spool-dir", type=Path, metavar="DIR",
                        help="where utterances wait until their text is delivered, so none is "

@@ -24,6 +24,7 @@ class Transcribed:
     speech_start_s: float  # first and last frame the VAD called speech
     speech_end_s: float
     segments: tuple[Segment, ...] = ()  # the engine's, timed from start_s
+    recovered: bool = False  # left over by a run that died: its times are from that run
 
 
 class Sink(Protocol):

@@ -283,3 +283,16 @@ def test_json_document_shape() -> None:
     assert [Cue(s["start"], s["end"], s["text"]) for s in doc["segments"]] == cues
     assert " ".join(s["text"] for s in doc["segments"]) == doc["text"]
     assert json.loads(to_json([], 0.0)) == {"text": "", "duration": 0.0, "segments": []}
+
+
+def test_heard_cues_start_at_speech_and_end_with_it() -> None:
+    from dictation.cues import heard_cues
+    from dictation.sinks import Transcribed
+
+    # One segment spanning the audio sent (pre-roll and trailing silence included): the cue
+    # is cut to the speech the VAD heard, at both ends, also when it is the only cue.
+    one = Transcribed(1, "Hello there.", 0.2, 4.6, 0.7, 4.5, (Segment(0.0, 4.4, "Hello there."),))
+    assert heard_cues(one) == [Cue(0.7, 4.5, "Hello there.")]
+    two = Transcribed(2, "Hello there. General Kenobi.", 1.0, 9.0, 1.5, 8.5,
+                      (Segment(0.0, 3.0, "Hello there."), Segment(3.0, 8.0, "General Kenobi.")))
+    assert heard_cues(two) == [Cue(1.5, 4.0, "Hello there."), Cue(4.0, 8.5, "General Kenobi.")]
