@@ -372,7 +372,9 @@ def test_unreachable_server_is_given_up_on_when_asked(cli: Cli) -> None:
     assert all("gave up" in ln and "cannot reach" in ln and "audio kept in" in ln
                for ln in r.errors)
     assert len(r.kept) == 2 and r.spooled == []
-    assert 2 * 1.5 < time.monotonic() - began < 30  # about 2 s of retries each
+    # Retries went on for a while before each give-up: the policy stops before a wait
+    # that would end past 2 s, so each utterance failed for at least ~0.75 s.
+    assert 2 * 0.5 < time.monotonic() - began < 30
 
 
 def test_stopping_during_an_outage_leaves_the_backlog_in_the_spool(cli: Cli) -> None:
