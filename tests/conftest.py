@@ -35,7 +35,7 @@ def _need(tool: str) -> None:
 
 @pytest.fixture(scope="session", autouse=True)
 def _no_user_config(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
-    """The product under test reads neither the user's config file nor DICTATION_* variables:
+    """The product under test reads neither the user's config file nor their DICTATION_* variables:
     its config and state directories are empty ones of the test run's."""
     saved = dict(os.environ)
     for name in [n for n in os.environ if n.startswith("DICTATION_")]:
@@ -47,6 +47,11 @@ def _no_user_config(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
     # The spool too: a daemon a test killed must not leave work for the user's next start,
     # nor for another test run's.
     os.environ["XDG_STATE_HOME"] = str(tmp_path_factory.mktemp("state-home"))
+    # And a control socket of the test run's own: a daemon the user runs (or another test
+    # run) holds the default one, and a second daemon would rightly refuse to start.
+    runtime = tmp_path_factory.mktemp("runtime")
+    runtime.chmod(0o700)
+    os.environ["DICTATION_SOCKET"] = str(runtime / "control.sock")
     yield
     os.environ.clear()
     os.environ.update(saved)

@@ -210,7 +210,9 @@ def test_default_socket_lives_in_the_runtime_dir(virtual_mic: str, server_url: s
     info = subprocess.run(["pactl", "info"], capture_output=True, text=True, check=True)
     server = next(line.split(": ", 1)[1] for line in info.stdout.splitlines()
                   if line.startswith("Server String"))
-    env = {"XDG_RUNTIME_DIR": str(runtime), "PULSE_SERVER": f"unix:{server}"}
+    # An empty DICTATION_SOCKET counts as unset: the test run's own socket does not apply.
+    env = {"XDG_RUNTIME_DIR": str(runtime), "PULSE_SERVER": f"unix:{server}",
+           "DICTATION_SOCKET": ""}
     d = Daemon(virtual_mic, "--base-url", server_url, **env)
     try:
         sock = runtime / "dictation" / "control.sock"
