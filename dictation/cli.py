@@ -142,13 +142,26 @@ def build_typer(args: argparse.Namespace) -> TyperConfig:
     return TyperConfig(tool=args.typer, delay_ms=args.type_delay, paste_keys=args.paste_keys)
 
 
+def wants_captions(args: argparse.Namespace, tty: bool) -> bool:
+    """The captions screen needs a terminal; without one its lines go to stdout plainly."""
+    if not (args.captions or args.command == "captions"):
+        return False
+    if not tty:
+        log.warning("stdout is not a terminal: captions are written as plain lines")
+    return tty
+
+
 def build_config(args: argparse.Namespace) -> RunConfig:
     engine = build_engine(args)
     inp = str(sample_path()) if args.command == "demo" else args.input
+    captions = wants_captions(args, sys.stdout.isatty())
+    outputs = tuple(dict.fromkeys(args.output or ["stdout"]))
+    if captions:  # the screen shows the lines: not printed a second time
+        outputs = tuple(o for o in outputs if o != "stdout")
     return RunConfig(engine=engine, segmenter=build_segmenter(args),
                      vad_aggressiveness=args.vad_aggressiveness, input=inp, fast=args.fast,
                      prompt=args.prompt, speculate_s=speculate_s(args, engine),
-                     outputs=tuple(dict.fromkeys(args.output or ["stdout"])),
+                     outputs=outputs, captions=captions,
                      clipboard_mode=args.clipboard_mode, keep_dir=args.keep_dir,
                      mode=args.mode, socket=args.socket, hotkey=args.hotkey, cues=args.cues,
                      typer=build_typer(args), guard=build_guard(args),

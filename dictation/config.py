@@ -101,3 +101,5 @@ class RunConfig:
     """Capture stops (loudly) while the spool holds this much; about 4 h of speech."""
     give_up_s: float | None = None
     """Stop retrying an utterance after this long; None: retry for as long as it takes."""
+    captions: bool = False
+    """Show the text on a live captions screen (the terminal) instead of as stdout lines."""

@@ -3,6 +3,7 @@ one pipeline, and closed again however it ends; `transcribe` runs files the same
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import signal
@@ -73,6 +74,7 @@ async def run_pipeline(cfg: RunConfig, env: dict[str, str],
     from dictation.gate import Gate
     from dictation.notify import Notifier
     from dictation.pipeline import Pipeline
+    from dictation.records import Fanout, Observer
     from dictation.retry import RetryPolicy
     from dictation.segmenter import Segmenter
     from dictation.sinks import ClipboardSink, Sink, StdoutSink
@@ -92,7 +94,7 @@ async def run_pipeline(cfg: RunConfig, env: dict[str, str],
     # Refuse a second daemon before loading a model or opening the microphone.
     server = ControlServer(cfg.socket or default_socket_path(env), lambda c: handle(c))
     server.claim()
-    hotkey = cues = transcriber = spool = None
+    hotkey = cues = transcriber = spool = captions = None
     sinks: list[Sink] = []
     try:
         spool = Spool(cfg.spool_dir or default_spool_dir(), int(cfg.spool_max_mb * 1e6))
@@ -107,11 +109,17 @@ async def run_pipeline(cfg: RunConfig, env: dict[str, str],
         transcriber = make_transcriber(cfg.engine)
         for name in cfg.outputs:
             sinks.append(make_sink(name))
+        observer: Observer = DaemonObserver(notifier, cues)
+        if cfg.captions:
+            from dictation.captions import Captions
+
+            captions = Captions()
+            observer = Fanout(observer, captions)
         pipeline = Pipeline(source, Vad(cfg.vad_aggressiveness), Segmenter(cfg.segmenter),
                             transcriber, sinks, prompt=cfg.prompt,
                             keep_dir=cfg.keep_dir or default_keep_dir(),
                             speculate_s=cfg.speculate_s, gate=Gate(cfg.mode),
-                            observer=DaemonObserver(notifier, cues), guard=cfg.guard,
+                            observer=observer, guard=cfg.guard,
                             spool=spool, recovered=recovered,
                             retry=RetryPolicy(give_up_s=cfg.give_up_s))
 
@@ -128,14 +136,20 @@ async def run_pipeline(cfg: RunConfig, env: dict[str, str],
         _on_signals(stop, pipeline.abort)
         trigger = f"the {cfg.hotkey} key" if cfg.hotkey else "dictation ctl"
         waiting = "" if cfg.mode == "continuous" else f"; {cfg.mode}: waiting for {trigger}"
-        log.info("listening on %s → %s; Ctrl-C to stop%s", source.description,
-                 transcriber.description, waiting)
-        notifier.ready(status_line(pipeline.status()))  # the microphone is open
+        screen = captions.running(log) if captions else contextlib.nullcontext()
         try:
-            return await pipeline.run()
+            with screen:  # while it is up, log lines show in it
+                if captions:
+                    captions.state(pipeline.status())
+                log.info("listening on %s → %s; Ctrl-C to stop%s", source.description,
+                         transcriber.description, waiting)
+                notifier.ready(status_line(pipeline.status()))  # the microphone is open
+                return await pipeline.run()
         finally:
             if keys:
                 keys.cancel()
+            if captions:
+                print(captions.summary(), flush=True)
     finally:
         notifier.close()
         await server.close()
