@@ -6,6 +6,7 @@ resize simply redraws at the new size (over ssh too)."""
 from __future__ import annotations
 
 import logging
+import os
 import statistics
 import threading
 import time
@@ -29,6 +30,14 @@ KEPT_WARNINGS = 20  # logged again after the screen closes
 
 STATE_STYLES = {"listening": "green", "hearing speech": "bold green",
                 "transcribing": "yellow", "retrying": "bold red", "idle": "dim"}
+
+
+def terminal() -> Console:
+    """The console on stdout, sized by the terminal itself: COLUMNS and LINES in the
+    environment (which some shells and tools export) would pin rich to a size the terminal
+    leaves behind when it is resized."""
+    return Console(_environ={k: v for k, v in os.environ.items()
+                             if k not in ("COLUMNS", "LINES")})
 
 
 class Level:
@@ -68,7 +77,7 @@ class Captions(Quiet):
 
     def __init__(self, console: Console | None = None, *, engine: str = "",
                  clock: Callable[[], float] = time.monotonic) -> None:
-        self.console = console or Console()
+        self.console = console or terminal()
         self._clock = clock
         self._lock = threading.Lock()
         self.lines: deque[Text] = deque(maxlen=HISTORY)  # delivered text and log notices
@@ -145,9 +154,9 @@ class Captions(Quiet):
         line.append(f"  backlog {status.get('backlog', 0)}")
         if self.latencies:
             line.append(f"  last {self.latencies[-1]:.1f} s")
-        line.append(f"  {status.get('engine', '')}", "dim")
         if error := status.get("last_error"):
             line.append(f"  ⚠ {error}", "red")
+        line.append(f"  {status.get('engine', '')}", "dim")  # least news: last, cut first
         line.truncate(width, overflow="ellipsis")
         return line
 
