@@ -8,6 +8,7 @@ import os
 import sys
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
 from dictation import settings
 from dictation.config import (
@@ -22,11 +23,13 @@ from dictation.errors import ConfigError, DeviceError, DictationError
 from dictation.options import (
     FILE_GIVE_UP_S,
     GLOBAL_OPTIONS,
+    INTERIM_S,
     SPECULATE_S,
     build_parser,
     normalize_argv,
 )
 from dictation.segmenter import SegmenterConfig
+from dictation.transcribe.endpoint import is_loopback
 from dictation.transcribe.guard import GuardConfig
 
 if TYPE_CHECKING:
@@ -135,6 +138,17 @@ def speculate_s(args: argparse.Namespace, engine: ApiConfig | LocalConfig) -> fl
     return args.speculate
 
 
+def interim_s(args: argparse.Namespace, engine: ApiConfig | LocalConfig) -> float:
+    if args.interim is not None:
+        return args.interim
+    if args.fast:  # a file read at full speed: nobody watches captions
+        return 0.0
+    if isinstance(engine, ApiConfig) and not is_loopback(urlsplit(engine.base_url).hostname
+                                                         or ""):
+        return 0.0  # every interim would be a billed request
+    return INTERIM_S
+
+
 def build_typer(args: argparse.Namespace) -> TyperConfig:
     from dictation.keytools import parse_chord
 
@@ -161,6 +175,7 @@ def build_config(args: argparse.Namespace) -> RunConfig:
     return RunConfig(engine=engine, segmenter=build_segmenter(args),
                      vad_aggressiveness=args.vad_aggressiveness, input=inp, fast=args.fast,
                      prompt=args.prompt, speculate_s=speculate_s(args, engine),
+                     interim_s=interim_s(args, engine),
                      outputs=outputs, captions=captions,
                      clipboard_mode=args.clipboard_mode, keep_dir=args.keep_dir,
                      mode=args.mode, socket=args.socket, hotkey=args.hotkey, cues=args.cues,

@@ -86,6 +86,9 @@ class RunConfig:
     speculate_s: float = 0.0
     """Least silence after which an utterance is transcribed before its end is certain (it
     grows while pauses keep turning out not to be ends); 0 = off."""
+    interim_s: float = 0.0
+    """Seconds of audio between interim transcriptions of the utterance in progress (provisional
+    text for captions); 0 = off."""
     outputs: tuple[str, ...] = ("stdout",)
     clipboard_mode: str = "replace"
     keep_dir: Path | None = None  # where undeliverable audio is kept; None = state dir

@@ -121,7 +121,8 @@ async def run_pipeline(cfg: RunConfig, env: dict[str, str],
                             speculate_s=cfg.speculate_s, gate=Gate(cfg.mode),
                             observer=observer, guard=cfg.guard,
                             spool=spool, recovered=recovered,
-                            retry=RetryPolicy(give_up_s=cfg.give_up_s))
+                            retry=RetryPolicy(give_up_s=cfg.give_up_s),
+                            interim_s=cfg.interim_s)
 
         def handle(command: str) -> dict[str, object]:
             return pipeline.control(command)

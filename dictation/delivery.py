@@ -78,6 +78,12 @@ class Delivery:
         """An utterance is being transcribed or delivered."""
         return self._inflight is not None and not self._inflight.done()
 
+    @property
+    def idle(self) -> bool:
+        """The engine is ready and no utterance waits for it: room for an interim."""
+        return (self._ready is not None and self._ready.done() and self.queue.empty()
+                and not self.busy)
+
     def count(self) -> int:
         """Utterances not yet delivered: those in the spool, or in memory without one."""
         if self.keeper.spool is not None:

@@ -39,6 +39,9 @@ SPECULATE_S = {"local": 0.09, "api": 0.15}
 # `transcribe` has the input file to fall back on and nobody at a microphone: a minute of
 # failures of one utterance is long enough to wait before its audio is set aside.
 FILE_GIVE_UP_S = 60.0
+# Audio between interim transcriptions (provisional captions): on for engines that cost only
+# CPU (local, or an API server on this machine), off for a billed API. bench/interim.md.
+INTERIM_S = 0.7
 
 
 def _add_engine_options(p: argparse.ArgumentParser) -> None:
@@ -116,6 +119,11 @@ def _add_run_options(p: argparse.ArgumentParser) -> None:
                         "over (longer while pauses keep turning out not to be the end); "
                         f"0 = off (default: local {SPECULATE_S['local']}, "
                         f"api {SPECULATE_S['api']}; off with --fast)")
+    p.add_argument("--interim", type=values.interim, metavar="S",
+                   help="transcribe the utterance in progress every S seconds for provisional "
+                        "captions (never typed); 0 = off (default: "
+                        f"{INTERIM_S} with the local engine or an API on this machine, off for "
+                        "other APIs and with --fast)")
     ctl = p.add_argument_group("control")
     ctl.add_argument("--mode", choices=MODES, default="continuous",
                      help="continuous: the voice activity detector decides; push-to-talk: "

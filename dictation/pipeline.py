@@ -25,6 +25,7 @@ import numpy as np
 from dictation.delivery import Delivery
 from dictation.errors import DictationError
 from dictation.gate import CANCEL, CLOSE, OPEN, Gate
+from dictation.interim import Interims
 from dictation.mic import GAP
 from dictation.records import Observer, Quiet, Source, Speculation, Speech, Stats, discard
 from dictation.retry import RetryPolicy
@@ -57,7 +58,7 @@ class Pipeline:
                  keep_dir: Path, speculate_s: float = 0.0, gate: Gate | None = None,
                  observer: Observer | None = None, guard: GuardConfig | None = None,
                  spool: Spool | None = None, recovered: Sequence[Adopted] = (),
-                 retry: RetryPolicy | None = None) -> None:
+                 retry: RetryPolicy | None = None, interim_s: float = 0.0) -> None:
         self.source = source
         self.guard = guard or GuardConfig()
         self.vad = vad
@@ -75,6 +76,10 @@ class Pipeline:
                                  changed=self._changed, stop=self.stop,
                                  final=lambda event: self.observer.final(event))
         self._spec: Speculation | None = None  # for the open utterance
+        # Provisional text of the open utterance, for captions; never a final's text.
+        self.interims = (Interims(interim_s, segmenter.config.frame_s, transcriber,
+                                  self.guard, self.stats, lambda e: self.observer.interim(e))
+                         if interim_s else None)
         self.gate = gate or Gate()
         self.observer: Observer = observer or Quiet()
         self._state = ""
@@ -186,8 +191,9 @@ class Pipeline:
         if rest := self.source.unread():
             log.warning("%s", rest)
         st = self.stats
-        log.debug("%d utterances, %d transcriptions (%d speculative used, %d discarded)",
-                  st.utterances, st.requests, st.speculations_used, st.speculations_discarded)
+        log.debug("%d utterances, %d transcriptions (%d speculative used, %d discarded, "
+                  "%d interim)", st.utterances, st.requests, st.speculations_used,
+                  st.speculations_discarded, st.interims)
         if self.aborted:
             return 130
         if self.failed:
@@ -233,6 +239,8 @@ class Pipeline:
                 if self.pacer and utt.reason == "pause":
                     self.pacer.ended()
                 seq += 1
+                if self.interims:
+                    self.interims.queued()  # the final's request goes first; no late interim
                 frames = utt.payloads
                 spoken = [i for i, f in enumerate(frames) if f.is_speech] or [0]
                 item = Speech(seq, utt.start * frame_s, utt.end * frame_s,
@@ -250,7 +258,12 @@ class Pipeline:
                   and (held := seg.if_silence_holds()) is not None
                   and not too_weak(measure(held), self.guard)):
                 # Only with nothing queued: then the prompt is final and the engine is free.
+                if self.interims:
+                    self.interims.cancel()  # the speculation may become the final: it goes first
                 self._spec = self._speculate(seg.open_start or 0, held)
+            if self.interims and not self.failed:
+                self.interims.tick(seq + 1, seg, delivery.idle and self._spec is None
+                                   and delivery.outage.since is None, delivery.next_prompt)
 
         while (block := await audio.get()) is not None:
             if isinstance(block, str):
@@ -293,6 +306,8 @@ class Pipeline:
         if self._spec:
             discard(self._spec, self.stats)
             self._spec = None
+        if self.interims:
+            self.interims.dropped()
         out.put_nowait(None)
 
     def _speculate(self, start: int, frames: tuple[Frame, ...]) -> Speculation:

@@ -137,6 +137,7 @@ class Stats:
     requests: int = 0  # transcriber calls, speculative ones included
     speculations_used: int = 0
     speculations_discarded: int = 0
+    interims: int = 0  # interim transcriptions started (also counted in requests)
 
 
 def discard(spec: Speculation, stats: Stats) -> None:

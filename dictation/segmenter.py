@@ -107,6 +107,16 @@ class Segmenter(Generic[T]):
         """Frame index where the open utterance starts, None when idle."""
         return self._start if self._frames else None
 
+    @property
+    def open_frames(self) -> int:
+        """Length in frames of the open utterance so far; 0 when idle."""
+        return len(self._frames)
+
+    def so_far(self) -> tuple[T, ...] | None:
+        """The open utterance's frames up to now, None when idle: what an interim
+        transcription of the utterance in progress hears."""
+        return tuple(f.payload for f in self._frames) if self._frames else None
+
     def if_silence_holds(self) -> tuple[T, ...] | None:
         """The exact utterance that ends at this pause if no speech comes before the hangover
         is over (its first half-pause included, as :meth:`push` will cut it), or None while

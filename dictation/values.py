@@ -51,6 +51,13 @@ def speculate(text: str) -> float:
     return value
 
 
+def interim(text: str) -> float:
+    value = _number(text, float)
+    if value != 0 and not 0.2 <= value <= 10:
+        raise ArgumentTypeError(f"takes 0 (off) or 0.2 to 10 seconds, got {value}")
+    return value
+
+
 def max_utterance(text: str) -> float:
     value = _number(text, float)
     if not value <= 600:

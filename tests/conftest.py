@@ -41,6 +41,9 @@ def _no_user_config(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
     for name in [n for n in os.environ if n.startswith("DICTATION_")]:
         del os.environ[name]
     os.environ["XDG_CONFIG_HOME"] = str(tmp_path_factory.mktemp("config-home"))
+    # Interim transcriptions are extra requests; tests that script a server's answers one
+    # request at a time must not see them. Tests of interims pass --interim.
+    os.environ["DICTATION_INTERIM"] = "0"
     # The spool too: a daemon a test killed must not leave work for the user's next start,
     # nor for another test run's.
     os.environ["XDG_STATE_HOME"] = str(tmp_path_factory.mktemp("state-home"))
