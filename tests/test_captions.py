@@ -8,6 +8,7 @@ import io
 import json
 import logging
 import os
+import re
 import shlex
 import signal
 import socket
@@ -222,7 +223,9 @@ class Pane:
                               capture_output=True, text=True, check=True, timeout=10).stdout
 
     def rows(self) -> list[str]:
-        return self.tmux("capture-pane", "-p", "-t", "t").rstrip("\n").split("\n")
+        """The rows as shown; ``styled`` keeps them with their colours and attributes."""
+        self.styled = self.tmux("capture-pane", "-p", "-e", "-t", "t").rstrip("\n").split("\n")
+        return [re.sub(r"\x1b\[[0-9;]*m", "", r).rstrip() for r in self.styled]
 
     def flag(self, name: str) -> str:
         return self.tmux("display-message", "-p", "-t", "t", f"#{{{name}}}").strip()
@@ -280,12 +283,23 @@ def test_captions_in_a_terminal(say: Callable[..., Path], join: Callable[..., Pa
     first = "The quick brown fox jumps over the lazy dog."
     wav = join(say(first), say(LONG), say(SHORT), say("Thank you all for coming today."),
                say("The meeting is over now."))
-    pane = pane_factory(dictation_cmd("captions", "--input", str(wav), "--engine", "local"),
-                        pane_env)
+    pane = pane_factory(dictation_cmd("captions", "--input", str(wav), "--engine", "local",
+                                      "--interim", "0.7"), pane_env)
+    said = [first, LONG, SHORT]
     states: set[str] = set()
     levels: set[float] = set()
+    polls = 0
+    interims: dict[int, int] = {}  # sentence → first poll showing it provisionally (dimmed)
+    finals: dict[int, int] = {}  # sentence → first poll showing its final line (plain)
 
     def seen(rows: list[str]) -> None:
+        nonlocal polls
+        polls += 1
+        for plain, styled in zip(rows[:-1], pane.styled[:-1], strict=False):
+            for n, s in enumerate(said):
+                if norm(plain).split()[:2] == norm(s).split()[:2]:
+                    got = interims if "\x1b[2;3m" in styled else finals
+                    got.setdefault(n, polls)
         if rows[-1].startswith("● "):
             states.add(rows[-1][2:].split("  ")[0])
             if (db := _level(rows[-1])) is not None:
@@ -309,6 +323,9 @@ def test_captions_in_a_terminal(say: Callable[..., Path], join: Callable[..., Pa
     assert pane.flag("pane_width") == "60"
     assert max(len(r) for r in rows) <= 60
     assert rows[-1].startswith("● ") and len(rows) == 30
+    # The words came provisionally before their final line replaced them.
+    early = [n for n in finals if n in interims and interims[n] < finals[n]]
+    assert early, (interims, finals)
     pane.tmux("send-keys", "-t", "t", "C-c")
     rows = pane.wait(lambda rows: any(r.startswith("EXIT=") for r in rows), 30)
     text = "\n".join(rows)
