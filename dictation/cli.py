@@ -167,14 +167,31 @@ def build_outputs(args: argparse.Namespace) -> tuple[str, ...]:
     return tuple(dict.fromkeys(args.output or ["stdout"]))
 
 
+def wants_captions(args: argparse.Namespace, tty: bool) -> bool:
+    """The captions screen needs a terminal; without one its lines go to stdout plainly."""
+    if not (args.captions or args.command == "captions"):
+        return False
+    if not tty:
+        log.warning("stdout is not a terminal: captions are written as plain lines")
+    return tty
+
+
 def build_config(args: argparse.Namespace) -> RunConfig:
     # Caption files are cut at the engine's segment times, which the local one gives on demand.
     engine = build_engine(args, timestamps=bool(args.srt or args.vtt))
     inp = str(sample_path()) if args.command == "demo" else args.input
+    if (args.captions or args.command == "captions") and args.events == "-":
+        raise ConfigError("the captions screen and --events - both need stdout: write the "
+                          "events to a file")
+    captions = wants_captions(args, sys.stdout.isatty())
+    outputs = build_outputs(args)
+    if captions:  # the screen shows the lines: not printed a second time
+        outputs = tuple(o for o in outputs if o != "stdout")
     return RunConfig(engine=engine, segmenter=build_segmenter(args),
                      vad_aggressiveness=args.vad_aggressiveness, input=inp, fast=args.fast,
                      prompt=args.prompt, speculate_s=speculate_s(args, engine),
-                     interim_s=interim_s(args, engine), outputs=build_outputs(args),
+                     interim_s=interim_s(args, engine),
+                     outputs=outputs, captions=captions,
                      clipboard_mode=args.clipboard_mode, keep_dir=args.keep_dir,
                      mode=args.mode, socket=args.socket, hotkey=args.hotkey, cues=args.cues,
                      typer=build_typer(args), guard=build_guard(args),

@@ -107,3 +107,5 @@ class RunConfig:
     srt: Path | None = None  # caption files of the session, written as it goes
     vtt: Path | None = None
     events: str | None = None  # JSON lines of the session: a file, or "-" for stdout
+    captions: bool = False
+    """Show the text on a live captions screen (the terminal) instead of as stdout lines."""

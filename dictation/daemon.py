@@ -3,6 +3,7 @@ one pipeline, and closed again however it ends; `transcribe` runs files the same
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import signal
@@ -75,7 +76,7 @@ async def run_pipeline(cfg: RunConfig, env: dict[str, str],
     from dictation.gate import Gate
     from dictation.notify import Notifier
     from dictation.pipeline import Pipeline
-    from dictation.records import Fanout
+    from dictation.records import Fanout, Observer
     from dictation.retry import RetryPolicy
     from dictation.segmenter import Segmenter
     from dictation.sinks import ClipboardSink, Sink, StdoutSink
@@ -95,7 +96,7 @@ async def run_pipeline(cfg: RunConfig, env: dict[str, str],
     # Refuse a second daemon before loading a model or opening the microphone.
     server = ControlServer(cfg.socket or default_socket_path(env), lambda c: handle(c))
     server.claim()
-    hotkey = cues = transcriber = spool = events = None
+    hotkey = cues = transcriber = spool = events = captions = None
     sinks: list[Sink] = []
     code: int | None = None
     try:
@@ -115,12 +116,19 @@ async def run_pipeline(cfg: RunConfig, env: dict[str, str],
         transcriber = make_transcriber(cfg.engine)
         for name in cfg.outputs:
             sinks.append(make_sink(name))
+        observer: Observer = DaemonObserver(notifier, cues)
+        if cfg.captions:
+            from dictation.captions import Captions
+
+            captions = Captions()
+            observer = Fanout(observer, captions)
+        if events:
+            observer = Fanout(observer, events)
         pipeline = Pipeline(source, Vad(cfg.vad_aggressiveness), Segmenter(cfg.segmenter),
                             transcriber, sinks, prompt=cfg.prompt,
                             keep_dir=cfg.keep_dir or default_keep_dir(),
                             speculate_s=cfg.speculate_s, gate=Gate(cfg.mode),
-                            observer=Fanout(DaemonObserver(notifier, cues),
-                                            *([events] if events else [])), guard=cfg.guard,
+                            observer=observer, guard=cfg.guard,
                             spool=spool, recovered=recovered,
                             retry=RetryPolicy(give_up_s=cfg.give_up_s),
                             interim_s=cfg.interim_s)
@@ -138,22 +146,28 @@ async def run_pipeline(cfg: RunConfig, env: dict[str, str],
         _on_signals(stop, pipeline.abort)
         trigger = f"the {cfg.hotkey} key" if cfg.hotkey else "dictation ctl"
         waiting = "" if cfg.mode == "continuous" else f"; {cfg.mode}: waiting for {trigger}"
-        log.info("listening on %s → %s; Ctrl-C to stop%s", source.description,
-                 transcriber.description, waiting)
-        notifier.ready(status_line(pipeline.status()))  # the microphone is open
         if events:
             if cfg.events == "-":  # stdout was the output: closed, the run is over
                 events.on_broken = pipeline.stop
             events.start(pipeline.status(), source.description)
+        screen = captions.running(log) if captions else contextlib.nullcontext()
         try:
-            code = await pipeline.run()
-            return code
+            with screen:  # while it is up, log lines show in it
+                if captions:
+                    captions.state(pipeline.status())
+                log.info("listening on %s → %s; Ctrl-C to stop%s", source.description,
+                         transcriber.description, waiting)
+                notifier.ready(status_line(pipeline.status()))  # the microphone is open
+                code = await pipeline.run()
+                return code
         finally:
             if keys:
                 keys.cancel()
             if events:
                 events.stop(1 if code is None else code,
                             str(pipeline.failed) if pipeline.failed else None)
+            if captions:
+                print(captions.summary(), flush=True)
     finally:
         if events:
             events.close()

@@ -141,6 +141,10 @@ def _add_run_options(p: argparse.ArgumentParser) -> None:
     out = p.add_argument_group("output")
     out.add_argument("--output", "-o", action="append", choices=OUTPUTS,
                      help="where text goes; repeat for several (default: stdout)")
+    out.add_argument("--captions", action="store_true",
+                     help="live captions on the terminal: lines scroll up, the utterance in "
+                          "progress below them, a status line at the bottom (plain lines "
+                          "when stdout is not a terminal)")
     out.add_argument("--clipboard-mode", choices=CLIPBOARD_MODES, default="replace",
                      help="replace: clipboard holds the newest utterance; append: the whole "
                           "session (default: replace)")
@@ -244,6 +248,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     run = sub.add_parser("run", help="dictate (the default command)")
     _add_run_options(run)
+    captions = sub.add_parser("captions", help="live captions in the terminal: run --captions")
+    _add_run_options(captions)
     demo = sub.add_parser("demo", help="dictate the bundled spoken sample at real time")
     _add_run_options(demo)
     tr = sub.add_parser("transcribe", help="transcribe audio files to text or captions")

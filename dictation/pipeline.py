@@ -142,6 +142,8 @@ class Pipeline:
             state = "capture stopped: spool full"
         elif source_state := getattr(self.source, "state", None):
             state = source_state  # e.g. waiting for a microphone
+        elif self.delivery.outage.since is not None:
+            state = "retrying"  # the engine is failing; utterances wait their turn
         elif self.segmenter.active:
             state = "hearing speech"
         elif backlog:
