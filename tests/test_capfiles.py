@@ -131,6 +131,7 @@ def test_events_to_stdout_are_all_that_stdout_carries(tmp_path: Path,
     (("--events", "missing/e.jsonl"), "cannot write events to missing/e.jsonl: No such"),
     (("--srt", "a.srt", "--vtt", "./a.srt"), "--srt and --vtt name the same file"),
     (("--events", "-", "-o", "stdout"), "cannot also carry --output stdout"),
+    (("--events", "-", "--captions"), "the captions screen and --events - both need stdout"),
 ])
 def test_bad_paths_are_one_line(tmp_path: Path, args: tuple[str, ...], wording: str) -> None:
     p = run(tmp_path, "--input", "nothing.wav", *args)
