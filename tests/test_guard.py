@@ -133,14 +133,24 @@ def test_a_loop_of_the_prompt_is_dropped_but_a_said_loop_of_new_words_is_not() -
     # What faster-whisper-server made of white noise with this prompt: prompt words, looped.
     v = judge("We deployed the new dashboard and " * 4, prior, Heard(LOUD, 0.5))
     assert v.cut and v.reason == "the prompt over and over"
-    # New words looping after the same prompt are cut, not dropped; the prompt's words out of
-    # order, or without a loop, are judged as usual.
+    # New words looping after the same prompt are cut, not dropped; the prompt's words without
+    # a loop are judged as usual.
     fresh = judge("Ship the fix today. " * 4, prior, Heard(LOUD, 0.5))
     assert fresh.cut and fresh.reason is None
+    # Prompt words looping in another order are the prompt replayed all the same.
     shuffled = judge("The dashboard deployed we and " * 4, prior, Heard(LOUD, 0.5))
-    assert shuffled.cut and shuffled.reason is None
+    assert shuffled.cut and shuffled.reason == "the prompt over and over"
     once = judge("We deployed the new dashboard and", prior, Heard(LOUD, 0.5))
     assert not once.cut and once.reason is None
+    # Two rounds and a stub are too few for cut_loops, yet only the prompt's words, looping.
+    short = judge("We deployed the new dashboard yesterday and we deployed the new dashboard "
+                  "yesterday and we deployed the new dashboard.", prior, Heard(LOUD, 0.5))
+    assert short.reason == "the prompt over and over"
+    # A speaker who says prompt words again, or repeats new words, is kept.
+    again = judge("The new dashboard looks fine.", prior, Heard(LOUD, 0.5))
+    assert again.reason is None
+    said = judge("Deploy it again and deploy it again tomorrow.", prior, Heard(LOUD, 0.5))
+    assert said.reason is None
 
 
 def test_text_that_compresses_too_well_repeats_itself() -> None:

@@ -146,6 +146,17 @@ def is_prompt_loop(text: str, prompt: str) -> bool:
     return len(said) >= 3 and all(word in given for word in said)  # an ordered subsequence
 
 
+def replays_prompt(text: str, prompt: str) -> bool:
+    """True when every word of ``text`` is a prompt word and a run of three of them comes
+    twice: the prompt replayed in a loop too short for cut_loops ("we deployed the new
+    dashboard yesterday and we deployed the new dashboard yesterday and we deployed…")."""
+    said, vocabulary = normalize(text).split(), set(normalize(prompt).split())
+    if len(said) < 6 or not set(said) <= vocabulary:
+        return False
+    runs = [tuple(said[i:i + 3]) for i in range(len(said) - 2)]
+    return len(set(runs)) < len(runs)
+
+
 def _min_repeats(n: int) -> int:
     # "no, no, no" and "thank you, thank you" are said; five of one word or three of a
     # phrase of three words or more are the model stuck in a loop.
@@ -249,6 +260,6 @@ def judge(text: str, prompt: str, heard: Heard, segments: Sequence[Segment] = ()
     cut = kept != " ".join(text.split())
     if cut and normalize(kept) in config.silence_phrases:
         return Verdict(kept, "a stock phrase over and over", cut)  # "you you you you you"
-    if cut and is_prompt_loop(kept, prompt):
+    if (cut and is_prompt_loop(kept, prompt)) or replays_prompt(text, prompt):
         return Verdict(kept, "the prompt over and over", cut)
     return Verdict(kept, drop_reason(kept, prompt, heard.snr_db, segments, config), cut)
