@@ -122,8 +122,12 @@ def test_said_repetitions_are_not_loops() -> None:
 def test_judge_cuts_first_then_judges_what_is_left() -> None:
     v = judge("you " * 12, "", Heard(LOUD, 0.5))
     assert v.cut and v.reason == "a stock phrase over and over"
-    real = judge("Send it today. " + "Send it today. " * 3, "", Heard(LOUD, 0.5))
-    assert real.cut and real.reason is None and real.text == "Send it today."
+    real = judge("Yes. " + "Send it today. " * 4 + "Thanks.", "", Heard(LOUD, 0.5))
+    assert real.cut and real.reason is None and real.text == "Yes. Send it today. Thanks."
+    # Nothing but one phrase over and over is what Whisper makes of noise, not dictation.
+    bare = judge("So we're going to see what we do, " * 5 + "so we're going", "",
+                 Heard(LOUD, 0.5))
+    assert bare.cut and bare.reason == "one phrase over and over, nothing else"
     plain = judge("Send it today.", "", Heard(LOUD, 0.5))
     assert not plain.cut and plain.text == "Send it today."
 
@@ -131,15 +135,12 @@ def test_judge_cuts_first_then_judges_what_is_left() -> None:
 def test_a_loop_of_the_prompt_is_dropped_but_a_said_loop_of_new_words_is_not() -> None:
     prior = "We deployed the new dashboard yesterday and it looks fine."
     # What faster-whisper-server made of white noise with this prompt: prompt words, looped.
-    v = judge("We deployed the new dashboard and " * 4, prior, Heard(LOUD, 0.5))
+    v = judge("We deployed " + "the new dashboard and " * 4, prior, Heard(LOUD, 0.5))
     assert v.cut and v.reason == "the prompt over and over"
     # New words looping after the same prompt are cut, not dropped; the prompt's words without
     # a loop are judged as usual.
-    fresh = judge("Ship the fix today. " * 4, prior, Heard(LOUD, 0.5))
+    fresh = judge("Done. " + "Ship the fix today. " * 4, prior, Heard(LOUD, 0.5))
     assert fresh.cut and fresh.reason is None
-    # Prompt words looping in another order are the prompt replayed all the same.
-    shuffled = judge("The dashboard deployed we and " * 4, prior, Heard(LOUD, 0.5))
-    assert shuffled.cut and shuffled.reason == "the prompt over and over"
     once = judge("We deployed the new dashboard and", prior, Heard(LOUD, 0.5))
     assert not once.cut and once.reason is None
     # Two rounds and a stub are too few for cut_loops, yet only the prompt's words, looping.

@@ -146,6 +146,14 @@ def is_prompt_loop(text: str, prompt: str) -> bool:
     return len(said) >= 3 and all(word in given for word in said)  # an ordered subsequence
 
 
+def only_a_loop(text: str, kept: str) -> bool:
+    """True when ``text`` is nothing but ``kept`` (what cut_loops left) over and over: no
+    words around the loop that a speaker could have said. Whisper loops like this on noise."""
+    said, unit = normalize(text).split(), normalize(kept).split()
+    return (bool(unit) and len(said) >= 2 * len(unit)
+            and all(w == unit[i % len(unit)] for i, w in enumerate(said)))
+
+
 def replays_prompt(text: str, prompt: str) -> bool:
     """True when every word of ``text`` is a prompt word and a run of three of them comes
     twice: the prompt replayed in a loop too short for cut_loops ("we deployed the new
@@ -260,6 +268,8 @@ def judge(text: str, prompt: str, heard: Heard, segments: Sequence[Segment] = ()
     cut = kept != " ".join(text.split())
     if cut and normalize(kept) in config.silence_phrases:
         return Verdict(kept, "a stock phrase over and over", cut)  # "you you you you you"
+    if cut and only_a_loop(text, kept):
+        return Verdict(kept, "one phrase over and over, nothing else", cut)
     if (cut and is_prompt_loop(kept, prompt)) or replays_prompt(text, prompt):
         return Verdict(kept, "the prompt over and over", cut)
     return Verdict(kept, drop_reason(kept, prompt, heard.snr_db, segments, config), cut)
