@@ -41,12 +41,12 @@ __all__ = ["Observer", "Pipeline", "Source", "Speculation", "Speech", "Stats"]
 log = logging.getLogger("dictation")
 
 
-def dbfs(block: np.ndarray) -> float:
-    """RMS level of int16 samples in dB full scale; -120 for digital silence."""
-    if not len(block):
-        return -120.0
-    rms = float(np.sqrt(np.mean(block.astype(np.float32) ** 2))) / 32768
+def dbfs(frames: list[Frame]) -> float:
+    """The frames' RMS level in dB full scale, from the levels the VAD already measured;
+    -120 for digital silence."""
+    rms = float(np.sqrt(np.mean([f.level ** 2 for f in frames]))) / 32768
     return max(-120.0, 20 * float(np.log10(max(rms, 1e-6))))
+
 
 READ_AHEAD = 2  # utterances of a file segmented and waiting for the engine
 RELEASE_TAIL_S = 0.15  # silence kept after the last word when push-to-talk is released
@@ -286,10 +286,12 @@ class Pipeline:
             if delivery.keeper.paused and not self.source.can_wait:
                 self.observer.block()  # the microphone is alive; its audio is not kept
                 continue
-            for frame in self.vad.push(block):
+            frames = list(self.vad.push(block))
+            for frame in frames:
                 emit(frame)
             self.observer.block()
-            self.observer.level(dbfs(block))
+            if frames:  # a block shorter than a frame waits for the next one
+                self.observer.level(dbfs(frames))
             self._changed()
             # A file is read no further ahead of the engine than a few utterances, so Ctrl-C
             # stops it near what has been transcribed, not at its end; and not at all while
