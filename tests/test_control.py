@@ -13,7 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import Daemon, dictation_cmd, mic_env, norm, play
+from conftest import Daemon, dictation_cmd, mic_env, norm, play, pulse_server
 
 QUIET_S = 2.5  # longer than any endpoint plus a transcription of these sentences
 
@@ -207,11 +207,8 @@ def test_default_socket_lives_in_the_runtime_dir(virtual_mic: str, server_url: s
     runtime = tmp_path / "xdg"
     runtime.mkdir(mode=0o700)
     # PulseAudio clients find their server through XDG_RUNTIME_DIR too: name it explicitly.
-    info = subprocess.run(["pactl", "info"], capture_output=True, text=True, check=True)
-    server = next(line.split(": ", 1)[1] for line in info.stdout.splitlines()
-                  if line.startswith("Server String"))
     # An empty DICTATION_SOCKET counts as unset: the test run's own socket does not apply.
-    env = {"XDG_RUNTIME_DIR": str(runtime), "PULSE_SERVER": f"unix:{server}",
+    env = {"XDG_RUNTIME_DIR": str(runtime), "PULSE_SERVER": f"unix:{pulse_server()}",
            "DICTATION_SOCKET": ""}
     d = Daemon(virtual_mic, "--base-url", server_url, **env)
     try:
