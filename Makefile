@@ -6,7 +6,7 @@ APT_PACKAGES := libportaudio2 pulseaudio pulseaudio-utils libasound2-plugins esp
 	festival festvox-us-slt-hts sox xclip xvfb curl python3-venv systemd \
 	xdotool x11-xserver-utils wtype ydotool python3-tk openssl tmux
 
-.PHONY: run demo install-service test lint bench deps venv clean
+.PHONY: run demo install-service test test-fast flake lint bench deps venv clean
 
 run: deps venv ## dictate from the default microphone (bundled sample if there is none)
 	$(BIN)/dictation run --demo-fallback $(ARGS)
@@ -17,8 +17,19 @@ demo: deps venv ## dictate the bundled spoken sample at real time
 install-service: deps venv ## run dictation as a systemd user service; ARGS go to `dictation run`
 	$(BIN)/dictation install-service -- $(ARGS)
 
-test: deps venv lint
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+# Tests run side by side: most of them wait on audio played at real time, so they overlap
+# well even on two cores. Each worker has its own sound server, API server and X servers.
+JOBS ?= 4
+RUNS ?= 5
+
+test: deps venv lint ## everything, real parts included (what CI runs)
+	$(BIN)/python -m pytest -n $(JOBS) --durations=15 $(PYTEST_ARGS)
+
+test-fast: venv ## the edit loop: pure and in-process tests only, no real parts
+	$(BIN)/python -m pytest -n 2 -m "not real" $(PYTEST_ARGS)
+
+flake: deps venv ## the timing-sensitive tests RUNS times under a busy loop: pass counts
+	$(BIN)/python tools/flake.py --runs $(RUNS) --jobs $(JOBS) $(ARGS)
 
 lint: venv
 	$(BIN)/ruff check .

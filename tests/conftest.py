@@ -3,12 +3,14 @@ third-party faster-whisper-server with the bundled tiny.en model, and an X serve
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import re
 import select
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -22,6 +24,7 @@ import pytest
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "tools"))
 
+import procs  # noqa: E402
 from local_server import running_server  # noqa: E402
 
 SAMPLE = REPO / "dictation" / "data" / "sample.wav"
@@ -31,6 +34,23 @@ def _need(tool: str) -> None:
     # CI installs every real part (make test); a missing one is a failure, never a skip.
     if shutil.which(tool) is None:
         pytest.fail(f"{tool} is not installed: run 'make test', which installs it")
+
+
+# Fixtures that bring real parts (a sound server, an X server, the third-party server, spoken
+# audio): their tests are left out of `make test-fast`. Those that run a daemon on a live
+# microphone or a terminal are timing-sensitive: `make flake` runs them under load.
+REAL_FIXTURES = {"pulse", "virtual_mic", "private_pulse", "server_url", "xserver", "xdisplay",
+                 "say", "join", "pane_factory", "refused_port"}
+REALTIME_FIXTURES = {"virtual_mic", "private_pulse", "pane_factory"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        names = set(getattr(item, "fixturenames", ()))
+        if names & REALTIME_FIXTURES:
+            item.add_marker(pytest.mark.realtime)
+        if names & REAL_FIXTURES or item.get_closest_marker("realtime"):
+            item.add_marker(pytest.mark.real)
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -52,9 +72,30 @@ def _no_user_config(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
     runtime = tmp_path_factory.mktemp("runtime")
     runtime.chmod(0o700)
     os.environ["DICTATION_SOCKET"] = str(runtime / "control.sock")
-    yield
-    os.environ.clear()
-    os.environ.update(saved)
+    # Processes the session's fixtures start (servers, the sound server) carry this token;
+    # whatever their finalisers missed is killed when the session ends.
+    session = f"session-{uuid.uuid4().hex}"
+    os.environ[procs.TOKEN] = session
+    try:
+        yield
+    finally:
+        procs.reap(session)
+        os.environ.clear()
+        os.environ.update(saved)
+
+
+@pytest.fixture(autouse=True)
+def _reap() -> Iterator[None]:
+    """Every process the test starts carries its token; all of them end with the test, pass
+    or fail, their children too."""
+    session = os.environ[procs.TOKEN]
+    token = f"test-{uuid.uuid4().hex}"
+    os.environ[procs.TOKEN] = token
+    try:
+        yield
+    finally:
+        os.environ[procs.TOKEN] = session
+        procs.reap(token)
 
 
 @pytest.fixture(scope="session")
@@ -108,27 +149,92 @@ def server_url() -> Iterator[str]:
         yield url
 
 
-def _pulse_up() -> bool:
-    return subprocess.run(["pactl", "info"], capture_output=True).returncode == 0
+class PrivatePulse:
+    """A PulseAudio server of its own: its own runtime directory, cookie-less socket and null
+    sinks, so nothing depends on (or disturbs) a sound server the machine has, another test
+    or another test run; a test can kill it (SIGKILL) and start it again. Clients find it
+    through PULSE_SERVER, which libpulse reads and so does the ALSA pulse plugin that
+    PortAudio's "default" and "pulse" devices go through."""
+
+    def __init__(self, root: Path) -> None:
+        self.dir = root
+        self.server = f"unix:{root / 'native'}"
+        self.env = {**os.environ, "PULSE_SERVER": self.server}
+        self.proc: subprocess.Popen | None = None
+        self._players: list[subprocess.Popen] = []
+
+    def start(self, *sinks: str) -> None:
+        _need("pulseaudio")
+        _need("pacat")
+        self.env = {**os.environ, "PULSE_SERVER": self.server}
+        home = {"HOME": str(self.dir), "XDG_RUNTIME_DIR": str(self.dir)}
+        modules = [f"--load=module-native-protocol-unix socket={self.dir / 'native'} "
+                   "auth-anonymous=1",
+                   *(f"--load=module-null-sink sink_name={s}" for s in sinks)]
+        self.proc = procs.spawn(
+            ["pulseaudio", "-n", "--daemonize=no", "--exit-idle-time=-1", "--use-pid-file=no",
+             *modules], env={**self.env, **home}, stderr=subprocess.DEVNULL)
+        # Generous: a loaded machine has taken seconds to start it.
+        deadline = time.monotonic() + 60
+        while self.pactl("info").returncode != 0:
+            assert self.proc.poll() is None, "pulseaudio exited"
+            assert time.monotonic() < deadline, "pulseaudio did not start"
+            time.sleep(0.1)
+        for sink in sinks:
+            self.steady(sink)
+
+    def steady(self, sink: str) -> None:
+        """Digital silence played into ``sink`` for as long as the server runs: a null sink's
+        monitor delivers audio fitfully while nothing plays, a real microphone steadily."""
+        self._players.append(procs.spawn(["pacat", "-d", sink, "/dev/zero"], env=self.env,
+                                         stderr=subprocess.DEVNULL))
+
+    def kill(self) -> None:
+        for p in [*self._players, *([self.proc] if self.proc else [])]:
+            procs.stop_group(p)
+        self._players = []
+
+    def pactl(self, *args: str) -> subprocess.CompletedProcess:
+        return subprocess.run(["pactl", *args], env=self.env, capture_output=True, text=True,
+                              timeout=30)
+
+    def load_sink(self, name: str) -> str:
+        """A new null sink; the module's index, to unload it."""
+        done = self.pactl("load-module", "module-null-sink", f"sink_name={name}")
+        assert done.returncode == 0, done.stderr
+        return done.stdout.strip()
+
+    def play(self, sink: str, wav: Path) -> subprocess.Popen:
+        return procs.spawn(["paplay", "--latency-msec=20", "-d", sink, str(wav)],
+                           env=self.env)
+
+
+def _private_root() -> Path:
+    # A short path: a Unix socket's path is limited to 108 bytes.
+    return Path(tempfile.mkdtemp(prefix="pa-"))
 
 
 @pytest.fixture(scope="session")
-def pulse() -> None:
-    _need("pulseaudio")
-    _need("paplay")
-    if not _pulse_up():
-        subprocess.run(["pulseaudio", "--start", "--exit-idle-time=-1"], capture_output=True)
-        deadline = time.monotonic() + 10
-        while not _pulse_up():
-            if time.monotonic() > deadline:
-                pytest.fail("PulseAudio did not start")
-            time.sleep(0.2)
+def pulse() -> Iterator[PrivatePulse]:
+    """The test run's own sound server (one per pytest worker), the default for every client
+    the tests start: PULSE_SERVER is set for the session."""
+    root = _private_root()
+    server = PrivatePulse(root)
+    server.start()
+    os.environ["PULSE_SERVER"] = server.server
+    try:
+        yield server
+    finally:
+        os.environ.pop("PULSE_SERVER", None)
+        server.kill()
+        shutil.rmtree(root, ignore_errors=True)
 
 
 def pulse_server() -> str:
     """The running sound server's address, for clients given a private XDG_RUNTIME_DIR
     (where libpulse would otherwise look for it)."""
-    info = subprocess.run(["pactl", "info"], capture_output=True, text=True, check=True).stdout
+    info = subprocess.run(["pactl", "info"], capture_output=True, text=True, check=True,
+                          timeout=30).stdout
     for line in info.splitlines():
         if line.startswith("Server String:"):
             return line.split(":", 1)[1].strip()
@@ -136,77 +242,29 @@ def pulse_server() -> str:
 
 
 @pytest.fixture
-def virtual_mic(pulse: None) -> Iterator[str]:
+def virtual_mic(pulse: PrivatePulse) -> Iterator[str]:
     """A null sink whose monitor is a microphone; yields the sink name.
 
     Clients are pointed at it with PULSE_SOURCE (see ``mic_env``), not by changing the
-    server's default source, so parallel runs do not interfere."""
+    server's default source, so tests sharing the server do not interfere."""
     name = f"dictmic{uuid.uuid4().hex[:8]}"
-    module = subprocess.run(["pactl", "load-module", "module-null-sink", f"sink_name={name}"],
-                            capture_output=True, text=True, check=True).stdout.strip()
+    module = pulse.load_sink(name)
+    player = procs.spawn(["pacat", "-d", name, "/dev/zero"], stderr=subprocess.DEVNULL)
     try:
         yield name
     finally:
-        subprocess.run(["pactl", "unload-module", module], capture_output=True)
+        procs.stop_group(player)
+        pulse.pactl("unload-module", module)
 
 
 def mic_env(sink: str, **extra: str) -> dict[str, str]:
     return {**os.environ, "PULSE_SOURCE": f"{sink}.monitor", **extra}
 
 
-class PrivatePulse:
-    """A PulseAudio server of one test's own: its own runtime directory, cookie-less socket
-    and null sinks, so the test can kill it (SIGKILL) and start it again without disturbing
-    any other test. Clients find it through PULSE_SERVER, which libpulse reads and so does
-    the ALSA pulse plugin that PortAudio's "default" and "pulse" devices go through."""
-
-    def __init__(self, root: Path) -> None:
-        self.dir = root
-        self.env = {**os.environ, "PULSE_SERVER": f"unix:{root / 'native'}"}
-        self.proc: subprocess.Popen | None = None
-        self._players: list[subprocess.Popen] = []
-
-    def start(self, *sinks: str) -> None:
-        _need("pulseaudio")
-        _need("pacat")
-        home = {"HOME": str(self.dir), "XDG_RUNTIME_DIR": str(self.dir)}
-        modules = [f"--load=module-native-protocol-unix socket={self.dir / 'native'} "
-                   "auth-anonymous=1",
-                   *(f"--load=module-null-sink sink_name={s}" for s in sinks)]
-        self.proc = subprocess.Popen(
-            ["pulseaudio", "-n", "--daemonize=no", "--exit-idle-time=-1", "--use-pid-file=no",
-             *modules], env={**self.env, **home}, stderr=subprocess.DEVNULL)
-        deadline = time.monotonic() + 10
-        while self.pactl("info").returncode != 0:
-            assert self.proc.poll() is None, "pulseaudio exited"
-            assert time.monotonic() < deadline, "pulseaudio did not start"
-            time.sleep(0.1)
-        # A null sink's monitor delivers audio fitfully unless something plays into it.
-        self._players = [subprocess.Popen(["pacat", "-d", s, "/dev/zero"], env=self.env,
-                                          stderr=subprocess.DEVNULL) for s in sinks]
-
-    def kill(self) -> None:
-        if self.proc:
-            self.proc.kill()
-            self.proc.wait(10)
-        for p in self._players:
-            p.kill()
-            p.wait(10)
-
-    def pactl(self, *args: str) -> subprocess.CompletedProcess:
-        return subprocess.run(["pactl", *args], env=self.env, capture_output=True, text=True,
-                              timeout=10)
-
-    def play(self, sink: str, wav: Path) -> subprocess.Popen:
-        return subprocess.Popen(["paplay", "--latency-msec=20", "-d", sink, str(wav)],
-                                env=self.env)
-
-
 @pytest.fixture
 def private_pulse(tmp_path: Path) -> Iterator[PrivatePulse]:
-    """A PrivatePulse, not yet started; killed at the end."""
-    # A short path: a Unix socket's path is limited to 108 bytes.
-    root = Path(tempfile.mkdtemp(prefix="pa-"))
+    """A PrivatePulse of the test's own, not yet started; killed at the end."""
+    root = _private_root()
     server = PrivatePulse(root)
     try:
         yield server
@@ -216,27 +274,77 @@ def private_pulse(tmp_path: Path) -> Iterator[PrivatePulse]:
 
 
 def play(sink: str, wav: Path) -> subprocess.Popen:
-    return subprocess.Popen(["paplay", "--latency-msec=20", "-d", sink, str(wav)])
+    """Play ``wav`` into the virtual microphone ``sink``; ``.wait()`` returns once all of it
+    was played."""
+    return procs.spawn(["paplay", "--latency-msec=20", "-d", sink, str(wav)])
+
+
+class XServer:
+    def __init__(self, display: str, proc: subprocess.Popen) -> None:
+        self.display, self.proc = display, proc
+        self._held: Path | None = None
+
+    def kill(self) -> None:
+        """The X server goes away, and its display number stays taken until the test ends:
+        clients still pointed at it must find nothing there, not another test's X server.
+        (X servers skip a display whose lock file names a live process: this one.)"""
+        procs.stop_group(self.proc, signal.SIGTERM)
+        lock = Path(f"/tmp/.X{self.display.lstrip(':')}-lock")
+        with contextlib.suppress(FileExistsError):
+            with lock.open("x") as f:  # Xvfb removed its own; another may be there already
+                f.write(f"{os.getpid():>10}\n")
+            self._held = lock
+
+    def close(self) -> None:
+        procs.stop_group(self.proc, signal.SIGTERM)
+        if self._held is not None:
+            self._held.unlink(missing_ok=True)
 
 
 @pytest.fixture
-def xdisplay() -> Iterator[str]:
-    """A real X server (Xvfb) on a free display number."""
+def xserver() -> Iterator[XServer]:
+    """A real X server (Xvfb); it picks a free display number itself and tells us."""
     _need("Xvfb")
-    for n in range(90, 140):
-        if not Path(f"/tmp/.X11-unix/X{n}").exists() and not Path(f"/tmp/.X{n}-lock").exists():
-            break
-    proc = subprocess.Popen(["Xvfb", f":{n}", "-nolisten", "tcp"], stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 10
-    while not Path(f"/tmp/.X11-unix/X{n}").exists():
-        if proc.poll() is not None or time.monotonic() > deadline:
-            pytest.fail("Xvfb did not start")
-        time.sleep(0.1)
+    read, write = os.pipe()
+    proc = procs.spawn(["Xvfb", "-displayfd", str(write), "-nolisten", "tcp"],
+                       pass_fds=(write,), stderr=subprocess.DEVNULL)
+    os.close(write)
+    server = None
     try:
-        yield f":{n}"
+        number = b""
+        # Generous: Xvfb starts in well under a second, but a loaded machine is slower.
+        deadline = time.monotonic() + 60
+        while not number.endswith(b"\n"):
+            ready, _, _ = select.select([read], [], [], max(0.0, deadline - time.monotonic()))
+            chunk = os.read(read, 16) if ready else b""
+            if not chunk:
+                pytest.fail("Xvfb did not start")
+            number += chunk
+        server = XServer(f":{int(number)}", proc)
+        yield server
     finally:
-        proc.terminate()
-        proc.wait(5)
+        os.close(read)
+        if server:
+            server.close()
+        else:
+            procs.stop_group(proc, signal.SIGTERM)
+
+
+@pytest.fixture
+def xdisplay(xserver: XServer) -> str:
+    return xserver.display
+
+
+@pytest.fixture
+def refused_port() -> Iterator[socket.socket]:
+    """A loopback port bound but not listening: connections are refused, and no other
+    program can take it. A FaultServer can adopt it later (``sock=``)."""
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    try:
+        yield s
+    finally:
+        s.close()
 
 
 def dictation_cmd(*args: str) -> list[str]:
@@ -259,33 +367,45 @@ def norm(text: str) -> str:
 
 
 class Daemon:
-    def __init__(self, sink: str | None, *args: str, prefix: tuple[str, ...] = (),
-                 base_env: dict[str, str] | None = None, **env: str) -> None:
-        """``dictation run ARGS`` on the virtual mic ``sink`` (None: the default source);
-        ``base_env`` replaces os.environ (a private PulseAudio's)."""
-        pin = {"PULSE_SOURCE": f"{sink}.monitor"} if sink else {}
-        self.proc = subprocess.Popen([*prefix, *dictation_cmd("run", *args)],
-                                     stdout=subprocess.PIPE,
-                                     stderr=subprocess.PIPE, text=True,
-                                     env={**(base_env or os.environ), **pin, **env})
-        self.stderr = ""
-        self._wait_stderr("listening on", 30)
+    """``dictation run ARGS`` as a child process, every line of its stdout and stderr seen."""
 
-    def _wait_stderr(self, needle: str, timeout: float) -> None:
-        deadline = time.monotonic() + timeout
-        while needle not in self.stderr:
-            assert self.proc.poll() is None, f"daemon exited: {self.stderr}"
-            assert time.monotonic() < deadline, f"no '{needle}' in: {self.stderr}"
-            ready, _, _ = select.select([self.proc.stderr], [], [], 0.5)
-            if ready:
-                self.stderr += self.proc.stderr.readline()
+    def __init__(self, sink: str | None, *args: str, prefix: tuple[str, ...] = (),
+                 base_env: dict[str, str] | None = None, ready: str = "listening on",
+                 **env: str) -> None:
+        """On the virtual mic ``sink`` (None: the default source); ``base_env`` replaces
+        os.environ (a private PulseAudio's). Returns once stderr says ``ready``."""
+        pin = {"PULSE_SOURCE": f"{sink}.monitor"} if sink else {}
+        self.proc = procs.spawn([*prefix, *dictation_cmd("run", *args)],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                env={**(base_env or os.environ), **pin, **env})
+        self.out = procs.Stream(self.proc.stdout)
+        self.err = procs.Stream(self.proc.stderr)
+        if ready:
+            # Generous: it loads no model first, but Python starting under load is slow.
+            self.wait_stderr(ready, 120)
+
+    @property
+    def stderr(self) -> str:
+        return self.err.text
+
+    def wait_stderr(self, needle: str, timeout: float) -> str:
+        return self.err.wait(lambda text: needle in text, timeout, f"no {needle!r} on stderr")
+
+    _wait_stderr = wait_stderr
 
     def line(self, timeout: float) -> str:
-        ready, _, _ = select.select([self.proc.stdout], [], [], timeout)
-        assert ready, f"no line on stdout in time; stderr so far: {self.stderr}"
-        return self.proc.stdout.readline().rstrip("\n")
+        """The next line of stdout."""
+        try:
+            return self.out.line(timeout)
+        except AssertionError as err:
+            raise AssertionError(f"stdout: {err}; stderr so far: {self.stderr}") from None
 
-    def stop(self, sig: int = signal.SIGINT) -> tuple[str, str, int]:
-        self.proc.send_signal(sig)
-        out, err = self.proc.communicate(timeout=60)
-        return out, self.stderr + err, self.proc.returncode
+    def stop(self, sig: int = signal.SIGINT, timeout: float = 60) -> tuple[str, str, int]:
+        """Signal it and wait for its exit: (stdout no ``line`` took, all of stderr, code)."""
+        if self.proc.poll() is None:
+            self.proc.send_signal(sig)
+        try:
+            code = self.proc.wait(timeout)
+        finally:
+            procs.stop_group(self.proc)  # whatever it started goes too
+        return self.out.rest(), self.err.rest(), code

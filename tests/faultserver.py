@@ -170,17 +170,26 @@ def decoded(template: str = "Utterance {n}.") -> Callable[[Request], Reply]:
 
 
 class FaultServer:
-    """``tls``: a server-side SSL context; the server then speaks HTTPS only. ``port``: a
-    fixed port (0 = any free one), e.g. to bring a server up where a client already retries."""
+    """``tls``: a server-side SSL context; the server then speaks HTTPS only. ``sock``: a
+    socket already bound (and refusing connections, see conftest's ``refused_port``) to
+    serve on, e.g. to bring a server up where a client already retries."""
 
     def __init__(self, script: Sequence[Step] = (), default: Step | None = None,
-                 tls: ssl.SSLContext | None = None, port: int = 0) -> None:
+                 tls: ssl.SSLContext | None = None, sock: socket.socket | None = None) -> None:
         self.script = list(script)
         self.default: Step = default if default is not None else json_text("")
         self.requests: list[Request] = []
         self._lock = threading.Lock()
         self._closing = threading.Event()
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", port), self._handler_class())
+        if sock is None:
+            self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
+        else:
+            self._httpd = ThreadingHTTPServer(sock.getsockname(), self._handler_class(),
+                                              bind_and_activate=False)
+            self._httpd.socket.close()
+            self._httpd.socket = sock  # closed with the server
+            self._httpd.server_address = sock.getsockname()
+            self._httpd.server_activate()
         self._httpd.daemon_threads = True
         self.scheme = "http"
         if tls is not None:  # a failed handshake is an OSError in accept(): dropped quietly

@@ -33,8 +33,11 @@ from faultserver import (
     json_text,
     numbered,
 )
+from procs import Stream, spawn, wait_until
 
 from dictation.spool import load
+
+pytestmark = pytest.mark.real  # real parts: processes, servers, the model
 
 REPO = Path(__file__).resolve().parent.parent
 SAMPLE = REPO / "dictation" / "data" / "sample.wav"
@@ -356,16 +359,15 @@ def test_broken_connection_is_retried(cli: Cli, fault: object) -> None:
     assert r.kept == []
 
 
-def closed_port_url() -> str:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    return f"http://127.0.0.1:{port}"  # closed now: connections are refused
+@pytest.fixture
+def closed_url(refused_port: socket.socket) -> str:
+    """A server address where connections are refused."""
+    return f"http://127.0.0.1:{refused_port.getsockname()[1]}"
 
 
-def test_unreachable_server_is_given_up_on_when_asked(cli: Cli) -> None:
+def test_unreachable_server_is_given_up_on_when_asked(cli: Cli, closed_url: str) -> None:
     began = time.monotonic()
-    r = cli(closed_port_url(), "--give-up-after", "2")
+    r = cli(closed_url, "--give-up-after", "2")
     assert r.rc == 1
     assert r.stdout == ""
     assert len(r.errors) == 2, r.stderr
@@ -377,19 +379,19 @@ def test_unreachable_server_is_given_up_on_when_asked(cli: Cli) -> None:
     assert 2 * 0.5 < time.monotonic() - began < 30
 
 
-def test_stopping_during_an_outage_leaves_the_backlog_in_the_spool(cli: Cli) -> None:
+def test_stopping_during_an_outage_leaves_the_backlog_in_the_spool(cli: Cli,
+                                                                   closed_url: str) -> None:
     # By default nothing is given up: Ctrl-C ends the retries, and what is pending waits
     # on disk for the next start.
-    proc = subprocess.Popen(cli.command(closed_port_url()), stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, env=cli.env, cwd=cli.tmp)
-    deadline = time.monotonic() + 30
-    while len(list(cli.spool.glob("*/*.wav"))) < 2:
-        assert proc.poll() is None and time.monotonic() < deadline
-        time.sleep(0.1)
-    time.sleep(1.5)  # a few retries
+    proc = spawn(cli.command(closed_url, "-v"), stdout=subprocess.PIPE,
+                 stderr=subprocess.PIPE, env=cli.env, cwd=cli.tmp)
+    out, err = Stream(proc.stdout), Stream(proc.stderr)
+    # Both utterances are on disk, and the first has failed a few times (-v logs each retry).
+    wait_until(lambda: (len(list(cli.spool.glob("*/*.wav"))) >= 2
+                        and "utterance 1: " in err.text and "; retry 3 in" in err.text),
+               120, f"two spooled utterances and three retries; stderr: {err.text}")
     proc.send_signal(signal.SIGINT)
-    out, err = proc.communicate(timeout=30)
-    r = cli.result(proc.returncode, out, err)
+    r = cli.result(proc.wait(60), out.rest(), err.rest())
     assert r.rc == 1 and r.stdout == ""
     assert len(r.spooled) == 2 and r.kept == []
     assert len([ln for ln in r.stderr.splitlines() if "retrying" in ln]) == 1, r.stderr

@@ -25,6 +25,8 @@ from dictation.errors import ConfigError
 from dictation.transcribe.api import split_point
 from dictation.transcribe.endpoint import check_endpoint
 
+pytestmark = pytest.mark.real  # real parts: processes, servers, the model
+
 BIG = 5_000_000
 
 

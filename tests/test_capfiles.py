@@ -62,6 +62,8 @@ def run(tmp_path: Path, *args: str) -> subprocess.CompletedProcess:
     return p
 
 
+@pytest.mark.real
+@pytest.mark.realtime
 def test_live_files_are_valid_while_it_runs_and_whole_at_the_end(tmp_path: Path,
                                                                   talk: Path) -> None:  # noqa: F811
     srt, vtt, ev = tmp_path / "s.srt", tmp_path / "s.vtt", tmp_path / "events.jsonl"
@@ -102,6 +104,8 @@ def test_live_files_are_valid_while_it_runs_and_whole_at_the_end(tmp_path: Path,
     assert events[0]["engine"].startswith("local engine")
 
 
+@pytest.mark.real
+@pytest.mark.realtime
 def test_events_to_stdout_are_all_that_stdout_carries(tmp_path: Path,
                                                       talk: Path) -> None:  # noqa: F811
     p = run(tmp_path, "--input", str(talk), "--fast", "--events", "-", "--vtt", "c.vtt")

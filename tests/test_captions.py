@@ -22,6 +22,7 @@ from pathlib import Path
 import pytest
 from conftest import _need, dictation_cmd, norm
 from faultserver import buzz_wav
+from procs import spawn
 from rich.console import Console
 from rich.screen import Screen
 
@@ -178,14 +179,15 @@ def test_summary_counts_minutes_lines_and_the_median_latency() -> None:
     assert cap.summary() == "captions: 1.5 min captured, 3 line(s), median latency 0.60 s"
 
 
-def test_status_says_retrying_while_the_engine_is_down(tmp_path: Path) -> None:
+@pytest.mark.real
+@pytest.mark.realtime
+def test_status_says_retrying_while_the_engine_is_down(tmp_path: Path,
+                                                       refused_port: socket.socket) -> None:
     wav = buzz_wav(tmp_path / "buzz.wav", 6, tone_s=0.4, gap_s=1.1)
-    with socket.socket() as s:  # a port nobody listens on
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = refused_port.getsockname()[1]  # nobody listens there
     env = {**os.environ, "XDG_RUNTIME_DIR": str(tmp_path), "OPENAI_API_KEY": "sk-test",
            "XDG_STATE_HOME": str(tmp_path / "state")}
-    daemon = subprocess.Popen(
+    daemon = spawn(
         dictation_cmd("run", "--input", str(wav), "--base-url", f"http://127.0.0.1:{port}/v1",
                       "--hangover-max", "0.4", "--hangover-min", "0.2"),
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
@@ -336,6 +338,7 @@ def test_captions_in_a_terminal(say: Callable[..., Path], join: Callable[..., Pa
     assert pane.flag("alternate_on") == "0" and pane.flag("cursor_flag") == "1"
 
 
+@pytest.mark.real
 def test_without_a_terminal_captions_are_plain_lines(say: Callable[..., Path],
                                                      tmp_path: Path) -> None:
     wav = say(SHORT)

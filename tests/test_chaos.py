@@ -12,6 +12,7 @@ import threading
 from collections import Counter
 from pathlib import Path
 
+import pytest
 from faultserver import (
     RESET,
     TRUNCATED,
@@ -23,6 +24,8 @@ from faultserver import (
     json_text,
     utterance_number,
 )
+
+pytestmark = [pytest.mark.real, pytest.mark.realtime]  # daemons at real time
 
 COUNT = 200
 FAULTS = [Reply(500, body="Internal Server Error"),

@@ -6,7 +6,10 @@ import os
 import subprocess
 import sys
 
+import pytest
 from conftest import dictation_cmd
+
+pytestmark = pytest.mark.real  # real parts: processes, servers, the model
 
 
 def run(*args: str, env: dict[str, str] | None = None, timeout: float = 60

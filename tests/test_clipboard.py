@@ -8,6 +8,8 @@ import subprocess
 import pytest
 from conftest import SAMPLE, _need, dictation_cmd
 
+pytestmark = pytest.mark.real  # real parts: processes, servers, the model
+
 
 def run_to_clipboard(server_url: str, display: str, *extra: str) -> subprocess.CompletedProcess:
     env = {**os.environ, "DISPLAY": display}

@@ -281,6 +281,7 @@ def test_unknown_dictation_variable_is_a_warning(home: Path) -> None:
 # --- the API key ---------------------------------------------------------------------------
 
 
+@pytest.mark.real
 def test_the_key_is_never_shown(home: Path) -> None:
     secret = f"sk-{uuid.uuid4().hex}"
     runs = []

@@ -3,19 +3,21 @@ cancel, status, permissions, a second daemon, a crashed daemon's socket."""
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import stat
 import subprocess
-import time
 from collections.abc import Callable
 from pathlib import Path
 
+import numpy as np
 import pytest
-from conftest import Daemon, dictation_cmd, mic_env, norm, play, pulse_server
+from conftest import Daemon, PrivatePulse, dictation_cmd, mic_env, norm, play, pulse_server
+from procs import spawn, stop_group, wait_until
 
-QUIET_S = 2.5  # longer than any endpoint plus a transcription of these sentences
+from dictation.control import request
+
+pytestmark = [pytest.mark.real, pytest.mark.realtime]  # daemons at real time
 
 
 def ctl(sock: Path, *args: str) -> subprocess.CompletedProcess:
@@ -24,24 +26,19 @@ def ctl(sock: Path, *args: str) -> subprocess.CompletedProcess:
 
 
 def status(sock: Path) -> dict:
-    done = ctl(sock, "status", "--json")
-    assert done.returncode == 0, done.stderr
-    return json.loads(done.stdout)
+    """The daemon's status, asked in-process (the CLI's own client): polls stay cheap on a
+    loaded machine. ``dictation ctl`` itself is tested through its command line below."""
+    return request(sock, "status")["status"]
 
 
-def no_line(d: Daemon, seconds: float) -> None:
-    import select
-
-    ready, _, _ = select.select([d.proc.stdout], [], [], seconds)
-    assert not ready, f"unexpected output: {d.proc.stdout.readline()!r}"
+def press(sock: Path, command: str) -> dict:
+    """A command sent the instant the test decides, with no process to start first."""
+    return request(sock, command)["status"]
 
 
-def wait_state(sock: Path, state: str, timeout: float = 20) -> dict:
-    deadline = time.monotonic() + timeout
-    while (st := status(sock))["state"] != state:
-        assert time.monotonic() < deadline, st
-        time.sleep(0.1)
-    return st
+def wait_state(sock: Path, state: str, timeout: float = 60) -> dict:
+    return wait_until(lambda: (st := status(sock))["state"] == state and st, timeout,
+                      f"state {state!r}")
 
 
 @pytest.fixture
@@ -57,14 +54,15 @@ def test_push_to_talk_types_only_what_is_said_while_held(virtual_mic: str, serve
                "--socket", str(sock))
     try:
         assert status(sock)["state"] == "idle"
-        play(virtual_mic, before).wait(30)  # spoken, but not held: never transcribed
-        no_line(d, QUIET_S)
+        # Spoken, but not held: never transcribed. Were it transcribed, its line would come
+        # before the held one's, which must be the first and only line.
+        play(virtual_mic, before).wait(60)
         assert ctl(sock, "press").returncode == 0
         assert status(sock)["listening"] is True
         play(virtual_mic, held).wait(30)
         done = ctl(sock, "release")
         assert done.returncode == 0 and done.stdout == "", done.stderr
-        line = d.line(20)
+        line = d.line(60)
         st = wait_state(sock, "idle")
     finally:
         extra, err, code = d.stop()
@@ -79,43 +77,50 @@ def test_push_to_talk_types_only_what_is_said_while_held(virtual_mic: str, serve
 
 def test_speech_just_before_the_press_is_kept(virtual_mic: str, server_url: str,
                                              say: Callable, sock: Path) -> None:
-    wav = say("Bright yellow balloons are floating above the kitchen table.", pad=(0.0, 0.3))
+    # The key goes down just after "Bright yellow" was said: those words were played before
+    # the press, so they reach the daemon only through its pre-roll. A long pre-roll and
+    # hangover leave room for a loaded machine between the two halves.
+    early = say("Bright yellow", pad=(0.0, 0.0))
+    rest = say("balloons are floating above the kitchen table.", pad=(0.0, 0.3))
     d = Daemon(virtual_mic, "--base-url", server_url, "--mode", "push-to-talk",
+               "--pre-roll", "3", "--hangover-max", "3", "--hangover-min", "1.5",
                "--socket", str(sock))
     try:
-        player = play(virtual_mic, wav)
-        time.sleep(0.3)  # the key goes down a moment after the first word started
-        assert ctl(sock, "press").returncode == 0
-        player.wait(30)
-        assert ctl(sock, "release").returncode == 0
-        line = d.line(20)
+        play(virtual_mic, early).wait(60)  # all of it played into the microphone
+        assert press(sock, "press")["listening"] is True
+        play(virtual_mic, rest).wait(60)
+        press(sock, "release")
+        line = d.line(60)
     finally:
-        d.stop()
+        extra, err, code = d.stop()
     said = norm(line).split()
-    assert said[0] == "bright" and "kitchen" in said
+    assert said[:2] == ["bright", "yellow"] and "kitchen" in said, line
+    assert extra == "" and code == 0, err
 
 
 def test_cancel_delivers_nothing_and_the_next_hold_still_works(
         virtual_mic: str, server_url: str, say: Callable, sock: Path) -> None:
-    dropped = say("Delete every file in the archive folder now.")
+    dropped = say("Delete every file", pad=(0.3, 0.0))
+    dropped_rest = say("in the archive folder now.", pad=(0.0, 0.5))
     kept = say("Let us meet at the station at noon.", pad=(0.3, 0.3))
     d = Daemon(virtual_mic, "--base-url", server_url, "--mode", "push-to-talk",
                "--socket", str(sock))
     try:
         ctl(sock, "press")
-        player = play(virtual_mic, dropped)
-        time.sleep(1.5)  # mid-sentence: "Delete every file…" changes their mind
-        assert ctl(sock, "cancel").returncode == 0
+        play(virtual_mic, dropped).wait(60)
+        wait_state(sock, "hearing speech")  # mid-sentence: "Delete every file…"
+        assert ctl(sock, "cancel").returncode == 0  # … changes their mind
         assert status(sock)["listening"] is False
-        player.wait(30)
-        no_line(d, QUIET_S)
+        play(virtual_mic, dropped_rest).wait(60)
+        # Had anything of it been delivered, its line would come before the next hold's.
         ctl(sock, "press")
-        play(virtual_mic, kept).wait(30)
+        play(virtual_mic, kept).wait(60)
         ctl(sock, "release")
-        line = d.line(20)
+        line = d.line(60)
     finally:
         extra, err, code = d.stop()
     assert "station" in norm(line) and "archive" not in norm(line)
+    assert "delete" not in norm(line) and "file" not in norm(line)
     assert extra == ""
     assert code == 0, err
 
@@ -128,12 +133,13 @@ def test_toggle_starts_and_stops_continuous_dictation(virtual_mic: str, server_u
                "--socket", str(sock))
     try:
         ctl(sock, "toggle")
-        play(virtual_mic, on).wait(30)
-        line = d.line(20)  # the pause ended it: no release needed
+        play(virtual_mic, on).wait(60)
+        line = d.line(60)  # the pause ended it: no release needed
         ctl(sock, "toggle")
         assert wait_state(sock, "idle")["listening"] is False
-        play(virtual_mic, off).wait(30)
-        no_line(d, QUIET_S)
+        # Played in full before the stop, which finishes any utterance in progress: had
+        # dictation still been on, its text would be in what the daemon prints next.
+        play(virtual_mic, off).wait(60)
     finally:
         extra, err, code = d.stop()
     assert "museum" in norm(line)
@@ -221,42 +227,57 @@ def test_default_socket_lives_in_the_runtime_dir(virtual_mic: str, server_url: s
         d.stop()
 
 
-def test_sound_cues_play_on_start_and_stop(virtual_mic: str, server_url: str, sock: Path,
-                                           tmp_path: Path) -> None:
-    import numpy as np
+def _tones(pcm: np.ndarray, win: int) -> int:
+    """How many tones the recording holds in full: loud runs of 10 ms windows, each followed
+    by at least 50 ms of quiet."""
+    loud = [float(np.sqrt(np.mean(pcm[i:i + win] ** 2))) > 300
+            for i in range(0, len(pcm) - win, win)]
+    count, run, quiet = 0, 0, 0
+    for is_loud in loud:
+        if is_loud:
+            run, quiet = run + 1, 0
+        else:
+            quiet += 1
+            if run and quiet >= 5:
+                count, run = count + 1, 0
+    return count
 
+
+def test_sound_cues_play_on_start_and_stop(virtual_mic: str, server_url: str, sock: Path,
+                                           tmp_path: Path, pulse: PrivatePulse) -> None:
     from dictation.feedback import CUE_RATE, START_TONE, STOP_TONE
 
-    # The cues go to a second null sink (the "speakers"); its monitor is recorded.
+    # The cues go to a second null sink (the "speakers"), kept running by silence played
+    # into it; its monitor is recorded, and the test goes on as each tone is heard there.
     speakers = f"{virtual_mic}spk"
-    module = subprocess.run(["pactl", "load-module", "module-null-sink",
-                             f"sink_name={speakers}"], capture_output=True, text=True,
-                            check=True).stdout.strip()
+    module = pulse.load_sink(speakers)
+    zeros = spawn(["pacat", "-d", speakers, "/dev/zero"], stderr=subprocess.DEVNULL)
     raw = tmp_path / "speakers.raw"
+    win = CUE_RATE // 100  # 10 ms
+
+    def heard() -> int:
+        return _tones(np.frombuffer(raw.read_bytes(), dtype=np.int16).astype(np.float32), win)
+
     try:
         d = Daemon(virtual_mic, "--base-url", server_url, "--mode", "push-to-talk",
                    "--cues", "sound", "--socket", str(sock), PULSE_SINK=speakers)
         with raw.open("wb") as out:
-            rec = subprocess.Popen(["parec", "-d", f"{speakers}.monitor", "--raw",
-                                    "--latency-msec=20",
-                                    "--format=s16le", f"--rate={CUE_RATE}", "--channels=1"],
-                                   stdout=out)
+            rec = spawn(["parec", "-d", f"{speakers}.monitor", "--raw", "--latency-msec=20",
+                         "--format=s16le", f"--rate={CUE_RATE}", "--channels=1"], stdout=out)
             try:
-                time.sleep(0.5)
-                ctl(sock, "press")
-                time.sleep(0.8)
-                ctl(sock, "release")
-                time.sleep(1.2)
+                press(sock, "press")
+                wait_until(lambda: heard() >= 1, 60, "the start cue")
+                press(sock, "release")
+                wait_until(lambda: heard() >= 2, 60, "the stop cue")
             finally:
-                rec.terminate()
-                rec.wait(10)
+                stop_group(rec, signal.SIGTERM)
                 d.stop()
     finally:
-        subprocess.run(["pactl", "unload-module", module], capture_output=True)
-    # The null sink is suspended while nothing plays, so the recording holds the two tones
-    # with little between them: tell them apart by pitch, rising (on) then falling (off).
+        stop_group(zeros)
+        pulse.pactl("unload-module", module)
+    assert heard() == 2
+    # Tell the tones apart by pitch over the loud windows: rising (on) then falling (off).
     pcm = np.frombuffer(raw.read_bytes(), dtype=np.int16).astype(np.float32)
-    win = CUE_RATE // 100  # 10 ms
     pitch = []
     for i in range(0, len(pcm) - win, win):
         w = pcm[i:i + win]

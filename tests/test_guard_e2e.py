@@ -11,6 +11,8 @@ from pathlib import Path
 import pytest
 from conftest import dictation_cmd, norm
 
+pytestmark = pytest.mark.real  # real parts: processes, servers, the model
+
 PRIOR = "We deployed the new dashboard yesterday and it looks fine."
 
 

@@ -59,12 +59,12 @@ def test_unreadable_keyboards_explain_the_input_group(tmp_path: Path) -> None:
     assert "permission denied" in done.stdout and "input group" in done.stdout
 
 
-def test_cli_hotkey_errors_are_one_line() -> None:
+def test_cli_hotkey_errors_are_one_line(tmp_path: Path) -> None:
     for key, expect in (("F9", "no keyboard with the F9 key"),
                         ("bogus", "unknown key 'bogus'")):
         done = subprocess.run(dictation_cmd("run", "--hotkey", key, "--base-url",
                                             "http://127.0.0.1:9", "--socket",
-                                            "/tmp/dictation-hotkey-test.sock"),
+                                            str(tmp_path / "control.sock")),
                               capture_output=True, text=True, timeout=60)
         assert done.returncode == 2, done.stderr
         [line] = done.stderr.splitlines()

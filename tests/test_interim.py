@@ -110,6 +110,8 @@ def check_order(stderr: str) -> set[int]:
     return seen
 
 
+@pytest.mark.real
+@pytest.mark.realtime
 def test_local_interims_come_before_the_final_and_never_change_it(tmp_path: Path) -> None:
     with_interim = run(tmp_path, "--engine", "local", "--interim", "0.5")
     without = run(tmp_path, "--engine", "local", "--interim", "0")
@@ -129,6 +131,8 @@ def test_local_interims_come_before_the_final_and_never_change_it(tmp_path: Path
     assert t and t[3] == "0" and "debug: interim" not in without.stderr, without.stderr
 
 
+@pytest.mark.real
+@pytest.mark.realtime
 def test_api_interims_are_counted_and_never_reach_stdout(tmp_path: Path) -> None:
     # Every answer is unique (it names its request), so any interim text that leaked into the
     # output would show. The answers are slightly slow, so ticks get skipped and a final can

@@ -20,6 +20,8 @@ from dictation.config import ApiConfig, LocalConfig
 from dictation.errors import ConfigError
 from dictation.transcribe.local import LocalTranscriber
 
+pytestmark = pytest.mark.real  # real parts: processes, servers, the model
+
 OFFLINE = {"HF_HUB_OFFLINE": "1"}
 
 

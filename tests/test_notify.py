@@ -10,7 +10,7 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -96,16 +96,16 @@ def test_watchdog_pings_once_per_half_interval(path_socket: Receiver) -> None:
 def test_watchdog_rate_in_real_time(path_socket: Receiver) -> None:
     n = Notifier.from_environ({"NOTIFY_SOCKET": path_socket.env_value,
                                "WATCHDOG_USEC": "400000"})
-    calls = 0
-    end = time.monotonic() + 1.0
-    while time.monotonic() < end:
+    began = time.monotonic()
+    for _ in range(300):  # called far more often than it may ping
         n.watchdog()
-        calls += 1
-        time.sleep(0.001)
+        time.sleep(0.003)
+    elapsed = time.monotonic() - began
     got = path_socket.datagrams()
     assert set(got) == {"WATCHDOG=1"}
-    # every 0.2 s over 1 s: 5 or 6 pings; fewer only if this process was starved
-    assert 3 <= len(got) <= 6 < calls
+    # One ping at once, then one per 0.2 s at most, however often it is called; a starved
+    # process pings less, never more.
+    assert 1 <= len(got) <= elapsed / 0.2 + 1, (len(got), elapsed)
 
 
 def test_watchdog_pid_of_another_process_disables_the_watchdog(path_socket: Receiver) -> None:
@@ -191,43 +191,48 @@ def test_children_do_not_inherit_notify_socket(path_socket: Receiver,
     assert path_socket.datagrams() == ["READY=1", "WATCHDOG=1"]
 
 
+@pytest.mark.real
+@pytest.mark.realtime
 def test_a_real_daemon_notifies_ready_status_watchdog_and_stopping(
         path_socket: Receiver, virtual_mic: str, server_url: str, tmp_path: Path) -> None:
-    from conftest import Daemon, dictation_cmd
+    from conftest import Daemon
+    from procs import wait_until
+
+    from dictation.control import request
 
     sock = tmp_path / "control.sock"
-    # A null sink with nothing playing is suspended and its monitor delivers audio only
-    # fitfully; digital silence played into it makes it deliver steadily, like a real
-    # microphone in a quiet room. (A capture that hangs for good cannot be staged here:
-    # stopping the sound server does not stop PortAudio's callbacks.)
+    got: list[tuple[float, str]] = []  # (arrival, datagram)
+
+    def until(check: Callable[[], bool], what: str) -> None:
+        def poll() -> bool:
+            got.extend((time.monotonic(), m) for m in path_socket.datagrams())
+            return check()
+        # Generous: the daemon starts, and pings from its audio loop, within a second or
+        # two here; a loaded machine is slower, and only the count and spacing are judged.
+        wait_until(poll, 120, f"{what}; got {[m for _, m in got]}")
+
+    # The virtual microphone delivers steadily (silence is played into it), like a real one
+    # in a quiet room. (A capture that hangs for good cannot be staged here: stopping the
+    # sound server does not stop PortAudio's callbacks.)
+    began = time.monotonic()
     d = Daemon(virtual_mic, "--base-url", server_url, "--mode", "push-to-talk", "--socket",
                str(sock), NOTIFY_SOCKET=path_socket.env_value, WATCHDOG_USEC="400000")
-    keeper = None
     try:
-        time.sleep(1.0)
-        start = path_socket.datagrams()
-        keeper = subprocess.Popen(["pacat", "--playback", "-d", virtual_mic, "--raw",
-                                   "--format=s16le", "--rate=16000", "--channels=1",
-                                   "--latency-msec=20", "/dev/zero"])
-        time.sleep(2.0)  # the sink resumes
-        path_socket.datagrams()
-        time.sleep(2.0)
-        flowing = path_socket.datagrams()
-        subprocess.run(dictation_cmd("ctl", "press", "--socket", str(sock)), check=True,
-                       timeout=30)
-        time.sleep(0.5)
-        pressed = path_socket.datagrams()
+        until(lambda: any("READY=1" in m for _, m in got), "READY=1")
+        until(lambda: sum(m == "WATCHDOG=1" for _, m in got) >= 8, "eight watchdog pings")
+        request(sock, "press")
+        until(lambda: any("STATUS=push-to-talk: listening" in m for _, m in got),
+              "the listening status")
     finally:
         _, err, code = d.stop()
-        if keeper:
-            keeper.terminate()
-            keeper.wait(10)
-    stopped = path_socket.datagrams()
-    ready = [m for m in start if "READY=1" in m]
-    assert len(ready) == 1 and "STATUS=push-to-talk: idle" in ready[0], start
-    # WATCHDOG_USEC 0.4 s: a ping every 0.2 s at most, sent from the audio loop.
-    pings = sum("WATCHDOG=1" in m for m in flowing)
-    assert 6 <= pings <= 11, flowing
-    assert any("STATUS=push-to-talk: listening" in m for m in pressed), pressed
-    assert any("STOPPING=1" in m for m in stopped), stopped
+    lifetime = time.monotonic() - began
+    got.extend((time.monotonic(), m) for m in path_socket.datagrams())
+    ready = [m for _, m in got if "READY=1" in m]
+    assert len(ready) == 1 and "STATUS=push-to-talk: idle" in ready[0], got
+    # WATCHDOG_USEC 0.4 s: a ping every 0.2 s at most, sent from the audio loop (blocks
+    # come every 50 ms). Arrival times here lag behind sending on a loaded machine, so the
+    # rate is judged over the daemon's whole life, which holds every ping.
+    pings = sum(m == "WATCHDOG=1" for _, m in got)
+    assert pings <= lifetime / 0.2 + 1, (pings, lifetime)
+    assert any("STOPPING=1" in m for _, m in got), got
     assert code == 0, err

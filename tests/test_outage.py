@@ -12,20 +12,22 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 from faultserver import FaultServer, buzz_wav, decoded, utterance_number
+from procs import spawn
+
+pytestmark = [pytest.mark.real, pytest.mark.realtime]  # daemons at real time
 
 COUNT = 40  # 1.5 s apart: 60 s of speech at real time
 OUTAGE_S = 60.0
 
 
-def test_a_60_s_outage_loses_nothing(tmp_path: Path) -> None:
+def test_a_60_s_outage_loses_nothing(tmp_path: Path, refused_port: socket.socket) -> None:
     wav = buzz_wav(tmp_path / "outage.wav", COUNT, tone_s=0.4, gap_s=1.1)
-    with socket.socket() as s:  # a port nobody listens on, until the server starts there
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = refused_port.getsockname()[1]  # nobody listens, until the server starts there
     env = {**os.environ, "XDG_STATE_HOME": str(tmp_path / "state"),
            "XDG_RUNTIME_DIR": str(tmp_path), "OPENAI_API_KEY": "sk-test"}
-    daemon = subprocess.Popen(
+    daemon = spawn(
         [sys.executable, "-m", "dictation", "run", "--input", str(wav),
          "--base-url", f"http://127.0.0.1:{port}/v1", "--keep-dir", str(tmp_path / "kept"),
          "--hangover-max", "0.4", "--hangover-min", "0.2", "--pre-roll", "0.1"],
@@ -39,8 +41,8 @@ def test_a_60_s_outage_loses_nothing(tmp_path: Path) -> None:
                                 capture_output=True, text=True, env=env, timeout=30)
             if st.returncode == 0:
                 backlog = max(backlog, json.loads(st.stdout)["backlog"])
-            time.sleep(2)
-        with FaultServer(default=decoded(), port=port) as srv:
+            time.sleep(2)  # a poll of the backlog, not a synchronisation: the outage lasts 60 s
+        with FaultServer(default=decoded(), sock=refused_port) as srv:
             out, err = daemon.communicate(timeout=90)  # the file ends; the backlog drains
     finally:
         if daemon.poll() is None:

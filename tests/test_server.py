@@ -14,6 +14,8 @@ from dictation.config import ApiConfig
 from dictation.errors import TranscriptionError
 from dictation.transcribe.api import ApiTranscriber
 
+pytestmark = pytest.mark.real  # real parts: processes, servers, the model
+
 
 def words(text: str) -> list[str]:
     return re.sub(r"[^a-z0-9' ]", " ", text.lower()).split()

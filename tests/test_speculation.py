@@ -11,8 +11,11 @@ import wave
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 from conftest import SAMPLE, dictation_cmd
 from faultserver import FaultServer, Reply, Request, json_text
+
+pytestmark = [pytest.mark.real, pytest.mark.realtime]  # daemons at real time
 
 SAMPLE_WORDS = ["dictation", "turns", "your", "speech", "into", "text", "wherever", "your",
                 "cursor", "is", "speak", "naturally", "pause", "for", "a", "moment", "and",
@@ -53,7 +56,10 @@ def test_speculation_overtaken_by_speech_is_never_output(tmp_path: Path, say: Ca
                           "--hangover-max", "1.0", "-v"),
             capture_output=True, text=True, env=env(tmp_path), timeout=60)
     assert p.returncode == 0, p.stderr
-    assert len(srv.requests) >= 2, p.stderr  # at least one speculation was discarded
+    # At least one speculation was discarded (whether its request had reached the server
+    # yet depends on the machine's speed; the in-process core tests pin both cases down).
+    stats = re.search(r"(\d+) speculative used, (\d+) discarded", p.stderr)
+    assert stats and int(stats.group(2)) >= 1, p.stderr
     out = p.stdout.splitlines()
     assert len(out) == 1, p.stdout  # one utterance, one line: nothing stale, nothing twice
     used = int(re.match(r"Request (\d+) heard", out[0]).group(1))

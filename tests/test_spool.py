@@ -18,6 +18,9 @@ from pathlib import Path
 
 import pytest
 from faultserver import Action, FaultServer, Reply, buzz_wav, decoded, utterance_number
+from procs import spawn
+
+pytestmark = [pytest.mark.real, pytest.mark.realtime]  # daemons at real time
 
 # Short pauses end utterances quickly, so 20 of them take 18 s of real time.
 FAST_VAD = ("--hangover-max", "0.4", "--hangover-min", "0.2", "--pre-roll", "0.1")
@@ -41,7 +44,7 @@ class Env:
                 "--keep-dir", str(self.tmp / "kept"), *args]
 
     def start(self, url: str, *args: str) -> subprocess.Popen[str]:
-        return subprocess.Popen(self.cmd(url, *args), stdout=subprocess.PIPE,
+        return spawn(self.cmd(url, *args), stdout=subprocess.PIPE,
                                 stderr=subprocess.PIPE, text=True, env=self.env)
 
     def run(self, url: str, *args: str) -> subprocess.CompletedProcess[str]:

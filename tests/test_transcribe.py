@@ -20,9 +20,12 @@ from pathlib import Path
 import pytest
 from conftest import dictation_cmd
 from faultserver import FaultServer, Reply, Request
+from procs import spawn
 from test_cues import parse_srt, parse_vtt
 
 from dictation.codec import read_wav
+
+pytestmark = pytest.mark.real  # real parts: processes, servers, the model
 
 SENTENCES = ("Please remind me to water the plants on the balcony before Friday.",
              "The meeting with the design team has been moved to Thursday afternoon.",
@@ -160,7 +163,7 @@ def test_long_file_goes_to_the_api_as_utterances(tmp_path: Path, say: Callable,
 def test_progress_bar_on_a_terminal(tmp_path: Path, talk: Path) -> None:
     # stderr is a real pseudo-terminal, as in an interactive shell.
     main, child = pty.openpty()
-    proc = subprocess.Popen(dictation_cmd("transcribe", str(talk), "-o",
+    proc = spawn(dictation_cmd("transcribe", str(talk), "-o",
                                           str(tmp_path / "t.txt")),
                             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=child,
                             env={**env(tmp_path), "COLUMNS": "120", "TERM": "xterm"})
@@ -200,7 +203,7 @@ def test_ctrl_c_writes_what_was_done_and_says_what_was_not(tmp_path: Path, say: 
 
     out = tmp_path / "partial.srt"
     with FaultServer(default=slow) as srv:
-        proc = subprocess.Popen(
+        proc = spawn(
             dictation_cmd("transcribe", str(long), "--base-url", srv.url + "/v1", "-f", "srt",
                           "-o", str(out)),
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env(tmp_path),

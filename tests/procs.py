@@ -1,0 +1,146 @@
+"""Child processes for the tests: every line they write, seen as it comes, and none of them
+left running after its test, pass or fail.
+
+A thread per pipe reads the raw descriptor and splits lines itself, so two lines written at
+once are two lines a test can wait for (``select`` on a pipe and ``readline`` on a buffered
+stream lose the second one). Every process a test starts carries the test's token in its
+environment; the test's finaliser kills whatever still carries it, grandchildren included
+(a clipboard helper left serving the selection, a player, a daemon whose test failed).
+"""
+
+from __future__ import annotations
+
+import codecs
+import contextlib
+import os
+import signal
+import subprocess
+import threading
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import IO, Any
+
+TOKEN = "TEST_PROCESS_TOKEN"  # in the environment of every process a test starts
+
+
+class Stream:
+    """Everything one pipe delivers, kept whole; consumers wait on a condition."""
+
+    def __init__(self, pipe: IO[Any]) -> None:
+        self._fd = pipe.fileno()
+        self._pipe = pipe  # kept open until the reader is done with its descriptor
+        self._text = ""
+        self._pos = 0  # how far :meth:`line` has consumed
+        self.closed = False
+        self._cond = threading.Condition()
+        self._thread = threading.Thread(target=self._read, daemon=True)
+        self._thread.start()
+
+    def _read(self) -> None:
+        decoder = codecs.getincrementaldecoder("utf-8")("replace")
+        while True:
+            try:
+                chunk = os.read(self._fd, 65536)
+            except OSError:
+                chunk = b""
+            text = decoder.decode(chunk, final=not chunk)
+            with self._cond:
+                self._text += text
+                self.closed = not chunk
+                self._cond.notify_all()
+            if not chunk:
+                return
+
+    @property
+    def text(self) -> str:
+        with self._cond:
+            return self._text
+
+    def wait(self, check: Callable[[str], bool], timeout: float, what: str) -> str:
+        """The text so far, once ``check`` holds for it; fails naming ``what`` otherwise."""
+        with self._cond:
+            ok = self._cond.wait_for(lambda: check(self._text) or self.closed, timeout)
+            if ok and check(self._text):
+                return self._text
+            why = "the stream ended" if self.closed else f"nothing after {timeout:g} s"
+            raise AssertionError(f"{what}: {why}; got: {self._text!r}")
+
+    def line(self, timeout: float) -> str:
+        """The next line not yet taken, without its newline."""
+        with self._cond:
+            if not self._cond.wait_for(lambda: "\n" in self._text[self._pos:] or self.closed,
+                                       timeout) or "\n" not in self._text[self._pos:]:
+                why = "the stream ended" if self.closed else f"no line within {timeout:g} s"
+                raise AssertionError(f"{why}; unread: {self._text[self._pos:]!r}")
+            end = self._text.index("\n", self._pos)
+            line, self._pos = self._text[self._pos:end], end + 1
+            return line
+
+    def rest(self, timeout: float = 60) -> str:
+        """What no :meth:`line` took, once the pipe has closed."""
+        self.wait(lambda _: self.closed, timeout, "end of stream")
+        self._thread.join(timeout)
+        self._pipe.close()
+        with self._cond:
+            rest, self._pos = self._text[self._pos:], len(self._text)
+            return rest
+
+
+def spawn(cmd: Sequence[str], **kw: Any) -> subprocess.Popen:
+    """Popen in a process group of its own, with the running test's token; the test's
+    finaliser ends it (see :func:`reap`)."""
+    kw.setdefault("start_new_session", True)
+    return subprocess.Popen(list(cmd), **kw)
+
+
+def stop_group(proc: subprocess.Popen, sig: int = signal.SIGKILL, timeout: float = 10) -> None:
+    """End ``proc`` and everything in its process group."""
+    try:
+        os.killpg(proc.pid, sig)
+    except (ProcessLookupError, PermissionError):
+        if proc.poll() is None:
+            proc.send_signal(sig)
+    try:
+        proc.wait(timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(timeout)
+
+
+def carrying(token: str) -> list[int]:
+    """Pids of the processes whose environment holds ``TOKEN=token`` (not this one)."""
+    needle = f"{TOKEN}={token}".encode()
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit() or int(entry.name) == os.getpid():
+            continue
+        try:
+            env = (entry / "environ").read_bytes()
+        except OSError:  # gone meanwhile, or not ours to read
+            continue
+        if needle in env.split(b"\0"):
+            found.append(int(entry.name))
+    return found
+
+
+def reap(token: str, timeout: float = 10) -> list[int]:
+    """Kill every process that carries ``token``; their pids."""
+    pids = carrying(token)
+    for pid in pids:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+    deadline = time.monotonic() + timeout
+    while carrying(token) and time.monotonic() < deadline:  # (a zombie's environ is empty)
+        time.sleep(0.05)
+    return pids
+
+
+def wait_until(check: Callable[[], Any], timeout: float, what: str, every: float = 0.05) -> Any:
+    """Poll ``check`` until it returns something true (returned); fail naming ``what``.
+    For states no stream announces: a file appearing, a socket's answer."""
+    deadline = time.monotonic() + timeout
+    while not (got := check()):
+        assert time.monotonic() < deadline, f"{what}: not within {timeout:g} s"
+        time.sleep(every)
+    return got
