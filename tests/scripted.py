@@ -1,0 +1,323 @@
+"""The in-process core layer's parts: the real pipeline (VAD, segmenter, delivery, spool) fed
+a synthesised WAV at full speed, with a scripted engine whose every answer the test gives.
+
+Nothing here is real time and nothing waits on a clock: a test waits for what it needs (an
+engine call, a delivered text, the file reaching a hold point) through one ``Signal`` that
+every part pokes when something happens. The only fake is the engine, and only because the
+answers and their timing are what these tests are about.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from dictation.audio import FileSource
+from dictation.codec import encode_wav
+from dictation.pipeline import Pipeline
+from dictation.records import Final, Interim, Quiet
+from dictation.retry import RetryPolicy
+from dictation.segmenter import Segmenter
+from dictation.sinks import Transcribed
+from dictation.spool import Adopted, Spool
+from dictation.transcribe import Transcript
+from dictation.vad import SAMPLE_RATE, Vad
+
+# Only a guard against a hang, so that a broken pipeline fails the test instead of stalling
+# the suite; every wait ends on an event long before it on any machine.
+GUARD_S = 20.0
+# Fast retries: the retry tests are about order and reporting, not about backoff.
+FAST_RETRY = RetryPolicy(base_s=0.001, cap_s=0.001, jitter=0.0)
+
+
+# --- synthesised speech ------------------------------------------------------------------------
+
+
+def voiced(seconds: float, f0: float = 140.0) -> np.ndarray:
+    """A vowel-like sound: harmonics of ``f0`` shaped by three formants, with a syllable
+    rhythm. webrtcvad (at its strictest) calls every frame of it speech, see test_core_order."""
+    t = np.arange(round(seconds * SAMPLE_RATE)) / SAMPLE_RATE
+    sig = np.zeros_like(t)
+    for k in range(1, int(4000 / f0) + 1):
+        gain = sum(np.exp(-((f0 * k - f) / 150) ** 2) for f in (600, 1200, 2500)) + 0.05
+        sig += gain * np.sin(2 * np.pi * f0 * k * t + k)
+    sig *= 0.6 + 0.4 * np.sin(2 * np.pi * 4 * t)
+    return (sig / np.abs(sig).max() * 8000).astype(np.int16)
+
+
+def quiet(seconds: float) -> np.ndarray:
+    return np.zeros(round(seconds * SAMPLE_RATE), np.int16)
+
+
+def speech(*parts: tuple[str, float]) -> np.ndarray:
+    """Audio from ("talk" | "pause", seconds) parts."""
+    return np.concatenate([voiced(s) if kind == "talk" else quiet(s) for kind, s in parts])
+
+
+# --- waiting on events ---------------------------------------------------------------------
+
+
+class Signal:
+    """Every part pokes it when something happened; a test waits for its condition to hold."""
+
+    def __init__(self) -> None:
+        self._waiters: list[tuple[Callable[[], bool], asyncio.Future[None]]] = []
+
+    def poke(self) -> None:
+        for cond, fut in self._waiters:
+            if fut.done():
+                continue
+            try:
+                if cond():
+                    fut.set_result(None)
+            except Exception as err:  # a broken condition fails the test, not the pipeline
+                fut.set_exception(err)
+        self._waiters = [(c, f) for c, f in self._waiters if not f.done()]
+
+    async def until(self, cond: Callable[[], bool], what: str) -> None:
+        if cond():
+            return
+        fut = asyncio.get_running_loop().create_future()
+        self._waiters.append((cond, fut))
+        try:
+            await asyncio.wait_for(fut, GUARD_S)
+        except TimeoutError:
+            raise AssertionError(f"never happened: {what}") from None
+
+
+async def spin(rounds: int = 200) -> None:
+    """Let every ready task run. Only for checking that something does NOT happen, which no
+    event can announce; nothing in these runs is waiting on a clock at that point."""
+    for _ in range(rounds):
+        await asyncio.sleep(0)
+
+
+# --- the scripted engine -------------------------------------------------------------------
+
+
+@dataclass
+class Call:
+    """One transcription request; the test answers it, fails it, or lets it be cancelled."""
+
+    n: int
+    pcm: np.ndarray
+    prompt: str
+    future: asyncio.Future[Transcript]
+    cancelled: bool = False
+    returned: bool = False
+
+    @property
+    def seconds(self) -> float:
+        return len(self.pcm) / SAMPLE_RATE
+
+    def answer(self, text: str) -> None:
+        self.future.set_result(Transcript(text))
+
+    def fail(self, err: Exception) -> None:
+        self.future.set_exception(err)
+
+
+class ScriptedEngine:
+    """A Transcriber whose answers and their timing the test controls."""
+
+    description = "scripted engine"
+
+    def __init__(self, signal: Signal) -> None:
+        self.signal = signal
+        self.calls: list[Call] = []
+        self.in_flight = 0
+        self.most_in_flight = 0  # the most requests ever awaited at once
+        self.auto: Callable[[Call], str] | None = None  # answers every request from now on
+
+    async def prepare(self) -> None:
+        pass
+
+    async def transcribe(self, pcm: np.ndarray, prompt: str) -> Transcript:
+        call = Call(len(self.calls) + 1, pcm.copy(), prompt,
+                    asyncio.get_running_loop().create_future())
+        self.calls.append(call)
+        self.in_flight += 1
+        self.most_in_flight = max(self.most_in_flight, self.in_flight)
+        if self.auto:
+            call.answer(self.auto(call))
+        self.signal.poke()
+        try:
+            return await call.future
+        except asyncio.CancelledError:
+            call.cancelled = True
+            raise
+        finally:
+            self.in_flight -= 1
+            call.returned = not call.cancelled
+            self.signal.poke()
+
+    async def aclose(self) -> None:
+        pass
+
+    def answer_all(self, text: Callable[[Call], str]) -> None:
+        """Answer the requests waiting now and every later one with ``text(call)``."""
+        self.auto = text
+        for call in self.calls:
+            if not call.future.done():
+                call.answer(text(call))
+
+    async def call(self, n: int) -> Call:
+        """Request ``n`` (1-based), once it was made."""
+        await self.signal.until(lambda: len(self.calls) >= n, f"engine request {n}")
+        return self.calls[n - 1]
+
+
+# --- what comes out ------------------------------------------------------------------------
+
+
+class RecordingSink:
+    name = "record"
+
+    def __init__(self, signal: Signal) -> None:
+        self.signal = signal
+        self.items: list[Transcribed] = []
+
+    async def deliver(self, item: Transcribed) -> None:
+        self.items.append(item)
+        self.signal.poke()
+
+    @property
+    def texts(self) -> list[str]:
+        return [i.text for i in self.items]
+
+
+class RecordingObserver(Quiet):
+    def __init__(self, signal: Signal) -> None:
+        self.signal = signal
+        self.blocks = 0
+        self.states: list[dict[str, object]] = []
+        self.finals: list[Final] = []
+        self.interims: list[Interim] = []
+
+    def block(self) -> None:
+        self.blocks += 1
+        self.signal.poke()
+
+    def state(self, status: dict[str, object]) -> None:
+        self.states.append(status)
+        self.signal.poke()
+
+    def final(self, event: Final) -> None:
+        self.finals.append(event)
+        self.signal.poke()
+
+    def interim(self, event: Interim) -> None:
+        self.interims.append(event)
+        self.signal.poke()
+
+    def seen(self, state: str) -> bool:
+        return any(s["state"] == state for s in self.states)
+
+
+# --- the file, held where the test says ------------------------------------------------------
+
+
+class _Valve:
+    """Stands between the file and the pipeline's queue, as that queue."""
+
+    def __init__(self, out: asyncio.Queue[Any], file: HeldFile) -> None:
+        self.out, self.file = out, file
+
+    async def put(self, block: np.ndarray | None) -> None:
+        f = self.file
+        if block is not None and f.holds and f.passed >= f.holds[0]:
+            f.holds.pop(0)
+            f.waiting = True
+            f.signal.poke()
+            await f.go.wait()
+            f.go.clear()
+            f.waiting = False
+        await self.out.put(block)
+        if block is not None:
+            f.passed += len(block)
+            f.blocks += 1
+
+
+class HeldFile(FileSource):
+    """The real FileSource at full speed, except that it stops before each hold point (in
+    seconds) until :meth:`release`: what the file holds after a point is heard only after
+    whatever the test does there."""
+
+    def __init__(self, path: Path, signal: Signal, holds: Sequence[float] = ()) -> None:
+        super().__init__(path, realtime=False)
+        self.signal = signal
+        self.holds = sorted(round(s * SAMPLE_RATE) for s in holds)
+        self.passed = 0  # samples handed on
+        self.blocks = 0
+        self.waiting = False
+        self.go = asyncio.Event()
+
+    async def run(self, out: asyncio.Queue[np.ndarray | None]) -> None:
+        await super().run(_Valve(out, self))  # type: ignore[arg-type]
+
+    def release(self) -> None:
+        self.go.set()
+
+
+# --- the rig ------------------------------------------------------------------------------
+
+
+@dataclass
+class Rig:
+    pipeline: Pipeline
+    engine: ScriptedEngine
+    sink: RecordingSink
+    observer: RecordingObserver
+    source: HeldFile
+    signal: Signal
+    task: asyncio.Task[int] = field(init=False)
+
+    def start(self) -> Rig:
+        self.task = asyncio.create_task(self.pipeline.run())
+        return self
+
+    async def held(self) -> None:
+        """The file waits at its next hold point and everything before it went through the
+        VAD and the segmenter."""
+        await self.signal.until(
+            lambda: self.source.waiting and self.observer.blocks == self.source.blocks,
+            "the file held and heard up to its hold point")
+
+    async def delivered(self, n: int) -> list[str]:
+        await self.signal.until(lambda: len(self.sink.items) >= n, f"{n} texts delivered")
+        return self.sink.texts
+
+    async def finish(self) -> int:
+        """The run's exit code, once it ended."""
+        try:
+            return await asyncio.wait_for(asyncio.shield(self.task), GUARD_S)
+        except TimeoutError:
+            raise AssertionError("the run never ended") from None
+
+
+def rig(tmp_path: Path, audio: np.ndarray, *, holds: Sequence[float] = (), prompt: str = "",
+        spool: Spool | None = None, recovered: Sequence[Adopted] = (),
+        retry: RetryPolicy = FAST_RETRY, speculate_s: float = 0.0,
+        interim_s: float = 0.0) -> Rig:
+    """The real pipeline over ``audio`` written as a WAV file; call inside the loop."""
+    wav = tmp_path / "input.wav"
+    wav.write_bytes(encode_wav(audio))
+    signal = Signal()
+    engine, sink = ScriptedEngine(signal), RecordingSink(signal)
+    observer, source = RecordingObserver(signal), HeldFile(wav, signal, holds)
+    pipeline = Pipeline(source, Vad(), Segmenter(), engine, [sink], prompt=prompt,
+                        keep_dir=tmp_path / "unsent", speculate_s=speculate_s,
+                        observer=observer, spool=spool, recovered=recovered, retry=retry,
+                        interim_s=interim_s)
+    return Rig(pipeline, engine, sink, observer, source, signal)
+
+
+def spooled(spool: Spool) -> list[Path]:
+    """The utterance files in the spool's own session, in order."""
+    assert spool.session is not None
+    return sorted(spool.session.glob("[0-9]*.wav"))
