@@ -98,3 +98,27 @@ def test_cancel_drops_the_utterance_in_flight_the_queued_one_and_the_open_one(
 
     asyncio.run(main())
 
+
+def test_cancel_drops_what_was_heard_before_it_even_if_not_yet_segmented(
+        tmp_path: Path) -> None:
+    # A file read at full speed runs ahead of the segmenter, which waits while two utterances
+    # are queued: at the hold, burst 4 is read but not yet segmented. The cancel comes after
+    # it in the audio queue, so burst 4 is cancelled as surely as the utterances before it;
+    # only burst 5, read after the cancel, is dictation.
+    audio = speech((P, 0.5), *[(T, 1), (P, 1)] * 5)
+    hold = 8.31
+
+    async def main() -> None:
+        r = rig(tmp_path, audio, holds=[hold]).start()
+        await r.engine.call(1)
+        await r.signal.until(lambda: r.source.waiting, "the file held")
+        assert r.pipeline.backlog() == 3 and r.pipeline._audio.qsize() > 0  # read ahead
+        r.pipeline.control("cancel")
+        r.source.release()
+        r.engine.answer_all(lambda call: f"Request {call.n}.")
+        assert await r.finish() == 0
+        assert r.sink.texts == ["Request 2."]
+        assert r.sink.items[0].start_s == pytest.approx(hold)
+        assert len(r.engine.calls) == 2
+
+    asyncio.run(main())
