@@ -37,6 +37,8 @@ FAST_RETRY = RetryPolicy(base_s=0.001, cap_s=0.001, jitter=0.0)
 
 # --- synthesised speech ------------------------------------------------------------------------
 
+TALK_F0 = (140.0, 150.0, 160.0, 170.0, 180.0, 190.0, 200.0)
+
 
 def voiced(seconds: float, f0: float = 140.0) -> np.ndarray:
     """A vowel-like sound: harmonics of ``f0`` shaped by three formants, with a syllable
@@ -55,8 +57,16 @@ def quiet(seconds: float) -> np.ndarray:
 
 
 def speech(*parts: tuple[str, float]) -> np.ndarray:
-    """Audio from ("talk" | "pause", seconds) parts."""
-    return np.concatenate([voiced(s) if kind == "talk" else quiet(s) for kind, s in parts])
+    """Audio from ("talk" | "pause", seconds) parts; each talk a pitch of its own (140 Hz,
+    150 Hz, …), so no two utterances have the same audio."""
+    out, talks = [], 0
+    for kind, seconds in parts:
+        if kind == "talk":
+            out.append(voiced(seconds, TALK_F0[talks % len(TALK_F0)]))
+            talks += 1
+        else:
+            out.append(quiet(seconds))
+    return np.concatenate(out)
 
 
 # --- waiting on events ---------------------------------------------------------------------
@@ -236,7 +246,6 @@ class _Valve:
             f.signal.poke()
             await f.go.wait()
             f.go.clear()
-            f.waiting = False
         await self.out.put(block)
         if block is not None:
             f.passed += len(block)
@@ -261,7 +270,12 @@ class HeldFile(FileSource):
         await super().run(_Valve(out, self))  # type: ignore[arg-type]
 
     def release(self) -> None:
+        self.waiting = False
         self.go.set()
+
+    def stop(self) -> None:
+        super().stop()
+        self.release()  # a stop ends the hold, as it ends the file
 
 
 # --- the rig ------------------------------------------------------------------------------

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from scripted import Call, Rig, quiet, rig, speech, spooled, voiced
+from scripted import TALK_F0, Call, Rig, quiet, rig, speech, spooled, voiced
 
 from dictation.spool import Spool
 from dictation.vad import SAMPLE_RATE, Vad
@@ -24,12 +24,14 @@ def heard(r: Rig, call: Call, n: int) -> bool:
                                           round(item.end_s * SAMPLE_RATE)])
 
 
-def test_the_synthesised_bursts_are_speech_to_the_vad_and_the_pauses_are_not() -> None:
-    # Every other test stands on this: 1 s of the synthetic vowel is 33 speech frames at the
+@pytest.mark.parametrize("f0", TALK_F0)
+def test_the_synthesised_bursts_are_speech_to_the_vad_and_the_pauses_are_not(
+        f0: float) -> None:
+    # Every other test stands on this: 2 s of the synthetic vowel is 67 speech frames at the
     # VAD's strictest setting, the silence around it none.
-    frames = list(Vad(3).push(np.concatenate([quiet(0.48), voiced(0.99), quiet(0.99)])))
+    frames = list(Vad(3).push(np.concatenate([quiet(0.48), voiced(2.01, f0), quiet(0.99)])))
     assert "".join("S" if f.is_speech else "." for f in frames) == \
-        "." * 16 + "S" * 33 + "." * 33
+        "." * 16 + "S" * 67 + "." * 33
 
 
 def test_each_utterance_waits_for_the_one_before_and_is_prompted_with_its_text(
