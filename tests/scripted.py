@@ -250,6 +250,7 @@ class _Valve:
         if block is not None:
             f.passed += len(block)
             f.blocks += 1
+            f.signal.poke()
 
 
 class HeldFile(FileSource):
