@@ -107,6 +107,7 @@ class Pipeline:
         """Stop capture; the utterance in progress is still finished and delivered, unless
         the engine is failing: then what is pending waits on disk for the next start."""
         self.delivery.stopping.set()
+        self.delivery.taken.set()  # a file held back by a full spool is read on at once
         self.source.stop()
 
     def abort(self) -> None:

@@ -53,6 +53,37 @@ def test_capture_stops_while_the_spool_is_full_and_resumes_once_it_drained(
     asyncio.run(main())
 
 
+@pytest.mark.parametrize("how", ["stop", "abort"])
+def test_a_stop_while_the_spool_is_full_goes_on_at_once_with_what_was_read(
+        tmp_path: Path, how: str) -> None:
+    # The file was read ahead while capture waited for the spool to drain. Stop delivers
+    # that audio's utterances (nothing read is lost); abort leaves them in the spool.
+    audio = speech((P, 0.5), *[(T, 1), (P, 1)] * 4)
+
+    async def main() -> None:
+        spool = Spool(tmp_path / "spool", 100_000)
+        spool.open()
+        r = rig(tmp_path, audio, spool=spool).start()
+        await r.engine.call(1)
+        await r.signal.until(lambda: r.pipeline.status()["state"] == FULL, "the spool full")
+        await r.signal.until(lambda: r.source.passed == len(r.source.pcm), "the file read")
+        heard = r.observer.blocks
+        getattr(r.pipeline, how)()
+        await spin()  # no timer: the stop itself wakes the capture
+        assert r.observer.blocks > heard
+        r.engine.answer_all(lambda call: f"Request {call.n}.")
+        if how == "stop":
+            assert await r.finish() == 0
+            assert r.sink.texts == [f"Request {n}." for n in range(1, 5)]
+            assert spooled(spool) == []
+        else:
+            assert await r.finish() == 130
+            assert r.sink.texts == [] and len(spooled(spool)) == 4
+        spool.close()
+
+    asyncio.run(main())
+
+
 def test_stop_finishes_the_utterance_in_flight_and_the_one_being_spoken(
         tmp_path: Path) -> None:
     # Stopped in the middle of burst 2: utterance 1 is at the engine, 2 is open. Both are
