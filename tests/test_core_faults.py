@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from scripted import rig, speech, spooled
+from corerig import rig, speech, spooled
 
 from dictation.codec import read_wav
 from dictation.errors import TranscriptionError

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from scripted import TALK_F0, Call, Rig, quiet, rig, speech, spooled, voiced
+from corerig import TALK_F0, Rig, quiet, rig, speech, spooled, voiced
+from scripted import Call
 
 from dictation.spool import Spool
 from dictation.vad import SAMPLE_RATE, Vad

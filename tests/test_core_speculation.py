@@ -13,7 +13,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from scripted import rig, speech, spin
+from corerig import rig, speech
+from scripted import spin
 
 from dictation.vad import SAMPLE_RATE
 

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from scripted import Rig, rig, speech, spin, spooled
+from corerig import Rig, rig, speech, spooled
+from scripted import spin
 
 from dictation.codec import read_wav
 from dictation.errors import TranscriptionError
