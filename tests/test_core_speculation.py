@@ -16,6 +16,7 @@ import pytest
 from corerig import rig, speech
 from scripted import spin
 
+from dictation.errors import TranscriptionError
 from dictation.vad import SAMPLE_RATE
 
 T, P = "talk", "pause"
@@ -42,6 +43,24 @@ def test_a_speculation_that_the_silence_confirms_is_the_final_text(tmp_path: Pat
         item = r.sink.items[0]
         assert np.array_equal(c1.pcm, r.source.pcm[round(item.start_s * SAMPLE_RATE):
                                                      round(item.end_s * SAMPLE_RATE)])
+
+    asyncio.run(main())
+
+
+def test_a_speculation_that_fails_is_retried_as_a_plain_request(tmp_path: Path) -> None:
+    async def main() -> None:
+        r = rig(tmp_path, speech((P, 0.5), (T, 1), (P, 1.5)), holds=[1.86],
+                speculate_s=0.09).start()
+        await r.held()
+        r.engine.calls[0].fail(TranscriptionError("connection reset", retryable=True))
+        r.source.release()
+        c2 = await r.engine.call(2)
+        assert np.array_equal(c2.pcm, r.engine.calls[0].pcm)
+        c2.answer("Second try.")
+        assert await r.finish() == 0
+        assert r.sink.texts == ["Second try."]
+        st = r.pipeline.stats
+        assert (st.requests, st.speculations_used, st.speculations_discarded) == (2, 0, 0)
 
     asyncio.run(main())
 
@@ -104,5 +123,20 @@ def test_an_interim_in_flight_is_cancelled_when_its_utterance_is_queued(
         assert [f.item.seq for f in r.observer.finals] == [1]
         st = r.pipeline.stats
         assert (st.requests, st.interims, st.utterances) == (3, 2, 1)
+
+    asyncio.run(main())
+
+
+def test_cancel_discards_the_speculation_of_the_open_utterance(tmp_path: Path) -> None:
+    async def main() -> None:
+        r = rig(tmp_path, speech((P, 0.5), (T, 1), (P, 1.5)), holds=[1.86],
+                speculate_s=0.09).start()
+        await r.held()
+        c1 = r.engine.calls[0]
+        r.pipeline.control("cancel")
+        r.source.release()
+        assert await r.finish() == 0
+        assert c1.cancelled and r.sink.texts == [] and len(r.engine.calls) == 1
+        assert r.pipeline.stats.speculations_discarded == 1
 
     asyncio.run(main())
