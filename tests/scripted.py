@@ -55,8 +55,8 @@ class Signal:
 
 
 async def spin(rounds: int = 200) -> None:
-    """Let every ready task run. Only for checking that something does NOT happen, which no
-    event can announce; nothing in these runs is waiting on a clock at that point."""
+    """Let every ready task run, for a few milliseconds: only to check that something does
+    NOT happen, which no event can announce. Not a wait for anything."""
     for _ in range(rounds):
         await asyncio.sleep(0)
 
