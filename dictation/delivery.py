@@ -99,6 +99,7 @@ class Delivery:
         self.aborted = True
         self.failed = self.failed or DictationError("interrupted")
         self.stopping.set()
+        self.taken.set()  # capture held back by a full spool goes on, into the spool
         for task in (self._ready, self._inflight):
             if task:
                 task.cancel()

@@ -107,6 +107,7 @@ class Pipeline:
         """Stop capture; the utterance in progress is still finished and delivered, unless
         the engine is failing: then what is pending waits on disk for the next start."""
         self.delivery.stopping.set()
+        self.delivery.taken.set()  # a file held back by a full spool is read on at once
         self.source.stop()
 
     def abort(self) -> None:
@@ -120,13 +121,13 @@ class Pipeline:
         try:
             for action in actions:
                 self._audio.put_nowait(action)
+                if action == CANCEL:  # what was queued or in flight is dropped now
+                    self.delivery.cancel()
         except asyncio.QueueFull:
             raise ValueError("the daemon is stalled: its audio queue is full") from None
         for action in actions:
             if action in (OPEN, CLOSE):
                 self.observer.gate(action == OPEN)
-        if command == "cancel":
-            self.delivery.cancel()
         return {"status": self.status()}
 
     def backlog(self) -> int:
@@ -204,6 +205,9 @@ class Pipeline:
         delivery = self.delivery
         out = delivery.queue
         seq = 0
+        # Moves on at the CANCEL in the queue, so audio heard before a cancel but segmented
+        # after it is dropped too.
+        generation = delivery.generation
         seg = self.segmenter
         frame_s = seg.config.frame_s
 
@@ -247,7 +251,7 @@ class Pipeline:
                               np.concatenate([f.pcm for f in frames]), time.monotonic(),
                               measure(frames), (utt.start + spoken[0]) * frame_s,
                               (utt.start + spoken[-1] + 1) * frame_s, attached,
-                              delivery.generation)
+                              generation)
                 delivery.put(item)
                 log.debug("utterance %d: %.2f-%.2f s, ended by %s%s", seq,
                           utt.start * frame_s, utt.end * frame_s, utt.reason,
@@ -272,6 +276,7 @@ class Pipeline:
                 elif block == CLOSE:
                     emit(None, release=True)
                 elif block == CANCEL:
+                    generation += 1  # in step with Delivery.cancel, one per CANCEL queued
                     seg.cancel()
                     if self._spec:
                         discard(self._spec, self.stats)

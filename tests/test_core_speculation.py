@@ -1,0 +1,142 @@
+"""The core in-process: speculative endpointing and interim results, with the real pipeline
+over a synthesised file and a scripted engine.
+
+With the default segmenter, 1 s of speech ends after 18 silent frames (0.54 s); the
+speculation starts once the silence is half that (9 frames), so a hold after 12 silent frames
+(0.36 s) finds the speculation sent and the utterance still open.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import numpy as np
+import pytest
+from corerig import rig, speech
+from scripted import spin
+
+from dictation.errors import TranscriptionError
+from dictation.vad import SAMPLE_RATE
+
+T, P = "talk", "pause"
+
+
+def test_a_speculation_that_the_silence_confirms_is_the_final_text(tmp_path: Path) -> None:
+    async def main() -> None:
+        r = rig(tmp_path, speech((P, 0.5), (T, 1), (P, 1.5)), holds=[1.86],
+                speculate_s=0.09).start()
+        await r.held()
+        # Sent during the pause, before the utterance ended.
+        c1 = r.engine.calls[0]
+        assert len(r.engine.calls) == 1 and r.pipeline.segmenter.active
+        assert r.pipeline.backlog() == 0
+        c1.answer("Spoken early.")
+        await spin()
+        assert r.sink.texts == []  # not before the silence has confirmed the end
+        r.source.release()
+        assert await r.finish() == 0
+        assert r.sink.texts == ["Spoken early."]
+        st = r.pipeline.stats
+        assert (st.requests, st.speculations_used, st.speculations_discarded) == (1, 1, 0)
+        # It transcribed exactly the audio the finished utterance holds.
+        item = r.sink.items[0]
+        assert np.array_equal(c1.pcm, r.source.pcm[round(item.start_s * SAMPLE_RATE):
+                                                     round(item.end_s * SAMPLE_RATE)])
+
+    asyncio.run(main())
+
+
+def test_a_speculation_that_fails_is_retried_as_a_plain_request(tmp_path: Path) -> None:
+    async def main() -> None:
+        r = rig(tmp_path, speech((P, 0.5), (T, 1), (P, 1.5)), holds=[1.86],
+                speculate_s=0.09).start()
+        await r.held()
+        r.engine.calls[0].fail(TranscriptionError("connection reset", retryable=True))
+        r.source.release()
+        c2 = await r.engine.call(2)
+        assert np.array_equal(c2.pcm, r.engine.calls[0].pcm)
+        c2.answer("Second try.")
+        assert await r.finish() == 0
+        assert r.sink.texts == ["Second try."]
+        st = r.pipeline.stats
+        assert (st.requests, st.speculations_used, st.speculations_discarded) == (2, 0, 0)
+
+    asyncio.run(main())
+
+
+@pytest.mark.parametrize("answered", [True, False], ids=["answered", "in-flight"])
+def test_a_speculation_overtaken_by_speech_is_discarded_and_never_delivered(
+        tmp_path: Path, answered: bool) -> None:
+    # A pause long enough to speculate on, too short to end the utterance: speech resumes.
+    audio = speech((P, 0.5), (T, 1), (P, 0.4), (T, 1), (P, 1.5))
+
+    async def main() -> None:
+        r = rig(tmp_path, audio, holds=[1.86], speculate_s=0.09).start()
+        await r.held()
+        c1 = r.engine.calls[0]
+        assert len(r.engine.calls) == 1
+        if answered:  # its text is there before the speech resumes, and still unused
+            c1.answer("Stale half.")
+            await r.signal.until(lambda: c1.returned, "the speculation answered")
+        r.source.release()
+        c2 = await r.engine.call(2)  # the next pause's speculation: both bursts
+        assert c1.cancelled is not answered
+        assert c2.seconds > c1.seconds + 1
+        assert np.array_equal(c2.pcm[:len(c1.pcm)], c1.pcm)
+        c2.answer("The whole sentence.")
+        assert await r.finish() == 0
+        assert r.sink.texts == ["The whole sentence."]
+        st = r.pipeline.stats
+        assert (st.requests, st.speculations_used, st.speculations_discarded) == (2, 1, 1)
+        assert len(r.engine.calls) == 2
+
+    asyncio.run(main())
+
+
+def test_an_interim_in_flight_is_cancelled_when_its_utterance_is_queued(
+        tmp_path: Path) -> None:
+    # Interims every 0.3 s of a 2 s burst; the first is answered and shown, the second is
+    # still at the engine when the utterance ends. Neither is ever a final's text.
+    async def main() -> None:
+        r = rig(tmp_path, speech((P, 0.5), (T, 2), (P, 1)), holds=[1.41, 2.01],
+                interim_s=0.3, prompt="Notes:").start()
+        await r.held()
+        c1 = r.engine.calls[0]
+        assert len(r.engine.calls) == 1  # later ticks wait for it: one interim at a time
+        assert c1.prompt == "Notes:" and c1.seconds < 1.41
+        c1.answer("Interim words")
+        await r.signal.until(lambda: r.observer.interims, "the interim shown")
+        assert r.observer.interims[0].seq == 1
+        assert r.observer.interims[0].text == "Interim words"
+        r.source.release()
+        await r.held()
+        c2 = r.engine.calls[1]
+        assert len(r.engine.calls) == 2 and c1.seconds < c2.seconds < 2.01
+        r.source.release()
+        c3 = await r.engine.call(3)
+        assert c2.cancelled and c3.seconds > c2.seconds
+        c3.answer("Final words.")
+        assert await r.finish() == 0
+        assert r.sink.texts == ["Final words."]
+        assert [e.text for e in r.observer.interims] == ["Interim words"]
+        assert [f.item.seq for f in r.observer.finals] == [1]
+        st = r.pipeline.stats
+        assert (st.requests, st.interims, st.utterances) == (3, 2, 1)
+
+    asyncio.run(main())
+
+
+def test_cancel_discards_the_speculation_of_the_open_utterance(tmp_path: Path) -> None:
+    async def main() -> None:
+        r = rig(tmp_path, speech((P, 0.5), (T, 1), (P, 1.5)), holds=[1.86],
+                speculate_s=0.09).start()
+        await r.held()
+        c1 = r.engine.calls[0]
+        r.pipeline.control("cancel")
+        r.source.release()
+        assert await r.finish() == 0
+        assert c1.cancelled and r.sink.texts == [] and len(r.engine.calls) == 1
+        assert r.pipeline.stats.speculations_discarded == 1
+
+    asyncio.run(main())
