@@ -149,6 +149,12 @@ def server_url() -> Iterator[str]:
         yield url
 
 
+# A microphone keeps its own clock whatever the machine does; a player process does not. A
+# 200 ms buffer rides out the scheduling delays of a loaded machine, where a small one ran
+# dry and put pauses into the speech that the daemon then rightly heard.
+PLAYER = ("paplay", "--latency-msec=200")
+
+
 class PrivatePulse:
     """A PulseAudio server of its own: its own runtime directory, cookie-less socket and null
     sinks, so nothing depends on (or disturbs) a sound server the machine has, another test
@@ -205,8 +211,7 @@ class PrivatePulse:
         return done.stdout.strip()
 
     def play(self, sink: str, wav: Path) -> subprocess.Popen:
-        return procs.spawn(["paplay", "--latency-msec=20", "-d", sink, str(wav)],
-                           env=self.env)
+        return procs.spawn([*PLAYER, "-d", sink, str(wav)], env=self.env)
 
 
 def _private_root() -> Path:
@@ -276,7 +281,7 @@ def private_pulse(tmp_path: Path) -> Iterator[PrivatePulse]:
 def play(sink: str, wav: Path) -> subprocess.Popen:
     """Play ``wav`` into the virtual microphone ``sink``; ``.wait()`` returns once all of it
     was played."""
-    return procs.spawn(["paplay", "--latency-msec=20", "-d", sink, str(wav)])
+    return procs.spawn([*PLAYER, "-d", sink, str(wav)])
 
 
 class XServer:

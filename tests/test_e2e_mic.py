@@ -31,8 +31,9 @@ def test_two_sentences_from_the_virtual_mic(virtual_mic: str, server_url: str,
         second = d.line(60)
     finally:
         out, err, code = d.stop()
-    assert "london" in norm(first) and re.search(r"half past (seven|7)\b", norm(first))
-    assert "umbrella" in norm(second) and "warm coat" in norm(second)
+    assert "london" in norm(first) and re.search(r"half past (seven|7)\b", norm(first)), (
+        first, second, out)
+    assert "umbrella" in norm(second) and "warm coat" in norm(second), (first, second, out)
     assert out == ""  # nothing but the two lines
     assert code == 0, err
     assert "Traceback" not in err

@@ -21,12 +21,13 @@ from collections import Counter
 from pathlib import Path
 
 
-def outcomes(junit: Path) -> dict[str, bool]:
-    """Each test of a JUnit XML report: passed or not."""
-    result = {}
+def outcomes(junit: Path) -> dict[str, str | None]:
+    """Each test of a JUnit XML report: None when it passed, else the first line of why."""
+    result: dict[str, str | None] = {}
     for case in ET.parse(junit).getroot().iter("testcase"):
         name = f"{case.get('classname')}::{case.get('name')}"
-        result[name] = not any(child.tag in ("failure", "error", "skipped") for child in case)
+        bad = [c for c in case if c.tag in ("failure", "error", "skipped")]
+        result[name] = None if not bad else (bad[0].get("message") or bad[0].tag)[:300]
     return result
 
 
@@ -59,13 +60,14 @@ def main() -> int:
                           file=sys.stderr)
                     return 1
                 result = outcomes(junit)
-                for name, ok in result.items():
+                for name, why in result.items():
                     seen[name] += 1
-                    passed[name] += ok
-                failed = sorted(n for n, ok in result.items() if not ok)
+                    passed[name] += why is None
+                failed = sorted(n for n, why in result.items() if why is not None)
                 print(f"flake: run {run}/{args.runs}: {len(result) - len(failed)}/"
                       f"{len(result)} passed in {time.monotonic() - began:.0f} s"
-                      + "".join(f"\n  FAILED {n}" for n in failed), file=sys.stderr)
+                      + "".join(f"\n  FAILED {n}: {result[n]}" for n in failed),
+                      file=sys.stderr)
     finally:
         if hog:
             hog.kill()
