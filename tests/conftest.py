@@ -3,7 +3,6 @@ third-party faster-whisper-server with the bundled tiny.en model, and an X serve
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import os
 import re
@@ -287,23 +286,16 @@ def play(sink: str, wav: Path) -> subprocess.Popen:
 class XServer:
     def __init__(self, display: str, proc: subprocess.Popen) -> None:
         self.display, self.proc = display, proc
-        self._held: Path | None = None
 
-    def kill(self) -> None:
-        """The X server goes away, and its display number stays taken until the test ends:
-        clients still pointed at it must find nothing there, not another test's X server.
-        (X servers skip a display whose lock file names a live process: this one.)"""
-        procs.stop_group(self.proc, signal.SIGTERM)
-        lock = Path(f"/tmp/.X{self.display.lstrip(':')}-lock")
-        with contextlib.suppress(FileExistsError):
-            with lock.open("x") as f:  # Xvfb removed its own; another may be there already
-                f.write(f"{os.getpid():>10}\n")
-            self._held = lock
+    def hang(self) -> None:
+        """The X server stops answering (SIGSTOP). It is stopped rather than killed so that
+        its display number stays its own: a killed server's number is free at once, and
+        another test's X server that took it would receive this test's keystrokes."""
+        self.proc.send_signal(signal.SIGSTOP)
 
     def close(self) -> None:
+        self.proc.send_signal(signal.SIGCONT)
         procs.stop_group(self.proc, signal.SIGTERM)
-        if self._held is not None:
-            self._held.unlink(missing_ok=True)
 
 
 @pytest.fixture

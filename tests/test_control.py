@@ -103,8 +103,10 @@ def test_cancel_delivers_nothing_and_the_next_hold_still_works(
     dropped = say("Delete every file", pad=(0.3, 0.0))
     dropped_rest = say("in the archive folder now.", pad=(0.0, 0.5))
     kept = say("Let us meet at the station at noon.", pad=(0.3, 0.3))
+    # A long hangover: the utterance stays open after its first half however slow the
+    # machine is to ask for the state (release, not a pause, ends the held one below).
     d = Daemon(virtual_mic, "--base-url", server_url, "--mode", "push-to-talk",
-               "--socket", str(sock))
+               "--hangover-max", "5", "--hangover-min", "5", "--socket", str(sock))
     try:
         ctl(sock, "press")
         play(virtual_mic, dropped).wait(60)

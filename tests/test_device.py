@@ -38,7 +38,10 @@ def test_sound_server_killed_mid_utterance(private_pulse: PrivatePulse, say: Cal
     second = say("Remember to pack an umbrella and a warm coat.", voice="en-us")
     private_pulse.start("mic")
     sock = tmp_path / "ctl.sock"
-    d = Daemon("mic", "--socket", str(sock), base_env=private_pulse.env, **LOCAL)
+    # A long hangover: the utterance is still open when the test has seen that it is, however
+    # slow the machine (the second sentence then waits for it; generous line waits below).
+    d = Daemon("mic", "--hangover-max", "5", "--hangover-min", "5", "--socket", str(sock),
+               base_env=private_pulse.env, **LOCAL)
     try:
         # The sentence is cut off by the loss: its first half has been played in full, the
         # utterance is still open (no pause ended it), and then the sound server dies.
