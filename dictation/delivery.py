@@ -30,6 +30,10 @@ class _Postponed(Exception):
     """Stopping while the engine fails: the utterance waits in the spool for the next start."""
 
 
+class _MadeUp(Exception):
+    """Far more text than the utterance's audio could hold: a hallucination, dropped."""
+
+
 class Delivery:
     def __init__(self, transcriber: Transcriber, sinks: list[Sink], *, prompt: str,
                  keep_dir: Path, guard: GuardConfig, spool: Spool | None,
@@ -162,6 +166,13 @@ class Delivery:
         except _Postponed:
             if item.spooled is None:
                 keeper.keep(item)
+        except _MadeUp as err:
+            # Dropped rather than cut to the bound: nothing tells where the real text in a
+            # made-up answer ends, and typed garbage can run as commands in an editor. The
+            # audio is kept, so nothing is lost.
+            path = keeper.keep(item)
+            keeper.remove(item)
+            log.warning("%s%s", err, f"; its audio is kept in {path}" if path else "")
         except TranscriptionError as err:
             if err.fatal:
                 self._fatal(err)
@@ -241,7 +252,13 @@ class Delivery:
         if item.generation != self.generation:
             log.debug("utterance %d: cancelled; dropped %r", item.seq, text)
             return
-        verdict = judge(text, prompt, item.heard, result.segments, self.guard)
+        # Off the loop: the answer may be up to the reader's cap, and the guard's work grows
+        # with it (linearly, and it refuses an answer too long for its audio at once).
+        verdict = await asyncio.to_thread(judge, text, prompt, item.heard, result.segments,
+                                          self.guard, len(item.pcm) / SAMPLE_RATE)
+        if verdict.made_up:
+            raise _MadeUp(f"utterance {item.seq}: the engine answered {verdict.reason}; "
+                          "dropped as made up")
         if verdict.reason:
             log.debug("utterance %d: dropped %r: %s", item.seq, text, verdict.reason)
             return

@@ -24,7 +24,7 @@ from dictation.records import Interim, Stats
 from dictation.segmenter import Segmenter
 from dictation.transcribe import Transcriber
 from dictation.transcribe.guard import GuardConfig, judge, measure
-from dictation.vad import Frame
+from dictation.vad import SAMPLE_RATE, Frame
 
 log = logging.getLogger("dictation")
 
@@ -119,7 +119,10 @@ class Interims:
             return
         if self._start != start:  # its utterance was queued or dropped meanwhile
             return
-        verdict = judge(result.text, prompt, measure(frames), result.segments, self.guard)
+        verdict = await asyncio.to_thread(judge, result.text, prompt, measure(frames),
+                                          result.segments, self.guard, len(pcm) / SAMPLE_RATE)
+        if self._start != start:  # queued or dropped while it was judged
+            return
         if not verdict.text or verdict.reason:
             log.debug("interim %d: dropped %r: %s", seq, result.text, verdict.reason or "empty")
             return

@@ -11,10 +11,8 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import email.utils
 import json
 import logging
-import time
 from urllib.parse import urlsplit
 
 import httpx
@@ -23,6 +21,7 @@ import numpy as np
 from dictation.codec import encode_wav
 from dictation.config import ApiConfig
 from dictation.errors import TranscriptionError
+from dictation.retry import parse_retry_after
 from dictation.segmenter import _Frame, quietest_cut
 from dictation.transcribe import Transcript
 from dictation.transcribe.endpoint import (
@@ -49,19 +48,6 @@ MAX_ERROR_BODY = 64 * 1024  # only a one-line message is taken from an error
 MIN_PIECE_S = 1.0
 """An utterance refused as too large (413) is halved down to pieces this long, no shorter."""
 PREFERRED_FORMAT, FALLBACK_FORMAT = "verbose_json", "json"
-
-
-def _retry_after(value: str | None) -> float | None:
-    if not value:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        return max(0.0, email.utils.parsedate_to_datetime(value).timestamp() - time.time())
-    except (TypeError, ValueError):
-        return None
 
 
 class _TooLarge(TranscriptionError):
@@ -125,6 +111,9 @@ class ApiTranscriber:
             body = body.replace(secret.encode(), b"***")
         return body
 
+    def _parse(self, body: bytes, fmt: str) -> Transcript:
+        return parse(self._unsecret(body), fmt)
+
     async def transcribe(self, pcm: np.ndarray, prompt: str) -> Transcript:
         """One attempt; the caller retries what is retryable (see dictation.retry)."""
         total = self.config.request_timeout_s
@@ -178,7 +167,8 @@ class ApiTranscriber:
         fmt = self._format
         answer = await self._request(wav, prompt, fmt)
         if 200 <= answer.status < 300:
-            result = parse(self._unsecret(answer.body), fmt)
+            # Off the loop: up to MAX_BODY of JSON and text to parse and sanitise.
+            result = await asyncio.to_thread(self._parse, answer.body, fmt)
             if fmt == PREFERRED_FORMAT:
                 self._format_proven = True
             return result
@@ -281,7 +271,7 @@ class ApiTranscriber:
         if code in RETRYABLE or code >= 500:
             return TranscriptionError(f"server busy or failing (HTTP {code}){suffix}",
                                       retryable=True,
-                                      retry_after=_retry_after(answer.headers.get("retry-after")))
+                                      retry_after=parse_retry_after(answer.headers.get("retry-after")))
         return TranscriptionError(f"server refused the request (HTTP {code}){suffix}")
 
     def _server_message(self, raw: bytes) -> str:
