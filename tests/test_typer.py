@@ -44,6 +44,7 @@ from dictation.keytools import (
 from dictation.sinks import Transcribed
 from dictation.typer import PasteSink, TypeSink, spaced, typing_sink
 from dictation.xkeymap import SpareKeys, keysym, parse_keymap
+from dictation.ydotool import YDOTOOL_LEGACY_SOCKET
 
 HERE = Path(__file__).resolve().parent
 NO_SERVER = "http://127.0.0.1:9/v1"  # the CLI fails at start-up, before any request
@@ -333,7 +334,7 @@ def test_wtype_needs_a_wayland_session(tmp_path: Path) -> None:
 
 def test_ydotool_needs_its_daemon(tmp_path: Path) -> None:
     _need("ydotool")
-    legacy = Path(keytools.YDOTOOL_LEGACY_SOCKET)
+    legacy = Path(YDOTOOL_LEGACY_SOCKET)
     if legacy.exists():
         pytest.fail(f"{legacy} exists: a ydotoold runs on this machine; stop it for the tests")
     # No session at all: auto picks ydotool, which works anywhere but needs ydotoold.
@@ -430,7 +431,7 @@ def ydotoold(tmp_path: Path) -> Iterator[Recorder]:
     _need("ydotool")
     help_text = subprocess.run(["ydotool", "help"], capture_output=True, text=True)
     v1 = ydotool_is_v1(help_text.stdout + help_text.stderr)
-    path = str(tmp_path / "ydotool.sock") if v1 else keytools.YDOTOOL_LEGACY_SOCKET
+    path = str(tmp_path / "ydotool.sock") if v1 else YDOTOOL_LEGACY_SOCKET
     if Path(path).exists():
         pytest.fail(f"{path} exists: a ydotoold runs on this machine; stop it for the tests")
     recorder = Recorder(v1, path)
