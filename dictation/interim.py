@@ -20,6 +20,7 @@ from collections.abc import Callable
 import numpy as np
 
 from dictation.errors import DictationError
+from dictation.logtext import Said
 from dictation.records import Interim, Stats
 from dictation.segmenter import Segmenter
 from dictation.transcribe import Transcriber
@@ -124,12 +125,13 @@ class Interims:
         if self._start != start:  # queued or dropped while it was judged
             return
         if not verdict.text or verdict.reason:
-            log.debug("interim %d: dropped %r: %s", seq, result.text, verdict.reason or "empty")
+            log.debug("interim %d: dropped %s: %s", seq, Said(result.text),
+                      verdict.reason or "empty")
             return
         text = verdict.text
         stable, self._last = agreed_prefix(self._last, text), text
         event = Interim(seq, text, stable, start * self.frame_s, end * self.frame_s)
         self._shown = (seq, event.start_s, event.end_s)
-        log.debug("interim %d: %.2f-%.2f s: %r (stable %r)", seq, event.start_s, event.end_s,
-                  text, stable)
+        log.debug("interim %d: %.2f-%.2f s: %s (stable %s)", seq, event.start_s, event.end_s,
+                  Said(text), Said(stable))
         self._emit(event)
