@@ -70,6 +70,7 @@ async def run_pipeline(cfg: RunConfig, env: dict[str, str],
     import asyncio
 
     from dictation.capfile import open_caption_files
+    from dictation.childenv import forget_secrets
     from dictation.control import ControlServer, default_socket_path, status_line
     from dictation.events import EventStream
     from dictation.feedback import Cues, DaemonObserver
@@ -93,6 +94,7 @@ async def run_pipeline(cfg: RunConfig, env: dict[str, str],
         return typing_sink(name, cfg.typer, os.environ)
 
     notifier = Notifier.from_environ()  # first: no child process may inherit NOTIFY_SOCKET
+    forget_secrets()  # nor the key: it is in cfg now
     # Refuse a second daemon before loading a model or opening the microphone.
     server = ControlServer(cfg.socket or default_socket_path(env), lambda c: handle(c))
     server.claim()
@@ -141,7 +143,7 @@ async def run_pipeline(cfg: RunConfig, env: dict[str, str],
 
         def stop() -> None:
             notifier.stopping()
-            pipeline.stop()
+            pipeline.stop(cfg.stop_grace_s)
 
         _on_signals(stop, pipeline.abort)
         trigger = f"the {cfg.hotkey} key" if cfg.hotkey else "dictation ctl"

@@ -6,14 +6,14 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 
 from dictation.records import Speech
-from dictation.spool import Spool, keep_audio, load
+from dictation.spool import Adopted, Spool, keep_audio, load
 from dictation.transcribe.guard import Heard
 
 log = logging.getLogger("dictation")
@@ -89,6 +89,39 @@ class Keeper:
             log.warning("capture resumed: the spool is down to %.1f MB (stopped for %.0f s)",
                         mb, time.monotonic() - self._paused_at)
             self._resumed()
+
+    def recovered(self, sessions: Sequence[Adopted]) -> None:
+        """At the start: one line per dead run whose utterances are delivered first."""
+        for session in sessions:
+            log.warning("recovered %d utterance(s) from a run that ended at %s; delivering "
+                        "them first", len(session.entries),
+                        time.strftime("%H:%M:%S", time.localtime(session.ended)))
+
+    def report(self, expired: float | None = None) -> int:
+        """At the end of a run: one line for the audio kept, one for what waits in the spool
+        (``expired``: the stop grace that ran out first); how many utterances wait."""
+        if self.kept:
+            log.warning("%d utterance(s) not delivered; their audio is kept in %s",
+                        len(self.kept), self.keep_dir)
+        left = self.spool.count if self.spool else 0
+        if left and self.spool:
+            why = "" if expired is None else f"no text within --stop-grace {expired:g} s: "
+            log.warning("%s%d utterance(s) wait in the spool %s; they will be transcribed at "
+                        "the next start", why, left, self.spool.root)
+        return left
+
+    def hold(self, item: Speech) -> None:
+        """Its text is not coming in this run: it waits in the spool for the next start, or,
+        with no durable copy there, is kept now."""
+        if item.spooled is None:
+            self.keep(item)
+
+    def set_aside(self, item: Speech) -> str:
+        """It can never become text: its audio moves to the keep directory; where, as the end
+        of a message."""
+        path = self.keep(item)
+        self.remove(item)
+        return f"; audio kept in {path}" if path else ""
 
     def keep(self, item: Speech) -> Path | None:
         """Set its audio aside in the keep directory; where, or None if that failed."""
