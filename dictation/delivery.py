@@ -177,7 +177,8 @@ class Delivery:
             return
         self._inflight = asyncio.create_task(self._deliver(item))
         try:
-            await self._inflight
+            with keeper.in_flight(item):  # a run that dies now counts against the utterance
+                await self._inflight
         except asyncio.CancelledError:
             if not self._given_up:
                 raise
@@ -293,7 +294,6 @@ class Delivery:
         latency = time.monotonic() - item.ended_at + max(0.0, item.end_s - item.speech_end_s)
         self._final(Final(done, latency, item.recovered))
         if errors:  # the line shows the text only with --log-text: the audio keeps it anyway
-            kept = self.keeper.keep(item)
-            where = f"; audio kept in {kept}" if kept else ""
+            where = f"; audio kept in {kept}" if (kept := self.keeper.keep(item)) else ""
             for e in errors:
                 self.error("%s (text: %s%s)", e, Said(text), where)

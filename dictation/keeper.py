@@ -4,9 +4,10 @@ audio that never became text is kept for the user."""
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
 
@@ -14,6 +15,7 @@ import numpy as np
 
 from dictation.records import Speech
 from dictation.spool import Adopted, Spool, keep_audio, load
+from dictation.spoolfile import MAX_DEATHS, clear_in_flight, mark_in_flight
 from dictation.transcribe.guard import Heard
 
 log = logging.getLogger("dictation")
@@ -49,18 +51,50 @@ class Keeper:
         return replace(item, spooled=path)
 
     def reload(self, path: Path, seq: int, generation: int) -> Speech | None:
-        """A dead run's utterance, read back from its spool file."""
+        """A dead run's utterance, read back from its spool file; None if it cannot be read,
+        or was in flight in too many runs that died: then it is set aside."""
         try:
             pcm, meta = load(path)
         except (OSError, ValueError) as err:
             self._error(f"cannot read spooled utterance {path}: {err}; left where it is")
             return None
         samples = np.frombuffer(pcm, "<i2").astype(np.int16)
+        if (deaths := int(meta.get("deaths", 0))) >= MAX_DEATHS:
+            self._set_aside_poisoned(path, samples, deaths)
+            return None
         return Speech(seq, meta.get("start_s", 0.0), meta.get("end_s", 0.0), samples,
                       time.monotonic(),
                       Heard(meta.get("snr_db", 99.0), meta.get("speech_share", 1.0)),
                       meta.get("speech_start_s", 0.0), meta.get("speech_end_s", 0.0),
                       generation=generation, spooled=path, recovered=True)
+
+    def _set_aside_poisoned(self, path: Path, samples: np.ndarray, deaths: int) -> None:
+        try:
+            kept = keep_audio(samples, self.keep_dir)
+        except OSError as err:
+            self._error(f"{path} was being transcribed when {deaths} runs died; it could not "
+                        f"be set aside in {self.keep_dir} ({err.strerror or err}), so it is "
+                        "left where it is and not sent")
+            return
+        if self.spool is not None:
+            self.spool.remove(path)
+        self.kept.append(kept)
+        log.warning("%s was being transcribed when %d runs died: not sent again; its audio is "
+                    "kept in %s", path, deaths, kept)
+
+    @contextlib.contextmanager
+    def in_flight(self, item: Speech) -> Iterator[None]:
+        """While ``item`` is transcribed and delivered, a mark on disk says so: a run that
+        dies meanwhile leaves it, and the next start counts the death (spoolfile.py)."""
+        path = item.spooled if self.spool is not None else None
+        if path is not None:
+            with contextlib.suppress(OSError):  # no mark costs only the count
+                mark_in_flight(path)
+        try:
+            yield
+        finally:
+            if path is not None:
+                clear_in_flight(path)
 
     def remove(self, item: Speech) -> None:
         """Its text was delivered, or it was cancelled: drop its durable copy."""
