@@ -145,7 +145,7 @@ async def run_pipeline(cfg: RunConfig, env: dict[str, str],
             notifier.stopping()
             pipeline.stop(cfg.stop_grace_s)
 
-        _on_signals(stop, pipeline.abort)
+        _on_signals(stop, pipeline.abort, f"at most {cfg.stop_grace_s:g} s (--stop-grace); ")
         trigger = f"the {cfg.hotkey} key" if cfg.hotkey else "dictation ctl"
         waiting = "" if cfg.mode == "continuous" else f"; {cfg.mode}: waiting for {trigger}"
         if events:
@@ -203,7 +203,7 @@ async def transcribe_files(job: FileJob, targets: Sequence[Path | None],
         await transcriber.aclose()
 
 
-def _on_signals(stop: Callable[[], None], abort: Callable[[], None]) -> None:
+def _on_signals(stop: Callable[[], None], abort: Callable[[], None], within: str = "") -> None:
     """First Ctrl-C or SIGTERM: ``stop`` (finish the utterance in progress); second: ``abort``
     (keep what is pending on disk and quit)."""
     import asyncio
@@ -215,7 +215,7 @@ def _on_signals(stop: Callable[[], None], abort: Callable[[], None]) -> None:
         nonlocal signals
         signals += 1
         if signals == 1:
-            log.info("stopping: finishing the utterance in progress (again to abort)")
+            log.info("stopping: finishing the utterance in progress (%sagain to abort)", within)
             stop()
         else:
             abort()
