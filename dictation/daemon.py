@@ -145,7 +145,7 @@ async def run_pipeline(cfg: RunConfig, env: dict[str, str],
             notifier.stopping()
             pipeline.stop(cfg.stop_grace_s)
 
-        _on_signals(stop, pipeline.abort, f"at most {cfg.stop_grace_s:g} s (--stop-grace); ")
+        _on_signals(stop, pipeline.abort, f" for at most {cfg.stop_grace_s:g} s")
         trigger = f"the {cfg.hotkey} key" if cfg.hotkey else "dictation ctl"
         waiting = "" if cfg.mode == "continuous" else f"; {cfg.mode}: waiting for {trigger}"
         if events:
@@ -215,7 +215,7 @@ def _on_signals(stop: Callable[[], None], abort: Callable[[], None], within: str
         nonlocal signals
         signals += 1
         if signals == 1:
-            log.info("stopping: finishing the utterance in progress (%sagain to abort)", within)
+            log.info("stopping: finishing the utterance in progress%s (again to abort)", within)
             stop()
         else:
             abort()

@@ -204,9 +204,10 @@ def test_the_cli_types_what_it_prints(window: TextWindow, x_env: dict[str, str])
 
 @pytest.mark.slow
 def test_a_typing_failure_logs_the_text(xdisplay: str, x_env: dict[str, str]) -> None:
-    # The X server goes away mid-run: each utterance fails to type, and its text is logged.
+    # The X server goes away mid-run: each utterance fails to type, its text is logged (asked
+    # for with --log-text) and its audio kept.
     proc = subprocess.Popen(
-        dictation_cmd("run", "--input", str(SAMPLE), "--engine", "local",
+        dictation_cmd("run", "--input", str(SAMPLE), "--engine", "local", "--log-text",
                       "--output", "stdout", "--output", "type"),
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=x_env)
     try:
@@ -220,7 +221,7 @@ def test_a_typing_failure_logs_the_text(xdisplay: str, x_env: dict[str, str]) ->
     lines = out.splitlines()
     assert len(lines) == 2
     for line in lines:
-        assert f"(text: {line!r})" in err, err
+        assert f"(text: {line!r}; audio kept in " in err, err
     assert err.count("error: could not type: ") == 2, err
     assert "Traceback" not in err
 
