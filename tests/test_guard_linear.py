@@ -197,3 +197,25 @@ def test_sanitize_agrees_with_a_character_by_character_reading() -> None:
     for _ in range(2000):
         text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 30)))
         assert sanitize(text) == plain(text), repr(text)
+
+
+def test_more_segments_than_characters_is_made_up() -> None:
+    from dictation.transcribe import Segment
+
+    many = tuple(Segment(i * 0.01, i * 0.01 + 0.01, "") for i in range(200))
+    v = judge("Hi.", "", LOUD, many, audio_s=1.0)
+    assert v.made_up and v.reason == "200 segments for 1.0 s of audio"
+    assert not judge("Hi.", "", LOUD, many[:100], audio_s=1.0).made_up
+
+
+def test_hostile_json_is_one_error_not_a_crash() -> None:
+    from dictation.errors import TranscriptionError
+
+    for body in (b"[" * 100_000, b'{"text": ' + b"[" * 100_000):
+        with pytest.raises(TranscriptionError, match="nested too deeply"):
+            parse(body, "json")
+    # Python's json reads NaN, Infinity and 1e999: none is a time or a probability.
+    t = parse(b'{"text": "a", "segments": [{"start": NaN, "end": 1e999, "text": "x", '
+              b'"avg_logprob": Infinity, "no_speech_prob": -Infinity}]}', "verbose_json")
+    s = t.segments[0]
+    assert (s.start, s.end, s.avg_logprob, s.no_speech_prob) == (0.0, 0.0, None, None)

@@ -274,6 +274,9 @@ def judge(text: str, prompt: str, heard: Heard, segments: Sequence[Segment] = ()
     audio the text came from, text longer than :func:`max_chars` is ``made_up``."""
     if audio_s is not None and len(text) > _answer_limit(audio_s, config):
         return Verdict("", _too_long(len(text), audio_s, config), made_up=True)
+    if audio_s is not None and len(segments) > max_chars(audio_s, config):  # each holds text
+        return Verdict("", f"{len(segments)} segments for {audio_s:.1f} s of audio",
+                       made_up=True)
     loops = find_loops(text)
     kept, cut = loops.kept, loops.loops > 0
     if cut and normalize(kept) in config.silence_phrases:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import html
 import json
+import math
 import re
 import unicodedata
 
@@ -67,7 +68,12 @@ def _cue_text(body: str) -> str:
 
 
 def _float(value: object) -> float | None:
-    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
+    """A finite number, else None: JSON from Python servers can hold NaN and Infinity, and
+    1e999 reads as infinity; none of them is a time or a probability."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        number = float(value)
+        return number if math.isfinite(number) else None
+    return None
 
 
 def _segments(raw: object) -> tuple[Segment, ...]:
@@ -98,8 +104,11 @@ def parse(body: bytes, response_format: str) -> Transcript:
     try:
         data = json.loads(text)
     except json.JSONDecodeError:
-        preview = sanitize(text)[:60]
+        preview = sanitize(text[:4096])[:60]
         raise TranscriptionError(f"server answered with a body that is not JSON: {preview!r}"
+                                 ) from None
+    except RecursionError:  # "[[[[…": the decoder recurses once per level
+        raise TranscriptionError("server answered JSON nested too deeply to be a transcript"
                                  ) from None
     if not isinstance(data, dict):
         raise TranscriptionError("server answered JSON that is not an object with a 'text' field")
