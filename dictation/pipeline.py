@@ -272,9 +272,10 @@ class Pipeline:
             if frames:  # a block shorter than a frame waits for the next one
                 self.observer.level(dbfs(frames))
             self._changed()
-            # A file is read no further ahead of the engine than a few utterances, so Ctrl-C
-            # stops it near what has been transcribed, not at its end; and not at all while
-            # the spool is full.
+            # A file read ahead goes one block per loop turn, no further ahead of the engine than
+            # a few utterances (Ctrl-C stops near what was transcribed), none while spool is full.
+            if audio.qsize():
+                await asyncio.sleep(0)
             while self.source.can_wait and (out.qsize() >= READ_AHEAD or (
                     delivery.keeper.paused and not self.failed
                     and not delivery.stopping.is_set())):
@@ -294,6 +295,5 @@ class Pipeline:
     def _speculate(self, start: int, frames: tuple[Frame, ...]) -> Speculation:
         prompt = self.delivery.next_prompt()
         self.stats.requests += 1
-        pcm = np.concatenate([f.pcm for f in frames])
         return Speculation(start, len(frames), prompt, asyncio.create_task(
-            self.transcriber.transcribe(pcm, prompt)))
+            self.transcriber.transcribe(np.concatenate([f.pcm for f in frames]), prompt)))

@@ -10,7 +10,9 @@ run rather than sending audio where it should not go.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
+import importlib
 import json
 import logging
 from urllib.parse import urlsplit
@@ -93,7 +95,10 @@ class ApiTranscriber:
 
     async def prepare(self) -> None:
         """Nothing to load: a server that is down shows up on the first utterance, which
-        then waits and retries rather than failing the start."""
+        then waits and retries rather than failing the start. The async backend httpx's
+        transport imports on its first request (~60 ms) is imported now, off the loop."""
+        with contextlib.suppress(ImportError):
+            await asyncio.to_thread(importlib.import_module, "anyio._backends._asyncio")
 
     async def aclose(self) -> None:
         await self._client.aclose()
