@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import numpy as np
+import numpy.ma  # np.median imports it on first use: 25 ms that would fall on the loop
 
 from dictation.transcribe import Segment
 from dictation.transcribe.loops import find_loops
