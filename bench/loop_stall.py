@@ -13,9 +13,10 @@ those is the work the daemon itself put on its loop.
 
 Cases: the soak corpus (bench/soak.py, ``--minutes`` of it) against faster-whisper-server
 with the bundled tiny.en; the same audio against our fault server answering every utterance
-with something hostile in turn (a 290 KB flood of distinct words, a 999 KB word, a loop, 20,000
-verbose segments, a 1 MB caption body of tags, escape sequences, a plain line), asked for
-``--response-format text`` so that JSON and caption bodies are both parsed.
+with something hostile in turn (a 110 KB flood of distinct words, read and judged made up; a
+999 KB word, 20,000 verbose segments and a 1 MB caption body of tags, all too big to be read
+for their audio; a loop; escape sequences; a plain line), asked for ``--response-format
+text`` so that JSON and caption bodies are both parsed.
 
 Stops: `--stop-grace` left at its default (5 s), a server that accepts each request and never
 answers, SIGTERM once the first request is in: the seconds from the signal to the exit.
@@ -102,7 +103,7 @@ def hostile(n: int) -> object:
 
     i = n % 7
     if i == 0:
-        return json_text(" ".join(f"word{k}" for k in range(30_000)))
+        return json_text(" ".join(f"word{k}" for k in range(12_000)))
     if i == 1:
         return json_text("x" * 999_000)
     if i == 2:

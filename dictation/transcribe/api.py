@@ -24,7 +24,6 @@ from dictation.codec import encode_wav
 from dictation.config import ApiConfig
 from dictation.errors import TranscriptionError
 from dictation.retry import parse_retry_after
-from dictation.segmenter import _Frame, quietest_cut
 from dictation.transcribe import Transcript
 from dictation.transcribe.endpoint import (
     cert_error,
@@ -35,20 +34,26 @@ from dictation.transcribe.endpoint import (
     redact_url,
     tls_context,
 )
+from dictation.transcribe.guard import answer_limit
 from dictation.transcribe.prompt import build_prompt
 from dictation.transcribe.response import parse, sanitize
+from dictation.transcribe.split import MIN_PIECE_S, split_point
 from dictation.vad import SAMPLE_RATE
 
-__all__ = ["ApiTranscriber", "normalize_base_url", "redact_url"]
+__all__ = ["ApiTranscriber", "normalize_base_url", "redact_url", "split_point"]
 
 log = logging.getLogger("dictation")
 
 RETRYABLE = {408, 409, 425, 429, 500, 502, 503, 504}
 MAX_BODY = 1_000_000
 """A transcript is a few kB; a bigger answer is a broken or hostile server, not text."""
+BODY_PER_CHAR = 16
+"""An answer's body may be this many bytes per character of the longest text its audio can
+hold (guard.answer_limit): JSON escapes (6 bytes a non-ASCII character), the text again in
+segments, tokens and word times. A bigger one is not read at all, so no parsing (which holds
+the interpreter's lock even in a thread: 20 ms for a megabyte of segments) is spent on it."""
+MIN_BODY_LIMIT = 64 * 1024
 MAX_ERROR_BODY = 64 * 1024  # only a one-line message is taken from an error
-MIN_PIECE_S = 1.0
-"""An utterance refused as too large (413) is halved down to pieces this long, no shorter."""
 PREFERRED_FORMAT, FALLBACK_FORMAT = "verbose_json", "json"
 
 
@@ -61,19 +66,6 @@ class _Answer:
     status: int
     headers: httpx.Headers
     body: bytes
-
-
-def split_point(pcm: np.ndarray, min_piece: int) -> int:
-    """Sample index near the middle of ``pcm`` at its quietest 30 ms (the segmenter's own
-    smoothed search), with at least ``min_piece`` samples on either side."""
-    step = SAMPLE_RATE * 30 // 1000
-    n = len(pcm) // step
-    levels = np.sqrt(np.mean(pcm[:n * step].reshape(n, step).astype(np.float64) ** 2, axis=1))
-    lo = max(-(-min_piece // step), n // 3)
-    hi = max(lo + 1, min((len(pcm) - min_piece) // step, 2 * n // 3) + 1)
-    frames = [_Frame(False, float(level), None) for level in levels[:hi]]
-    cut = quietest_cut(frames, hi - lo) * step
-    return min(max(cut, min_piece), len(pcm) - min_piece)  # frames need not fit exactly
 
 
 class ApiTranscriber:
@@ -208,7 +200,8 @@ class ApiTranscriber:
             async with self._client.stream(
                     "POST", self.url, data=data,
                     files={"file": ("utterance.wav", wav, "audio/wav")}) as resp:
-                return _Answer(resp.status_code, resp.headers, await self._read(resp))
+                audio_s = max(0, len(wav) - 44) / (2 * SAMPLE_RATE)
+                return _Answer(resp.status_code, resp.headers, await self._read(resp, audio_s))
         except httpx.TimeoutException:
             raise TranscriptionError(f"server at {where} did not answer in time",
                                      retryable=True) from None
@@ -223,13 +216,15 @@ class ApiTranscriber:
             raise TranscriptionError(f"cannot reach server at {where}: {reason}",
                                      retryable=True) from None
 
-    async def _read(self, resp: httpx.Response) -> bytes:
+    async def _read(self, resp: httpx.Response, audio_s: float) -> bytes:
         """The body, or at most enough of an error's for its message; a success bigger than
-        MAX_BODY is refused without reading it all."""
-        limit = MAX_BODY if resp.is_success else MAX_ERROR_BODY
+        any transcript of ``audio_s`` seconds could be (at most MAX_BODY) is refused without
+        reading it all."""
+        fits = max(MIN_BODY_LIMIT, BODY_PER_CHAR * answer_limit(audio_s))
+        limit = min(MAX_BODY, fits) if resp.is_success else MAX_ERROR_BODY
         too_big = TranscriptionError(
-            f"server answered more than {MAX_BODY // 1_000_000} MB for one utterance (HTTP "
-            f"{resp.status_code}); not reading it: a transcript is a few kB")
+            f"server answered more than {limit // 1000} kB for {audio_s:.1f} s of audio (HTTP "
+            f"{resp.status_code}); not reading it: no transcript of it is that long")
         declared = resp.headers.get("content-length", "")
         if resp.is_success and declared.isdigit() and int(declared) > limit:
             raise too_big

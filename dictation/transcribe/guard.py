@@ -152,7 +152,7 @@ def max_chars(audio_s: float, config: GuardConfig = DEFAULT) -> int:
     return int(config.max_chars_per_s * audio_s) + config.max_chars_per_utterance
 
 
-def _answer_limit(audio_s: float, config: GuardConfig) -> int:
+def answer_limit(audio_s: float, config: GuardConfig = DEFAULT) -> int:
     """A raw answer longer than this is not even looked at for loops."""
     return max_chars(audio_s, config) + LOOP_ROOM_CHARS * max(1, math.ceil(audio_s / 30))
 
@@ -273,7 +273,7 @@ def judge(text: str, prompt: str, heard: Heard, segments: Sequence[Segment] = ()
           config: GuardConfig = DEFAULT, audio_s: float | None = None) -> Verdict:
     """The text to output (loops cut), or why none. With ``audio_s``, the length of the
     audio the text came from, text longer than :func:`max_chars` is ``made_up``."""
-    if audio_s is not None and len(text) > _answer_limit(audio_s, config):
+    if audio_s is not None and len(text) > answer_limit(audio_s, config):
         return Verdict("", _too_long(len(text), audio_s, config), made_up=True)
     if audio_s is not None and len(segments) > max_chars(audio_s, config):  # each holds text
         return Verdict("", f"{len(segments)} segments for {audio_s:.1f} s of audio",
