@@ -65,6 +65,19 @@ def open_source(cfg: RunConfig, demo_fallback: bool):  # -> Source
     return FileSource(sample_path(), realtime=True)
 
 
+def make_sink(name: str, cfg: RunConfig):  # -> Sink
+    """An output by name; the typing tools are checked as they are made."""
+    from dictation.sinks import ClipboardSink, StdoutSink
+
+    if name == "stdout":
+        return StdoutSink()
+    if name == "clipboard":
+        return ClipboardSink(cfg.clipboard_mode)
+    from dictation.typer import typing_sink
+
+    return typing_sink(name, cfg.typer, os.environ)
+
+
 async def run_pipeline(cfg: RunConfig, env: dict[str, str],
                        demo_fallback: bool = False) -> int:
     import asyncio
@@ -80,18 +93,9 @@ async def run_pipeline(cfg: RunConfig, env: dict[str, str],
     from dictation.records import Fanout, Observer
     from dictation.retry import RetryPolicy
     from dictation.segmenter import Segmenter
-    from dictation.sinks import ClipboardSink, Sink, StdoutSink
+    from dictation.sinks import Sink
     from dictation.spool import Spool, default_keep_dir, default_spool_dir
     from dictation.vad import Vad
-
-    def make_sink(name: str) -> Sink:
-        if name == "stdout":
-            return StdoutSink()
-        if name == "clipboard":
-            return ClipboardSink(cfg.clipboard_mode)
-        from dictation.typer import typing_sink
-
-        return typing_sink(name, cfg.typer, os.environ)
 
     notifier = Notifier.from_environ()  # first: no child process may inherit NOTIFY_SOCKET
     forget_secrets()  # nor the key: it is in cfg now
@@ -117,7 +121,7 @@ async def run_pipeline(cfg: RunConfig, env: dict[str, str],
         source = open_source(cfg, demo_fallback)  # a misnamed device: one line, no model
         transcriber = make_transcriber(cfg.engine)
         for name in cfg.outputs:
-            sinks.append(make_sink(name))
+            sinks.append(make_sink(name, cfg))
         observer: Observer = DaemonObserver(notifier, cues)
         if cfg.captions:
             from dictation.captions import Captions

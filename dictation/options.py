@@ -102,6 +102,12 @@ def _add_run_options(p: argparse.ArgumentParser) -> None:
                      help="pause between typed keys, for applications that drop fast keys "
                           f"(default {TyperConfig.delay_ms})")
     add_keep_dir(out)
+    _add_file_and_spool_options(p)
+    add_vad_options(p, SegmenterConfig())
+    add_guard_options(p)
+
+
+def _add_file_and_spool_options(p: argparse.ArgumentParser) -> None:
     files = p.add_argument_group("caption files and events")
     files.add_argument("--srt", type=Path, metavar="FILE",
                        help="also write the session's captions to FILE as SRT, utterance by "
@@ -125,8 +131,6 @@ def _add_run_options(p: argparse.ArgumentParser) -> None:
                        help="on the first Ctrl-C or SIGTERM, wait at most S seconds for the "
                             "text of what was said; what is not text by then stays in the "
                             f"spool for the next start (default {RunConfig.stop_grace_s:g})")
-    add_vad_options(p, SegmenterConfig())
-    add_guard_options(p)
 
 
 def _add_transcribe_options(p: argparse.ArgumentParser) -> None:
