@@ -122,7 +122,11 @@ def hostile(n: int) -> object:
 
 
 def run_case(wav: Path, base_url: str, fmt: str | None = None) -> dict:
-    state = Path(tempfile.mkdtemp(prefix="stall-"))
+    with tempfile.TemporaryDirectory(prefix="stall-") as tmp:
+        return _run_case(Path(tmp), wav, base_url, fmt)
+
+
+def _run_case(state: Path, wav: Path, base_url: str, fmt: str | None) -> dict:
     report = state / "late.json"
     env = {**os.environ, "PYTHONPATH": str(REPO), "XDG_STATE_HOME": str(state),
            "OPENAI_API_KEY": "sk-bench"}
@@ -142,9 +146,13 @@ def run_case(wav: Path, base_url: str, fmt: str | None = None) -> dict:
 
 
 def stop_time(wav: Path) -> float:
+    with tempfile.TemporaryDirectory(prefix="stop-") as tmp:
+        return _stop_time(Path(tmp), wav)
+
+
+def _stop_time(state: Path, wav: Path) -> float:
     from faultserver import HANG, FaultServer
 
-    state = Path(tempfile.mkdtemp(prefix="stop-"))
     env = {**os.environ, "PYTHONPATH": str(REPO), "XDG_STATE_HOME": str(state),
            "OPENAI_API_KEY": "sk-bench"}
     with FaultServer(default=HANG) as srv:
