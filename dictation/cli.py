@@ -19,9 +19,10 @@ from dictation.config import (
 )
 from dictation.daemon import run_pipeline, sample_path, transcribe_files
 from dictation.errors import ConfigError, DeviceError, DictationError
+from dictation.logtext import ShowText
+from dictation.notify import stdout_is_journal
 from dictation.options import (
     FILE_GIVE_UP_S,
-    GLOBAL_OPTIONS,
     INTERIM_S,
     SPECULATE_S,
     build_parser,
@@ -40,23 +41,6 @@ def build_guard(args: argparse.Namespace) -> GuardConfig:
     return GuardConfig.with_phrases(args.silence_phrase or (),
                                     defaults=not args.no_default_silence_phrases,
                                     min_snr_db=args.speech_floor)
-
-
-def check_daemon_args(daemon_args: list[str]) -> list[str]:
-    """The `run` options for the service, checked now rather than in a restart loop."""
-    if any(a == "--api-key" or a.startswith("--api-key=") for a in daemon_args):
-        raise ConfigError("refusing to put an API key on the service's command line, where "
-                          "every user can read it: put OPENAI_API_KEY=... in "
-                          "~/.config/dictation/env (chmod 600) or use --api-key-file")
-    args = daemon_args[1:] if daemon_args[:1] == ["run"] else daemon_args
-    # A bad value exits 2 with run's usage, as on the command line.
-    parsed, unknown = build_parser().parse_known_args(
-        ["run", *(a for a in args if a not in GLOBAL_OPTIONS)])
-    if unknown:
-        raise ConfigError(f"not an option of `dictation run`: {' '.join(unknown)}")
-    if parsed.api_key:  # an abbreviation the check above missed
-        raise ConfigError("refusing to put an API key on the service's command line")
-    return args
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
@@ -158,12 +142,19 @@ def build_typer(args: argparse.Namespace) -> TyperConfig:
 
 def build_outputs(args: argparse.Namespace) -> tuple[str, ...]:
     """Where text goes: stdout unless something else is asked for. ``--events -`` takes
-    stdout for its JSON lines, which must never mix with plain text lines."""
+    stdout for its JSON lines, which must never mix with plain text lines. Under systemd,
+    stdout is the journal, which keeps what it is given for weeks: text goes there only when
+    asked for (``--output stdout`` or ``--log-text``)."""
     if args.events == "-":
         if "stdout" in (args.output or ()):
             raise ConfigError("--events - writes events to stdout: it cannot also carry "
                               "--output stdout; write the events to a file instead")
         return tuple(dict.fromkeys(args.output or ()))
+    if not args.output and not args.log_text and stdout_is_journal(os.environ):
+        log.warning("stdout is the systemd journal, which would keep every transcript: no "
+                    "text is written there unless --output stdout or --log-text asks for it; "
+                    "give --output type, paste or clipboard")
+        return ()
     return tuple(dict.fromkeys(args.output or ["stdout"]))
 
 
@@ -196,8 +187,8 @@ def build_config(args: argparse.Namespace) -> RunConfig:
                      mode=args.mode, socket=args.socket, hotkey=args.hotkey, cues=args.cues,
                      typer=build_typer(args), guard=build_guard(args),
                      spool_dir=args.spool_dir, spool_max_mb=args.spool_max,
-                     give_up_s=args.give_up_after, srt=args.srt, vtt=args.vtt,
-                     events=args.events)
+                     give_up_s=args.give_up_after, stop_grace_s=args.stop_grace,
+                     srt=args.srt, vtt=args.vtt, events=args.events)
 
 
 def build_file_job(args: argparse.Namespace) -> FileJob:
@@ -242,48 +233,59 @@ class _Formatter(logging.Formatter):
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
+    for old in [h for h in log.handlers if isinstance(h.formatter, _Formatter)]:
+        log.removeHandler(old)  # an earlier call's, in the same process
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(_Formatter())
     log.addHandler(handler)
     log.setLevel(logging.INFO)  # until the config says otherwise: its own warnings show
     log.propagate = False
     try:
-        import asyncio
-
         resolved = resolve_args(argv, os.environ)
         args = resolved.args
         log.setLevel(logging.DEBUG if args.verbose else logging.ERROR if args.quiet
                      else logging.INFO)
-        if args.command == "config":
-            return show_config(resolved, path_only=args.path)
-        if args.command == "ctl":  # reached with global options first: `dictation -v ctl …`
-            from dictation.control import ctl, default_socket_path
-
-            return ctl(args.action, args.socket or default_socket_path(dict(os.environ)),
-                       args.json)
-        if args.command == "status":  # reached with global options first
-            from dictation.control import default_socket_path, status
-
-            return status(args.socket or default_socket_path(dict(os.environ)), args.spool_dir,
-                          args.json)
-        if args.command == "devices":
-            return list_devices()
-        if args.command == "install-service":
-            from dictation.service import install_service
-
-            return install_service(check_daemon_args(args.daemon_args),
-                                   enable=not args.no_enable, env=dict(os.environ))
-        if args.command == "transcribe":
-            from dictation.filemode import destinations
-
-            job = build_file_job(args)
-            targets = destinations(job.files, job.format, job.out)
-            engine = build_engine(args, timestamps=True)
-            return asyncio.run(transcribe_files(job, targets, engine))
-        cfg = build_config(args)
-        return asyncio.run(run_pipeline(cfg, dict(os.environ), demo_fallback=args.demo_fallback))
+        if args.log_text:
+            handler.addFilter(ShowText())
+        return dispatch(resolved)
     except DictationError as err:
         log.error("%s", err)
         return err.exit_code
     except KeyboardInterrupt:
         return 130
+
+
+def dispatch(resolved: settings.Resolved) -> int:
+    """Run the command ``resolved`` names."""
+    import asyncio
+
+    args = resolved.args
+    if args.command == "config":
+        return show_config(resolved, path_only=args.path)
+    if args.command == "ctl":  # reached with global options first: `dictation -v ctl …`
+        from dictation.control import ctl, default_socket_path
+
+        return ctl(args.action, args.socket or default_socket_path(dict(os.environ)),
+                   args.json)
+    if args.command == "status":  # reached with global options first
+        from dictation.control import default_socket_path, status
+
+        return status(args.socket or default_socket_path(dict(os.environ)), args.spool_dir,
+                      args.json)
+    if args.command == "devices":
+        return list_devices()
+    if args.command == "install-service":
+        from dictation.service import check_daemon_args, install_service
+
+        daemon_args, grace = check_daemon_args(args.daemon_args)
+        return install_service(daemon_args, enable=not args.no_enable, env=dict(os.environ),
+                               stop_grace_s=grace)
+    if args.command == "transcribe":
+        from dictation.filemode import destinations
+
+        job = build_file_job(args)
+        targets = destinations(job.files, job.format, job.out)
+        engine = build_engine(args, timestamps=True)
+        return asyncio.run(transcribe_files(job, targets, engine))
+    cfg = build_config(args)
+    return asyncio.run(run_pipeline(cfg, dict(os.environ), demo_fallback=args.demo_fallback))

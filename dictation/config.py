@@ -104,6 +104,9 @@ class RunConfig:
     """Capture stops (loudly) while the spool holds this much; about 4 h of speech."""
     give_up_s: float | None = None
     """Stop retrying an utterance after this long; None: retry for as long as it takes."""
+    stop_grace_s: float = 5.0
+    """On the first stop signal, how long the utterances in progress may take to become text
+    before they are left in the spool: the service's stop timeout (20 s) stays far off."""
     srt: Path | None = None  # caption files of the session, written as it goes
     vtt: Path | None = None
     events: str | None = None  # JSON lines of the session: a file, or "-" for stdout

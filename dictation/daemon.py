@@ -65,11 +65,25 @@ def open_source(cfg: RunConfig, demo_fallback: bool):  # -> Source
     return FileSource(sample_path(), realtime=True)
 
 
+def make_sink(name: str, cfg: RunConfig):  # -> Sink
+    """An output by name; the typing tools are checked as they are made."""
+    from dictation.sinks import ClipboardSink, StdoutSink
+
+    if name == "stdout":
+        return StdoutSink()
+    if name == "clipboard":
+        return ClipboardSink(cfg.clipboard_mode)
+    from dictation.typer import typing_sink
+
+    return typing_sink(name, cfg.typer, os.environ)
+
+
 async def run_pipeline(cfg: RunConfig, env: dict[str, str],
                        demo_fallback: bool = False) -> int:
     import asyncio
 
     from dictation.capfile import open_caption_files
+    from dictation.childenv import forget_secrets
     from dictation.control import ControlServer, default_socket_path, status_line
     from dictation.events import EventStream
     from dictation.feedback import Cues, DaemonObserver
@@ -79,20 +93,12 @@ async def run_pipeline(cfg: RunConfig, env: dict[str, str],
     from dictation.records import Fanout, Observer
     from dictation.retry import RetryPolicy
     from dictation.segmenter import Segmenter
-    from dictation.sinks import ClipboardSink, Sink, StdoutSink
+    from dictation.sinks import Sink
     from dictation.spool import Spool, default_keep_dir, default_spool_dir
     from dictation.vad import Vad
 
-    def make_sink(name: str) -> Sink:
-        if name == "stdout":
-            return StdoutSink()
-        if name == "clipboard":
-            return ClipboardSink(cfg.clipboard_mode)
-        from dictation.typer import typing_sink
-
-        return typing_sink(name, cfg.typer, os.environ)
-
     notifier = Notifier.from_environ()  # first: no child process may inherit NOTIFY_SOCKET
+    forget_secrets()  # nor the key: it is in cfg now
     # Refuse a second daemon before loading a model or opening the microphone.
     server = ControlServer(cfg.socket or default_socket_path(env), lambda c: handle(c))
     server.claim()
@@ -115,7 +121,7 @@ async def run_pipeline(cfg: RunConfig, env: dict[str, str],
         source = open_source(cfg, demo_fallback)  # a misnamed device: one line, no model
         transcriber = make_transcriber(cfg.engine)
         for name in cfg.outputs:
-            sinks.append(make_sink(name))
+            sinks.append(make_sink(name, cfg))
         observer: Observer = DaemonObserver(notifier, cues)
         if cfg.captions:
             from dictation.captions import Captions
@@ -141,9 +147,9 @@ async def run_pipeline(cfg: RunConfig, env: dict[str, str],
 
         def stop() -> None:
             notifier.stopping()
-            pipeline.stop()
+            pipeline.stop(cfg.stop_grace_s)
 
-        _on_signals(stop, pipeline.abort)
+        _on_signals(stop, pipeline.abort, f" for at most {cfg.stop_grace_s:g} s")
         trigger = f"the {cfg.hotkey} key" if cfg.hotkey else "dictation ctl"
         waiting = "" if cfg.mode == "continuous" else f"; {cfg.mode}: waiting for {trigger}"
         if events:
@@ -201,7 +207,7 @@ async def transcribe_files(job: FileJob, targets: Sequence[Path | None],
         await transcriber.aclose()
 
 
-def _on_signals(stop: Callable[[], None], abort: Callable[[], None]) -> None:
+def _on_signals(stop: Callable[[], None], abort: Callable[[], None], within: str = "") -> None:
     """First Ctrl-C or SIGTERM: ``stop`` (finish the utterance in progress); second: ``abort``
     (keep what is pending on disk and quit)."""
     import asyncio
@@ -213,7 +219,7 @@ def _on_signals(stop: Callable[[], None], abort: Callable[[], None]) -> None:
         nonlocal signals
         signals += 1
         if signals == 1:
-            log.info("stopping: finishing the utterance in progress (again to abort)")
+            log.info("stopping: finishing the utterance in progress%s (again to abort)", within)
             stop()
         else:
             abort()

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from dictation.errors import DictationError, SinkError, TranscriptionError
 from dictation.keeper import Keeper
+from dictation.logtext import Said
 from dictation.records import Final, Speech, Stats, discard
 from dictation.retry import Outage, RetryPolicy
 from dictation.sinks import Sink, Transcribed
@@ -28,6 +29,10 @@ log = logging.getLogger("dictation")
 
 class _Postponed(Exception):
     """Stopping while the engine fails: the utterance waits in the spool for the next start."""
+
+
+class _MadeUp(Exception):
+    """Far more text than the utterance's audio could hold: a hallucination, dropped."""
 
 
 class Delivery:
@@ -54,6 +59,7 @@ class Delivery:
         self.delivered = 0
         self.failed: DictationError | None = None  # what ended the run early
         self.aborted = False
+        self.expired: float | None = None  # the stop grace that ran out, if one did
         self.generation = 0  # bumped by cancel
         self.last_error: str | None = None
         self._changed = changed
@@ -104,9 +110,27 @@ class Delivery:
             if task:
                 task.cancel()
 
-    def error(self, message: str) -> None:
-        log.error("%s", message)
-        self.last_error = message
+    def expire(self, grace_s: float) -> None:
+        """Stopping took ``grace_s`` already: what is not yet text stays in the spool for the
+        next start instead of being waited for (a server that hangs, an outage)."""
+        if self.aborted or self.expired is not None:
+            return
+        self.expired = grace_s
+        self.stopping.set()
+        for task in (self._ready, self._inflight):
+            if task:
+                task.cancel()
+
+    @property
+    def _given_up(self) -> bool:
+        """No longer waiting for text: aborted, or the stop grace ran out."""
+        return self.aborted or self.expired is not None
+
+    def error(self, message: str, *args: object) -> None:
+        """Log an error; the status shows it too (transcript text, passed as Said, as its
+        length only)."""
+        log.error(message if args else "%s", *(args or (message,)))
+        self.last_error = message % args if args else message
         self._changed()
 
     def _resumed(self) -> None:
@@ -123,7 +147,7 @@ class Delivery:
         try:
             await self._ready  # utterances spoken while the model loads wait in the queue
         except asyncio.CancelledError:
-            if not self.aborted:
+            if not self._given_up:
                 raise
         except DictationError as err:
             self._fatal(err)
@@ -146,33 +170,33 @@ class Delivery:
             keeper.remove(item)
             self._changed()
             return
-        if self.failed or (self.stopping.is_set() and self.outage.since is not None):
+        if (self.failed or self.expired is not None
+                or (self.stopping.is_set() and self.outage.since is not None)):
             if item.speculation:
                 discard(item.speculation, self.stats)
-            if item.spooled is None:  # no durable copy: keep the audio now
-                keeper.keep(item)
-            return  # otherwise it waits in the spool for the next start
+            keeper.hold(item)  # it waits in the spool for the next start
+            return
         self._inflight = asyncio.create_task(self._deliver(item))
         try:
-            await self._inflight
+            with keeper.in_flight(item):  # a run that dies now counts against the utterance
+                await self._inflight
         except asyncio.CancelledError:
-            if not self.aborted:
+            if not self._given_up:
                 raise
-            if item.spooled is None:
-                keeper.keep(item)
+            keeper.hold(item)
         except _Postponed:
-            if item.spooled is None:
-                keeper.keep(item)
+            keeper.hold(item)
+        except _MadeUp as err:
+            # Dropped rather than cut to the bound: nothing tells where the real text in a
+            # made-up answer ends, and typed garbage can run as commands in an editor. The
+            # audio is kept, so nothing is lost.
+            log.warning("%s%s", err, keeper.set_aside(item))
         except TranscriptionError as err:
             if err.fatal:
                 self._fatal(err)
-                if item.spooled is None:
-                    keeper.keep(item)
+                keeper.hold(item)
             else:  # this audio can never become text: a dead letter
-                path = keeper.keep(item)
-                keeper.remove(item)
-                where = f"; audio kept in {path}" if path else ""
-                self.error(f"{err}{where}")
+                self.error(f"{err}{keeper.set_aside(item)}")
         except SinkError as err:
             self._fatal(err)
         else:
@@ -240,29 +264,37 @@ class Delivery:
         if not text:
             return
         if item.generation != self.generation:
-            log.debug("utterance %d: cancelled; dropped %r", item.seq, text)
+            log.debug("utterance %d: cancelled; dropped %s", item.seq, Said(text))
             return
-        verdict = judge(text, prompt, item.heard, result.segments, self.guard)
+        # Off the loop: the answer may be up to the reader's cap, and the guard's work grows
+        # with it (linearly, and it refuses an answer too long for its audio at once).
+        verdict = await asyncio.to_thread(judge, text, prompt, item.heard, result.segments,
+                                          self.guard, len(item.pcm) / SAMPLE_RATE)
+        if verdict.made_up:
+            raise _MadeUp(f"utterance {item.seq}: the engine answered {verdict.reason}; "
+                          "dropped as made up")
         if verdict.reason:
-            log.debug("utterance %d: dropped %r: %s", item.seq, text, verdict.reason)
+            log.debug("utterance %d: dropped %s: %s", item.seq, Said(text), verdict.reason)
             return
         if verdict.cut:
-            log.debug("utterance %d: cut a repetition loop: %r", item.seq, text)
+            log.debug("utterance %d: cut a repetition loop: %s", item.seq, Said(text))
             text = verdict.text
         self.history.add(text)
         done = Transcribed(item.seq, text, item.start_s, item.end_s, item.speech_start_s,
                            item.speech_end_s, result.segments, item.recovered)
-        errors = []
+        errors: list[SinkError] = []
         for sink in self.sinks:
             try:
                 await sink.deliver(done)
             except SinkError as err:
                 if sink.name == "stdout":
                     raise
-                errors.append(f"{err} (text: {text!r})")
+                errors.append(err)
         self.delivered += 1
         # Speech ended (end_s - speech_end_s) of trailing silence before the utterance closed.
         latency = time.monotonic() - item.ended_at + max(0.0, item.end_s - item.speech_end_s)
         self._final(Final(done, latency, item.recovered))
-        for e in errors:
-            self.error(e)
+        if errors:  # the line shows the text only with --log-text: the audio keeps it anyway
+            where = f"; audio kept in {kept}" if (kept := self.keeper.keep(item)) else ""
+            for e in errors:
+                self.error("%s (text: %s%s)", e, Said(text), where)

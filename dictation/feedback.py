@@ -11,6 +11,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from dictation.childenv import child_env
 from dictation.control import status_line
 from dictation.errors import ConfigError
 from dictation.records import Quiet
@@ -93,7 +94,7 @@ class Cues:
                 "--hint=string:x-canonical-private-synchronous:dictation",
                 "--hint=string:x-dunst-stack-tag:dictation", "Dictation", body,
                 stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.DEVNULL,
-                stderr=asyncio.subprocess.DEVNULL)
+                stderr=asyncio.subprocess.DEVNULL, env=child_env())
             await asyncio.wait_for(proc.wait(), 5)
         except (OSError, TimeoutError) as err:
             log.debug("cue: notify-send: %s", err)

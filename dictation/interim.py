@@ -20,11 +20,12 @@ from collections.abc import Callable
 import numpy as np
 
 from dictation.errors import DictationError
+from dictation.logtext import Said
 from dictation.records import Interim, Stats
 from dictation.segmenter import Segmenter
 from dictation.transcribe import Transcriber
 from dictation.transcribe.guard import GuardConfig, judge, measure
-from dictation.vad import Frame
+from dictation.vad import SAMPLE_RATE, Frame
 
 log = logging.getLogger("dictation")
 
@@ -119,14 +120,18 @@ class Interims:
             return
         if self._start != start:  # its utterance was queued or dropped meanwhile
             return
-        verdict = judge(result.text, prompt, measure(frames), result.segments, self.guard)
+        verdict = await asyncio.to_thread(judge, result.text, prompt, measure(frames),
+                                          result.segments, self.guard, len(pcm) / SAMPLE_RATE)
+        if self._start != start:  # queued or dropped while it was judged
+            return
         if not verdict.text or verdict.reason:
-            log.debug("interim %d: dropped %r: %s", seq, result.text, verdict.reason or "empty")
+            log.debug("interim %d: dropped %s: %s", seq, Said(result.text),
+                      verdict.reason or "empty")
             return
         text = verdict.text
         stable, self._last = agreed_prefix(self._last, text), text
         event = Interim(seq, text, stable, start * self.frame_s, end * self.frame_s)
         self._shown = (seq, event.start_s, event.end_s)
-        log.debug("interim %d: %.2f-%.2f s: %r (stable %r)", seq, event.start_s, event.end_s,
-                  text, stable)
+        log.debug("interim %d: %.2f-%.2f s: %s (stable %s)", seq, event.start_s, event.end_s,
+                  Said(text), Said(stable))
         self._emit(event)

@@ -13,15 +13,22 @@ import asyncio
 import logging
 import os
 import shutil
-import socket
 import subprocess
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from dictation.childenv import child_env
 from dictation.config import TyperConfig
 from dictation.errors import ConfigError, SinkError
 from dictation.transcribe.response import sanitize
 from dictation.xkeymap import SpareKeys, parse_keymap
+from dictation.ydotool import (
+    check_daemon,
+    check_owner,
+    ydotool_is_v1,
+    ydotool_socket,
+    ydotool_text,
+)
 
 log = logging.getLogger("dictation")
 
@@ -34,11 +41,6 @@ _EVDEV = {"ctrl": 29, "shift": 42, "alt": 56, "super": 125, "insert": 110,
           **{ch: code for row, first in (("1234567890", 2), ("qwertyuiop", 16),
                                          ("asdfghjkl", 30), ("zxcvbnm", 44))
              for code, ch in enumerate(row, first)}}
-# What a keyboard gives for the typographic punctuation ydotool cannot type.
-_ASCII_PUNCT = str.maketrans({"‘": "'", "’": "'", "‚": "'", "“": '"', "”": '"', "„": '"',
-                              "–": "-", "—": "-", "…": "...", "\u00a0": " "})
-YDOTOOL_LEGACY_SOCKET = "/tmp/.ydotool_socket"  # ydotool 0.1.x knows no other
-
 CHECK_TIMEOUT_S = 5.0
 TOOL_TIMEOUT_S = 5.0  # a key chord, or the fixed part of typing a text
 KEYMAP_IDLE_S = 5.0  # spare keys stay bound this long after typing, for the next utterance
@@ -100,33 +102,6 @@ def chord_argv(tool: str, chord: Chord, *, ydotool_v1: bool = True) -> list[str]
     return ["ydotool", "key", *(f"{c}:1" for c in codes), *(f"{c}:0" for c in reversed(codes))]
 
 
-def ydotool_is_v1(help_text: str) -> bool:
-    """ydotool 1.x (daemon socket configurable, raw key codes) or 0.1.x (Debian 12)."""
-    return "YDOTOOL_SOCKET" in help_text
-
-
-def ydotool_socket(env: Mapping[str, str], *, v1: bool) -> str:
-    """Where the ydotool client looks for ydotoold."""
-    if not v1:
-        return YDOTOOL_LEGACY_SOCKET
-    if env.get("YDOTOOL_SOCKET"):
-        return env["YDOTOOL_SOCKET"]
-    if env.get("XDG_RUNTIME_DIR"):
-        return f"{env['XDG_RUNTIME_DIR']}/.ydotool_socket"
-    return YDOTOOL_LEGACY_SOCKET
-
-
-def ydotool_text(text: str) -> str:
-    """ydotool types US-keyboard ASCII only (1.x types garbage for other bytes): curly quotes
-    and dashes become their ASCII look-alikes; other characters are refused."""
-    out = text.translate(_ASCII_PUNCT)
-    if not out.isascii():
-        bad = next(ch for ch in out if not ch.isascii())
-        raise SinkError(f"ydotool types only ASCII, not '{bad}': use --output paste for "
-                        "such text")
-    return out
-
-
 def _first_line(raw: bytes) -> str:
     return next((s for line in raw.decode(errors="replace").splitlines()
                  if (s := sanitize(line))), "")
@@ -140,9 +115,10 @@ class KeyTool:
         self.name = detect_typer(env) if cfg.tool == "auto" else cfg.tool
         self.delay_ms = cfg.delay_ms
         # wtype and xdotool decode their input by the locale; under C, "é" would not type.
-        self._env = {**env, "LC_ALL": "C.UTF-8"}
+        self._env = child_env(env, LC_ALL="C.UTF-8")
         self._path = self._which(self.name, env, auto=cfg.tool == "auto")
         self._ydotool_v1 = True
+        self._ydotool_path = ""
         self._xmodmap: str | None = None
         self._spare = SpareKeys()
         self._idle: asyncio.Task[None] | None = None
@@ -194,18 +170,8 @@ class KeyTool:
         except subprocess.TimeoutExpired:
             raise SinkError("ydotool did not answer 'ydotool help'") from None
         self._ydotool_v1 = v1 = ydotool_is_v1(done.stdout + done.stderr)
-        path = ydotool_socket(env, v1=v1)
-        with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM if v1 else socket.SOCK_STREAM
-                           ) as sock:
-            try:
-                sock.connect(path)
-            except (FileNotFoundError, ConnectionRefusedError):
-                where = "; set YDOTOOL_SOCKET if it listens elsewhere" if v1 else ""
-                raise SinkError(f"ydotool needs its daemon, but none listens on {path}: start "
-                                f"ydotoold (Debian package ydotoold){where}") from None
-            except OSError as err:
-                raise SinkError(f"ydotool cannot use ydotoold's socket {path}: "
-                                f"{err.strerror or err}") from None
+        self._ydotool_path = ydotool_socket(env, v1=v1)
+        check_daemon(self._ydotool_path, v1=v1)
 
     async def _run(self, argv: list[str], data: bytes = b"",
                    timeout: float = TOOL_TIMEOUT_S) -> str:
@@ -231,6 +197,7 @@ class KeyTool:
     async def type(self, text: str) -> None:
         if self.name == "ydotool":
             text = ydotool_text(text)
+            check_owner(self._ydotool_path)  # it may have been replaced since the start
         argv = type_argv(self.name, self.delay_ms, ydotool_v1=self._ydotool_v1)
         await self._bind_keys(text)
         try:
@@ -240,6 +207,8 @@ class KeyTool:
             self._release_later()
 
     async def press(self, chord: Chord) -> None:
+        if self.name == "ydotool":
+            check_owner(self._ydotool_path)
         argv = chord_argv(self.name, chord, ydotool_v1=self._ydotool_v1)
         await self._bind_keys(chord.key if len(chord.key) == 1 else "")
         try:

@@ -14,9 +14,22 @@ import logging
 import os
 import socket
 import time
-from collections.abc import Callable, MutableMapping
+from collections.abc import Callable, Mapping, MutableMapping
 
 log = logging.getLogger("dictation")
+
+
+def stdout_is_journal(env: Mapping[str, str], fd: int = 1) -> bool:
+    """Whether ``fd`` is the stream systemd connected to the journal: systemd names it in
+    $JOURNAL_STREAM as "device:inode", for programs to tell exactly this."""
+    dev, _, ino = env.get("JOURNAL_STREAM", "").partition(":")
+    if not (dev.isdigit() and ino.isdigit()):
+        return False
+    try:
+        st = os.fstat(fd)
+    except OSError:
+        return False
+    return (st.st_dev, st.st_ino) == (int(dev), int(ino))
 
 
 class Notifier:

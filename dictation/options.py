@@ -8,15 +8,11 @@ from pathlib import Path
 
 from dictation import __version__, settings, values
 from dictation.config import (
-    BUNDLED_MODEL,
     CLIPBOARD_MODES,
-    DEFAULT_BASE_URL,
     EXTENSIONS,
     FILE_SEGMENTER,
-    FORMATS,
     OUTPUTS,
     TYPERS,
-    ApiConfig,
     RunConfig,
     TyperConfig,
 )
@@ -28,80 +24,27 @@ from dictation.control import (
     add_status_arguments,
 )
 from dictation.gate import MODES
+from dictation.optgroups import (
+    FILE_GIVE_UP_S,
+    add_engine_options,
+    add_guard_options,
+    add_keep_dir,
+    add_vad_options,
+)
 from dictation.segmenter import SegmenterConfig
-from dictation.transcribe.guard import GuardConfig
 
-GLOBAL_OPTIONS = ("-v", "--verbose", "-q", "--quiet")  # accepted before or after the command
+__all__ = ["FILE_GIVE_UP_S", "GLOBAL_OPTIONS", "INTERIM_S", "SPECULATE_S", "build_parser",
+           "normalize_argv"]
+
+# Accepted before or after the command.
+GLOBAL_OPTIONS = ("-v", "--verbose", "-q", "--quiet", "--log-text")
 
 # Silence after which an utterance is transcribed speculatively. The local engine costs only
 # CPU, so it starts early; each API speculation overtaken by speech is a billed request.
 SPECULATE_S = {"local": 0.09, "api": 0.15}
-# `transcribe` has the input file to fall back on and nobody at a microphone: a minute of
-# failures of one utterance is long enough to wait before its audio is set aside.
-FILE_GIVE_UP_S = 60.0
 # Audio between interim transcriptions (provisional captions): on for engines that cost only
 # CPU (local, or an API server on this machine), off for a billed API. bench/interim.md.
 INTERIM_S = 0.7
-
-
-def _add_engine_options(p: argparse.ArgumentParser) -> None:
-    eng = p.add_argument_group("engine")
-    eng.add_argument("--engine", choices=("api", "local"),
-                     help="default: api when an API key or base URL is configured, else local")
-    eng.add_argument("--language", type=values.language, metavar="CODE",
-                     help="ISO-639-1 code, e.g. en")
-    eng.add_argument("--temperature", type=values.temperature, default=0.0)
-    eng.add_argument("--prompt", default="",
-                     help="vocabulary/style prompt, always sent before the prior transcript")
-    api = p.add_argument_group("api engine")
-    api.add_argument("--base-url", metavar="URL",
-                     help=f"OpenAI-compatible API base (env OPENAI_BASE_URL; "
-                          f"default {DEFAULT_BASE_URL})")
-    settings.secret(api.add_argument(
-        "--api-key", metavar="KEY",
-        help="API key (visible to other users in ps: prefer --api-key-file, OPENAI_API_KEY "
-             "or the config file)"))
-    api.add_argument("--api-key-file", metavar="PATH", type=Path,
-                     help="file holding the API key")
-    api.add_argument("--model", default="whisper-1")
-    api.add_argument("--response-format", choices=FORMATS,
-                     help="default: verbose_json (segment times and scores), or json when "
-                          "the server refuses it")
-    api.add_argument("--ca-cert", type=Path, metavar="FILE",
-                     help="also trust this CA certificate (PEM): a private CA or a "
-                          "self-signed server (SSL_CERT_FILE replaces the default CAs)")
-    api.add_argument("--allow-insecure-http", action="store_true",
-                     help="allow a plain http:// base URL to another machine: the audio and "
-                          "the API key cross the network unencrypted")
-    api.add_argument("--connect-timeout", type=values.timeout,
-                     default=ApiConfig.connect_timeout_s, metavar="S",
-                     help=f"to open a connection (default {ApiConfig.connect_timeout_s:g})")
-    api.add_argument("--read-timeout", type=values.timeout,
-                     default=ApiConfig.read_timeout_s, metavar="S",
-                     help="longest wait for the server's next byte "
-                          f"(default {ApiConfig.read_timeout_s:g})")
-    api.add_argument("--request-timeout", type=values.timeout,
-                     default=ApiConfig.request_timeout_s, metavar="S",
-                     help="longest one request may take in all "
-                          f"(default {ApiConfig.request_timeout_s:g})")
-    api.add_argument("--give-up-after", type=values.give_up, metavar="S",
-                     help="stop retrying an utterance after S seconds of network or server "
-                          "failures; its audio then goes to --keep-dir (default: run never "
-                          f"gives up; transcribe after {FILE_GIVE_UP_S:g})")
-    loc = p.add_argument_group("local engine")
-    loc.add_argument("--local-model", default=BUNDLED_MODEL, metavar="NAME|DIR",
-                     help=f"model directory, {BUNDLED_MODEL} (bundled, the default) or a "
-                          "faster-whisper model name (downloaded once)")
-    loc.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto",
-                     help="auto: CUDA when available, else CPU")
-    loc.add_argument("--compute-type", default="auto", metavar="TYPE",
-                     help="e.g. int8, int8_float16, float16, float32 (auto: float16 on CUDA, "
-                          "int8 on CPU)")
-    loc.add_argument("--threads", type=values.threads, default=0, metavar="N",
-                     help="CPU threads (default: one per core)")
-    loc.add_argument("--beam-size", type=values.beam_size, default=1, metavar="N")
-    loc.add_argument("--full-window", action="store_true",
-                     help="encode Whisper's whole 30 s window even for short audio (slower)")
 
 
 def _add_run_options(p: argparse.ArgumentParser) -> None:
@@ -113,7 +56,7 @@ def _add_run_options(p: argparse.ArgumentParser) -> None:
                      help="with a file input: process as fast as possible, not at real time")
     src.add_argument("--demo-fallback", action="store_true",
                      help="when no microphone can be opened, play the bundled sample instead")
-    _add_engine_options(p)
+    add_engine_options(p)
     p.add_argument("--speculate", type=values.speculate, metavar="S",
                    help="transcribe after this much silence, before the utterance is surely "
                         "over (longer while pauses keep turning out not to be the end); "
@@ -158,7 +101,13 @@ def _add_run_options(p: argparse.ArgumentParser) -> None:
                      metavar="MS",
                      help="pause between typed keys, for applications that drop fast keys "
                           f"(default {TyperConfig.delay_ms})")
-    _add_keep_dir(out)
+    add_keep_dir(out)
+    _add_file_and_spool_options(p)
+    add_vad_options(p, SegmenterConfig())
+    add_guard_options(p)
+
+
+def _add_file_and_spool_options(p: argparse.ArgumentParser) -> None:
     files = p.add_argument_group("caption files and events")
     files.add_argument("--srt", type=Path, metavar="FILE",
                        help="also write the session's captions to FILE as SRT, utterance by "
@@ -177,8 +126,11 @@ def _add_run_options(p: argparse.ArgumentParser) -> None:
                        metavar="MB",
                        help="when the spool holds this much, capture stops until it drains "
                             f"(default {RunConfig.spool_max_mb:g})")
-    _add_vad_options(p, SegmenterConfig())
-    _add_guard_options(p)
+    spool.add_argument("--stop-grace", type=values.stop_grace, default=RunConfig.stop_grace_s,
+                       metavar="S",
+                       help="on the first Ctrl-C or SIGTERM, wait at most S seconds for the "
+                            "text of what was said; what is not text by then stays in the "
+                            f"spool for the next start (default {RunConfig.stop_grace_s:g})")
 
 
 def _add_transcribe_options(p: argparse.ArgumentParser) -> None:
@@ -191,59 +143,29 @@ def _add_transcribe_options(p: argparse.ArgumentParser) -> None:
     out.add_argument("-o", "--out", type=Path, metavar="PATH",
                      help="output file, or a directory for one file per input "
                           "(default: stdout)")
-    _add_keep_dir(out)
-    _add_engine_options(p)
-    _add_vad_options(p, FILE_SEGMENTER)
-    _add_guard_options(p)
+    add_keep_dir(out)
+    add_engine_options(p)
+    add_vad_options(p, FILE_SEGMENTER)
+    add_guard_options(p)
 
 
-def _add_keep_dir(group: argparse._ArgumentGroup) -> None:
-    group.add_argument("--keep-dir", type=Path, metavar="DIR",
-                       help="where audio that could not be transcribed is kept "
-                            "(default: the user state directory)")
+class _Parser(argparse.ArgumentParser):
+    """A usage error is one line, as every other error is: the usage block argparse prints
+    first is left to --help."""
 
-
-def _add_vad_options(p: argparse.ArgumentParser, d: SegmenterConfig) -> None:
-    vad = p.add_argument_group("voice activity detection")
-    vad.add_argument("--vad-aggressiveness", type=int, default=3, choices=range(4),
-                     metavar="0-3", help="webrtcvad mode: higher rejects more noise (default 3)")
-    vad.add_argument("--pre-roll", type=float, default=d.pre_roll_s, metavar="S",
-                     help=f"audio kept from before speech starts (default {d.pre_roll_s})")
-    vad.add_argument("--hangover-max", type=float, default=d.hangover_max_s, metavar="S",
-                     help="silence that ends a short utterance "
-                          f"(default {d.hangover_max_s})")
-    vad.add_argument("--hangover-min", type=float, default=d.hangover_min_s, metavar="S",
-                     help="silence that ends a long run of speech "
-                          f"(default {d.hangover_min_s})")
-    vad.add_argument("--min-speech", type=float, default=d.min_speech_s, metavar="S",
-                     help=f"shorter utterances are dropped (default {d.min_speech_s})")
-    vad.add_argument("--max-utterance", type=values.max_utterance, default=d.max_utterance_s,
-                     metavar="S",
-                     help=f"longer speech is split at a pause (default {d.max_utterance_s})")
-
-
-def _add_guard_options(p: argparse.ArgumentParser) -> None:
-    g = p.add_argument_group("what is never typed")
-    d = GuardConfig()
-    g.add_argument("--silence-phrase", action="append", type=values.silence_phrase,
-                   metavar="TEXT",
-                   help="text the model makes up on silence or noise (e.g. a credit line): "
-                        "dropped unless the audio clearly held speech; repeat for several. "
-                        "Adds to the built-in list (\"Thank you.\", \"Thanks for watching!\"…)")
-    g.add_argument("--no-default-silence-phrases", action="store_true",
-                   help="use only the --silence-phrase list, not the built-in one")
-    g.add_argument("--speech-floor", type=values.speech_floor, default=d.min_snr_db,
-                   metavar="DB",
-                   help="utterances whose speech rises less than this above the background "
-                        f"are not transcribed (default {d.min_snr_db}; 0 sends everything)")
+    def error(self, message: str):  # type: ignore[no-untyped-def]  # NoReturn in typeshed
+        self.exit(2, f"{self.prog}: error: {message}\n")
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="dictation", description="Dictate from a microphone: speech in, text out.")
     parser.add_argument("--version", action="version", version=f"dictation {__version__}")
     parser.add_argument("-v", "--verbose", action="store_true", help="debug output on stderr")
     parser.add_argument("-q", "--quiet", action="store_true", help="only errors on stderr")
+    parser.add_argument("--log-text", action="store_true",
+                        help="let log lines (-v, errors) show transcript text; off, they say "
+                             "how long it was instead")
     settings.add_config_option(parser)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     run = sub.add_parser("run", help="dictate (the default command)")

@@ -16,7 +16,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import time
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -34,19 +33,11 @@ from dictation.sinks import Sink
 from dictation.spool import Adopted, Spool
 from dictation.transcribe import Transcriber
 from dictation.transcribe.guard import GuardConfig, measure, too_weak
-from dictation.vad import Frame, Vad
+from dictation.vad import Frame, Vad, dbfs
 
 __all__ = ["Observer", "Pipeline", "Source", "Speculation", "Speech", "Stats"]
 
 log = logging.getLogger("dictation")
-
-
-def dbfs(frames: list[Frame]) -> float:
-    """The frames' RMS level in dB full scale, from the levels the VAD already measured;
-    -120 for digital silence."""
-    rms = float(np.sqrt(np.mean([f.level ** 2 for f in frames]))) / 32768
-    return max(-120.0, 20 * float(np.log10(max(rms, 1e-6))))
-
 
 READ_AHEAD = 2  # utterances of a file segmented and waiting for the engine
 RELEASE_TAIL_S = 0.15  # silence kept after the last word when push-to-talk is released
@@ -103,12 +94,15 @@ class Pipeline:
         """Audio set aside because it could not become text."""
         return self.delivery.keeper.kept
 
-    def stop(self) -> None:
+    def stop(self, grace_s: float | None = None) -> None:
         """Stop capture; the utterance in progress is still finished and delivered, unless
-        the engine is failing: then what is pending waits on disk for the next start."""
+        the engine is failing, or (``grace_s``) its text takes longer than that: then what
+        is pending waits on disk for the next start."""
         self.delivery.stopping.set()
         self.delivery.taken.set()  # a file held back by a full spool is read on at once
         self.source.stop()
+        if grace_s is not None:
+            asyncio.get_running_loop().call_later(grace_s, self.delivery.expire, grace_s)
 
     def abort(self) -> None:
         """Stop now: what is not yet text is kept on disk instead of waited for."""
@@ -166,10 +160,7 @@ class Pipeline:
     async def run(self) -> int:
         # 30–50 s of blocks: a stalled pipeline loses audio only after that, and says so.
         audio, delivery = self._audio, self.delivery
-        for session in self.recovered:
-            log.warning("recovered %d utterance(s) from a run that ended at %s; delivering "
-                        "them first", len(session.entries),
-                        time.strftime("%H:%M:%S", time.localtime(session.ended)))
+        delivery.keeper.recovered(self.recovered)
         delivery.keeper.check_bound()
         delivery.prepare()  # capture won't wait
         capture = asyncio.create_task(self.source.run(audio))
@@ -182,13 +173,7 @@ class Pipeline:
             delivery.failed = delivery.failed or err
         await segment
         await worker
-        if self.kept:
-            log.warning("%d utterance(s) not transcribed; their audio is kept in %s",
-                        len(self.kept), self.keep_dir)
-        left = self.spool.count if self.spool else 0
-        if left:
-            log.warning("%d utterance(s) wait in the spool %s; they will be transcribed at "
-                        "the next start", left, self.spool.root if self.spool else "")
+        left = delivery.keeper.report(delivery.expired)
         if rest := self.source.unread():
             log.warning("%s", rest)
         st = self.stats
@@ -245,14 +230,8 @@ class Pipeline:
                 seq += 1
                 if self.interims:
                     self.interims.queued()  # the final's request goes first; no late interim
-                frames = utt.payloads
-                spoken = [i for i, f in enumerate(frames) if f.is_speech] or [0]
-                item = Speech(seq, utt.start * frame_s, utt.end * frame_s,
-                              np.concatenate([f.pcm for f in frames]), time.monotonic(),
-                              measure(frames), (utt.start + spoken[0]) * frame_s,
-                              (utt.start + spoken[-1] + 1) * frame_s, attached,
-                              generation)
-                delivery.put(item)
+                delivery.put(Speech.of(seq, utt.start, utt.payloads, frame_s, attached,
+                                       generation))
                 log.debug("utterance %d: %.2f-%.2f s, ended by %s%s", seq,
                           utt.start * frame_s, utt.end * frame_s, utt.reason,
                           ", speculated" if attached else "")
@@ -298,9 +277,10 @@ class Pipeline:
             if frames:  # a block shorter than a frame waits for the next one
                 self.observer.level(dbfs(frames))
             self._changed()
-            # A file is read no further ahead of the engine than a few utterances, so Ctrl-C
-            # stops it near what has been transcribed, not at its end; and not at all while
-            # the spool is full.
+            # A file read ahead goes one block per loop turn, no further ahead of the engine than
+            # a few utterances (Ctrl-C stops near what was transcribed), none while spool is full.
+            if audio.qsize():
+                await asyncio.sleep(0)
             while self.source.can_wait and (out.qsize() >= READ_AHEAD or (
                     delivery.keeper.paused and not self.failed
                     and not delivery.stopping.is_set())):
@@ -320,6 +300,5 @@ class Pipeline:
     def _speculate(self, start: int, frames: tuple[Frame, ...]) -> Speculation:
         prompt = self.delivery.next_prompt()
         self.stats.requests += 1
-        pcm = np.concatenate([f.pcm for f in frames])
         return Speculation(start, len(frames), prompt, asyncio.create_task(
-            self.transcriber.transcribe(pcm, prompt)))
+            self.transcriber.transcribe(np.concatenate([f.pcm for f in frames]), prompt)))

@@ -4,6 +4,8 @@ source and of whoever hears about the daemon's life."""
 from __future__ import annotations
 
 import asyncio
+import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -12,7 +14,8 @@ import numpy as np
 
 from dictation.sinks import Transcribed
 from dictation.transcribe import Transcript
-from dictation.transcribe.guard import Heard
+from dictation.transcribe.guard import Heard, measure
+from dictation.vad import Frame
 
 
 @dataclass(frozen=True)
@@ -164,3 +167,13 @@ class Speech:
     generation: int = 0  # a cancel since it was spoken drops it
     spooled: Path | None = None  # its durable copy, removed once delivered
     recovered: bool = False  # left over by a run that died
+
+    @classmethod
+    def of(cls, seq: int, start: int, frames: Sequence[Frame], frame_s: float,
+           speculation: Speculation | None, generation: int) -> Speech:
+        """Utterance ``seq``: ``frames``, the first of them frame number ``start``."""
+        spoken = [i for i, f in enumerate(frames) if f.is_speech] or [0]
+        return cls(seq, start * frame_s, (start + len(frames)) * frame_s,
+                   np.concatenate([f.pcm for f in frames]), time.monotonic(), measure(frames),
+                   (start + spoken[0]) * frame_s, (start + spoken[-1] + 1) * frame_s,
+                   speculation, generation)

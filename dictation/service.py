@@ -4,6 +4,7 @@ ExecStart quoting, and `dictation install-service`."""
 from __future__ import annotations
 
 import logging
+import math
 import os
 import re
 import shutil
@@ -12,6 +13,7 @@ import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+from dictation.childenv import child_env
 from dictation.errors import ConfigError, ServiceError
 
 log = logging.getLogger("dictation")
@@ -45,8 +47,9 @@ EnvironmentFile=-%E/dictation/env
 Restart=on-failure
 RestartSec=3
 WatchdogSec=30
-# Stopping finishes the utterance in progress; a hung request is not waited for forever.
-TimeoutStopSec=20
+# Stopping waits for the text of what was said at most --stop-grace seconds (5), then leaves
+# the rest in the spool and exits within a second: far inside this timeout.
+TimeoutStopSec={stop_timeout}
 SyslogIdentifier=dictation
 
 # Hardening that needs no privileges and hides nothing the daemon uses: the sound server and
@@ -72,9 +75,36 @@ WantedBy=graphical-session.target
 _BARE = re.compile(r"[A-Za-z0-9_@%+=:,./-]+")
 
 
-def render_unit(exec_start: str = DEFAULT_EXEC_START) -> str:
-    """The unit text; ``exec_start`` is already in systemd syntax (see :func:`exec_line`)."""
-    return _UNIT.replace("{exec_start}", exec_start)
+def check_daemon_args(daemon_args: list[str]) -> tuple[list[str], float]:
+    """The `run` options for the service, checked now rather than in a restart loop, and
+    the stop grace they give."""
+    if any(a == "--api-key" or a.startswith("--api-key=") for a in daemon_args):
+        raise ConfigError("refusing to put an API key on the service's command line, where "
+                          "every user can read it: put OPENAI_API_KEY=... in "
+                          "~/.config/dictation/env (chmod 600) or use --api-key-file")
+    from dictation.options import GLOBAL_OPTIONS, build_parser
+
+    args = daemon_args[1:] if daemon_args[:1] == ["run"] else daemon_args
+    # A bad value exits 2 with run's usage, as on the command line.
+    parsed, unknown = build_parser().parse_known_args(
+        ["run", *(a for a in args if a not in GLOBAL_OPTIONS)])
+    if unknown:
+        raise ConfigError(f"not an option of `dictation run`: {' '.join(unknown)}")
+    if parsed.api_key:  # an abbreviation the check above missed
+        raise ConfigError("refusing to put an API key on the service's command line")
+    return args, parsed.stop_grace
+
+
+STOP_TIMEOUT_S = 20
+"""TimeoutStopSec: four times the default --stop-grace and then some."""
+STOP_MARGIN_S = 15  # past a longer --stop-grace: the exit itself, a slow disk, a loaded machine
+
+
+def render_unit(exec_start: str = DEFAULT_EXEC_START, stop_grace_s: float = 5.0) -> str:
+    """The unit text; ``exec_start`` is already in systemd syntax (see :func:`exec_line`).
+    Its stop timeout stays well above the daemon's ``--stop-grace``."""
+    timeout = max(STOP_TIMEOUT_S, math.ceil(stop_grace_s) + STOP_MARGIN_S)
+    return _UNIT.replace("{exec_start}", exec_start).replace("{stop_timeout}", str(timeout))
 
 
 def quote(arg: str) -> str:
@@ -143,10 +173,10 @@ ENABLE_COMMANDS = ("systemctl --user daemon-reload",
 
 
 def install_service(daemon_args: Sequence[str], *, enable: bool,
-                    env: Mapping[str, str]) -> int:
+                    env: Mapping[str, str], stop_grace_s: float = 5.0) -> int:
     """Write the unit running ``dictation run DAEMON_ARGS``, then (``enable``) reload the user
     manager and enable and start it. ``daemon_args`` must already be checked."""
-    text = render_unit(exec_line([*dictation_command(), "run", *daemon_args]))
+    text = render_unit(exec_line([*dictation_command(), "run", *daemon_args]), stop_grace_s)
     path = write_unit(text, env)
     log.info("installed %s", path)
     _check_env_file(config_home(env) / "dictation" / "env")
@@ -173,7 +203,7 @@ def install_service(daemon_args: Sequence[str], *, enable: bool,
 
 def _systemctl(systemctl: str, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([systemctl, "--user", *args], capture_output=True, text=True,
-                          stdin=subprocess.DEVNULL)
+                          stdin=subprocess.DEVNULL, env=child_env())
 
 
 def _reason(proc: subprocess.CompletedProcess[str]) -> str:

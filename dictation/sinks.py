@@ -9,6 +9,7 @@ import tempfile
 from dataclasses import dataclass
 from typing import Protocol, TextIO
 
+from dictation.childenv import child_env
 from dictation.errors import SinkError
 from dictation.transcribe import Segment
 
@@ -82,7 +83,8 @@ class ClipboardSink:
         # Its stderr goes to a file, not a pipe: a pipe would stay open as long as xclip.
         with tempfile.TemporaryFile() as err:
             done = subprocess.run([sys.executable, "-c", _COPY], input=text.encode(),
-                                  stdout=subprocess.DEVNULL, stderr=err, check=False)
+                                  stdout=subprocess.DEVNULL, stderr=err, check=False,
+                                  env=child_env())
             if done.returncode:
                 err.seek(0)
                 lines = err.read().decode(errors="replace").strip().splitlines() or ["?"]

@@ -7,6 +7,7 @@ Layout under the spool directory (0700, files 0600)::
         lock
         000001.wav                    utterance 1: a WAV with its times in a 'dict' chunk
         000002.wav
+        000002.flight                 utterance 2 is being transcribed and delivered now
 
 Each utterance is written atomically (temporary file, fsync, rename, fsync of the directory)
 before it is sent, and removed once every sink has its text. A session whose lock is free
@@ -15,27 +16,38 @@ oldest session first. A daemon and a `dictation run --input FILE` in another ter
 have their own session, so neither takes the other's work.
 
 Audio that can never become text (refused by the server, or given up on) is moved to the
-``unsent`` directory as a plain WAV: the dead letters, kept for the user.
+``unsent`` directory as a plain WAV: the dead letters, kept for the user. So is an utterance
+that was in flight when three runs died: a ``.flight`` mark left by a dead session counts one
+death into the utterance's metadata when the session is adopted (spoolfile.py).
 """
 
 from __future__ import annotations
 
 import contextlib
 import fcntl
-import itertools
-import json
 import os
 import stat
-import struct
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
 from dictation.errors import ConfigError
+from dictation.spoolfile import (
+    SAMPLE_RATE,
+    clear_in_flight,
+    count_death,
+    flight_mark,
+    fsync_dir,
+    keep_audio,
+    load,
+    read_wav_with_meta,
+    wav_with_meta,
+    write_atomic,
+)
 
-SAMPLE_RATE = 16000  # what the pipeline produces: 16 kHz mono int16
-META_CHUNK = b"dict"  # players skip unknown RIFF chunks: each file still plays as a WAV
-_seq = itertools.count(1)
+__all__ = ["Adopted", "Backlog", "Entry", "Spool", "backlog", "default_keep_dir",
+           "default_spool_dir", "keep_audio", "load", "private_dir", "read_wav_with_meta",
+           "wav_with_meta"]
 
 
 def state_dir() -> Path:
@@ -50,72 +62,6 @@ def default_keep_dir() -> Path:
 
 def default_spool_dir() -> Path:
     return state_dir() / "spool"
-
-
-def _write_atomic(path: Path, data: bytes) -> None:
-    """Readers and a crash see the whole file or none of it."""
-    tmp = path.with_name(f".{path.name}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o600)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
-        raise
-    _fsync_dir(path.parent)  # the rename itself survives a power cut
-
-
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def keep_audio(pcm: object, directory: Path) -> Path:
-    """Write ``pcm`` as a WAV only the user can read; atomic, so a crash leaves no half file."""
-    from dictation.codec import encode_wav
-
-    directory.mkdir(mode=0o700, parents=True, exist_ok=True)
-    name = f"{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}-{next(_seq):04d}.wav"
-    final = directory / name
-    _write_atomic(final, encode_wav(pcm))  # type: ignore[arg-type]
-    return final
-
-
-def wav_with_meta(pcm: bytes, meta: dict[str, float]) -> bytes:
-    """16 kHz mono int16 WAV bytes carrying ``meta`` as JSON in a chunk of its own."""
-    blob = json.dumps(meta).encode()
-    if len(blob) % 2:
-        blob += b" "  # RIFF chunks are word-aligned
-    fmt = struct.pack("<HHIIHH", 1, 1, SAMPLE_RATE, SAMPLE_RATE * 2, 2, 16)
-    body = (b"WAVE" + b"fmt " + struct.pack("<I", len(fmt)) + fmt
-            + META_CHUNK + struct.pack("<I", len(blob)) + blob
-            + b"data" + struct.pack("<I", len(pcm)) + pcm)
-    return b"RIFF" + struct.pack("<I", len(body)) + body
-
-
-def read_wav_with_meta(data: bytes) -> tuple[bytes, dict[str, float]]:
-    """The PCM bytes and the metadata of :func:`wav_with_meta`'s output."""
-    if data[:4] != b"RIFF" or data[8:12] != b"WAVE":
-        raise ValueError("not a WAV file")
-    pos, meta, pcm = 12, {}, None
-    while pos + 8 <= len(data):
-        cid, size = data[pos:pos + 4], struct.unpack("<I", data[pos + 4:pos + 8])[0]
-        chunk = data[pos + 8:pos + 8 + size]
-        if cid == META_CHUNK:
-            meta = json.loads(chunk)
-        elif cid == b"data":
-            pcm = chunk
-        pos += 8 + size + (size % 2)
-    if pcm is None or len(pcm) % 2:
-        raise ValueError("WAV file without whole 16-bit samples")
-    return pcm, meta
 
 
 def private_dir(path: Path) -> None:
@@ -164,6 +110,17 @@ def _entries(session: Path) -> list[Entry]:
     return sorted(found, key=lambda e: e.seq)
 
 
+def _count_death(entry: Entry) -> Entry:
+    """``entry`` of a dead session, its death count raised if it was in flight then."""
+    if not flight_mark(entry.path).exists():
+        return entry
+    try:
+        count_death(entry.path)
+        return Entry(entry.path, entry.seq, entry.path.stat().st_size)
+    except (OSError, ValueError):
+        return entry  # unreadable: reading it again says so, when its turn comes
+
+
 def _try_lock(session: Path) -> int | None:
     """The session's lock fd if we got it (its process is gone), else None."""
     try:
@@ -203,7 +160,7 @@ class Spool:
             raise ConfigError(f"cannot lock a session in spool directory {self.root}")
         self.session = self.root / name
         os.rename(hidden, self.session)
-        _fsync_dir(self.root)
+        fsync_dir(self.root)
         self._locks[self.session] = fd
         adopted = []
         for d in sorted(self.root.iterdir()):
@@ -222,10 +179,11 @@ class Spool:
                 self._drop_session(d, lfd)
                 continue
             self._locks[d] = lfd
+            ended = max(e.path.stat().st_mtime for e in entries)
+            entries = [_count_death(e) for e in entries]
             for e in entries:
                 self._track(e.path, e.size)
-            adopted.append(Adopted(d.name, tuple(entries),
-                                   max(e.path.stat().st_mtime for e in entries)))
+            adopted.append(Adopted(d.name, tuple(entries), ended))
         return adopted
 
     def _track(self, path: Path, size: int) -> None:
@@ -245,7 +203,7 @@ class Spool:
         assert self.session is not None, "open() first"
         path = self.session / f"{seq:06d}.wav"
         data = wav_with_meta(pcm, meta)
-        _write_atomic(path, data)
+        write_atomic(path, data)
         self._track(path, len(data))
         return path
 
@@ -256,6 +214,7 @@ class Spool:
             self.seconds = max(0.0, self.seconds - max(0, size - 44) / (2 * SAMPLE_RATE))
         with contextlib.suppress(FileNotFoundError):
             path.unlink()
+        clear_in_flight(path)
         session = path.parent
         if session != self.session and session in self._locks and not _entries(session):
             self._drop_session(session, self._locks.pop(session))
@@ -301,8 +260,3 @@ def backlog(root: Path) -> Backlog:
                 size += sum(e.size for e in entries)
                 seconds += sum(max(0, e.size - 44) / (2 * SAMPLE_RATE) for e in entries)
     return Backlog(count, seconds, size, sessions)
-
-
-def load(entry_path: Path) -> tuple[bytes, dict[str, float]]:
-    """The PCM and times of a spooled utterance. Raises OSError or ValueError."""
-    return read_wav_with_meta(entry_path.read_bytes())

@@ -1,22 +1,49 @@
 """argparse ``type=`` functions that parse one option value and check its range.
 
 The config file and the environment go through the same functions as the command line, so a
-bad value is caught once and reported with where it came from.
+bad value is caught once and reported with where it came from. Every number is checked to be
+finite first: ``inf`` and ``nan`` parse as floats, and would otherwise end in an
+OverflowError deep inside (a frame count) or pass every range check (``nan`` compares false).
+Numeric types carry ``numeric = True``, so tests can find every numeric option.
 """
 
 from __future__ import annotations
 
+import math
 from argparse import ArgumentTypeError
+from collections.abc import Callable
+from typing import TypeVar
+
+T = TypeVar("T", bound=Callable[[str], object])
+
+
+def numeric(fn: T) -> T:
+    """Mark an option type that reads a number."""
+    fn.numeric = True  # type: ignore[attr-defined]
+    return fn
 
 
 def _number(text: str, kind: type[int] | type[float]) -> float:
     try:
-        return kind(text)
+        value = kind(text)
     except ValueError:
         what = "a whole number" if kind is int else "a number"
         raise ArgumentTypeError(f"expected {what}, got {text!r}") from None
+    if not math.isfinite(value):
+        raise ArgumentTypeError(f"expected a finite number, got {text!r}")
+    return value
 
 
+def _seconds(text: str, low: float, high: float, *, off: bool = False) -> float:
+    """Seconds from ``low`` to ``high``; ``off``: 0 is allowed too and means off."""
+    value = _number(text, float)
+    if not (low <= value <= high or (off and value == 0)):
+        zero = "0 (off) or " if off and low > 0 else ""
+        raise ArgumentTypeError(f"takes {zero}{low:g} to {high:g} seconds, got {value:g}")
+    return value
+
+
+@numeric
 def temperature(text: str) -> float:
     value = _number(text, float)
     if not 0.0 <= value <= 1.0:
@@ -30,45 +57,66 @@ def language(text: str) -> str:
     return text
 
 
+@numeric
 def threads(text: str) -> int:
     value = int(_number(text, int))
-    if value < 0:
-        raise ArgumentTypeError(f"must be ≥ 0 (0 = one per core), got {value}")
+    if not 0 <= value <= 1024:
+        raise ArgumentTypeError(f"takes 0 (one per core) to 1024, got {value}")
     return value
 
 
+@numeric
 def beam_size(text: str) -> int:
     value = int(_number(text, int))
-    if value < 1:
-        raise ArgumentTypeError(f"must be ≥ 1, got {value}")
+    if not 1 <= value <= 100:
+        raise ArgumentTypeError(f"takes 1 to 100, got {value}")
     return value
 
 
+@numeric
+def vad_aggressiveness(text: str) -> int:
+    value = int(_number(text, int))
+    if not 0 <= value <= 3:
+        raise ArgumentTypeError(f"takes 0 to 3 (webrtcvad's modes), got {value}")
+    return value
+
+
+@numeric
 def speculate(text: str) -> float:
-    value = _number(text, float)
-    if not 0 <= value <= 5:
-        raise ArgumentTypeError(f"takes 0 (off) to 5 seconds, got {value}")
-    return value
+    return _seconds(text, 0, 5)
 
 
+@numeric
 def interim(text: str) -> float:
-    value = _number(text, float)
-    if value != 0 and not 0.2 <= value <= 10:
-        raise ArgumentTypeError(f"takes 0 (off) or 0.2 to 10 seconds, got {value}")
-    return value
+    return _seconds(text, 0.2, 10, off=True)
 
 
+@numeric
 def max_utterance(text: str) -> float:
-    value = _number(text, float)
-    if not value <= 600:
-        raise ArgumentTypeError(f"must be at most 600 s, got {value}")
-    return value
+    # At least two of the 3 s windows its split point is looked for in (SegmenterConfig).
+    return _seconds(text, 6, 600)
 
 
+@numeric
+def pre_roll(text: str) -> float:
+    return _seconds(text, 0, 10)
+
+
+@numeric
+def hangover(text: str) -> float:
+    return _seconds(text, 0.03, 10)  # one 30 ms frame at least
+
+
+@numeric
+def min_speech(text: str) -> float:
+    return _seconds(text, 0, 60)
+
+
+@numeric
 def speech_floor(text: str) -> float:
     value = _number(text, float)
     if not 0 <= value <= 40:
-        raise ArgumentTypeError(f"takes 0 (send everything) to 40 dB, got {value}")
+        raise ArgumentTypeError(f"takes 0 (send everything) to 40 dB, got {value:g}")
     return value
 
 
@@ -78,6 +126,7 @@ def silence_phrase(text: str) -> str:
     return text
 
 
+@numeric
 def type_delay(text: str) -> int:
     value = int(_number(text, int))
     if not 0 <= value <= 1000:
@@ -85,22 +134,27 @@ def type_delay(text: str) -> int:
     return value
 
 
+@numeric
 def timeout(text: str) -> float:
     value = _number(text, float)
     if not 0 < value <= 3600:
-        raise ArgumentTypeError(f"takes more than 0 and at most 3600 seconds, got {value}")
+        raise ArgumentTypeError(f"takes more than 0 and at most 3600 seconds, got {value:g}")
     return value
 
 
+@numeric
 def give_up(text: str) -> float:
-    value = _number(text, float)
-    if not 0 <= value <= 7 * 86400:
-        raise ArgumentTypeError(f"takes 0 to 604800 seconds, got {value}")
-    return value
+    return _seconds(text, 0, 7 * 86400)
 
 
+@numeric
+def stop_grace(text: str) -> float:
+    return _seconds(text, 0, 60)
+
+
+@numeric
 def megabytes(text: str) -> float:
     value = _number(text, float)
     if not 0 < value <= 1_000_000:
-        raise ArgumentTypeError(f"takes more than 0 and at most 1000000 MB, got {value}")
+        raise ArgumentTypeError(f"takes more than 0 and at most 1000000 MB, got {value:g}")
     return value

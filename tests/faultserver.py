@@ -42,6 +42,8 @@ class Reply:
     headers: dict[str, str] = field(default_factory=dict)
     body: bytes | str = b""
     delay_s: float = 0.0  # wait before answering, e.g. to let the client capture more audio
+    chunk_delay_s: float = 0.0  # with Transfer-Encoding: chunked, a pause before each chunk
+    chunk_size: int = 65536  # and the size of each
 
 
 @dataclass(frozen=True)
@@ -239,9 +241,11 @@ class FaultServer:
                     return out
                 return self.rfile.read(int(self.headers.get("Content-Length", 0)))
 
-            def _send(self, status: int, headers: dict[str, str], body: bytes) -> None:
-                """With a ``Transfer-Encoding: chunked`` header the body goes in 64 KiB
-                chunks and no length is announced, so only reading it shows its size."""
+            def _send(self, status: int, headers: dict[str, str], body: bytes,
+                      chunk_delay_s: float = 0.0, size: int = 65536) -> None:
+                """With a ``Transfer-Encoding: chunked`` header the body goes in chunks (64 KiB,
+                ``chunk_delay_s`` apart) and no length is announced, so only reading it shows
+                its size."""
                 chunked = any(k.lower() == "transfer-encoding" for k in headers)
                 self.send_response(status)
                 for k, v in headers.items():
@@ -253,8 +257,11 @@ class FaultServer:
                     if not chunked:
                         self.wfile.write(body)
                         return
-                    for i in range(0, len(body), 65536):
-                        part = body[i:i + 65536]
+                    for i in range(0, len(body), size):
+                        if chunk_delay_s:
+                            self.wfile.flush()
+                            server._closing.wait(chunk_delay_s)
+                        part = body[i:i + size]
                         self.wfile.write(b"%x\r\n%s\r\n" % (len(part), part))
                     self.wfile.write(b"0\r\n\r\n")
                 except (BrokenPipeError, ConnectionResetError):
@@ -278,7 +285,8 @@ class FaultServer:
                     if step.delay_s:
                         server._closing.wait(step.delay_s)
                     body = step.body.encode() if isinstance(step.body, str) else step.body
-                    self._send(step.status, step.headers, body)
+                    self._send(step.status, step.headers, body, step.chunk_delay_s,
+                               step.chunk_size)
 
             def _act(self, action: Action) -> None:
                 self.close_connection = True

@@ -85,7 +85,8 @@ def env(tmp_path: Path) -> dict[str, str]:
 
 def run(tmp_path: Path, *args: str) -> subprocess.CompletedProcess:
     # --input FILE without --fast is read at real time, as a microphone would deliver it.
-    p = subprocess.run(dictation_cmd("run", "--input", str(SAMPLE), "-v", *args),
+    # --log-text: the interim lines show their text, which the checks read.
+    p = subprocess.run(dictation_cmd("run", "--input", str(SAMPLE), "-v", "--log-text", *args),
                        capture_output=True, text=True, env=env(tmp_path), timeout=180)
     assert p.returncode == 0, p.stderr
     return p

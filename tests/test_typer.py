@@ -43,6 +43,7 @@ from dictation.keytools import (
 from dictation.sinks import Transcribed
 from dictation.typer import PasteSink, TypeSink, spaced, typing_sink
 from dictation.xkeymap import SpareKeys, keysym, parse_keymap
+from dictation.ydotool import YDOTOOL_LEGACY_SOCKET
 
 HERE = Path(__file__).resolve().parent
 NO_SERVER = "http://127.0.0.1:9/v1"  # the CLI fails at start-up, before any request
@@ -209,10 +210,10 @@ def test_the_cli_types_what_it_prints(window: TextWindow, x_env: dict[str, str])
 @pytest.mark.real
 @pytest.mark.realtime
 def test_a_typing_failure_logs_the_text(xserver: XServer, x_env: dict[str, str]) -> None:
-    # The X server stops answering mid-run: each utterance fails to type, and its text is
-    # logged.
+    # The X server stops answering mid-run: each utterance fails to type, its text is logged
+    # (asked for with --log-text) and its audio kept.
     proc = spawn(
-        dictation_cmd("run", "--input", str(SAMPLE), "--engine", "local",
+        dictation_cmd("run", "--input", str(SAMPLE), "--engine", "local", "--log-text",
                       "--output", "stdout", "--output", "type"),
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=x_env)
     out, err = Stream(proc.stdout), Stream(proc.stderr)
@@ -223,7 +224,7 @@ def test_a_typing_failure_logs_the_text(xserver: XServer, x_env: dict[str, str])
     errors = err.rest()
     assert len(lines) == 2
     for line in lines:
-        assert f"(text: {line!r})" in errors, errors
+        assert f"(text: {line!r}; audio kept in " in errors, errors
     assert errors.count("error: could not type: ") == 2, errors
     assert "Traceback" not in errors
 
@@ -450,7 +451,7 @@ class Recorder:
 def _ydotool_types_and_presses_keys() -> None:
     help_text = subprocess.run(["ydotool", "help"], capture_output=True, text=True)
     v1 = ydotool_is_v1(help_text.stdout + help_text.stderr)
-    ydotoold = Recorder(v1, "/tmp/ydotool.sock" if v1 else keytools.YDOTOOL_LEGACY_SOCKET)
+    ydotoold = Recorder(v1, "/tmp/ydotool.sock" if v1 else YDOTOOL_LEGACY_SOCKET)
     env = bare_env(YDOTOOL_SOCKET=ydotoold.path)
     tool = KeyTool(TyperConfig(tool="ydotool", delay_ms=0), env)
     ydotoold.keys(timeout=0)  # the start-up check connected once, sending nothing

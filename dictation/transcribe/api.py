@@ -10,11 +10,11 @@ run rather than sending audio where it should not go.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
-import email.utils
+import importlib
 import json
 import logging
-import time
 from urllib.parse import urlsplit
 
 import httpx
@@ -23,7 +23,7 @@ import numpy as np
 from dictation.codec import encode_wav
 from dictation.config import ApiConfig
 from dictation.errors import TranscriptionError
-from dictation.segmenter import _Frame, quietest_cut
+from dictation.retry import parse_retry_after
 from dictation.transcribe import Transcript
 from dictation.transcribe.endpoint import (
     cert_error,
@@ -34,34 +34,27 @@ from dictation.transcribe.endpoint import (
     redact_url,
     tls_context,
 )
+from dictation.transcribe.guard import answer_limit
 from dictation.transcribe.prompt import build_prompt
 from dictation.transcribe.response import parse, sanitize
+from dictation.transcribe.split import MIN_PIECE_S, split_point
 from dictation.vad import SAMPLE_RATE
 
-__all__ = ["ApiTranscriber", "normalize_base_url", "redact_url"]
+__all__ = ["ApiTranscriber", "normalize_base_url", "redact_url", "split_point"]
 
 log = logging.getLogger("dictation")
 
 RETRYABLE = {408, 409, 425, 429, 500, 502, 503, 504}
 MAX_BODY = 1_000_000
 """A transcript is a few kB; a bigger answer is a broken or hostile server, not text."""
+BODY_PER_CHAR = 16
+"""An answer's body may be this many bytes per character of the longest text its audio can
+hold (guard.answer_limit): JSON escapes (6 bytes a non-ASCII character), the text again in
+segments, tokens and word times. A bigger one is not read at all, so no parsing (which holds
+the interpreter's lock even in a thread: 20 ms for a megabyte of segments) is spent on it."""
+MIN_BODY_LIMIT = 64 * 1024
 MAX_ERROR_BODY = 64 * 1024  # only a one-line message is taken from an error
-MIN_PIECE_S = 1.0
-"""An utterance refused as too large (413) is halved down to pieces this long, no shorter."""
 PREFERRED_FORMAT, FALLBACK_FORMAT = "verbose_json", "json"
-
-
-def _retry_after(value: str | None) -> float | None:
-    if not value:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        return max(0.0, email.utils.parsedate_to_datetime(value).timestamp() - time.time())
-    except (TypeError, ValueError):
-        return None
 
 
 class _TooLarge(TranscriptionError):
@@ -73,19 +66,6 @@ class _Answer:
     status: int
     headers: httpx.Headers
     body: bytes
-
-
-def split_point(pcm: np.ndarray, min_piece: int) -> int:
-    """Sample index near the middle of ``pcm`` at its quietest 30 ms (the segmenter's own
-    smoothed search), with at least ``min_piece`` samples on either side."""
-    step = SAMPLE_RATE * 30 // 1000
-    n = len(pcm) // step
-    levels = np.sqrt(np.mean(pcm[:n * step].reshape(n, step).astype(np.float64) ** 2, axis=1))
-    lo = max(-(-min_piece // step), n // 3)
-    hi = max(lo + 1, min((len(pcm) - min_piece) // step, 2 * n // 3) + 1)
-    frames = [_Frame(False, float(level), None) for level in levels[:hi]]
-    cut = quietest_cut(frames, hi - lo) * step
-    return min(max(cut, min_piece), len(pcm) - min_piece)  # frames need not fit exactly
 
 
 class ApiTranscriber:
@@ -107,7 +87,10 @@ class ApiTranscriber:
 
     async def prepare(self) -> None:
         """Nothing to load: a server that is down shows up on the first utterance, which
-        then waits and retries rather than failing the start."""
+        then waits and retries rather than failing the start. The async backend httpx's
+        transport imports on its first request (~60 ms) is imported now, off the loop."""
+        with contextlib.suppress(ImportError):
+            await asyncio.to_thread(importlib.import_module, "anyio._backends._asyncio")
 
     async def aclose(self) -> None:
         await self._client.aclose()
@@ -124,6 +107,9 @@ class ApiTranscriber:
         for secret in self._secrets:
             body = body.replace(secret.encode(), b"***")
         return body
+
+    def _parse(self, body: bytes, fmt: str) -> Transcript:
+        return parse(self._unsecret(body), fmt)
 
     async def transcribe(self, pcm: np.ndarray, prompt: str) -> Transcript:
         """One attempt; the caller retries what is retryable (see dictation.retry)."""
@@ -178,7 +164,8 @@ class ApiTranscriber:
         fmt = self._format
         answer = await self._request(wav, prompt, fmt)
         if 200 <= answer.status < 300:
-            result = parse(self._unsecret(answer.body), fmt)
+            # Off the loop: up to MAX_BODY of JSON and text to parse and sanitise.
+            result = await asyncio.to_thread(self._parse, answer.body, fmt)
             if fmt == PREFERRED_FORMAT:
                 self._format_proven = True
             return result
@@ -213,7 +200,8 @@ class ApiTranscriber:
             async with self._client.stream(
                     "POST", self.url, data=data,
                     files={"file": ("utterance.wav", wav, "audio/wav")}) as resp:
-                return _Answer(resp.status_code, resp.headers, await self._read(resp))
+                audio_s = max(0, len(wav) - 44) / (2 * SAMPLE_RATE)
+                return _Answer(resp.status_code, resp.headers, await self._read(resp, audio_s))
         except httpx.TimeoutException:
             raise TranscriptionError(f"server at {where} did not answer in time",
                                      retryable=True) from None
@@ -228,13 +216,15 @@ class ApiTranscriber:
             raise TranscriptionError(f"cannot reach server at {where}: {reason}",
                                      retryable=True) from None
 
-    async def _read(self, resp: httpx.Response) -> bytes:
+    async def _read(self, resp: httpx.Response, audio_s: float) -> bytes:
         """The body, or at most enough of an error's for its message; a success bigger than
-        MAX_BODY is refused without reading it all."""
-        limit = MAX_BODY if resp.is_success else MAX_ERROR_BODY
+        any transcript of ``audio_s`` seconds could be (at most MAX_BODY) is refused without
+        reading it all."""
+        fits = max(MIN_BODY_LIMIT, BODY_PER_CHAR * answer_limit(audio_s))
+        limit = min(MAX_BODY, fits) if resp.is_success else MAX_ERROR_BODY
         too_big = TranscriptionError(
-            f"server answered more than {MAX_BODY // 1_000_000} MB for one utterance (HTTP "
-            f"{resp.status_code}); not reading it: a transcript is a few kB")
+            f"server answered more than {limit // 1000} kB for {audio_s:.1f} s of audio (HTTP "
+            f"{resp.status_code}); not reading it: no transcript of it is that long")
         declared = resp.headers.get("content-length", "")
         if resp.is_success and declared.isdigit() and int(declared) > limit:
             raise too_big
@@ -281,7 +271,7 @@ class ApiTranscriber:
         if code in RETRYABLE or code >= 500:
             return TranscriptionError(f"server busy or failing (HTTP {code}){suffix}",
                                       retryable=True,
-                                      retry_after=_retry_after(answer.headers.get("retry-after")))
+                                      retry_after=parse_retry_after(answer.headers.get("retry-after")))
         return TranscriptionError(f"server refused the request (HTTP {code}){suffix}")
 
     def _server_message(self, raw: bytes) -> str:

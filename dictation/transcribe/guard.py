@@ -9,7 +9,11 @@ two places:
   background, or that the VAD called speech for only a sliver of its frames, is never sent;
 - after (:func:`judge`): loops are cut to one occurrence, then text is dropped when it holds
   no words, echoes the prompt, every segment is likely silence by the model's own measures,
-  or it is a stock phrase and the audio did not clearly hold speech.
+  or it is a stock phrase and the audio did not clearly hold speech; and text longer than
+  anyone could say in the audio's time (:func:`max_chars`) is a hallucination.
+
+Every check is linear in the answer's length (loops.py says how loops are found), and an
+answer too long to be a loop of real text is refused before any of them runs.
 
 The same short words really spoken ("Thank you.", "Yes.") are kept: the thresholds were
 chosen by measurement (bench/guard.py, bench/guard.md).
@@ -17,6 +21,7 @@ chosen by measurement (bench/guard.py, bench/guard.md).
 
 from __future__ import annotations
 
+import math
 import re
 import zlib
 from collections.abc import Iterable, Sequence
@@ -24,8 +29,10 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import numpy as np
+import numpy.ma  # np.median imports it on first use: 25 ms that would fall on the loop
 
 from dictation.transcribe import Segment
+from dictation.transcribe.loops import find_loops
 
 if TYPE_CHECKING:
     from dictation.vad import Frame
@@ -47,10 +54,30 @@ DEFAULT_SILENCE_PHRASES = (
 )
 CLEAR_SPEECH_DB = 12.0
 """Speech this far above the background is trusted even when it says "Thank you."."""
+MAX_CHARS_PER_S = 70.0
+"""Twice the fastest speech measured, rounded up: 33 characters of transcript per second of
+speech (espeak-ng at 260 words per minute; festival's voice sped up 1.25 times reached 25).
+bench/speech_rate.py, bench/hostile.md."""
+MAX_CHARS_PER_UTTERANCE = 40
+"""Added once per utterance: a short answer said quickly ("See you tomorrow." in half a
+second) and the punctuation a model adds."""
+LOOP_ROOM_CHARS = 8000
+"""Per 30 s window of audio, how much longer than :func:`max_chars` a raw answer may be and
+still be looked at: Whisper decodes at most 448 tokens a window, so a loop that ran to the
+token limit fits; after the loop is cut, what is left must be within the bound."""
+
+
+_NOT_WORD = re.compile(r"[^\w\s']+")
+_ASCII_WORDS = bytes(  # lower-case letters and digits, ' and _ kept, anything else a space
+    ord(chr(b).lower()) if chr(b).isalnum() or chr(b) in "_'" else ord(" ") for b in range(128)
+) + bytes(128)
 
 
 def normalize(text: str) -> str:
-    return " ".join(re.sub(r"[^\w\s']", " ", text.lower()).split())
+    """Lower case, punctuation gone, single spaces: "Thank you." and "thank you!" are one."""
+    if text.isascii():  # one byte-table pass instead of a regular expression
+        return " ".join(text.encode().translate(_ASCII_WORDS).decode().split())
+    return " ".join(_NOT_WORD.sub(" ", text.lower()).split())
 
 
 def phrase_set(phrases: Iterable[str]) -> frozenset[str]:
@@ -83,6 +110,10 @@ class GuardConfig:
     is one above ``no_speech`` 0.6 with a log-probability below -0.9."""
     compression_ratio: float = 2.4
     """Text that gzip shrinks more than this repeats itself (Whisper's own signal)."""
+    max_chars_per_s: float = MAX_CHARS_PER_S
+    """Text longer than this per second of audio, plus ``max_chars_per_utterance``, is made
+    up: nobody talks that fast (:func:`max_chars`)."""
+    max_chars_per_utterance: int = MAX_CHARS_PER_UTTERANCE
 
     @classmethod
     def with_phrases(cls, extra: Iterable[str] = (), defaults: bool = True,
@@ -116,6 +147,16 @@ def measure(frames: Sequence[Frame]) -> Heard:
     return Heard(snr_db(frames) if frames else 0.0, share)
 
 
+def max_chars(audio_s: float, config: GuardConfig = DEFAULT) -> int:
+    """The most text ``audio_s`` seconds of audio can hold, generously."""
+    return int(config.max_chars_per_s * audio_s) + config.max_chars_per_utterance
+
+
+def answer_limit(audio_s: float, config: GuardConfig = DEFAULT) -> int:
+    """A raw answer longer than this is not even looked at for loops."""
+    return max_chars(audio_s, config) + LOOP_ROOM_CHARS * max(1, math.ceil(audio_s / 30))
+
+
 def too_weak(heard: Heard, config: GuardConfig = DEFAULT) -> str | None:
     """Why an utterance is not worth sending to the engine, or None to send it."""
     if heard.snr_db < config.min_snr_db:
@@ -146,14 +187,6 @@ def is_prompt_loop(text: str, prompt: str) -> bool:
     return len(said) >= 3 and all(word in given for word in said)  # an ordered subsequence
 
 
-def only_a_loop(text: str, kept: str) -> bool:
-    """True when ``text`` is nothing but ``kept`` (what cut_loops left) over and over: no
-    words around the loop that a speaker could have said. Whisper loops like this on noise."""
-    said, unit = normalize(text).split(), normalize(kept).split()
-    return (bool(unit) and len(said) >= 2 * len(unit)
-            and all(w == unit[i % len(unit)] for i, w in enumerate(said)))
-
-
 def replays_prompt(text: str, prompt: str) -> bool:
     """True when every word of ``text`` is a prompt word and a run of three of them comes
     twice: the prompt replayed in a loop too short for cut_loops ("we deployed the new
@@ -165,39 +198,11 @@ def replays_prompt(text: str, prompt: str) -> bool:
     return len(set(runs)) < len(runs)
 
 
-def _min_repeats(n: int) -> int:
-    # "no, no, no" and "thank you, thank you" are said; five of one word or three of a
-    # phrase of three words or more are the model stuck in a loop.
-    return 5 if n == 1 else 4 if n == 2 else 3
-
-
 def cut_loops(text: str) -> str:
     """``text`` with each run of the same word or phrase repeated in a row (a decoding loop)
     cut to one occurrence, and a loop's unfinished last repeat at the very end removed.
     The words before and after a loop are kept."""
-    words = text.split()
-    keys = [normalize(w) for w in words]
-    out: list[str] = []
-    i = 0
-    while i < len(words):
-        for n in range(1, (len(words) - i) // 2 + 1):
-            unit = keys[i:i + n]
-            if not any(unit):
-                continue
-            reps = 1
-            while keys[i + reps * n:i + (reps + 1) * n] == unit:
-                reps += 1
-            if reps >= _min_repeats(n):
-                out += words[i:i + n]
-                i += reps * n
-                rest = keys[i:]
-                if rest and len(rest) < n and rest == unit[:len(rest)]:
-                    i = len(words)  # the token limit cut the next repeat short
-                break
-        else:
-            out.append(words[i])
-            i += 1
-    return " ".join(out)
+    return find_loops(text).kept
 
 
 def compression_ratio(text: str) -> float:
@@ -207,7 +212,9 @@ def compression_ratio(text: str) -> float:
 
 def _annotations_only(text: str) -> bool:
     """Only caption annotations: "[BLANK_AUDIO]", "(silence)", "♪ ♪", "*music*"."""
-    bare = re.sub(r"\[[^\]]*\]|\([^)]*\)|\*[^*]*\*|[♪♫♬]", " ", text)
+    # Inner classes exclude the opener, so a run of "[" without "]" is not rescanned from
+    # every "[" (quadratic); a nested "[a [b] c]" then counts as words, which is rare.
+    bare = re.sub(r"\[[^\[\]]*\]|\([^()]*\)|\*[^*]*\*|[♪♫♬]", " ", text)
     return not normalize(bare) and bool(text.strip())
 
 
@@ -259,17 +266,31 @@ class Verdict:
     text: str  # what may be output: the text with loops cut
     reason: str | None  # why nothing is output, or None
     cut: bool = False  # a loop was cut
+    made_up: bool = False  # far more text than the audio could hold: a hallucination
 
 
 def judge(text: str, prompt: str, heard: Heard, segments: Sequence[Segment] = (),
-          config: GuardConfig = DEFAULT) -> Verdict:
-    """The text to output (loops cut), or why none."""
-    kept = cut_loops(text)
-    cut = kept != " ".join(text.split())
+          config: GuardConfig = DEFAULT, audio_s: float | None = None) -> Verdict:
+    """The text to output (loops cut), or why none. With ``audio_s``, the length of the
+    audio the text came from, text longer than :func:`max_chars` is ``made_up``."""
+    if audio_s is not None and len(text) > answer_limit(audio_s, config):
+        return Verdict("", _too_long(len(text), audio_s, config), made_up=True)
+    if audio_s is not None and len(segments) > max_chars(audio_s, config):  # each holds text
+        return Verdict("", f"{len(segments)} segments for {audio_s:.1f} s of audio",
+                       made_up=True)
+    loops = find_loops(text)
+    kept, cut = loops.kept, loops.loops > 0
     if cut and normalize(kept) in config.silence_phrases:
         return Verdict(kept, "a stock phrase over and over", cut)  # "you you you you you"
-    if cut and only_a_loop(text, kept):
+    if loops.only:
         return Verdict(kept, "one phrase over and over, nothing else", cut)
+    if audio_s is not None and len(kept) > max_chars(audio_s, config):
+        return Verdict(kept, _too_long(len(kept), audio_s, config), cut, made_up=True)
     if (cut and is_prompt_loop(kept, prompt)) or replays_prompt(text, prompt):
         return Verdict(kept, "the prompt over and over", cut)
     return Verdict(kept, drop_reason(kept, prompt, heard.snr_db, segments, config), cut)
+
+
+def _too_long(chars: int, audio_s: float, config: GuardConfig) -> str:
+    return (f"{chars} characters for {audio_s:.1f} s of audio, where at most "
+            f"{max_chars(audio_s, config)} can be said")

@@ -28,6 +28,7 @@ import numpy as np
 
 from dictation.config import BUNDLED_MODEL, LocalConfig
 from dictation.errors import ConfigError, TranscriptionError
+from dictation.logtext import Said
 from dictation.transcribe import Segment, Transcript
 from dictation.transcribe.response import sanitize
 from dictation.vad import SAMPLE_RATE
@@ -162,8 +163,8 @@ class LocalTranscriber:
         # redoes it, so the shortcut can cost time but never quality.
         result, broken = self._decode(pcm, prompt, cancel, window, c.temperature or (0.0,))
         if broken:
-            log.debug("short window gave a doubtful transcript %r; redoing with the full "
-                      "window", result.text[:80])
+            log.debug("short window gave a doubtful transcript %s; redoing with the full "
+                      "window", Said(result.text[:80]))
             result = self._decode(pcm, prompt, cancel, FULL_WINDOW_FRAMES, c.temperature)[0]
         return result
 

@@ -1,13 +1,17 @@
 """Parsing what a server answers, in any of the five response formats, into clean text.
 
 Server text is untrusted: it is stripped of control characters and escape sequences here,
-before any sink (a terminal, a clipboard, a typing tool) can see it.
+before any sink (a terminal, a clipboard, a typing tool) can see it. Every step is linear in
+the answer's length: no pattern here can backtrack over the text more than once (each
+repeated class stops at the character that starts the next attempt), and characters are
+classified once per distinct character, not once per character.
 """
 
 from __future__ import annotations
 
 import html
 import json
+import math
 import re
 import unicodedata
 
@@ -21,22 +25,32 @@ _ESCAPES = re.compile(
     r"|\x9b[0-?]*[ -/]*[@-~]"  # 8-bit CSI
     r"|\x1b[ -/]*[0-~]?"  # any other escape
 )
-_TIMING = re.compile(r"^\s*(\d+:)?\d+:\d+[.,]\d+\s*-->\s*(\d+:)?\d+:\d+[.,]\d+.*$", re.M)
+# One line each: [ \t] rather than \s, which would let every line start rescan the blank
+# lines after it (quadratic on a body of newlines).
+_TIMING = re.compile(r"^[ \t]*(\d+:)?\d+:\d+[.,]\d+[ \t]*-->[ \t]*(\d+:)?\d+:\d+[.,]\d+.*$",
+                     re.M)
+_TAG = re.compile(r"<[^<>]+>")  # not [^>]: "<<<<…" would rescan the rest from every "<"
+
+
+def _unwanted(ch: str) -> str | None:
+    """What ``ch`` becomes: whitespace a space, control and format characters (bidi
+    overrides, zero-width marks) nothing, but the zero-width joiner of emoji stays."""
+    if ch in "\t\n\r\v\f":
+        return " "
+    cat = unicodedata.category(ch)
+    if cat == "Cc" or (cat == "Cf" and ch != "\u200d"):
+        return ""
+    return None
 
 
 def sanitize(text: str) -> str:
     """Drop escape sequences, control and bidi-override characters; fold whitespace."""
-    text = _ESCAPES.sub("", text)
-    kept = []
-    for ch in text:
-        cat = unicodedata.category(ch)
-        if ch in "\t\n\r\v\f":
-            kept.append(" ")
-        elif cat == "Cc" or (cat == "Cf" and ch not in "\u200d"):  # keep ZWJ for emoji
-            continue
-        else:
-            kept.append(ch)
-    return " ".join("".join(kept).split())
+    if "\x1b" in text or "\x9b" in text:
+        text = _ESCAPES.sub("", text)
+    if not text.isprintable():  # only then can there be anything to drop
+        table = {ord(ch): to for ch in set(text) if (to := _unwanted(ch)) is not None}
+        text = text.translate(table)
+    return " ".join(text.split())
 
 
 def _cue_text(body: str) -> str:
@@ -48,13 +62,18 @@ def _cue_text(body: str) -> str:
         for i, line in enumerate(lines):
             if _TIMING.match(line):
                 cue = " ".join(lines[i + 1:])
-                texts.append(html.unescape(re.sub(r"<[^>]+>", "", cue)))  # VTT tags, &amp;
+                texts.append(html.unescape(_TAG.sub("", cue)))  # VTT tags, &amp;
                 break
     return " ".join(texts)
 
 
 def _float(value: object) -> float | None:
-    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
+    """A finite number, else None: JSON from Python servers can hold NaN and Infinity, and
+    1e999 reads as infinity; none of them is a time or a probability."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        number = float(value)
+        return number if math.isfinite(number) else None
+    return None
 
 
 def _segments(raw: object) -> tuple[Segment, ...]:
@@ -85,8 +104,11 @@ def parse(body: bytes, response_format: str) -> Transcript:
     try:
         data = json.loads(text)
     except json.JSONDecodeError:
-        preview = sanitize(text)[:60]
+        preview = sanitize(text[:4096])[:60]
         raise TranscriptionError(f"server answered with a body that is not JSON: {preview!r}"
+                                 ) from None
+    except RecursionError:  # "[[[[…": the decoder recurses once per level
+        raise TranscriptionError("server answered JSON nested too deeply to be a transcript"
                                  ) from None
     if not isinstance(data, dict):
         raise TranscriptionError("server answered JSON that is not an object with a 'text' field")
