@@ -28,6 +28,8 @@ from procs import stop_group
 
 from dictation.transcribe.guard import max_chars
 
+pytestmark = [pytest.mark.real, pytest.mark.realtime]  # daemons against a scripted server
+
 
 class Setup:
     """Private state, keep and runtime directories, a control socket and a key file."""

@@ -135,6 +135,7 @@ def test_a_ydotoold_socket_of_another_user_is_refused(tmp_path: Path) -> None:
         check_owner(str(theirs))
 
 
+@pytest.mark.real
 def test_the_daemon_refuses_another_users_ydotoold_socket(tmp_path: Path) -> None:
     # ydotool 0.1.x (Debian 12) knows only /tmp/.ydotool_socket, where any user can make a
     # socket first. The run gets a /tmp of its own (a private mount namespace, as root), so
@@ -174,6 +175,7 @@ def _verbose_run(tmp_path: Path, *extra: str) -> subprocess.CompletedProcess:
             env={**os.environ, "XDG_STATE_HOME": str(tmp_path / "state")})
 
 
+@pytest.mark.real
 def test_verbose_logs_show_no_text_unless_asked(tmp_path: Path) -> None:
     quiet = _verbose_run(tmp_path)
     assert quiet.returncode == 0 and quiet.stdout == "Before the loop. Send it today.\n"
@@ -184,6 +186,7 @@ def test_verbose_logs_show_no_text_unless_asked(tmp_path: Path) -> None:
     assert f"cut a repetition loop: {SAID!r}" in shown.stderr, shown.stderr
 
 
+@pytest.mark.real
 def test_stdout_that_is_the_journal_gets_no_text_unless_asked(tmp_path: Path) -> None:
     # systemd names the stream it connected to the journal in JOURNAL_STREAM (device:inode):
     # here that stream is a file, so what would have reached the journal can be read back.
