@@ -13,6 +13,7 @@ from dictation.text.boundary import (
     continues,
     hold_for,
     incomplete,
+    punctuates,
 )
 
 # What tiny.en wrote for the speculative transcription at a thinking pause.
@@ -197,3 +198,12 @@ def test_hostile_megabytes_take_no_time(hostile: str) -> None:
     # Generous: a bounded tail takes microseconds; reading 1 MB with a regex that
     # backtracks would take minutes.
     assert time.perf_counter() - t0 < 0.5
+
+
+def test_punctuates() -> None:
+    assert punctuates([])  # nothing seen yet: assume the engine punctuates
+    assert punctuates(["Hello there.", "Is it?", "fine"])
+    assert not punctuates(["hello there", "is it", "Fine."])
+    assert not punctuates(["a.", "b"])  # exactly half is not more than half
+    assert punctuates(["a.", "b"], share=0.4)
+    assert punctuates(["", "  ", "Done!"])
