@@ -75,8 +75,9 @@ class Engine:
 UTTERANCE_RE = re.compile(r"utterance (\d+): ([\d.]+)[-\u2013]([\d.]+) s, ended by (\w+)")
 TRANSCRIBED_RE = re.compile(r"utterance (\d+): [\d.]+ s of audio, text ([\d.]+) s after its "
                             r"end \(([\d.]+) s waited(, speculative)?\)")
+# The daemon's exit line; an interim count may follow the discarded ones.
 EXIT_RE = re.compile(r"(\d+) utterances, (\d+) transcriptions \((\d+) speculative used, "
-                     r"(\d+) discarded\)")
+                     r"(\d+) discarded[,)]")
 
 
 def play_case(m: dict, engine: Engine, sink: str, rec: Recorder, extra: list[str]
