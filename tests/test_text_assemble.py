@@ -82,6 +82,8 @@ def test_spacing() -> None:
     assert join("one", ", two") == ", two"
     assert join("one", "... two") == "... two"
     assert join("a\n", "b") == "B"
+    assert join("see (", "Toronto)") == "toronto)"
+    assert join("He said “", "hello”") == "hello”"
 
 
 @pytest.mark.parametrize("text", ["", "   ", "\n"])

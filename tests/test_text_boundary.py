@@ -204,6 +204,8 @@ def test_punctuates() -> None:
     assert punctuates([])  # nothing seen yet: assume the engine punctuates
     assert punctuates(["Hello there.", "Is it?", "fine"])
     assert not punctuates(["hello there", "is it", "Fine."])
-    assert not punctuates(["a.", "b"])  # exactly half is not more than half
-    assert punctuates(["a.", "b"], share=0.4)
-    assert punctuates(["", "  ", "Done!"])
+    assert not punctuates(["a.", "b", "c.", "d"])  # exactly half is not more than half
+    assert punctuates(["a.", "b", "c.", "d"], share=0.4)
+    assert punctuates(["a", "b"])  # too few to tell
+    assert not punctuates(["a", "b"], min_texts=2)
+    assert punctuates(["", "  ", "Done!", "x.", "y"])

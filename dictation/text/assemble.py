@@ -39,6 +39,7 @@ _WORD = re.compile(r"[^\W\d_][\w'’-]*")
 _OPENERS = "\"'“‘([{¿¡«"
 _CLOSERS = "\"'”’)]}»"
 _NO_SPACE_BEFORE = ",.;:!?)]}…%"
+_NO_SPACE_AFTER = "([{“‘¿¡«"  # an opening bracket or quote: '"' may close, so not that
 # A token that restarts capitalisation: a sentence end, a line break, a colon or quote.
 _TOKENS = re.compile(r"([^\W\d_][\w'’-]*)|([.?!…:\n\"“])")
 I_FORMS = frozenset({"i", "i'm", "i'll", "i've", "i'd", "i’m", "i’ll", "i’ve", "i’d"})
@@ -107,8 +108,8 @@ def join(before: str, text: str, keep_caps: frozenset[str] = frozenset()) -> str
     """``text``, a new utterance's transcript, as it should follow ``before``, the text
     delivered so far in this session ("" at the start).
 
-    - A space first, unless ``before`` is empty, ends in white space or a line break, or
-      ``text`` starts with punctuation that takes none.
+    - A space first, unless ``before`` is empty, ends in white space, a line break or an
+      opening bracket, or ``text`` starts with punctuation that takes none.
     - A capital first letter after . ? ! or at the start.
     - A lower-case first word anywhere else (after a comma, an ellipsis, or text without an
       end mark), unless it keeps its capital (see the module's note on proper nouns;
@@ -118,7 +119,8 @@ def join(before: str, text: str, keep_caps: frozenset[str] = frozenset()) -> str
     if not text:
         return ""
     tail = before[-TAIL_CHARS:]
-    space = "" if not tail or tail[-1].isspace() or text[0] in _NO_SPACE_BEFORE else " "
+    space = "" if (not tail or tail[-1].isspace() or tail[-1] in _NO_SPACE_AFTER
+                   or text[0] in _NO_SPACE_BEFORE) else " "
     m = _WORD.match(text, len(text) - len(text.lstrip(_OPENERS)))
     if m is None:
         return space + text

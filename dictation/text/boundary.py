@@ -231,11 +231,13 @@ def continues(text: str, config: BoundaryConfig = DEFAULT) -> str | None:
     return None
 
 
-def punctuates(finals: list[str], share: float = 0.5) -> bool:
+def punctuates(finals: list[str], share: float = 0.5, min_texts: int = 3) -> bool:
     """Do more than ``share`` of ``finals`` (recent final texts of a session, at most a few
     dozen) end in . ? or !? tiny.en copies its prompt's style: once the prompt lacks end
     marks its texts lack them too, and the end-mark rule would then hold every utterance.
-    A pipeline turns :attr:`BoundaryConfig.require_end_mark` off while this is False."""
+    A pipeline turns :attr:`BoundaryConfig.require_end_mark` off while this is False.
+    Fewer than ``min_texts`` texts are no evidence: the first fragment of a session has no
+    end mark because it is a fragment."""
     marked = [_split(text[-TAIL_CHARS:])[1] in (".", "?", "!") for text in finals
               if text.strip()]
-    return not marked or sum(marked) > share * len(marked)
+    return len(marked) < min_texts or sum(marked) > share * len(marked)
