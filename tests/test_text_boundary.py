@@ -102,6 +102,7 @@ def test_a_question_mark_spares_stranded_prepositions_but_not_articles() -> None
 
 def test_a_capitalised_function_word_mid_sentence_is_a_name() -> None:
     assert incomplete("We start in May.") is None
+    assert incomplete("It works. And.") == "ends with a conjunction ('and')"  # a start
     assert incomplete("I think we may.") == "ends with an auxiliary ('may')"
 
 

@@ -144,7 +144,10 @@ def incomplete(text: str, config: BoundaryConfig = DEFAULT) -> str | None:
         return "ends with an ellipsis"
     if mark and mark in _PAUSE_MARKS:
         return f"ends with {mark!r}"
-    words = _WORD.findall(core)
+    # The last sentence's words: "It works. And." ends with a fragment whose capital is
+    # its start, not a name. A sentence longer than the tail is read from the tail's start.
+    sentence = _last_sentence(core, len(text) <= TAIL_CHARS)
+    words = _WORD.findall(core if sentence is None else sentence)
     if not words:
         return None
     reason = _last_words(words, mark, config)
@@ -152,7 +155,6 @@ def incomplete(text: str, config: BoundaryConfig = DEFAULT) -> str | None:
         return reason
     if mark == "" and len(words) > 1 and config.require_end_mark:
         return "no end mark"
-    sentence = _last_sentence(core, len(text) <= TAIL_CHARS)
     if mark == "." and sentence and _opener_alone(sentence, config):
         return "a subordinate clause without its main clause"
     return None
