@@ -158,6 +158,9 @@ def test_continues() -> None:
     assert continues("So what.") is None
     assert continues("Toronto on Friday evening.") is None
     assert continues("") is None and continues("...") is None
+    unpunctuated = BoundaryConfig(require_end_mark=False)
+    assert continues("still has it", unpunctuated) is None
+    assert continues("or at 10", unpunctuated) == "starts with 'or'"
 
 
 class TailOnly(str):

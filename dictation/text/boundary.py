@@ -221,12 +221,14 @@ def continues(text: str, config: BoundaryConfig = DEFAULT) -> str | None:
     """Why an utterance's ``text`` reads as the rest of the sentence before it, or None:
     the model wrote its first word lower case (it continued the prompt), or that word
     seldom starts a sentence of its own ("or at ten?"). For a pipeline deciding whether to
-    join a new utterance to a fragment it has already delivered."""
+    join a new utterance to a fragment it has already delivered. The lower case counts only
+    with ``require_end_mark``: an engine that has stopped punctuating (:func:`punctuates`)
+    writes lower case starts for new sentences too."""
     m = _WORD.search(text[:TAIL_CHARS])
     if m is None:
         return None
     word = m[0]
-    if word[0].islower():
+    if word[0].islower() and config.require_end_mark:
         return f"starts lower case ({word!r})"
     if word.lower() in CONTINUERS:
         return f"starts with {word.lower()!r}"
