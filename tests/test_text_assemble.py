@@ -135,6 +135,7 @@ def test_assembler_revise_and_undo() -> None:
     assert a.undo_last() == Revision(2, " Or at ten?", "")
     assert a.undo_last() == Revision(1, "Do you know whether the train leaves at 9?", "")
     assert a.undo_last() is None and a.unfinish_last() is None and a.last is None
+    assert a.add(3, "  ") == "" and a.last is None  # nothing shown, nothing to revise
     assert a.revise_last("x") is None
     assert a.text == ""
 

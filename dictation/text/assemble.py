@@ -205,8 +205,11 @@ class Assembler:
             del self._names[next(iter(self._names))]
 
     def add(self, seq: int, text: str) -> str:
-        """Record utterance ``seq``; returns its text as delivered (maybe "")."""
+        """Record utterance ``seq``; returns its text as delivered. An utterance without
+        text delivers "" and is not recorded: no output shows anything to revise."""
         piece = join(self.text, text, self._caps())
+        if not piece:
+            return ""
         self._pieces.append((seq, piece))
         if len(self._pieces) > MAX_PIECES:
             _, oldest = self._pieces.pop(0)
