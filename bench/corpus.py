@@ -128,10 +128,32 @@ NOISY_VOICES = [slt(), esp("en-gb", 160), slt(), esp("en-us", 165), slt(),
 SNR_DB = 10.0
 NOISE_S = 40.0
 
+# A speaker who stops to think inside a sentence: each sentence is spoken in parts with a
+# "thinking pause" between them, at the places people pause (after a conjunction, preposition,
+# article or modal, or between subject and verb). The reference keeps its punctuation and
+# capitals: the case measures formatting across the pauses, not only words.
+HESITATION = [
+    ["The invoice from the printing company", "still has the wrong billing address on it."],
+    ["I was thinking that maybe", "we should move the launch to the second week of March."],
+    ["If the tests pass tonight,", "we can ship the new version on Monday."],
+    ["Could you ask Sarah to", "send the slides to the whole team before lunch?"],
+    ["We need to order more paper and", "some ink for the printer in the hallway."],
+    ["My sister is flying in from", "Toronto on Friday evening."],
+    ["The best thing about the", "new office is the light in the morning."],
+    ["Please tell David that the report", "is finished and", "waiting for his review."],
+    ["I think we should", "invite the whole team to the dinner on Thursday."],
+    ["Do you know whether the", "train to Edinburgh leaves at nine", "or at ten?"],
+]
+HESITATION_VOICES = [slt(), esp("en-us", 160), esp("en-gb", 150), slt(),
+                     esp("en-gb-scotland", 160), slt(), esp("en-us", 170), slt(),
+                     esp("en-gb", 160), slt()]
+THINK_S = (0.5, 1.1)  # the pause inside a sentence
+HESITATION_GAP_S = (1.2, 2.0)  # between sentences: a speaker who has finished one
+
 LEAD_S = 1.0  # silence before the first sentence, so the daemon settles before speech
 TAIL_S = 1.0
 
-CASES = ("calm", "quick", "monologue", "noisy", "noise")
+CASES = ("calm", "quick", "monologue", "noisy", "noise", "hesitation")
 
 
 # --- audio helpers -------------------------------------------------------------------------
@@ -288,6 +310,22 @@ class Assembly:
         self.audio.append(clip)
         self.pos += len(clip)
 
+    def speak_parts(self, parts: list[np.ndarray], texts: list[str], voice: Voice,
+                    pauses: list[float]) -> None:
+        """One sentence spoken in parts with ``pauses`` between them; the sentence's entry
+        also lists each part's text and times."""
+        placed = []
+        for i, (clip, text) in enumerate(zip(parts, texts, strict=True)):
+            if i:
+                self.pad(pauses[i - 1])
+            placed.append({"text": text, "start": round(self.pos / RATE, 3),
+                           "end": round((self.pos + len(clip)) / RATE, 3)})
+            self.audio.append(clip)
+            self.pos += len(clip)
+        self.sentences.append({"text": " ".join(texts), "voice": voice.label,
+                               "start": placed[0]["start"], "end": placed[-1]["end"],
+                               "parts": placed})
+
     def signal(self) -> np.ndarray:
         return np.concatenate(self.audio).astype(np.float32)
 
@@ -372,9 +410,27 @@ def case_noise() -> tuple[np.ndarray, list[dict], dict]:
     return x, [], {"noise": "white then pink", "noise_dbfs": round(20 * np.log10(noise_rms), 1)}
 
 
+def case_hesitation() -> tuple[np.ndarray, list[dict], dict]:
+    rng = np.random.default_rng(7)
+    texts = [t for parts in HESITATION for t in parts]
+    voices = [v for parts, v in zip(HESITATION, HESITATION_VOICES, strict=True) for _ in parts]
+    spoken = iter(clips(texts, voices))
+    a = Assembly([], [])
+    a.pad(LEAD_S)
+    for i, (parts, voice) in enumerate(zip(HESITATION, HESITATION_VOICES, strict=True)):
+        if i:
+            a.pad(float(rng.uniform(*HESITATION_GAP_S)))
+        # Each part levelled on its own: a pause must not come with a change of loudness.
+        audio = [level(trim(next(spoken))) for _ in parts]
+        a.speak_parts(audio, parts, voice, [float(rng.uniform(*THINK_S)) for _ in parts[1:]])
+    a.pad(TAIL_S)
+    return a.signal(), a.sentences, {"pauses_s": list(THINK_S),
+                                     "sentence_gaps_s": list(HESITATION_GAP_S)}
+
+
 BUILDERS: dict[str, Callable[[], tuple[np.ndarray, list[dict], dict]]] = {
     "calm": case_calm, "quick": case_quick, "monologue": case_monologue,
-    "noisy": case_noisy, "noise": case_noise,
+    "noisy": case_noisy, "noise": case_noise, "hesitation": case_hesitation,
 }
 
 

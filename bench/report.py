@@ -52,6 +52,7 @@ class CaseResult:
     merged: list[list[int]] = field(default_factory=list)  # sentences sharing one line
     split: list[int] = field(default_factory=list)  # sentences spread over lines
     words_out: int = 0
+    formatting: dict | None = None  # false/missed sentence ends and capitals (formatting.py)
     cpu_pct: float | None = None
     vm_hwm_mb: float | None = None
     warnings: list[str] = field(default_factory=list)
@@ -159,6 +160,10 @@ def notes(r: CaseResult, m: dict | None) -> str:
             out.append(f"{len(near)} lost within {SPLIT_NEAR_S:g} s of the split")
         if r.inserted:
             out.append(f"{len(r.inserted)} inserted")
+        if (f := r.formatting) is not None:
+            out.append(f"{f['false_ends']} false sentence ends, {f['false_capitals']} false "
+                       f"capitals ({f['missed_ends']} ends and {f['missed_capitals']} "
+                       "capitals missed)")
     elif r.lines:  # even lines without a word (". . .") reach the user
         out.append("text: " + " / ".join(repr(x["text"]) for x in r.lines)[:200])
     if r.endpoint:

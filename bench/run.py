@@ -25,6 +25,7 @@ from pathlib import Path
 
 import corpus
 import direct
+import formatting
 import httpx
 import jiwer
 from report import Bench, CaseResult, report
@@ -37,9 +38,9 @@ sys.path.insert(0, str(REPO / "tools"))
 
 from local_server import running_server  # noqa: E402
 
-SPEECH_CASES = ("calm", "quick", "monologue", "noisy", "noise")
+SPEECH_CASES = ("calm", "quick", "monologue", "noisy", "noise", "hesitation")
 ALL_CASES = (*SPEECH_CASES, "idle")
-BASELINE_CASES = ("calm", "quick", "monologue", "noisy")  # whole-file WER is defined
+BASELINE_CASES = ("calm", "quick", "monologue", "noisy", "hesitation")  # whole-file WER
 FLOOR_CASES = ("calm", "quick")  # also the cases run again with --speculate 0
 ENGINES = ("local", "api")
 IDLE_S = 30.0  # the CPU measurement while listening to a silent mic
@@ -74,8 +75,9 @@ class Engine:
 UTTERANCE_RE = re.compile(r"utterance (\d+): ([\d.]+)[-\u2013]([\d.]+) s, ended by (\w+)")
 TRANSCRIBED_RE = re.compile(r"utterance (\d+): [\d.]+ s of audio, text ([\d.]+) s after its "
                             r"end \(([\d.]+) s waited(, speculative)?\)")
+# The daemon's exit line; an interim count may follow the discarded ones.
 EXIT_RE = re.compile(r"(\d+) utterances, (\d+) transcriptions \((\d+) speculative used, "
-                     r"(\d+) discarded\)")
+                     r"(\d+) discarded[,)]")
 
 
 def play_case(m: dict, engine: Engine, sink: str, rec: Recorder, extra: list[str]
@@ -142,6 +144,9 @@ def score(r: CaseResult, m: dict) -> None:
     if not sentences:
         return
     r.wer = wer(" ".join(s["text"] for s in sentences), hyp_text)
+    f = formatting.measure([s["text"] for s in sentences], [x["text"] for x in r.lines])
+    r.formatting = {"false_ends": f.false_ends, "false_capitals": f.false_capitals,
+                    "missed_ends": f.missed_ends, "missed_capitals": f.missed_capitals}
     # Word-level alignment, each word tagged with its sentence or its line.
     ref, ref_sent, hyp, hyp_line = [], [], [], []
     for i, s in enumerate(sentences):

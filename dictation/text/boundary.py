@@ -1,0 +1,247 @@
+"""Does the speaker's sentence go on? The text half of the end-of-utterance decision.
+
+While the speaker pauses, a speculative transcription of the open utterance runs. Its text
+says whether the words so far form a sentence: "The meeting is at" does not, whatever the
+silence says. An incomplete one is given :attr:`BoundaryConfig.hold_s` more silence before the
+utterance ends, so a speaker who stops to think gets one sentence, not two fragments.
+
+The decision reads what the model wrote, not grammar: Whisper (tiny.en above all) ends nearly
+everything with a period, so the period says little, and the last words say most. A word that
+cannot end an English sentence (an article, a conjunction, most prepositions, an auxiliary
+without its verb) is the strong signal. Each list below was tuned on what tiny.en writes for
+sentences cut at a thinking pause and for finished ones (bench/boundary.py).
+
+Only the last :data:`TAIL_CHARS` characters are read, so any input costs the same.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+TAIL_CHARS = 300
+"""The end of a sentence is decided by its last few words; 300 characters holds them and the
+start of any sentence short enough for the opener rule."""
+
+_WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
+_CLOSERS = "\"'”’)]}»"  # after a sentence's mark: `He said "no."` ends with the quote
+_PAUSE_MARKS = ",;:-–—"
+_SENTENCE_END = re.compile(r"[.?!](?=[\s\"'”’)\]}»]|$)")
+
+ARTICLES = frozenset({"a", "an", "the", "my", "your", "our", "their", "its", "every"})
+CONJUNCTIONS = frozenset({"and", "but", "or", "nor", "plus", "than", "so", "because",
+                          "cause", "whereas", "although"})
+SUBORDINATORS = frozenset({"if", "whether", "unless", "when", "while", "which", "who",
+                           "whom", "whose", "where", "until", "till", "whenever", "wherever"})
+# Words that often end a sentence as a particle or adverb ("log in", "turn it off", "seen
+# it before") are left out.
+PREPOSITIONS = frozenset({"of", "to", "for", "with", "from", "about", "at", "into", "onto",
+                          "as", "between", "among", "towards", "toward", "during", "via",
+                          "per", "upon", "including", "regarding", "despite", "unlike",
+                          "like"})
+AUXILIARIES = frozenset({"is", "are", "was", "were", "am", "be", "been", "will", "would",
+                         "can", "could", "should", "shall", "must", "might", "may", "has",
+                         "have", "had", "do", "does", "did"})
+HESITATIONS = frozenset({"um", "uh", "er", "erm", "ah", "eh", "hmm", "mm"})
+HEDGES = frozenset({"maybe", "perhaps", "probably", "possibly", "also", "just", "actually",
+                    "really", "basically", "even", "still"})
+OPENERS = frozenset({"if", "when", "although", "though", "because", "unless", "whenever",
+                     "while", "once", "since", "before", "after", "until"})
+
+# A word of the lists above that is complete after one of these ("for a while", "I think
+# so", "I don't know which", "now that"...). Checked against the word before it.
+ENDS_AFTER = {
+    "while": frozenset({"a", "little", "the", "good", "short", "long", "worth"}),
+    "so": frozenset({"think", "thought", "hope", "hoped", "guess", "believe", "suppose",
+                     "say", "said", "says", "told", "do", "did", "does", "not", "seems",
+                     "seem", "afraid", "imagine", "expect", "fear", "even", "why", "or",
+                     "and"}),
+    "which": frozenset({"know", "knew", "sure", "wonder", "ask", "asked", "matter",
+                        "care", "tell", "decide", "decided", "remember", "see", "idea"}),
+}
+ENDS_AFTER["who"] = ENDS_AFTER["whom"] = ENDS_AFTER["where"] = ENDS_AFTER["which"]
+ENDS_AFTER["when"] = ENDS_AFTER["which"] | {"since", "until", "say", "me"}
+# "that" ends many sentences as a pronoun ("I didn't know that."); after these it opens a
+# clause that has not come yet.
+THAT_OPENS_AFTER = frozenset({"so", "such", "now", "given", "except", "provided",
+                              "assuming", "thinking", "hoping", "saying", "suggesting",
+                              "realising", "realizing", "believe", "means", "mean", "sure",
+                              "is", "was", "think", "thought", "said", "says"})
+# Before "PRONOUN + AUXILIARY" at the end, these make it an ellipsis that is complete:
+# "That is what it is.", "Yes, I can.", "bigger than it was".
+ELLIPSIS_AFTER = frozenset({"yes", "yeah", "yep", "no", "nope", "well", "oh", "okay", "ok",
+                            "sure", "course", "what", "who", "where", "when", "how", "why",
+                            "whatever", "than", "as", "if", "whether", "that", "because"})
+SUBJECTS = frozenset({"i", "you", "he", "she", "it", "we", "they", "there", "that", "this",
+                      "one", "who", "which"})
+# Words that seldom start a sentence of their own: an utterance starting with one goes on
+# with the sentence before it ("...leaves at nine" + "or at ten?"). "So", "because", "for"
+# and most prepositions start sentences often, and are left out.
+CONTINUERS = frozenset({"and", "or", "nor", "but", "plus", "than", "whereas", "of"})
+# A preposition after one of these is stranded by the clause it opens, and ends it: "what
+# it's for", "the one which I spoke of", "faster than it used to".
+STRANDERS = frozenset({"what", "which", "who", "whom", "where", "whatever", "than"})
+
+
+@dataclass(frozen=True)
+class BoundaryConfig:
+    """How the text of the words so far moves the end of an utterance."""
+
+    hold_s: float = 1.3
+    """Extra silence an incomplete sentence is given beyond the segmenter's own hangover
+    (0.24-0.7 s): 1.5-2 s in all, longer than the thinking pauses measured (0.5-1.1 s) and
+    short enough that a speaker who did stop is not kept waiting long."""
+    require_end_mark: bool = True
+    """A text of several words without . ? or ! is incomplete. Turn off for an engine that
+    never punctuates, or every utterance would be held."""
+    opener_words: int = 6
+    """A sentence of at most this many words that starts with "if", "when"... and has no
+    comma is the subordinate clause alone ("If the tests pass tonight.")."""
+    articles: frozenset[str] = ARTICLES
+    conjunctions: frozenset[str] = CONJUNCTIONS
+    subordinators: frozenset[str] = SUBORDINATORS
+    prepositions: frozenset[str] = PREPOSITIONS
+    auxiliaries: frozenset[str] = AUXILIARIES
+    hesitations: frozenset[str] = HESITATIONS
+    hedges: frozenset[str] = HEDGES
+    """Skipped when looking at the last word: "that maybe" is "that" with a hedge after it."""
+    openers: frozenset[str] = OPENERS
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.hold_s <= 10:
+            raise ValueError("hold must be between 0 and 10 s")
+        if self.opener_words < 0:
+            raise ValueError("opener words must be ≥ 0")
+
+
+DEFAULT = BoundaryConfig()
+
+
+def _split(text: str) -> tuple[str, str]:
+    """(the text without trailing closers, its last mark or ""): the sentence's own mark sits
+    inside a closing quote or bracket."""
+    body = text.rstrip()
+    core = body.rstrip(_CLOSERS)
+    if core and core[-1] in ".?!…" + _PAUSE_MARKS:
+        return core, core[-1]
+    return body, ""
+
+
+def _last_sentence(core: str, whole: bool) -> str | None:
+    """The last sentence, or None when its start is not in the tail."""
+    ends = [m.end() for m in _SENTENCE_END.finditer(core[:-1])]
+    if not ends and not whole:
+        return None
+    return core[ends[-1] if ends else 0:]
+
+
+def incomplete(text: str, config: BoundaryConfig = DEFAULT) -> str | None:
+    """Why ``text`` (the open utterance transcribed so far) does not end a sentence, or None
+    when it does: it ends in . ? or ! and its last word can end a sentence."""
+    tail = text[-TAIL_CHARS:]
+    core, mark = _split(tail)
+    if core.endswith(("…", "...")):
+        return "ends with an ellipsis"
+    if mark and mark in _PAUSE_MARKS:
+        return f"ends with {mark!r}"
+    # The last sentence's words: "It works. And." ends with a fragment whose capital is
+    # its start, not a name. A sentence longer than the tail is read from the tail's start.
+    sentence = _last_sentence(core, len(text) <= TAIL_CHARS)
+    words = _WORD.findall(core if sentence is None else sentence)
+    if not words:
+        return None
+    reason = _last_words(words, mark, config)
+    if reason:
+        return reason
+    if mark == "" and len(words) > 1 and config.require_end_mark:
+        return "no end mark"
+    if mark == "." and sentence and _opener_alone(sentence, config):
+        return "a subordinate clause without its main clause"
+    return None
+
+
+def _last_words(words: list[str], mark: str, config: BoundaryConfig) -> str | None:
+    """The reason the last words cannot end a sentence, if any."""
+    low = [w.lower().replace("’", "'") for w in words]
+    n = len(low)
+    while n and low[n - 1] in config.hedges:
+        n -= 1  # "that maybe": the word that decides is the one before the hedge
+    hedged = n < len(low)
+    if low[-1] in config.hesitations:
+        return f"ends with the hesitation {low[-1]!r}"
+    if not n:
+        return None
+    last, before = low[n - 1], low[n - 2] if n > 1 else ""
+    if n > 1 and words[n - 1][:1].isupper() and last != "i":
+        return None  # capitalised mid-sentence: a name ("in May", "ask Will")
+    if last in ENDS_AFTER and before in ENDS_AFTER[last] and not hedged:
+        return None
+    for kind, group in (("an article", config.articles),
+                        ("a conjunction", config.conjunctions),
+                        ("a subordinator", config.subordinators)):
+        if last in group:
+            return f"ends with {kind} ({last!r})"
+    if last == "that" and (hedged or before in THAT_OPENS_AFTER):
+        return "ends with a clause opened by 'that'"
+    if hedged:
+        return None
+    if mark == "?":
+        return None  # questions strand prepositions and invert auxiliaries: "Is it?"
+    if last in config.prepositions and not STRANDERS.intersection(low[max(0, n - 7):n - 1]):
+        return f"ends with a preposition ({last!r})"
+    if "'" in last and last.rsplit("'", 1)[1] in ("s", "re", "ve", "ll", "d", "m"):
+        return f"ends with a contraction or possessive ({words[n - 1]!r})"
+    if last in config.auxiliaries and not _ellipsis(low[:n]):
+        return f"ends with an auxiliary ({last!r})"
+    return None
+
+
+def _ellipsis(low: list[str]) -> bool:
+    """PRONOUN + AUXILIARY after a word that makes it a whole clause: "what it is"."""
+    return len(low) >= 3 and low[-2] in SUBJECTS and low[-3] in ELLIPSIS_AFTER
+
+
+def _opener_alone(sentence: str, config: BoundaryConfig) -> bool:
+    """"If the tests pass tonight." as a whole sentence: a short clause opened by a
+    subordinator, no comma, and no auxiliary right after the opener (that is a question:
+    "When is the meeting.")."""
+    words = [w.lower() for w in _WORD.findall(sentence)]
+    return (2 <= len(words) <= config.opener_words and words[0] in config.openers
+            and words[1] not in config.auxiliaries and "," not in sentence)
+
+
+def hold_for(text: str, config: BoundaryConfig = DEFAULT) -> float:
+    """Extra silence, beyond the segmenter's hangover, to wait before ending an utterance
+    whose speculative text is ``text``: :attr:`BoundaryConfig.hold_s` when the sentence is
+    incomplete, else 0."""
+    return config.hold_s if incomplete(text, config) is not None else 0.0
+
+
+def continues(text: str, config: BoundaryConfig = DEFAULT) -> str | None:
+    """Why an utterance's ``text`` reads as the rest of the sentence before it, or None:
+    the model wrote its first word lower case (it continued the prompt), or that word
+    seldom starts a sentence of its own ("or at ten?"). For a pipeline deciding whether to
+    join a new utterance to a fragment it has already delivered. The lower case counts only
+    with ``require_end_mark``: an engine that has stopped punctuating (:func:`punctuates`)
+    writes lower case starts for new sentences too."""
+    m = _WORD.search(text[:TAIL_CHARS])
+    if m is None:
+        return None
+    word = m[0]
+    if word[0].islower() and config.require_end_mark:
+        return f"starts lower case ({word!r})"
+    if word.lower() in CONTINUERS:
+        return f"starts with {word.lower()!r}"
+    return None
+
+
+def punctuates(finals: list[str], share: float = 0.5, min_texts: int = 3) -> bool:
+    """Do more than ``share`` of ``finals`` (recent final texts of a session, at most a few
+    dozen) end in . ? or !? tiny.en copies its prompt's style: once the prompt lacks end
+    marks its texts lack them too, and the end-mark rule would then hold every utterance.
+    A pipeline turns :attr:`BoundaryConfig.require_end_mark` off while this is False.
+    Fewer than ``min_texts`` texts are no evidence: the first fragment of a session has no
+    end mark because it is a fragment."""
+    marked = [_split(text[-TAIL_CHARS:])[1] in (".", "?", "!") for text in finals
+              if text.strip()]
+    return len(marked) < min_texts or sum(marked) > share * len(marked)
