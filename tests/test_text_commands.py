@@ -152,3 +152,35 @@ def test_long_transcripts_take_linear_time() -> None:
     ops = parse(long, EN)
     assert len(ops) == 20000
     assert apply(long, EN).text == "," * 20000
+
+
+@pytest.mark.parametrize("sentence", [
+    "A comma splice joins two sentences with only a comma.",
+    "My favourite punctuation mark is the colon.",
+    "Is there a full stop?",
+])
+def test_a_command_word_after_a_determiner_is_a_noun(sentence: str) -> None:
+    assert text(sentence) == sentence
+    # The benchmark's comparison: without the guard words they became commands.
+    assert parse(sentence, EN, guard=False) != (Op("text", sentence),)
+
+
+def test_the_guard_gives_way_to_the_models_punctuation() -> None:
+    assert text("Bring this, period.") == "Bring this."
+    assert text("I said that period.") == "I said that."
+    assert text("the comma") == ("the comma")
+
+
+def test_rules_from_narrow_to_wide() -> None:
+    said = "Thanks, period, see you soon comma"
+    assert [apply(said, EN, rule).text for rule in ("whole", "end", "boundary", "anywhere")] == [
+        "Thanks, period, see you soon comma",
+        "Thanks, period, see you soon,",
+        "Thanks. See you soon,",
+        "Thanks. See you soon,",
+    ]
+    assert apply("the trial period ends", EN, "anywhere").text == "the trial. Ends"
+
+
+def test_the_guard_makes_a_noun_of_the_next_phrase_only() -> None:
+    assert text("There's a comma, new line,") == "There's a comma,\n"

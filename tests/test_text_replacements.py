@@ -131,3 +131,9 @@ def test_long_text_skips_the_patterns_but_keeps_the_plain_fixes() -> None:
     long = "teh 5 percent " * (regexsafe.MAX_INPUT // 10)
     out = r.apply(long)
     assert "teh" not in out.lower().split() and "5 percent" in out
+
+
+def test_a_capital_is_kept_only_at_the_start_of_a_sentence() -> None:
+    r = from_table({"cube control": "kubectl", "teh": "the"})
+    assert r.apply("Run Cube Control now. Cube Control works.\nTeh end") == (
+        "Run kubectl now. Kubectl works.\nThe end")

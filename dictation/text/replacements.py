@@ -12,8 +12,9 @@ In config.toml, or in a file of its own with the same shape (a file without the
     '(\\d+) ?percent' = '\\1 %'      # re.sub templates: \\1, \\g<name>
 
 - Plain entries match whole words, ignoring case and the spacing between the words (never
-  a line break). The replacement is written as given, except that an all-lowercase one takes
-  a capital where the words it replaces began with one ("Teh" → "The").
+  a line break). The replacement is written as given, except that an all-lowercase one
+  starting a sentence takes the capital the words it replaces had ("Teh cat" → "The cat";
+  but "Run Cube Control" → "Run kubectl").
 - All plain entries are applied in one pass, longest first, so a replacement is never
   replaced again; then each regular expression in turn, in the file's order.
 - Regular expressions ignore case too; ``(?-i:...)`` makes a part case-sensitive. They are
@@ -74,8 +75,10 @@ class Replacements:
 
     def _plain(self, m: re.Match[str]) -> str:
         value = self._lookup[_fold(m[0])]
-        if value.islower() and m[0][:1].isupper():
-            return value[:1].upper() + value[1:]
+        before = m.string[:m.start()].rstrip(" ")
+        starts = not before or before.endswith(("\n", ".", "?", "!"))
+        if starts and value.islower() and m[0][:1].isupper():
+            return value[:1].upper() + value[1:]  # a sentence's capital stays
         return value
 
     def describe(self) -> list[str]:
