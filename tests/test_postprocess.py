@@ -251,3 +251,11 @@ def test_argv_checks_are_one_line() -> None:
             command_argv(bad)
         assert str(err.value).startswith(message)
     assert command_argv("sed -e 's/a b/c/'") == ("sed", "-e", "s/a b/c/")
+
+
+def test_rewrite_refuses_plain_http_to_another_host_before_sending_anything() -> None:
+    with pytest.raises(ConfigError) as err:
+        PostProcessor(PostConfig(rewrite_model="m", rewrite_url="http://example.com/v1",
+                                 api_key=KEY))
+    assert "over http://" in str(err.value) and KEY not in str(err.value)
+    assert repr(PostConfig(api_key=KEY)).count(KEY) == 0

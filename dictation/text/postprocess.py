@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from dictation.text.postcommand import Outcome, command_argv, run_command
 from dictation.text.rewrite import DEFAULT_INSTRUCTION, Rewriter
@@ -43,6 +44,9 @@ class PostConfig:
     api_key: str | None = field(default=None, repr=False)
     """The same key the transcription uses; never printed."""
     allow_insecure_http: bool = False
+    """Plain http:// to a host other than this machine (text and key in clear)."""
+    ca_cert: Path | None = None
+    """Extra CA certificate (PEM) trusted for the chat model's TLS."""
 
     @property
     def active(self) -> bool:
@@ -57,7 +61,8 @@ class PostProcessor:
         self.argv = command_argv(config.command) if config.command else None
         self.rewriter = (Rewriter(config.rewrite_url, config.rewrite_model, config.api_key,
                                   config.instruction, config.rewrite_timeout_s,
-                                  config.max_changed, config.allow_insecure_http)
+                                  config.max_changed, config.allow_insecure_http,
+                                  config.ca_cert)
                          if config.rewrite_model else None)
         self._failing: set[str] = set()
 

@@ -21,11 +21,12 @@ import logging
 import math
 import re
 from collections.abc import Callable
+from pathlib import Path
 
 import httpx
 
 from dictation.text.postcommand import Outcome, output_limit
-from dictation.transcribe.endpoint import check_endpoint, credentials, redact_url
+from dictation.transcribe.endpoint import check_endpoint, credentials, redact_url, tls_context
 from dictation.transcribe.response import sanitize
 
 log = logging.getLogger("dictation")
@@ -58,8 +59,8 @@ def too_different(before: str, after: str, max_changed: float) -> bool:
 
 class Rewriter:
     def __init__(self, base_url: str, model: str, api_key: str | None, instruction: str,
-                 timeout_s: float, max_changed: float, allow_insecure_http: bool = False
-                 ) -> None:
+                 timeout_s: float, max_changed: float, allow_insecure_http: bool = False,
+                 ca_cert: Path | None = None) -> None:
         base = check_endpoint(base_url, allow_insecure_http)
         self.url = f"{base}/chat/completions"
         self.model = model
@@ -69,7 +70,7 @@ class Rewriter:
         self._secrets = credentials(api_key, base)
         headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
         self._client = httpx.AsyncClient(headers=headers, timeout=timeout_s,
-                                         follow_redirects=False)
+                                         verify=tls_context(ca_cert), follow_redirects=False)
 
     async def aclose(self) -> None:
         await self._client.aclose()
