@@ -184,3 +184,10 @@ def test_rules_from_narrow_to_wide() -> None:
 
 def test_the_guard_makes_a_noun_of_the_next_phrase_only() -> None:
     assert text("There's a comma, new line,") == "There's a comma,\n"
+
+
+def test_commands_off_leave_the_text_and_bias_nothing() -> None:
+    off = build_table(CommandConfig(enabled=False))
+    assert apply("Dear Sam, comma, new line.", off).text == "Dear Sam, comma, new line."
+    assert not apply("Scratch that.", off).retract
+    assert bias_phrases(off) == ()

@@ -124,7 +124,10 @@ def _action(language: str, phrase: str, value: object) -> str:
 
 def build_table(config: CommandConfig) -> CommandTable:
     """The built-in table of the language, extended by the config's; raises a one-line
-    ConfigError naming a bad entry."""
+    ConfigError naming a bad entry. With commands off the table is empty: nothing matches
+    and nothing is asked of the recogniser."""
+    if not config.enabled:
+        return CommandTable({}, ())
     language = (config.language or "en").lower()
     merged: dict[str, str] = dict(BUILTIN.get(language, {}))
     for phrase, value in config.table.get(language, {}).items():
