@@ -75,7 +75,7 @@ def test_arguments_are_passed_without_a_shell(tmp_path: Path) -> None:
 
 @pytest.mark.real
 def test_a_failing_command_keeps_the_text_with_its_last_error_line(tmp_path: Path) -> None:
-    fail = script(tmp_path, "fail", "sys.stdin.read(); print('warming up', file=sys.stderr);"
+    fail = script(tmp_path, "fail", "sys.stdin.read(); print('warming up' * 2000, file=sys.stderr);"
                                     "print('no dictionary\\x1b[31m here', file=sys.stderr);"
                                     " sys.exit(3)")
     out = run([fail])

@@ -23,7 +23,7 @@ from dictation.transcribe.response import sanitize
 
 SECRET_VARIABLES = ("OPENAI_API_KEY", "DICTATION_API_KEY")
 """Not passed to the user's command: it has no business with the transcription key."""
-STDERR_KEEP = 4096  # bytes of the command's stderr kept for the warning's last line
+STDERR_KEEP = 4096  # bytes of the end of the command's stderr, for the warning's last line
 
 
 @dataclass(frozen=True)
@@ -72,6 +72,14 @@ async def _read_bounded(stream: asyncio.StreamReader, limit: int) -> tuple[bytes
     return bytes(data), over
 
 
+async def _read_tail(stream: asyncio.StreamReader, keep: int) -> bytes:
+    """The last ``keep`` bytes: the error a command prints last is the one that matters."""
+    data = b""
+    while chunk := await stream.read(65536):
+        data = (data + chunk)[-keep:]
+    return data
+
+
 def _kill_group(proc: asyncio.subprocess.Process) -> None:
     with contextlib.suppress(ProcessLookupError):
         os.killpg(proc.pid, signal.SIGKILL)  # its own session: children go too
@@ -88,11 +96,11 @@ async def run_command(argv: Sequence[str], text: str, timeout_s: float,
     except OSError as err:
         return Outcome(text, f"post-command {name} could not start: {err.strerror or err}")
     limit = output_limit(text)
+    assert proc.stdout is not None and proc.stderr is not None
     try:
         async with asyncio.timeout(timeout_s):
-            (out, over), (err, _), _ = await asyncio.gather(
-                _read_bounded(proc.stdout, limit),  # type: ignore[arg-type]
-                _read_bounded(proc.stderr, STDERR_KEEP),  # type: ignore[arg-type]
+            (out, over), err, _ = await asyncio.gather(
+                _read_bounded(proc.stdout, limit), _read_tail(proc.stderr, STDERR_KEEP),
                 _feed(proc, text))
             status = await proc.wait()
     except TimeoutError:
@@ -111,9 +119,10 @@ async def _feed(proc: asyncio.subprocess.Process, text: str) -> None:
     try:
         proc.stdin.write(text.encode())
         await proc.stdin.drain()
-        proc.stdin.close()
     except (BrokenPipeError, ConnectionResetError):
         pass  # a command that does not read its input may still answer
+    finally:
+        proc.stdin.close()
 
 
 def _judge(name: str, text: str, out: bytes, over: bool, err: bytes, status: int,
