@@ -10,6 +10,9 @@ command words as words, in four voices) goes through the product's local engine
 the daemon would send, then through dictation.text.commands. The calm and quick corpus
 sentences are transcribed the same way for WER. ``--reuse`` scores the transcripts of the last
 run again (bench/.corpus/commands.json) without the model.
+
+The section "What the figures say" in bench/commands.md is written by hand from a run's
+figures; a new run rewrites the file without it.
 """
 
 from __future__ import annotations
@@ -32,13 +35,16 @@ from dictation.text import commands
 
 HERE = Path(__file__).resolve().parent
 CACHE = corpus.CORPUS_DIR / "commands.json"
-CONDITIONS = ("off", "prompt", "prompt-short", "hotwords", "example")
+CONDITIONS = ("off", "prompt", "prompt-short", "hotwords", "example", "prompt-reordered")
 """off: no biasing; prompt: every phrase of the table as the prompt's vocabulary list (before
 the transcript tail); prompt-short: one phrase per action (``SHORT``); hotwords: the full list
 as faster-whisper's ``hotwords`` instead; example: a dictated example (``EXAMPLE``) in the
-user prompt's place."""
+user prompt's place; prompt-reordered: the full list, retractions first (``REORDERED``)."""
 SHORT = ("comma", "period", "question mark", "exclamation mark", "colon", "semicolon",
          "new line", "new paragraph", "scratch that")
+REORDERED = ("scratch that", "delete that", "new paragraph", "new line", "comma", "period",
+             "full stop", "colon", "semicolon", "question mark", "exclamation mark",
+             "exclamation point")
 EXAMPLE = ("Dear Sam, comma, new line. Thank you, period. Did it work, question mark. Great, "
            "exclamation mark. Scratch that. New paragraph.")
 WER_CASES = ("calm", "quick", "noisy")
@@ -65,7 +71,8 @@ async def _engine(condition: str, bias: tuple[str, ...]):  # type: ignore[no-unt
 async def transcribe(condition: str, bias: tuple[str, ...]) -> dict:
     from dictation.transcribe.prompt import History, build_prompt
 
-    vocab = {"prompt": bias, "prompt-short": SHORT}.get(condition, ())
+    vocab = {"prompt": bias, "prompt-short": SHORT, "prompt-reordered": REORDERED
+             }.get(condition, ())
     user = EXAMPLE if condition == "example" else ""
     engine = await _engine(condition, bias)
     try:

@@ -13,6 +13,9 @@ holds it spelt as in the vocabulary (case ignored). The calm, quick and noisy co
 sentences are transcribed with each condition's vocabulary and the tail the daemon would send
 (the reference sentences before each one) for WER, and any vocabulary word that turns up
 there (none is spoken) counts as inserted.
+
+The section "What the figures say" in bench/vocabulary.md is written by hand from a run's
+figures; a new run rewrites the file without it.
 """
 
 from __future__ import annotations
