@@ -2,14 +2,16 @@
 many ordinary words become commands, under each command-position rule, with and without
 biasing the recogniser toward the command words; and what the biasing does to ordinary WER.
 
-    .venv/bin/python bench/commands.py [--reuse] [--out bench/commands.md]
+    .venv/bin/python bench/commands.py [--reuse | --conditions NAME...] [--out bench/commands.md]
 
 The command corpus (bench/cmdcorpus.py: a letter, run-on and paused, and sentences using the
 command words as words, in four voices) goes through the product's local engine
 (LocalTranscriber, bundled tiny.en, HF_HUB_OFFLINE=1) one utterance at a time with the prompt
-the daemon would send, then through dictation.text.commands. The calm and quick corpus
-sentences are transcribed the same way for WER. ``--reuse`` scores the transcripts of the last
-run again (bench/.corpus/commands.json) without the model.
+the daemon would send, then through dictation.text.commands. The calm, quick and noisy
+corpus sentences are transcribed the same way for WER. ``--reuse`` scores the transcripts of
+the last run again (bench/.corpus/commands.json) without the model; ``--conditions`` runs
+only those biasing conditions again and takes the others from the last run (transcripts are
+the same from run to run).
 
 The section "What the figures say" in bench/commands.md is written by hand from a run's
 figures; a new run rewrites the file without it.
