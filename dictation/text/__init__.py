@@ -1,7 +1,10 @@
-"""What happens to text before anyone sees it: whether the words so far end a sentence, how
-each utterance's text joins the text already delivered, and how a delivered fragment is
-revised.
+"""What happens to text before anyone sees it: spoken commands turned into punctuation, line
+breaks and retractions; the user's replacements; optional post-processing by a command or a
+chat model; whether the words so far end a sentence; how each utterance's text joins the text
+already delivered, and how a delivered piece is revised.
 
-Everything here is pure and synchronous, and imports nothing from the other stages: the
-pipeline and the outputs call it with strings and get strings back.
+The cores are pure and synchronous and import nothing from the other stages (so they are
+tested without audio): the pipeline and the outputs call them with strings and get strings
+back. Only post-processing waits on a process or a server, and it never loses the text it was
+given.
 """

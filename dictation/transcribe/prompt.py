@@ -1,13 +1,15 @@
 """The prompt sent with each utterance.
 
 Whisper reads at most 224 prompt tokens and weighs the end most, so the prompt is the user's
-vocabulary/style prompt (always kept) followed by the tail of the transcript so far, most
+vocabulary/style prompt (always kept), then the vocabulary list (the user's words and, while
+spoken commands are on, the command phrases), then the tail of the transcript so far, most
 recent text last. There is no tokenizer here, so tokens are estimated conservatively.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 MAX_PROMPT_TOKENS = 224
 
@@ -25,11 +27,59 @@ TAIL_CHARS = 200
 of a multi-sentence utterance, while ~200 characters carries the context that matters."""
 
 
+TAIL_MIN_TOKENS = 50
+"""Room the vocabulary always leaves for the transcript's tail (by the estimate, about the
+last 15 words): without it each utterance would lose the context it continues."""
+
+
+def fit_vocabulary(words: Sequence[str], user_prompt: str = "",
+                   max_tokens: int = MAX_PROMPT_TOKENS) -> tuple[tuple[str, ...], int]:
+    """The vocabulary words that fit after the user prompt, leaving ``TAIL_MIN_TOKENS`` for
+    the tail, in their order, duplicates dropped; and how many did not fit (for a warning at
+    start). It depends only on the settings, so every utterance gets the same list."""
+    budget = max_tokens - estimate_tokens(user_prompt.strip()) - TAIL_MIN_TOKENS
+    kept: list[str] = []
+    seen: set[str] = set()
+    used = dropped = 0
+    for word in (" ".join(w.split()) for w in words):
+        if not word or word.casefold() in seen:
+            continue
+        seen.add(word.casefold())
+        cost = vocabulary_tokens(word)
+        if dropped or used + cost > budget:
+            dropped += 1
+            continue
+        kept.append(word)
+        used += cost
+    return tuple(kept), dropped
+
+
+def vocabulary_tokens(word: str) -> int:
+    """Estimated tokens of one vocabulary word with its separator. Vocabulary is rare words,
+    which Whisper's byte-level BPE cuts finely ("Kubernetes," is 5 tokens, "Dziedzic," 6,
+    "Ðặng," 7, where the general estimate says 3, 3 and 4): 0.6 of a token per UTF-8 byte, plus
+    one per non-ASCII character and one for the separator, covers the names tried (see
+    tests/test_prompt.py); a sum of per-word estimates never undercounts the whole."""
+    size = len(word.encode())
+    non_ascii = sum(1 for ch in word if ord(ch) > 127)
+    return max(estimate_tokens(f"{word},"), math.ceil(size * 0.6) + 1 + non_ascii)
+
+
+def vocabulary_text(words: Sequence[str]) -> str:
+    """The words as the prompt carries them: a comma-separated list ending in a period, the
+    shape of text in which Whisper saw names spelt (bench/vocabulary.md)."""
+    return f"{', '.join(words)}." if words else ""
+
+
 def build_prompt(user_prompt: str, history: str, max_tokens: int = MAX_PROMPT_TOKENS,
-                 tail_chars: int = TAIL_CHARS) -> str:
-    """User prompt first, then as much of the transcript's tail as fits, cut at a word."""
+                 tail_chars: int = TAIL_CHARS, vocabulary: Sequence[str] = ()) -> str:
+    """User prompt first, then the vocabulary that fits (:func:`fit_vocabulary`), then as
+    much of the transcript's tail as fits, cut at a word."""
     user_prompt = user_prompt.strip()
-    budget = max_tokens - estimate_tokens(user_prompt)
+    words_fit, _ = fit_vocabulary(vocabulary, user_prompt, max_tokens)
+    vocab = vocabulary_text(words_fit)
+    budget = (max_tokens - estimate_tokens(user_prompt)
+              - sum(vocabulary_tokens(w) for w in words_fit))
     words = history[-tail_chars:].split()
     cut = len(history) - tail_chars
     if cut > 0 and not (history[cut - 1].isspace() or history[cut].isspace()):
@@ -42,7 +92,7 @@ def build_prompt(user_prompt: str, history: str, max_tokens: int = MAX_PROMPT_TO
             break
         tail.append(word)
         used += cost
-    return " ".join(part for part in (user_prompt, " ".join(reversed(tail))) if part)
+    return " ".join(part for part in (user_prompt, vocab, " ".join(reversed(tail))) if part)
 
 
 class History:

@@ -1,0 +1,290 @@
+"""Spoken commands: "comma", "new line", "scratch that"… in one utterance's transcript become
+punctuation, line breaks, or a request to take back the previous utterance.
+
+Matching ignores the model's case and punctuation, since the model writes the command words
+as it pleases ("Dear Sam, Comma, New Line."). A word that is also a command stays a word inside
+a sentence ("the trial period ends on Friday"). Where a command counts is the rule ``RULE``,
+"boundary": a run of command words is a command when it is the whole utterance, ends it, or
+follows a clause boundary the model marked with its own punctuation ("Thank you for the
+photos, period."), or starts the utterance and the model marked a boundary after it ("New
+paragraph. The one…"); and not when it follows a determiner ("only a comma"), unless the
+model put punctuation between. "Scratch that" takes back text already delivered, so it counts
+only as an utterance of its own.
+
+Measured on a spoken corpus with tiny.en (bench/commands.md: a letter in four voices, 168
+commands, and 48 sentences using command words as words), with the command words in the
+prompt: commands only as whole utterances rendered 48 % of them and typed 128 command words
+literally; at the end of an utterance too, 84 % and 28; with the model's boundaries,
+"boundary", 89 % and 5; anywhere, also 89 %, but 39 ordinary words became commands against 4.
+The determiner guard took those from 12 to 4. The 4 left are "We are still in the trial
+period.": a command word that ends an utterance after a noun reads exactly like "the photos
+from the trip period", the commonest way a command is said.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+from dictation.errors import ConfigError
+
+Kind = Literal["text", "punct", "newline", "paragraph", "scratch"]
+Rule = Literal["whole", "end", "boundary", "anywhere"]
+RULES: tuple[Rule, ...] = ("whole", "end", "boundary", "anywhere")
+RULE: Rule = "boundary"
+"""Each rule includes the ones before it; see the module docstring and bench/commands.md."""
+
+ACTIONS = frozenset({"newline", "paragraph", "scratch"})
+"""Action names in a command table; any other value is punctuation text, and "" removes a
+built-in phrase."""
+_BREAKS: Mapping[str, tuple[Kind, str]] = {"newline": ("newline", "\n"),
+                                           "paragraph": ("paragraph", "\n\n")}
+ENGLISH: Mapping[str, str] = {
+    "period": ".", "full stop": ".", "comma": ",", "question mark": "?",
+    "exclamation mark": "!", "exclamation point": "!", "colon": ":", "semicolon": ";",
+    "new line": "newline", "new paragraph": "paragraph",
+    "scratch that": "scratch", "delete that": "scratch",
+}
+BUILTIN: Mapping[str, Mapping[str, str]] = {"en": ENGLISH}
+ENGLISH_GUARDS = frozenset({
+    "a", "an", "the", "this", "these", "those", "my", "your", "his", "her", "its", "our",
+    "their", "every", "each", "no", "any", "another", "per"})
+"""A command word right after one of these, with no punctuation between, is a noun ("only a
+comma", "is the colon"): nobody dictates "the" and then a command (bench/commands.md)."""
+GUARDS: Mapping[str, frozenset[str]] = {"en": ENGLISH_GUARDS}
+
+CLAUSE_PUNCT = ",.;:!?…"
+SENTENCE_END = ".?!…"
+OPENING = "([{“‘«¿¡"
+"""Punctuation commands with this text open: a space before them and none after."""
+MAX_PHRASE_WORDS = 6
+MAX_LITERAL = 16
+
+
+@dataclass(frozen=True)
+class CommandConfig:
+    enabled: bool = True
+    language: str | None = None
+    """The transcript's language (--language); None is English, the bundled model's."""
+    table: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    """language → {phrase: action} from the config; extends and overrides the built-in one."""
+
+
+@dataclass(frozen=True)
+class Op:
+    kind: Kind
+    text: str
+    """Words for ``text``; the character(s) for ``punct``, "\\n", "\\n\\n", "" for scratch."""
+    said: str = ""
+    """The words heard, for a command."""
+
+
+@dataclass(frozen=True)
+class Rendered:
+    text: str
+    retract: bool = False
+    """The utterance was "scratch that": take back the previous utterance (``text`` is "")."""
+    attach: bool = False
+    """``text`` starts with punctuation or a line break that follows the previous utterance
+    directly, with no space in between."""
+
+
+@dataclass(frozen=True)
+class CommandTable:
+    phrases: Mapping[tuple[str, ...], str]
+    """Normalised words → action; a multi-word phrase also as one word ("newline")."""
+    spoken: tuple[str, ...]
+    """The phrases as written in the table, for biasing the recogniser."""
+    longest: int = 1
+    guards: frozenset[str] = frozenset()
+    """Words after which a command word is a word (outside a whole-utterance command)."""
+
+
+def _key(word: str) -> str:
+    """A word as matched: lower case, letters and digits only, so that "Line." "line" and
+    "new-line" ("newline") all compare by their letters."""
+    return "".join(ch for ch in word.casefold() if ch.isalnum())
+
+
+def _action(language: str, phrase: str, value: object) -> str:
+    where = f"commands.{language}: '{phrase}'"
+    if not isinstance(value, str):
+        raise ConfigError(f"{where} must be a string (punctuation, newline, paragraph or "
+                          "scratch)")
+    if value in ACTIONS or value == "":
+        return value
+    if len(value) > MAX_LITERAL or any(ord(ch) < 32 or ord(ch) == 127 for ch in value):
+        raise ConfigError(f"{where}: '{value[:20]}' is not punctuation text (at most "
+                          f"{MAX_LITERAL} characters without control characters), nor "
+                          "newline, paragraph or scratch")
+    return value
+
+
+def build_table(config: CommandConfig) -> CommandTable:
+    """The built-in table of the language, extended by the config's; raises a one-line
+    ConfigError naming a bad entry. With commands off the table is empty: nothing matches
+    and nothing is asked of the recogniser."""
+    if not config.enabled:
+        return CommandTable({}, ())
+    language = (config.language or "en").lower()
+    merged: dict[str, str] = dict(BUILTIN.get(language, {}))
+    for phrase, value in config.table.get(language, {}).items():
+        merged[phrase] = _action(language, phrase, value)
+    phrases: dict[tuple[str, ...], str] = {}
+    spoken = []
+    for phrase, action in merged.items():
+        words = tuple(k for k in map(_key, phrase.split()) if k)
+        if not words or len(words) > MAX_PHRASE_WORDS:
+            raise ConfigError(f"commands.{language}: '{phrase}' must be 1 to "
+                              f"{MAX_PHRASE_WORDS} words")
+        if action == "":
+            continue
+        phrases[words] = action
+        if len(words) > 1:
+            phrases.setdefault(("".join(words),), action)
+        spoken.append(" ".join(phrase.split()))
+    longest = max((len(w) for w in phrases), default=1)
+    return CommandTable(phrases, tuple(spoken), longest, GUARDS.get(language, frozenset()))
+
+
+def bias_phrases(table: CommandTable) -> tuple[str, ...]:
+    """The command phrases, for the recogniser's prompt or hotwords while commands are on:
+    tiny.en otherwise hears "comma" as "comment" (bench/commands.md)."""
+    return table.spoken
+
+
+@dataclass(frozen=True)
+class _Match:
+    start: int
+    end: int
+    action: str
+
+
+def _find(keys: Sequence[str], table: CommandTable) -> list[_Match]:
+    """Command phrases among the words, longest first, left to right, not overlapping."""
+    found, i = [], 0
+    while i < len(keys):
+        for n in range(min(table.longest, len(keys) - i), 0, -1):
+            action = table.phrases.get(tuple(keys[i:i + n]))
+            if action is not None and all(keys[i:i + n]):
+                found.append(_Match(i, i + n, action))
+                i += n
+                break
+        else:
+            i += 1
+    return found
+
+
+def _runs(found: list[_Match]) -> list[list[_Match]]:
+    """Adjacent matches grouped: "comma new line" is decided as one run."""
+    runs: list[list[_Match]] = []
+    for m in found:
+        if runs and runs[-1][-1].end == m.start:
+            runs[-1].append(m)
+        else:
+            runs.append([m])
+    return runs
+
+
+def _counting(run: list[_Match], keys: Sequence[str], words: Sequence[str], rule: Rule,
+              guards: frozenset[str]) -> list[_Match]:
+    """The matches of a run that are commands."""
+    start, end = run[0].start, run[-1].end
+    if rule == "anywhere" or (start == 0 and end == len(words)):
+        return run
+    if rule == "whole":
+        return []
+    before = words[start - 1] if start > 0 else ""
+    if start > 0 and keys[start - 1] in guards and not before.endswith(tuple(CLAUSE_PUNCT)):
+        # "a comma, new line": the guard makes a noun of the next phrase only.
+        return _counting(run[1:], keys, words, rule, guards) if len(run) > 1 else []
+    if end == len(words):
+        return run
+    if rule == "end":
+        return []
+    # A clause boundary the model wrote: punctuation just before the run ("photos, period"),
+    # or, at the start of the utterance, just after it ("New paragraph. The one…").
+    marked = start > 0 and before.endswith(tuple(CLAUSE_PUNCT))
+    after = start == 0 and words[end - 1].endswith(tuple(CLAUSE_PUNCT))
+    return run if marked or after else []
+
+
+def parse(transcript: str, table: CommandTable, rule: Rule = RULE, guard: bool = True
+          ) -> tuple[Op, ...]:
+    """The utterance as text and command operations; ``guard=False`` ignores the table's
+    guard words (for the benchmark)."""
+    words = transcript.split()
+    keys = [_key(w) for w in words]
+    found = _find(keys, table)
+    scratch = [m for m in found if m.action == "scratch"]
+    if len(found) == 1 and scratch and (scratch[0].start, scratch[0].end) == (0, len(words)):
+        return (Op("scratch", "", " ".join(words)),)
+    # Taking back delivered text is not undone by a retyped word: only alone does it count.
+    found = [m for m in found if m.action != "scratch"]
+    guards = table.guards if guard else frozenset()
+    commands = {m.start: m for run in _runs(found)
+                for m in _counting(run, keys, words, rule, guards)}
+    ops: list[Op] = []
+    text: list[str] = []
+    i = 0
+    while i < len(words):
+        m = commands.get(i)
+        if m is None:
+            text.append(words[i])
+            i += 1
+            continue
+        if text:
+            ops.append(Op("text", " ".join(text)))
+            text = []
+        kind, mark = _BREAKS.get(m.action, ("punct", m.action))
+        ops.append(Op(kind, mark, " ".join(words[m.start:m.end])))
+        i = m.end
+    if text:
+        ops.append(Op("text", " ".join(text)))
+    return tuple(ops)
+
+
+_TRAILING = re.compile(f"[{re.escape(CLAUSE_PUNCT)}]+$")
+
+
+def _capitalize(text: str) -> str:
+    for i, ch in enumerate(text):
+        if ch.isalpha():
+            return text[:i] + ch.upper() + text[i + 1:]
+    return text
+
+
+def render(ops: Sequence[Op]) -> Rendered:
+    """The utterance's final text. Punctuation attaches to the word before it, replacing the
+    model's own punctuation there (it wrote "photos, period." for "photos period"); a line
+    break takes the spaces before it; a sentence end or a line break capitalises what follows.
+    """
+    if any(op.kind == "scratch" for op in ops):
+        return Rendered("", retract=True)
+    out, cap, prev = "", False, ""
+    for op in ops:
+        if op.kind == "text":
+            glue = " " if out and not out.endswith(("\n", *OPENING)) else ""
+            out += glue + (_capitalize(op.text) if cap else op.text)
+            cap = False
+        elif op.kind == "punct":
+            if prev == "text":
+                out = _TRAILING.sub("", out)
+            if op.text in OPENING:
+                out += " " if out and not out.endswith(("\n", *OPENING)) else ""
+            out += op.text
+            cap = op.text in SENTENCE_END
+        else:
+            out = out.rstrip(" ") + op.text
+            cap = True
+        prev = op.kind
+    attach = bool(ops) and ops[0].kind in ("punct", "newline", "paragraph") and \
+        not (ops[0].kind == "punct" and ops[0].text in OPENING)
+    return Rendered(out, attach=attach)
+
+
+def apply(transcript: str, table: CommandTable, rule: Rule = RULE) -> Rendered:
+    """Parse and render one utterance."""
+    return render(parse(transcript, table, rule))
