@@ -27,7 +27,11 @@ NOBODY = 65534
 
 
 def environ(pid: int) -> dict[str, str]:
-    raw = Path(f"/proc/{pid}/environ").read_bytes()
+    """A process's environment; empty when it is gone (or not ours to read)."""
+    try:
+        raw = Path(f"/proc/{pid}/environ").read_bytes()
+    except OSError:
+        return {}
     return dict(item.split("=", 1) for item in raw.decode(errors="replace").split("\0")
                 if "=" in item)
 
@@ -35,8 +39,10 @@ def environ(pid: int) -> dict[str, str]:
 def children(pid: int) -> list[int]:
     found = []
     for task in Path(f"/proc/{pid}/task").iterdir():
-        with open(task / "children") as f:
-            found += [int(c) for c in f.read().split()]
+        try:  # a thread may end between the listing and the read
+            found += [int(c) for c in (task / "children").read_text().split()]
+        except OSError:
+            continue
     return found
 
 
