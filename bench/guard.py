@@ -37,14 +37,14 @@ sys.path.insert(0, str(HERE.parent / "tools"))
 from dictation.codec import read_wav  # noqa: E402
 from dictation.config import ApiConfig, LocalConfig  # noqa: E402
 from dictation.segmenter import Segmenter  # noqa: E402
-from dictation.transcribe import Segment  # noqa: E402
-from dictation.transcribe.guard import (  # noqa: E402
+from dictation.text.guard import (  # noqa: E402
     GuardConfig,
     Heard,
     judge,
     measure,
     too_weak,
 )
+from dictation.transcribe import Segment  # noqa: E402
 from dictation.vad import SAMPLE_RATE, Vad  # noqa: E402
 
 CORPUS = HERE / ".corpus" / "guard"

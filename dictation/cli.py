@@ -29,7 +29,7 @@ from dictation.options import (
     normalize_argv,
 )
 from dictation.segmenter import SegmenterConfig
-from dictation.transcribe.guard import GuardConfig
+from dictation.text.guard import GuardConfig
 
 if TYPE_CHECKING:
     from dictation.filemode import FileJob

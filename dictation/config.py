@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from dictation.segmenter import SegmenterConfig
-from dictation.transcribe.guard import GuardConfig
+from dictation.text.guard import GuardConfig
 
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
 OUTPUTS = ("stdout", "clipboard", "type", "paste")

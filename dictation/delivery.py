@@ -19,8 +19,8 @@ from dictation.records import Final, Speech, Stats, discard
 from dictation.retry import Outage, RetryPolicy
 from dictation.sinks import Sink, Transcribed
 from dictation.spool import Adopted, Spool
+from dictation.text.guard import GuardConfig, judge
 from dictation.transcribe import Transcriber, Transcript
-from dictation.transcribe.guard import GuardConfig, judge
 from dictation.transcribe.prompt import History, build_prompt
 from dictation.vad import SAMPLE_RATE
 

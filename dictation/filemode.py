@@ -23,7 +23,7 @@ from dictation.cues import Cue, heard_cues, to_json, to_srt, to_text, to_vtt
 from dictation.errors import ConfigError, DictationError
 from dictation.segmenter import SegmenterConfig
 from dictation.sinks import Transcribed
-from dictation.transcribe.guard import GuardConfig
+from dictation.text.guard import GuardConfig
 from dictation.vad import SAMPLE_RATE
 
 log = logging.getLogger("dictation")

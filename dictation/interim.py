@@ -23,8 +23,8 @@ from dictation.errors import DictationError
 from dictation.logtext import Said
 from dictation.records import Interim, Stats
 from dictation.segmenter import Segmenter
+from dictation.text.guard import GuardConfig, judge, measure
 from dictation.transcribe import Transcriber
-from dictation.transcribe.guard import GuardConfig, judge, measure
 from dictation.vad import SAMPLE_RATE, Frame
 
 log = logging.getLogger("dictation")

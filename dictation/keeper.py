@@ -16,7 +16,7 @@ import numpy as np
 from dictation.records import Speech
 from dictation.spool import Adopted, Spool, keep_audio, load
 from dictation.spoolfile import MAX_DEATHS, clear_in_flight, mark_in_flight
-from dictation.transcribe.guard import Heard
+from dictation.text.guard import Heard
 
 log = logging.getLogger("dictation")
 

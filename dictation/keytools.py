@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from dictation.childenv import child_env
 from dictation.config import TyperConfig
 from dictation.errors import ConfigError, SinkError
-from dictation.transcribe.response import sanitize
+from dictation.text.sanitize import sanitize
 from dictation.xkeymap import SpareKeys, parse_keymap
 from dictation.ydotool import (
     check_daemon,

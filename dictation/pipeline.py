@@ -31,8 +31,8 @@ from dictation.retry import RetryPolicy
 from dictation.segmenter import Segmenter, SpeculationPacer
 from dictation.sinks import Sink
 from dictation.spool import Adopted, Spool
+from dictation.text.guard import GuardConfig, measure, too_weak
 from dictation.transcribe import Transcriber
-from dictation.transcribe.guard import GuardConfig, measure, too_weak
 from dictation.vad import Frame, Vad, dbfs
 
 __all__ = ["Observer", "Pipeline", "Source", "Speculation", "Speech", "Stats"]

@@ -13,8 +13,8 @@ from typing import Protocol
 import numpy as np
 
 from dictation.sinks import Transcribed
+from dictation.text.guard import Heard, measure
 from dictation.transcribe import Transcript
-from dictation.transcribe.guard import Heard, measure
 from dictation.vad import Frame
 
 

@@ -14,7 +14,7 @@ from dictation.config import TyperConfig
 from dictation.errors import SinkError
 from dictation.keytools import TOOL_TIMEOUT_S, Chord, KeyTool, parse_chord
 from dictation.sinks import ClipboardSink, Transcribed
-from dictation.transcribe.response import sanitize
+from dictation.text.sanitize import sanitize
 
 log = logging.getLogger("dictation")
 

@@ -9,8 +9,7 @@ import pytest
 
 from dictation.cli import build_guard, resolve_args
 from dictation.errors import ConfigError
-from dictation.transcribe import Segment
-from dictation.transcribe.guard import (
+from dictation.text.guard import (
     DEFAULT,
     GuardConfig,
     Heard,
@@ -22,6 +21,7 @@ from dictation.transcribe.guard import (
     measure,
     too_weak,
 )
+from dictation.transcribe import Segment
 from dictation.vad import Frame
 
 LOUD = 30.0  # dB above the background: clearly speech by energy

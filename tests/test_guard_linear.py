@@ -14,7 +14,7 @@ from collections.abc import Callable
 
 import pytest
 
-from dictation.transcribe.guard import (
+from dictation.text.guard import (
     Heard,
     cut_loops,
     drop_reason,
@@ -22,8 +22,9 @@ from dictation.transcribe.guard import (
     max_chars,
     normalize,
 )
-from dictation.transcribe.loops import MAX_UNIT_WORDS, _min_repeats, find_loops, word_ids
-from dictation.transcribe.response import parse, sanitize
+from dictation.text.loops import MAX_UNIT_WORDS, _min_repeats, find_loops, word_ids
+from dictation.text.sanitize import sanitize
+from dictation.transcribe.response import parse
 
 LOUD = Heard(30.0, 0.5)
 MB = 1_000_000

@@ -26,7 +26,7 @@ from conftest import Daemon, dictation_cmd
 from faultserver import HANG, FaultServer, Reply, Request, buzz_wav, json_text, utterance_number
 from procs import stop_group
 
-from dictation.transcribe.guard import max_chars
+from dictation.text.guard import max_chars
 
 pytestmark = [pytest.mark.real, pytest.mark.realtime]  # daemons against a scripted server
 

@@ -15,7 +15,7 @@ from dictation.keeper import Keeper
 from dictation.records import Speech
 from dictation.spool import Spool, load
 from dictation.spoolfile import MAX_DEATHS, flight_mark
-from dictation.transcribe.guard import Heard
+from dictation.text.guard import Heard
 
 PCM = (np.sin(np.arange(16000) / 5) * 8000).astype(np.int16)
 

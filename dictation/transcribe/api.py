@@ -24,6 +24,8 @@ from dictation.codec import encode_wav
 from dictation.config import ApiConfig
 from dictation.errors import TranscriptionError
 from dictation.retry import parse_retry_after
+from dictation.text.guard import answer_limit
+from dictation.text.sanitize import sanitize
 from dictation.transcribe import Transcript
 from dictation.transcribe.endpoint import (
     cert_error,
@@ -34,9 +36,8 @@ from dictation.transcribe.endpoint import (
     redact_url,
     tls_context,
 )
-from dictation.transcribe.guard import answer_limit
 from dictation.transcribe.prompt import build_prompt
-from dictation.transcribe.response import parse, sanitize
+from dictation.transcribe.response import parse
 from dictation.transcribe.split import MIN_PIECE_S, split_point
 from dictation.vad import SAMPLE_RATE
 

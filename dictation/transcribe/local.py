@@ -29,8 +29,8 @@ import numpy as np
 from dictation.config import BUNDLED_MODEL, LocalConfig
 from dictation.errors import ConfigError, TranscriptionError
 from dictation.logtext import Said
+from dictation.text.sanitize import sanitize
 from dictation.transcribe import Segment, Transcript
-from dictation.transcribe.response import sanitize
 from dictation.vad import SAMPLE_RATE
 
 log = logging.getLogger("dictation")

@@ -31,10 +31,10 @@ from typing import TYPE_CHECKING
 import numpy as np
 import numpy.ma  # np.median imports it on first use: 25 ms that would fall on the loop
 
-from dictation.transcribe import Segment
-from dictation.transcribe.loops import find_loops
+from dictation.text.loops import find_loops
 
 if TYPE_CHECKING:
+    from dictation.transcribe import Segment
     from dictation.vad import Frame
 
 # What Whisper says to silence, noise and music: outros and credits of the subtitled videos
