@@ -203,7 +203,7 @@ def build_file_job(args: argparse.Namespace) -> FileJob:
 
 
 def list_devices() -> int:
-    from dictation.mic import input_devices
+    from dictation.audio.devices import input_devices
 
     devices = input_devices()
     if not devices:

@@ -44,8 +44,9 @@ def open_source(cfg: RunConfig, demo_fallback: bool):  # -> Source
     """A file, or the microphone. With no microphone at all the microphone source waits for
     one (the bundled sample plays instead with ``demo_fallback``); a device name that matches
     none of the devices there are is an error."""
-    from dictation.audio import FileSource
-    from dictation.mic import MicSource, find_input_device
+    from dictation.audio.devices import find_input_device
+    from dictation.audio.files import FileSource
+    from dictation.audio.mic import MicSource
 
     if cfg.input is not None and _is_file_input(cfg.input):
         return FileSource(Path(cfg.input), realtime=not cfg.fast)
@@ -82,6 +83,7 @@ async def run_pipeline(cfg: RunConfig, env: dict[str, str],
                        demo_fallback: bool = False) -> int:
     import asyncio
 
+    from dictation.audio.vad import Vad
     from dictation.capfile import open_caption_files
     from dictation.childenv import forget_secrets
     from dictation.control import ControlServer, default_socket_path, status_line
@@ -95,7 +97,6 @@ async def run_pipeline(cfg: RunConfig, env: dict[str, str],
     from dictation.segmenter import Segmenter
     from dictation.sinks import Sink
     from dictation.spool import Spool, default_keep_dir, default_spool_dir
-    from dictation.vad import Vad
 
     notifier = Notifier.from_environ()  # first: no child process may inherit NOTIFY_SOCKET
     forget_secrets()  # nor the key: it is in cfg now

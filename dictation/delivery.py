@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from dictation.audio.vad import SAMPLE_RATE
 from dictation.errors import DictationError, SinkError, TranscriptionError
 from dictation.keeper import Keeper
 from dictation.logtext import Said
@@ -22,7 +23,6 @@ from dictation.spool import Adopted, Spool
 from dictation.text.guard import GuardConfig, judge
 from dictation.transcribe import Transcriber, Transcript
 from dictation.transcribe.prompt import History, build_prompt
-from dictation.vad import SAMPLE_RATE
 
 log = logging.getLogger("dictation")
 

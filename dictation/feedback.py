@@ -78,7 +78,7 @@ class Cues:
     def _play(wave: np.ndarray) -> None:
         import sounddevice as sd
 
-        from dictation.mic import PORTAUDIO
+        from dictation.audio.devices import PORTAUDIO
 
         try:
             with PORTAUDIO:  # not while the microphone re-initialises PortAudio

@@ -18,13 +18,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from dictation.audio.vad import SAMPLE_RATE
 from dictation.config import EXTENSIONS
 from dictation.cues import Cue, heard_cues, to_json, to_srt, to_text, to_vtt
 from dictation.errors import ConfigError, DictationError
 from dictation.segmenter import SegmenterConfig
 from dictation.sinks import Transcribed
 from dictation.text.guard import GuardConfig
-from dictation.vad import SAMPLE_RATE
 
 log = logging.getLogger("dictation")
 
@@ -195,12 +195,12 @@ class FileRunner:
         return max(worst, 130) if self.stopping else worst
 
     async def _one(self, path: Path, target: Path | None, bar: Progress) -> int:
-        from dictation.audio import FileSource
+        from dictation.audio.files import FileSource
+        from dictation.audio.vad import Vad
         from dictation.pipeline import Pipeline
         from dictation.retry import RetryPolicy
         from dictation.segmenter import Segmenter
         from dictation.spool import default_keep_dir
-        from dictation.vad import Vad
 
         job = self.job
         self._pipeline = None

@@ -19,13 +19,14 @@ from collections.abc import Callable
 
 import numpy as np
 
+from dictation.audio.levels import measure
+from dictation.audio.vad import SAMPLE_RATE, Frame
 from dictation.errors import DictationError
 from dictation.logtext import Said
 from dictation.records import Interim, Stats
 from dictation.segmenter import Segmenter
-from dictation.text.guard import GuardConfig, judge, measure
+from dictation.text.guard import GuardConfig, judge
 from dictation.transcribe import Transcriber
-from dictation.vad import SAMPLE_RATE, Frame
 
 log = logging.getLogger("dictation")
 

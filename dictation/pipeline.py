@@ -21,19 +21,20 @@ from pathlib import Path
 
 import numpy as np
 
+from dictation.audio.levels import dbfs, measure
+from dictation.audio.mic import GAP
+from dictation.audio.vad import Frame, Vad
 from dictation.delivery import Delivery
 from dictation.errors import DictationError
 from dictation.gate import CANCEL, CLOSE, OPEN, Gate
 from dictation.interim import Interims
-from dictation.mic import GAP
 from dictation.records import Observer, Quiet, Source, Speculation, Speech, Stats, discard
 from dictation.retry import RetryPolicy
 from dictation.segmenter import Segmenter, SpeculationPacer
 from dictation.sinks import Sink
 from dictation.spool import Adopted, Spool
-from dictation.text.guard import GuardConfig, measure, too_weak
+from dictation.text.guard import GuardConfig, too_weak
 from dictation.transcribe import Transcriber
-from dictation.vad import Frame, Vad, dbfs
 
 __all__ = ["Observer", "Pipeline", "Source", "Speculation", "Speech", "Stats"]
 

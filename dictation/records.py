@@ -12,10 +12,11 @@ from typing import Protocol
 
 import numpy as np
 
+from dictation.audio.levels import measure
+from dictation.audio.vad import Frame
 from dictation.sinks import Transcribed
-from dictation.text.guard import Heard, measure
+from dictation.text.guard import Heard
 from dictation.transcribe import Transcript
-from dictation.vad import Frame
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,8 @@ from collections import deque
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
+from dictation.audio.levels import quietest_cut
+
 T = TypeVar("T")
 
 
@@ -226,7 +228,8 @@ class Segmenter(Generic[T]):
 
     def _split(self) -> Utterance[T]:
         frames = self._frames
-        cut = quietest_cut(frames, self.config.frames(self.config.split_window_s))
+        cut = quietest_cut([f.is_speech for f in frames], [f.level for f in frames],
+                           self.config.frames(self.config.split_window_s))
         head, tail = frames[:cut], frames[cut:]
         start = self._start
         self._frames = tail
@@ -240,23 +243,6 @@ class Segmenter(Generic[T]):
             self.dropped += 1
             return None
         return Utterance(start, tuple(f.payload for f in frames), speech, reason)
-
-
-def quietest_cut(frames: list[_Frame], window: int) -> int:
-    """Index to split ``frames`` at: the quietest point of the last ``window`` frames.
-
-    Loudness is smoothed over 5 frames so a stop consonant inside a word does not look like a
-    gap; frames the VAD called non-speech are preferred over any speech frame.
-    """
-    lo = max(1, len(frames) - window)
-    best, best_key = len(frames) - 1, (True, float("inf"))
-    for i in range(lo, len(frames)):
-        near = frames[max(0, i - 2): i + 3]
-        smooth = sum(f.level for f in near) / len(near)
-        key = (frames[i].is_speech, smooth)
-        if key <= best_key:  # ties go to the later frame: less audio carried over
-            best, best_key = i, key
-    return best
 
 
 class SpeculationPacer:

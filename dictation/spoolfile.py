@@ -45,7 +45,7 @@ def fsync_dir(path: Path) -> None:
 
 def keep_audio(pcm: object, directory: Path) -> Path:
     """Write ``pcm`` as a WAV only the user can read; atomic, so a crash leaves no half file."""
-    from dictation.codec import encode_wav
+    from dictation.audio.codec import encode_wav
 
     directory.mkdir(mode=0o700, parents=True, exist_ok=True)
     name = f"{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}-{next(_seq):04d}.wav"

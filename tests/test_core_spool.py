@@ -12,7 +12,7 @@ import pytest
 from corerig import Rig, rig, speech, spooled
 from scripted import spin
 
-from dictation.codec import read_wav
+from dictation.audio.codec import read_wav
 from dictation.errors import TranscriptionError
 from dictation.retry import RetryPolicy
 from dictation.spool import Spool, load

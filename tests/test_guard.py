@@ -7,6 +7,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from dictation.audio.levels import measure
+from dictation.audio.vad import Frame
 from dictation.cli import build_guard, resolve_args
 from dictation.errors import ConfigError
 from dictation.text.guard import (
@@ -18,11 +20,9 @@ from dictation.text.guard import (
     drop_reason,
     judge,
     likely_silence,
-    measure,
     too_weak,
 )
 from dictation.transcribe import Segment
-from dictation.vad import Frame
 
 LOUD = 30.0  # dB above the background: clearly speech by energy
 

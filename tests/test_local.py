@@ -14,8 +14,8 @@ import numpy as np
 import pytest
 from conftest import SAMPLE, dictation_cmd
 
+from dictation.audio.codec import read_wav
 from dictation.cli import build_engine, resolve_args
-from dictation.codec import read_wav
 from dictation.config import ApiConfig, LocalConfig
 from dictation.errors import ConfigError
 from dictation.transcribe.local import LocalTranscriber

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from dictation.codec import read_wav
+from dictation.audio.codec import read_wav
 from dictation.config import ApiConfig
 from dictation.errors import TranscriptionError
 from dictation.transcribe.api import ApiTranscriber

@@ -28,14 +28,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-import numpy as np
-import numpy.ma  # np.median imports it on first use: 25 ms that would fall on the loop
-
 from dictation.text.loops import find_loops
 
 if TYPE_CHECKING:
     from dictation.transcribe import Segment
-    from dictation.vad import Frame
 
 # What Whisper says to silence, noise and music: outros and credits of the subtitled videos
 # it was trained on, and the annotations of its captions. Compared after normalising (lower
@@ -133,18 +129,6 @@ class Heard:
     """How far the loud part of its speech rose above the background."""
     speech_share: float
     """The share of its frames the VAD called speech."""
-
-
-def snr_db(frames: Sequence[Frame]) -> float:
-    """How far the loud part of an utterance's speech rose above the background."""
-    speech = [f.level for f in frames if f.is_speech] or [f.level for f in frames]
-    floor = max(1.0, float(np.median([f.floor for f in frames])))
-    return float(20 * np.log10(max(1.0, float(np.percentile(speech, 90))) / floor))
-
-
-def measure(frames: Sequence[Frame]) -> Heard:
-    share = sum(f.is_speech for f in frames) / len(frames) if frames else 0.0
-    return Heard(snr_db(frames) if frames else 0.0, share)
 
 
 def max_chars(audio_s: float, config: GuardConfig = DEFAULT) -> int:

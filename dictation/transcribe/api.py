@@ -20,7 +20,8 @@ from urllib.parse import urlsplit
 import httpx
 import numpy as np
 
-from dictation.codec import encode_wav
+from dictation.audio.codec import encode_wav
+from dictation.audio.vad import SAMPLE_RATE
 from dictation.config import ApiConfig
 from dictation.errors import TranscriptionError
 from dictation.retry import parse_retry_after
@@ -39,7 +40,6 @@ from dictation.transcribe.endpoint import (
 from dictation.transcribe.prompt import build_prompt
 from dictation.transcribe.response import parse
 from dictation.transcribe.split import MIN_PIECE_S, split_point
-from dictation.vad import SAMPLE_RATE
 
 __all__ = ["ApiTranscriber", "normalize_base_url", "redact_url", "split_point"]
 

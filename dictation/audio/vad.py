@@ -101,9 +101,3 @@ class Vad:
         if pcm is not None:
             yield self._classify(pcm)
 
-
-def dbfs(frames: list[Frame]) -> float:
-    """The frames' RMS level in dB full scale, from the levels the VAD already measured;
-    -120 for digital silence."""
-    rms = float(np.sqrt(np.mean([f.level ** 2 for f in frames]))) / 32768
-    return max(-120.0, 20 * float(np.log10(max(rms, 1e-6))))

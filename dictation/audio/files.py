@@ -12,8 +12,8 @@ from pathlib import Path
 
 import numpy as np
 
-from dictation.codec import decode_file
-from dictation.vad import SAMPLE_RATE
+from dictation.audio.codec import decode_file
+from dictation.audio.vad import SAMPLE_RATE
 
 log = logging.getLogger("dictation")
 

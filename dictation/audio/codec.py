@@ -12,8 +12,8 @@ from pathlib import Path
 import numpy as np
 import soxr
 
+from dictation.audio.vad import SAMPLE_RATE
 from dictation.errors import AudioFileError
-from dictation.vad import SAMPLE_RATE
 
 log = logging.getLogger("dictation")
 
