@@ -38,7 +38,7 @@ from dictation.audio.codec import read_wav  # noqa: E402
 from dictation.audio.levels import measure  # noqa: E402
 from dictation.audio.vad import SAMPLE_RATE, Vad  # noqa: E402
 from dictation.config import ApiConfig, LocalConfig  # noqa: E402
-from dictation.segmenter import Segmenter  # noqa: E402
+from dictation.segment.segmenter import Segmenter  # noqa: E402
 from dictation.text.guard import (  # noqa: E402
     GuardConfig,
     Heard,

@@ -28,7 +28,7 @@ from dictation.options import (
     build_parser,
     normalize_argv,
 )
-from dictation.segmenter import SegmenterConfig
+from dictation.segment.segmenter import SegmenterConfig
 from dictation.text.guard import GuardConfig
 
 if TYPE_CHECKING:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from dictation.segmenter import SegmenterConfig
+from dictation.segment.segmenter import SegmenterConfig
 from dictation.text.guard import GuardConfig
 
 DEFAULT_BASE_URL = "https://api.openai.com/v1"

@@ -19,7 +19,7 @@ import stat
 import sys
 
 from dictation.errors import ConfigError, DictationError
-from dictation.gate import COMMANDS
+from dictation.segment.gate import COMMANDS
 
 TYPE_CHECKING = False  # not typing's: importing typing costs `dictation ctl` 5 ms
 if TYPE_CHECKING:

@@ -89,12 +89,12 @@ async def run_pipeline(cfg: RunConfig, env: dict[str, str],
     from dictation.control import ControlServer, default_socket_path, status_line
     from dictation.events import EventStream
     from dictation.feedback import Cues, DaemonObserver
-    from dictation.gate import Gate
     from dictation.notify import Notifier
     from dictation.pipeline import Pipeline
     from dictation.records import Fanout, Observer
     from dictation.retry import RetryPolicy
-    from dictation.segmenter import Segmenter
+    from dictation.segment.gate import Gate
+    from dictation.segment.segmenter import Segmenter
     from dictation.sinks import Sink
     from dictation.spool import Spool, default_keep_dir, default_spool_dir
 

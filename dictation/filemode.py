@@ -22,7 +22,7 @@ from dictation.audio.vad import SAMPLE_RATE
 from dictation.config import EXTENSIONS
 from dictation.cues import Cue, heard_cues, to_json, to_srt, to_text, to_vtt
 from dictation.errors import ConfigError, DictationError
-from dictation.segmenter import SegmenterConfig
+from dictation.segment.segmenter import SegmenterConfig
 from dictation.sinks import Transcribed
 from dictation.text.guard import GuardConfig
 
@@ -199,7 +199,7 @@ class FileRunner:
         from dictation.audio.vad import Vad
         from dictation.pipeline import Pipeline
         from dictation.retry import RetryPolicy
-        from dictation.segmenter import Segmenter
+        from dictation.segment.segmenter import Segmenter
         from dictation.spool import default_keep_dir
 
         job = self.job

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from dictation import settings, values
 from dictation.config import BUNDLED_MODEL, DEFAULT_BASE_URL, FORMATS, ApiConfig
-from dictation.segmenter import SegmenterConfig
+from dictation.segment.segmenter import SegmenterConfig
 from dictation.text.guard import GuardConfig
 
 # `transcribe` has the input file to fall back on and nobody at a microphone: a minute of

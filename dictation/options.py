@@ -23,7 +23,6 @@ from dictation.control import (
     add_socket_option,
     add_status_arguments,
 )
-from dictation.gate import MODES
 from dictation.optgroups import (
     FILE_GIVE_UP_S,
     add_engine_options,
@@ -31,7 +30,8 @@ from dictation.optgroups import (
     add_keep_dir,
     add_vad_options,
 )
-from dictation.segmenter import SegmenterConfig
+from dictation.segment.gate import MODES
+from dictation.segment.segmenter import SegmenterConfig
 
 __all__ = ["FILE_GIVE_UP_S", "GLOBAL_OPTIONS", "INTERIM_S", "SPECULATE_S", "build_parser",
            "normalize_argv"]

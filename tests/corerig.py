@@ -19,7 +19,7 @@ from dictation.audio.files import FileSource
 from dictation.audio.vad import SAMPLE_RATE, Vad
 from dictation.pipeline import Pipeline
 from dictation.retry import RetryPolicy
-from dictation.segmenter import Segmenter
+from dictation.segment.segmenter import Segmenter
 from dictation.spool import Adopted, Spool
 
 # Fast retries: the retry tests are about order and reporting, not about backoff.

@@ -10,7 +10,7 @@ import pytest
 
 from dictation.audio.codec import read_wav
 from dictation.audio.vad import Framer, Vad
-from dictation.segmenter import Segmenter
+from dictation.segment.segmenter import Segmenter
 
 
 def test_framer_emits_exact_frames_and_keeps_the_leftover() -> None:

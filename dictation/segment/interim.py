@@ -16,17 +16,21 @@ import asyncio
 import logging
 import re
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from dictation.audio.levels import measure
-from dictation.audio.vad import SAMPLE_RATE, Frame
+from dictation.audio.vad import SAMPLE_RATE
 from dictation.errors import DictationError
 from dictation.logtext import Said
 from dictation.records import Interim, Stats
-from dictation.segmenter import Segmenter
 from dictation.text.guard import GuardConfig, judge
-from dictation.transcribe import Transcriber
+
+if TYPE_CHECKING:
+    from dictation.audio.vad import Frame
+    from dictation.segment.segmenter import Segmenter
+    from dictation.transcribe import Transcriber
 
 log = logging.getLogger("dictation")
 
