@@ -276,7 +276,7 @@ def status(path: str | Path, spool_dir: str | Path | None, as_json: bool) -> int
     except NoDaemon as err:
         from pathlib import Path
 
-        from dictation.spool import backlog, default_spool_dir
+        from dictation.deliver.spool import backlog, default_spool_dir
 
         root = Path(spool_dir) if spool_dir else default_spool_dir()
         b = backlog(root)

@@ -87,16 +87,16 @@ async def run_pipeline(cfg: RunConfig, env: dict[str, str],
     from dictation.capfile import open_caption_files
     from dictation.childenv import forget_secrets
     from dictation.control import ControlServer, default_socket_path, status_line
+    from dictation.deliver.retry import RetryPolicy
+    from dictation.deliver.spool import Spool, default_keep_dir, default_spool_dir
     from dictation.events import EventStream
     from dictation.feedback import Cues, DaemonObserver
     from dictation.notify import Notifier
     from dictation.pipeline import Pipeline
     from dictation.records import Fanout, Observer
-    from dictation.retry import RetryPolicy
     from dictation.segment.gate import Gate
     from dictation.segment.segmenter import Segmenter
     from dictation.sinks import Sink
-    from dictation.spool import Spool, default_keep_dir, default_spool_dir
 
     notifier = Notifier.from_environ()  # first: no child process may inherit NOTIFY_SOCKET
     forget_secrets()  # nor the key: it is in cfg now

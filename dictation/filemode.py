@@ -197,10 +197,10 @@ class FileRunner:
     async def _one(self, path: Path, target: Path | None, bar: Progress) -> int:
         from dictation.audio.files import FileSource
         from dictation.audio.vad import Vad
+        from dictation.deliver.retry import RetryPolicy
+        from dictation.deliver.spool import default_keep_dir
         from dictation.pipeline import Pipeline
-        from dictation.retry import RetryPolicy
         from dictation.segment.segmenter import Segmenter
-        from dictation.spool import default_keep_dir
 
         job = self.job
         self._pipeline = None

@@ -24,16 +24,16 @@ import numpy as np
 from dictation.audio.levels import dbfs, measure
 from dictation.audio.mic import GAP
 from dictation.audio.vad import Frame, Vad
-from dictation.delivery import Delivery
+from dictation.deliver.retry import RetryPolicy
+from dictation.deliver.spool import Adopted, Spool
+from dictation.deliver.worker import Delivery
 from dictation.errors import DictationError
 from dictation.records import Observer, Quiet, Source, Speculation, Speech, Stats, discard
-from dictation.retry import RetryPolicy
 from dictation.segment.gate import CANCEL, CLOSE, OPEN, Gate
 from dictation.segment.interim import Interims
 from dictation.segment.pacer import SpeculationPacer
 from dictation.segment.segmenter import Segmenter
 from dictation.sinks import Sink
-from dictation.spool import Adopted, Spool
 from dictation.text.guard import GuardConfig, too_weak
 from dictation.transcribe import Transcriber
 

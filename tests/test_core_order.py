@@ -12,7 +12,7 @@ from corerig import TALK_F0, Rig, quiet, rig, speech, spooled, voiced
 from scripted import Call
 
 from dictation.audio.vad import SAMPLE_RATE, Vad
-from dictation.spool import Spool
+from dictation.deliver.spool import Spool
 
 T, P = "talk", "pause"
 

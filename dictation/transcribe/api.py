@@ -1,6 +1,6 @@
 """The OpenAI-compatible engine: ``POST {base_url}/audio/transcriptions`` over one keep-alive
 httpx client. Each call is one attempt; its error says whether a retry can succeed
-(``retryable``) or nothing can (``fatal``), and the pipeline retries (dictation.retry).
+(``retryable``) or nothing can (``fatal``), and the pipeline retries (dictation.deliver.retry).
 
 The server is not trusted: its answers are read up to a cap, its text is sanitised, nothing it
 echoes can carry the key into a message, and plain HTTP or an untrusted certificate stops the
@@ -24,7 +24,6 @@ from dictation.audio.codec import encode_wav
 from dictation.audio.vad import SAMPLE_RATE
 from dictation.config import ApiConfig
 from dictation.errors import TranscriptionError
-from dictation.retry import parse_retry_after
 from dictation.text.guard import answer_limit
 from dictation.text.sanitize import sanitize
 from dictation.transcribe import Transcript
@@ -38,7 +37,7 @@ from dictation.transcribe.endpoint import (
     tls_context,
 )
 from dictation.transcribe.prompt import build_prompt
-from dictation.transcribe.response import parse
+from dictation.transcribe.response import parse, parse_retry_after
 from dictation.transcribe.split import MIN_PIECE_S, split_point
 
 __all__ = ["ApiTranscriber", "normalize_base_url", "redact_url", "split_point"]
@@ -113,7 +112,7 @@ class ApiTranscriber:
         return parse(self._unsecret(body), fmt)
 
     async def transcribe(self, pcm: np.ndarray, prompt: str) -> Transcript:
-        """One attempt; the caller retries what is retryable (see dictation.retry)."""
+        """One attempt; the caller retries what is retryable (see dictation.deliver.retry)."""
         total = self.config.request_timeout_s
         try:
             async with asyncio.timeout(total):  # connect, upload, wait and read together

@@ -1,4 +1,5 @@
-"""Parsing what a server answers, in any of the five response formats, into clean text.
+"""Parsing what a server answers, in any of the five response formats, into clean text; and
+its Retry-After header.
 
 Server text is untrusted: it is sanitised here (dictation.text.sanitize), before any sink (a
 terminal, a clipboard, a typing tool) can see it. Every step is linear in the answer's length:
@@ -8,10 +9,12 @@ character that starts the next attempt).
 
 from __future__ import annotations
 
+import email.utils
 import html
 import json
 import math
 import re
+import time
 
 from dictation.errors import TranscriptionError
 from dictation.text.sanitize import sanitize
@@ -90,3 +93,17 @@ def parse(body: bytes, response_format: str) -> Transcript:
         return Transcript(" ".join(s.text for s in segments), segments)
     keys = ", ".join(sorted(map(str, data))[:5]) or "none"
     raise TranscriptionError(f"server answered JSON without a 'text' field (keys: {keys})")
+
+
+def parse_retry_after(value: str | None) -> float | None:
+    """A Retry-After header (seconds or an HTTP date) as seconds from now; None if unusable."""
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        return max(0.0, email.utils.parsedate_to_datetime(value).timestamp() - time.time())
+    except (TypeError, ValueError):
+        return None

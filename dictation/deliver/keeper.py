@@ -13,9 +13,9 @@ from pathlib import Path
 
 import numpy as np
 
+from dictation.deliver.spool import Adopted, Spool, keep_audio, load
+from dictation.deliver.spoolfile import MAX_DEATHS, clear_in_flight, mark_in_flight
 from dictation.records import Speech
-from dictation.spool import Adopted, Spool, keep_audio, load
-from dictation.spoolfile import MAX_DEATHS, clear_in_flight, mark_in_flight
 from dictation.text.guard import Heard
 
 log = logging.getLogger("dictation")

@@ -13,13 +13,13 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from dictation.audio.vad import SAMPLE_RATE
+from dictation.deliver.keeper import Keeper
+from dictation.deliver.retry import Outage, RetryPolicy
+from dictation.deliver.spool import Adopted, Spool
 from dictation.errors import DictationError, SinkError, TranscriptionError
-from dictation.keeper import Keeper
 from dictation.logtext import Said
 from dictation.records import Final, Speech, Stats, discard
-from dictation.retry import Outage, RetryPolicy
 from dictation.sinks import Sink, Transcribed
-from dictation.spool import Adopted, Spool
 from dictation.text.guard import GuardConfig, judge
 from dictation.transcribe import Transcriber, Transcript
 from dictation.transcribe.prompt import History, build_prompt

@@ -31,8 +31,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from dictation.errors import ConfigError
-from dictation.spoolfile import (
+from dictation.deliver.spoolfile import (
     SAMPLE_RATE,
     clear_in_flight,
     count_death,
@@ -44,6 +43,7 @@ from dictation.spoolfile import (
     wav_with_meta,
     write_atomic,
 )
+from dictation.errors import ConfigError
 
 __all__ = ["Adopted", "Backlog", "Entry", "Spool", "backlog", "default_keep_dir",
            "default_spool_dir", "keep_audio", "load", "private_dir", "read_wav_with_meta",

@@ -9,24 +9,8 @@ losing a little order to waiting.
 
 from __future__ import annotations
 
-import email.utils
 import random
-import time
 from dataclasses import dataclass
-
-
-def parse_retry_after(value: str | None) -> float | None:
-    """A Retry-After header (seconds or an HTTP date) as seconds from now; None if unusable."""
-    if not value:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        return max(0.0, email.utils.parsedate_to_datetime(value).timestamp() - time.time())
-    except (TypeError, ValueError):
-        return None
 
 
 @dataclass(frozen=True)
