@@ -134,7 +134,7 @@ def interim_s(args: argparse.Namespace, engine: ApiConfig | LocalConfig) -> floa
 
 
 def build_typer(args: argparse.Namespace) -> TyperConfig:
-    from dictation.keytools import parse_chord
+    from dictation.output.keytools import parse_chord
 
     parse_chord(args.paste_keys)  # a usage error, reported before anything starts
     return TyperConfig(tool=args.typer, delay_ms=args.type_delay, paste_keys=args.paste_keys)

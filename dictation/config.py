@@ -66,7 +66,7 @@ class TyperConfig:
     """How ``--output type`` and ``--output paste`` reach the focused window."""
 
     tool: str = "auto"
-    """wtype, xdotool or ydotool; auto: chosen from the session (dictation.typer)."""
+    """wtype, xdotool or ydotool; auto: chosen from the session (dictation.output.keystrokes)."""
     delay_ms: int = 4
     """Between keystrokes. Under Xvfb, xdotool typed ten 167-character lines with accents and
     curly quotes into a Tk window without a fault at every delay from 0 to 12 ms; 4 (3 ms a

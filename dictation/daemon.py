@@ -68,13 +68,13 @@ def open_source(cfg: RunConfig, demo_fallback: bool):  # -> Source
 
 def make_sink(name: str, cfg: RunConfig):  # -> Sink
     """An output by name; the typing tools are checked as they are made."""
-    from dictation.sinks import ClipboardSink, StdoutSink
+    from dictation.output.sinks import ClipboardSink, StdoutSink
 
     if name == "stdout":
         return StdoutSink()
     if name == "clipboard":
         return ClipboardSink(cfg.clipboard_mode)
-    from dictation.typer import typing_sink
+    from dictation.output.keystrokes import typing_sink
 
     return typing_sink(name, cfg.typer, os.environ)
 
@@ -84,19 +84,19 @@ async def run_pipeline(cfg: RunConfig, env: dict[str, str],
     import asyncio
 
     from dictation.audio.vad import Vad
-    from dictation.capfile import open_caption_files
     from dictation.childenv import forget_secrets
     from dictation.control import ControlServer, default_socket_path, status_line
     from dictation.deliver.retry import RetryPolicy
     from dictation.deliver.spool import Spool, default_keep_dir, default_spool_dir
-    from dictation.events import EventStream
     from dictation.feedback import Cues, DaemonObserver
     from dictation.notify import Notifier
+    from dictation.output.captionfiles import open_caption_files
+    from dictation.output.events import EventStream
+    from dictation.output.sinks import Sink
     from dictation.pipeline import Pipeline
     from dictation.records import Fanout, Observer
     from dictation.segment.gate import Gate
     from dictation.segment.segmenter import Segmenter
-    from dictation.sinks import Sink
 
     notifier = Notifier.from_environ()  # first: no child process may inherit NOTIFY_SOCKET
     forget_secrets()  # nor the key: it is in cfg now
@@ -125,7 +125,7 @@ async def run_pipeline(cfg: RunConfig, env: dict[str, str],
             sinks.append(make_sink(name, cfg))
         observer: Observer = DaemonObserver(notifier, cues)
         if cfg.captions:
-            from dictation.captions import Captions
+            from dictation.output.screen import Captions
 
             captions = Captions()
             observer = Fanout(observer, captions)

@@ -20,10 +20,10 @@ from typing import Any
 
 from dictation.audio.vad import SAMPLE_RATE
 from dictation.config import EXTENSIONS
-from dictation.cues import Cue, heard_cues, to_json, to_srt, to_text, to_vtt
 from dictation.errors import ConfigError, DictationError
+from dictation.output.sinks import Transcribed
+from dictation.output.subtitles import Cue, heard_cues, to_json, to_srt, to_text, to_vtt
 from dictation.segment.segmenter import SegmenterConfig
-from dictation.sinks import Transcribed
 from dictation.text.guard import GuardConfig
 
 log = logging.getLogger("dictation")

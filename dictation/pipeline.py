@@ -28,12 +28,12 @@ from dictation.deliver.retry import RetryPolicy
 from dictation.deliver.spool import Adopted, Spool
 from dictation.deliver.worker import Delivery
 from dictation.errors import DictationError
+from dictation.output.sinks import Sink
 from dictation.records import Observer, Quiet, Source, Speculation, Speech, Stats, discard
 from dictation.segment.gate import CANCEL, CLOSE, OPEN, Gate
 from dictation.segment.interim import Interims
 from dictation.segment.pacer import SpeculationPacer
 from dictation.segment.segmenter import Segmenter
-from dictation.sinks import Sink
 from dictation.text.guard import GuardConfig, too_weak
 from dictation.transcribe import Transcriber
 

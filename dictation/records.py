@@ -14,7 +14,7 @@ import numpy as np
 
 from dictation.audio.levels import measure
 from dictation.audio.vad import Frame
-from dictation.sinks import Transcribed
+from dictation.output.sinks import Transcribed
 from dictation.text.guard import Heard
 from dictation.transcribe import Transcript
 

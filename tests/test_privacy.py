@@ -21,7 +21,7 @@ from procs import stop_group
 
 from dictation.childenv import SECRET_VARIABLES, child_env
 from dictation.errors import SinkError
-from dictation.ydotool import check_owner
+from dictation.output.ydotool import check_owner
 
 NOBODY = 65534
 

@@ -1,6 +1,6 @@
 """Typing into the focused window. ``--output type`` sends each utterance as keystrokes;
 ``--output paste`` puts it on the clipboard and presses the paste keys. Both press keys with
-the tool the session needs (dictation.keytools).
+the tool the session needs (dictation.output.keytools).
 """
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ from dataclasses import replace
 
 from dictation.config import TyperConfig
 from dictation.errors import SinkError
-from dictation.keytools import TOOL_TIMEOUT_S, Chord, KeyTool, parse_chord
-from dictation.sinks import ClipboardSink, Transcribed
+from dictation.output.keytools import TOOL_TIMEOUT_S, Chord, KeyTool, parse_chord
+from dictation.output.sinks import ClipboardSink, Transcribed
 from dictation.text.sanitize import sanitize
 
 log = logging.getLogger("dictation")

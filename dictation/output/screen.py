@@ -1,7 +1,8 @@
-"""Live captions in a terminal (`dictation captions`, `run --captions`): delivered lines scroll
-up, the utterance in progress shows provisionally beneath them, and a status line sits at the
-bottom. Drawn with rich on the alternate screen, so the terminal comes back as it was and a
-resize simply redraws at the new size (over ssh too)."""
+"""The captions screen: live captions in a terminal (`dictation captions`, `run --captions`).
+Delivered lines scroll up, the utterance in progress shows provisionally beneath them, and a
+status line sits at the bottom. Drawn with rich on the alternate screen, so the terminal comes
+back as it was and a resize simply redraws at the new size (over ssh too). (Caption files are
+captionfiles.py.)"""
 
 from __future__ import annotations
 

@@ -20,15 +20,15 @@ from dataclasses import dataclass
 from dictation.childenv import child_env
 from dictation.config import TyperConfig
 from dictation.errors import ConfigError, SinkError
-from dictation.text.sanitize import sanitize
-from dictation.xkeymap import SpareKeys, parse_keymap
-from dictation.ydotool import (
+from dictation.output.xkeymap import SpareKeys, parse_keymap
+from dictation.output.ydotool import (
     check_daemon,
     check_owner,
     ydotool_is_v1,
     ydotool_socket,
     ydotool_text,
 )
+from dictation.text.sanitize import sanitize
 
 log = logging.getLogger("dictation")
 

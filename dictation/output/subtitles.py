@@ -1,4 +1,5 @@
-"""Timed cues from transcribed utterances, and the text, SRT, WebVTT and JSON made of them.
+"""Subtitles: timed cues cut from transcribed utterances, and the text, SRT, WebVTT and JSON
+made of them. (Not the sound cues of ``--cues``: those are control/feedback.py.)
 
 Pure: no audio, no I/O. Each format comes whole (``to_srt``) and one cue at a time
 (``srt_cue``, ``vtt_header`` + ``vtt_cue``), so a live caption file can be appended to and
@@ -32,7 +33,7 @@ from typing import TYPE_CHECKING
 from dictation.transcribe import Segment
 
 if TYPE_CHECKING:
-    from dictation.sinks import Transcribed
+    from dictation.output.sinks import Transcribed
 
 _SLOP_S = 0.25  # engines' times may start a little early; more than this is not a timing
 _SENTENCE_END = re.compile(r"[.!?…][\"'”’»)\]]*$")

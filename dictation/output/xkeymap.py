@@ -1,5 +1,5 @@
 """Spare X keycodes for the characters a text needs that no key produces (pure; xmodmap runs
-them, see dictation.typer).
+them, see dictation.output.keytools).
 
 xdotool types such a character by remapping one scratch keycode for each keystroke and
 reverting it at once. The application looks the key up when it reads the event, often after

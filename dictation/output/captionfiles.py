@@ -16,9 +16,9 @@ import os
 from dataclasses import replace
 from pathlib import Path
 
-from dictation.cues import Cue, heard_cues, srt_cue, vtt_cue, vtt_header
 from dictation.errors import ConfigError, SinkError
-from dictation.sinks import Transcribed
+from dictation.output.sinks import Transcribed
+from dictation.output.subtitles import Cue, heard_cues, srt_cue, vtt_cue, vtt_header
 
 FORMATS = ("srt", "vtt")
 
