@@ -14,7 +14,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping, MutableMapping
 
-from dictation.settings import ENV_ALIASES, env_name
+from dictation.cli.settings import ENV_ALIASES, env_name
 
 SECRET_VARIABLES = frozenset({
     env_name("api-key"), ENV_ALIASES["api-key"], env_name("api-key-file"),

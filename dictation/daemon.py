@@ -85,11 +85,11 @@ async def run_pipeline(cfg: RunConfig, env: dict[str, str],
 
     from dictation.audio.vad import Vad
     from dictation.childenv import forget_secrets
-    from dictation.control import ControlServer, default_socket_path, status_line
+    from dictation.control.client import ControlServer, default_socket_path, status_line
+    from dictation.control.feedback import Cues, DaemonObserver
+    from dictation.control.notify import Notifier
     from dictation.deliver.retry import RetryPolicy
     from dictation.deliver.spool import Spool, default_keep_dir, default_spool_dir
-    from dictation.feedback import Cues, DaemonObserver
-    from dictation.notify import Notifier
     from dictation.output.captionfiles import open_caption_files
     from dictation.output.events import EventStream
     from dictation.output.sinks import Sink
@@ -114,7 +114,7 @@ async def run_pipeline(cfg: RunConfig, env: dict[str, str],
         spool = Spool(cfg.spool_dir or default_spool_dir(), int(cfg.spool_max_mb * 1e6))
         recovered = spool.open()  # what a dead run left, delivered first
         if cfg.hotkey:
-            from dictation.hotkey import Hotkey
+            from dictation.control.hotkey import Hotkey
 
             hotkey = Hotkey(cfg.hotkey, cfg.mode, lambda c: handle(c))
             hotkey.open()

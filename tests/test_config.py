@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 from conftest import dictation_cmd
 
-from dictation import settings
-from dictation.cli import build_engine, resolve_args
+from dictation.cli import settings
+from dictation.cli.main import build_engine, resolve_args
 from dictation.config import ApiConfig, LocalConfig
 from dictation.errors import ConfigError
 

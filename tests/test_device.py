@@ -13,7 +13,7 @@ from conftest import Daemon, PrivatePulse, dictation_cmd, norm
 from procs import wait_until
 
 from dictation.audio.mic import CALM_S, Episode
-from dictation.control import request
+from dictation.control.client import request
 
 pytestmark = [pytest.mark.real, pytest.mark.realtime]  # daemons at real time
 

@@ -9,7 +9,7 @@ import pytest
 
 from dictation.audio.levels import measure
 from dictation.audio.vad import Frame
-from dictation.cli import build_guard, resolve_args
+from dictation.cli.main import build_guard, resolve_args
 from dictation.errors import ConfigError
 from dictation.text.guard import (
     DEFAULT,

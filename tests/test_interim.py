@@ -12,8 +12,8 @@ import pytest
 from conftest import SAMPLE, dictation_cmd
 from faultserver import FaultServer, Reply, Request, json_text
 
-from dictation.cli import build_config, resolve_args
-from dictation.options import INTERIM_S
+from dictation.cli.main import build_config, resolve_args
+from dictation.cli.options import INTERIM_S
 from dictation.segment.interim import agreed_prefix
 
 # --- local agreement (pure) ----------------------------------------------------------------

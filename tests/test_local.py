@@ -15,7 +15,7 @@ import pytest
 from conftest import SAMPLE, dictation_cmd
 
 from dictation.audio.codec import read_wav
-from dictation.cli import build_engine, resolve_args
+from dictation.cli.main import build_engine, resolve_args
 from dictation.config import ApiConfig, LocalConfig
 from dictation.errors import ConfigError
 from dictation.transcribe.local import LocalTranscriber

@@ -9,7 +9,14 @@ import sys
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
-from dictation import settings
+from dictation.cli import settings
+from dictation.cli.options import (
+    FILE_GIVE_UP_S,
+    INTERIM_S,
+    SPECULATE_S,
+    build_parser,
+    normalize_argv,
+)
 from dictation.config import (
     DEFAULT_BASE_URL,
     ApiConfig,
@@ -17,17 +24,10 @@ from dictation.config import (
     RunConfig,
     TyperConfig,
 )
+from dictation.control.notify import stdout_is_journal
 from dictation.daemon import run_pipeline, sample_path, transcribe_files
 from dictation.errors import ConfigError, DeviceError, DictationError
 from dictation.logtext import ShowText
-from dictation.notify import stdout_is_journal
-from dictation.options import (
-    FILE_GIVE_UP_S,
-    INTERIM_S,
-    SPECULATE_S,
-    build_parser,
-    normalize_argv,
-)
 from dictation.segment.segmenter import SegmenterConfig
 from dictation.text.guard import GuardConfig
 
@@ -263,19 +263,19 @@ def dispatch(resolved: settings.Resolved) -> int:
     if args.command == "config":
         return show_config(resolved, path_only=args.path)
     if args.command == "ctl":  # reached with global options first: `dictation -v ctl …`
-        from dictation.control import ctl, default_socket_path
+        from dictation.control.client import ctl, default_socket_path
 
         return ctl(args.action, args.socket or default_socket_path(dict(os.environ)),
                    args.json)
     if args.command == "status":  # reached with global options first
-        from dictation.control import default_socket_path, status
+        from dictation.control.client import default_socket_path, status
 
         return status(args.socket or default_socket_path(dict(os.environ)), args.spool_dir,
                       args.json)
     if args.command == "devices":
         return list_devices()
     if args.command == "install-service":
-        from dictation.service import check_daemon_args, install_service
+        from dictation.control.service import check_daemon_args, install_service
 
         daemon_args, grace = check_daemon_args(args.daemon_args)
         return install_service(daemon_args, enable=not args.no_enable, env=dict(os.environ),

@@ -6,7 +6,15 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from dictation import __version__, settings, values
+from dictation import __version__
+from dictation.cli import settings, values
+from dictation.cli.optgroups import (
+    FILE_GIVE_UP_S,
+    add_engine_options,
+    add_guard_options,
+    add_keep_dir,
+    add_vad_options,
+)
 from dictation.config import (
     CLIPBOARD_MODES,
     EXTENSIONS,
@@ -16,19 +24,12 @@ from dictation.config import (
     RunConfig,
     TyperConfig,
 )
-from dictation.control import (
+from dictation.control.client import (
     CTL_DESCRIPTION,
     STATUS_DESCRIPTION,
     add_ctl_arguments,
     add_socket_option,
     add_status_arguments,
-)
-from dictation.optgroups import (
-    FILE_GIVE_UP_S,
-    add_engine_options,
-    add_guard_options,
-    add_keep_dir,
-    add_vad_options,
 )
 from dictation.segment.gate import MODES
 from dictation.segment.segmenter import SegmenterConfig

@@ -82,7 +82,7 @@ def check_daemon_args(daemon_args: list[str]) -> tuple[list[str], float]:
         raise ConfigError("refusing to put an API key on the service's command line, where "
                           "every user can read it: put OPENAI_API_KEY=... in "
                           "~/.config/dictation/env (chmod 600) or use --api-key-file")
-    from dictation.options import GLOBAL_OPTIONS, build_parser
+    from dictation.cli.options import GLOBAL_OPTIONS, build_parser
 
     args = daemon_args[1:] if daemon_args[:1] == ["run"] else daemon_args
     # A bad value exits 2 with run's usage, as on the command line.

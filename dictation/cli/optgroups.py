@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from dictation import settings, values
+from dictation.cli import settings, values
 from dictation.config import BUNDLED_MODEL, DEFAULT_BASE_URL, FORMATS, ApiConfig
 from dictation.segment.segmenter import SegmenterConfig
 from dictation.text.guard import GuardConfig
