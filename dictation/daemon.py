@@ -85,9 +85,11 @@ async def run_pipeline(cfg: RunConfig, env: dict[str, str],
 
     from dictation.audio.vad import Vad
     from dictation.childenv import forget_secrets
-    from dictation.control.client import ControlServer, default_socket_path, status_line
+    from dictation.control.client import default_socket_path
     from dictation.control.feedback import Cues, DaemonObserver
     from dictation.control.notify import Notifier
+    from dictation.control.server import ControlServer
+    from dictation.control.status import status_line
     from dictation.deliver.retry import RetryPolicy
     from dictation.deliver.spool import Spool, default_keep_dir, default_spool_dir
     from dictation.output.captionfiles import open_caption_files

@@ -10,11 +10,11 @@ import sys
 def main() -> int:
     argv = sys.argv[1:]
     if argv[:1] == ["ctl"]:
-        from dictation.control.client import ctl_main
+        from dictation.cli.ctl import ctl_main
 
         return ctl_main(argv[1:])
     if argv[:1] == ["status"]:
-        from dictation.control.client import status_main
+        from dictation.cli.ctl import status_main
 
         return status_main(argv[1:])
     from dictation.cli.main import main as cli_main

@@ -8,6 +8,13 @@ from pathlib import Path
 
 from dictation import __version__
 from dictation.cli import settings, values
+from dictation.cli.ctl import (
+    CTL_DESCRIPTION,
+    STATUS_DESCRIPTION,
+    add_ctl_arguments,
+    add_socket_option,
+    add_status_arguments,
+)
 from dictation.cli.optgroups import (
     FILE_GIVE_UP_S,
     add_engine_options,
@@ -23,13 +30,6 @@ from dictation.config import (
     TYPERS,
     RunConfig,
     TyperConfig,
-)
-from dictation.control.client import (
-    CTL_DESCRIPTION,
-    STATUS_DESCRIPTION,
-    add_ctl_arguments,
-    add_socket_option,
-    add_status_arguments,
 )
 from dictation.segment.gate import MODES
 from dictation.segment.segmenter import SegmenterConfig

@@ -19,8 +19,8 @@ from typing import Any
 
 import platformdirs
 
-from dictation.cli.coerce import BadValue, default_of, from_env, from_toml, is_flag
 from dictation.cli.configfile import ConfigFile, toml_value
+from dictation.cli.values import BadValue, default_of, from_env, from_toml, is_flag
 from dictation.errors import ConfigError
 
 log = logging.getLogger("dictation")

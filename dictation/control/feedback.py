@@ -12,7 +12,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from dictation.childenv import child_env
-from dictation.control.client import status_line
+from dictation.control.status import status_line
 from dictation.errors import ConfigError
 from dictation.records import Quiet
 
