@@ -37,15 +37,11 @@ sys.path.insert(0, str(HERE.parent / "tools"))
 from dictation.audio.codec import read_wav  # noqa: E402
 from dictation.audio.levels import measure  # noqa: E402
 from dictation.audio.vad import SAMPLE_RATE, Vad  # noqa: E402
-from dictation.config import ApiConfig, LocalConfig  # noqa: E402
+from dictation.records import Heard  # noqa: E402
 from dictation.segment.segmenter import Segmenter  # noqa: E402
-from dictation.text.guard import (  # noqa: E402
-    GuardConfig,
-    Heard,
-    judge,
-    too_weak,
-)
+from dictation.text.guard import GuardConfig, judge, too_weak  # noqa: E402
 from dictation.transcribe import Segment  # noqa: E402
+from dictation.transcribe.engines import ApiConfig, LocalConfig  # noqa: E402
 
 CORPUS = HERE / ".corpus" / "guard"
 RAW = HERE / ".runs" / "guard.json"

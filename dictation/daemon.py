@@ -1,5 +1,5 @@
-"""The daemon's run: the source, the engine, the sinks and the control socket opened around
-one pipeline, and closed again however it ends; `transcribe` runs files the same way."""
+"""`dictation run`: the source, the engine, the sinks and the control socket opened around one
+pipeline, and closed again however it ends."""
 
 from __future__ import annotations
 
@@ -7,33 +7,13 @@ import contextlib
 import logging
 import os
 import signal
-from collections.abc import Callable, Sequence
-from importlib import resources
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-from dictation.config import ApiConfig, LocalConfig, RunConfig
+from dictation.config import RunConfig
 from dictation.errors import DeviceError, NoInputDevice
 
-if TYPE_CHECKING:
-    from dictation.filemode import FileJob
-
 log = logging.getLogger("dictation")
-
-
-def sample_path() -> Path:
-    return Path(str(resources.files("dictation") / "data" / "sample.wav"))
-
-
-def make_transcriber(engine: ApiConfig | LocalConfig):  # -> Transcriber
-    """Build the engine; the local one starts loading its model right away."""
-    if isinstance(engine, LocalConfig):
-        from dictation.transcribe.local import LocalTranscriber
-
-        return LocalTranscriber(engine)
-    from dictation.transcribe.api import ApiTranscriber
-
-    return ApiTranscriber(engine)
 
 
 def _is_file_input(spec: str) -> bool:
@@ -45,7 +25,7 @@ def open_source(cfg: RunConfig, demo_fallback: bool):  # -> Source
     one (the bundled sample plays instead with ``demo_fallback``); a device name that matches
     none of the devices there are is an error."""
     from dictation.audio.devices import find_input_device
-    from dictation.audio.files import FileSource
+    from dictation.audio.files import FileSource, sample_path
     from dictation.audio.mic import MicSource
 
     if cfg.input is not None and _is_file_input(cfg.input):
@@ -66,25 +46,11 @@ def open_source(cfg: RunConfig, demo_fallback: bool):  # -> Source
     return FileSource(sample_path(), realtime=True)
 
 
-def make_sink(name: str, cfg: RunConfig):  # -> Sink
-    """An output by name; the typing tools are checked as they are made."""
-    from dictation.output.sinks import ClipboardSink, StdoutSink
-
-    if name == "stdout":
-        return StdoutSink()
-    if name == "clipboard":
-        return ClipboardSink(cfg.clipboard_mode)
-    from dictation.output.keystrokes import typing_sink
-
-    return typing_sink(name, cfg.typer, os.environ)
-
-
 async def run_pipeline(cfg: RunConfig, env: dict[str, str],
                        demo_fallback: bool = False) -> int:
     import asyncio
 
     from dictation.audio.vad import Vad
-    from dictation.childenv import forget_secrets
     from dictation.control.client import default_socket_path
     from dictation.control.feedback import Cues, DaemonObserver
     from dictation.control.notify import Notifier
@@ -92,13 +58,15 @@ async def run_pipeline(cfg: RunConfig, env: dict[str, str],
     from dictation.control.status import status_line
     from dictation.deliver.retry import RetryPolicy
     from dictation.deliver.spool import Spool, default_keep_dir, default_spool_dir
+    from dictation.env import forget_secrets
     from dictation.output.captionfiles import open_caption_files
     from dictation.output.events import EventStream
-    from dictation.output.sinks import Sink
+    from dictation.output.sinks import Sink, make_sink
     from dictation.pipeline import Pipeline
     from dictation.records import Fanout, Observer
     from dictation.segment.gate import Gate
     from dictation.segment.segmenter import Segmenter
+    from dictation.transcribe.engines import make_transcriber
 
     notifier = Notifier.from_environ()  # first: no child process may inherit NOTIFY_SOCKET
     forget_secrets()  # nor the key: it is in cfg now
@@ -124,7 +92,7 @@ async def run_pipeline(cfg: RunConfig, env: dict[str, str],
         source = open_source(cfg, demo_fallback)  # a misnamed device: one line, no model
         transcriber = make_transcriber(cfg.engine)
         for name in cfg.outputs:
-            sinks.append(make_sink(name, cfg))
+            sinks.append(make_sink(name, cfg.clipboard_mode, cfg.typer))
         observer: Observer = DaemonObserver(notifier, cues)
         if cfg.captions:
             from dictation.output.screen import Captions
@@ -152,7 +120,7 @@ async def run_pipeline(cfg: RunConfig, env: dict[str, str],
             notifier.stopping()
             pipeline.stop(cfg.stop_grace_s)
 
-        _on_signals(stop, pipeline.abort, f" for at most {cfg.stop_grace_s:g} s")
+        on_signals(stop, pipeline.abort, f" for at most {cfg.stop_grace_s:g} s")
         trigger = f"the {cfg.hotkey} key" if cfg.hotkey else "dictation ctl"
         waiting = "" if cfg.mode == "continuous" else f"; {cfg.mode}: waiting for {trigger}"
         if events:
@@ -195,22 +163,7 @@ async def run_pipeline(cfg: RunConfig, env: dict[str, str],
             spool.close()
 
 
-async def transcribe_files(job: FileJob, targets: Sequence[Path | None],
-                           engine: ApiConfig | LocalConfig) -> int:
-    """`dictation transcribe`: every file of ``job`` through one engine."""
-    from dictation.filemode import FileRunner
-
-    transcriber = make_transcriber(engine)
-    try:
-        runner = FileRunner(job, targets, transcriber)
-        _on_signals(runner.stop, runner.abort)
-        log.info("transcribing %d file(s) with %s", len(job.files), transcriber.description)
-        return await runner.run()
-    finally:
-        await transcriber.aclose()
-
-
-def _on_signals(stop: Callable[[], None], abort: Callable[[], None], within: str = "") -> None:
+def on_signals(stop: Callable[[], None], abort: Callable[[], None], within: str = "") -> None:
     """First Ctrl-C or SIGTERM: ``stop`` (finish the utterance in progress); second: ``abort``
     (keep what is pending on disk and quit)."""
     import asyncio

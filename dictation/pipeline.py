@@ -16,20 +16,20 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 
 from dictation.audio.levels import dbfs, measure
-from dictation.audio.mic import GAP
 from dictation.audio.vad import Frame, Vad
 from dictation.deliver.retry import RetryPolicy
 from dictation.deliver.spool import Adopted, Spool
 from dictation.deliver.worker import Delivery
 from dictation.errors import DictationError
 from dictation.output.sinks import Sink
-from dictation.records import Observer, Quiet, Source, Speculation, Speech, Stats, discard
+from dictation.records import GAP, Observer, Quiet, Source, Speculation, Speech, Stats, discard
 from dictation.segment.gate import CANCEL, CLOSE, OPEN, Gate
 from dictation.segment.interim import Interims
 from dictation.segment.pacer import SpeculationPacer
@@ -232,7 +232,7 @@ class Pipeline:
                 seq += 1
                 if self.interims:
                     self.interims.queued()  # the final's request goes first; no late interim
-                delivery.put(Speech.of(seq, utt.start, utt.payloads, frame_s, attached,
+                delivery.put(speech_of(seq, utt.start, utt.payloads, frame_s, attached,
                                        generation))
                 log.debug("utterance %d: %.2f-%.2f s, ended by %s%s", seq,
                           utt.start * frame_s, utt.end * frame_s, utt.reason,
@@ -304,3 +304,13 @@ class Pipeline:
         self.stats.requests += 1
         return Speculation(start, len(frames), prompt, asyncio.create_task(
             self.transcriber.transcribe(np.concatenate([f.pcm for f in frames]), prompt)))
+
+
+def speech_of(seq: int, start: int, frames: Sequence[Frame], frame_s: float,
+              speculation: Speculation | None, generation: int) -> Speech:
+    """Utterance ``seq``: ``frames``, the first of them frame number ``start``."""
+    spoken = [i for i, f in enumerate(frames) if f.is_speech] or [0]
+    return Speech(seq, start * frame_s, (start + len(frames)) * frame_s,
+                  np.concatenate([f.pcm for f in frames]), time.monotonic(), measure(frames),
+                  (start + spoken[0]) * frame_s, (start + spoken[-1] + 1) * frame_s,
+                  speculation, generation)

@@ -14,8 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from dictation.audio.vad import SAMPLE_RATE
-from dictation.output.sinks import Transcribed
-from dictation.records import Final, Interim, Quiet
+from dictation.records import Final, Interim, Quiet, Transcribed
 from dictation.transcribe import Transcript
 
 # Only a guard against a hang, so that a broken pipeline fails the test instead of stalling

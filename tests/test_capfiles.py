@@ -21,8 +21,7 @@ from test_transcribe import SENTENCES, check_cues, duration, env, talk, words  #
 from dictation.errors import SinkError
 from dictation.output.captionfiles import CaptionFile
 from dictation.output.events import EventStream, schema_path
-from dictation.output.sinks import Transcribed
-from dictation.records import Final, Interim
+from dictation.records import Final, Interim, Transcribed
 from dictation.transcribe import Segment
 
 VALIDATOR = jsonschema.Draft202012Validator(json.loads(schema_path().read_text()))

@@ -27,8 +27,7 @@ from rich.console import Console
 from rich.screen import Screen
 
 from dictation.output.screen import Captions, Level
-from dictation.output.sinks import Transcribed
-from dictation.records import Final, Interim
+from dictation.records import Final, Interim, Transcribed
 
 LONG = ("The weather forecast says it will rain tomorrow morning in the northern part of the "
         "city.")

@@ -15,9 +15,9 @@ import pytest
 from conftest import dictation_cmd
 
 from dictation.cli import settings
-from dictation.cli.main import build_engine, resolve_args
-from dictation.config import ApiConfig, LocalConfig
+from dictation.cli.build import build_engine, resolve_args
 from dictation.errors import ConfigError
+from dictation.transcribe.engines import ApiConfig, LocalConfig
 
 
 @pytest.fixture

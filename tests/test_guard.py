@@ -9,12 +9,12 @@ import pytest
 
 from dictation.audio.levels import measure
 from dictation.audio.vad import Frame
-from dictation.cli.main import build_guard, resolve_args
+from dictation.cli.build import build_guard, resolve_args
 from dictation.errors import ConfigError
+from dictation.records import Heard
 from dictation.text.guard import (
     DEFAULT,
     GuardConfig,
-    Heard,
     compression_ratio,
     cut_loops,
     drop_reason,

@@ -14,14 +14,8 @@ from collections.abc import Callable
 
 import pytest
 
-from dictation.text.guard import (
-    Heard,
-    cut_loops,
-    drop_reason,
-    judge,
-    max_chars,
-    normalize,
-)
+from dictation.records import Heard
+from dictation.text.guard import cut_loops, drop_reason, judge, max_chars, normalize
 from dictation.text.loops import MAX_UNIT_WORDS, _min_repeats, find_loops, word_ids
 from dictation.text.sanitize import sanitize
 from dictation.transcribe.response import parse

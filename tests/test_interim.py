@@ -12,7 +12,7 @@ import pytest
 from conftest import SAMPLE, dictation_cmd
 from faultserver import FaultServer, Reply, Request, json_text
 
-from dictation.cli.main import build_config, resolve_args
+from dictation.cli.build import build_config, resolve_args
 from dictation.cli.options import INTERIM_S
 from dictation.segment.interim import agreed_prefix
 

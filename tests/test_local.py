@@ -15,9 +15,9 @@ import pytest
 from conftest import SAMPLE, dictation_cmd
 
 from dictation.audio.codec import read_wav
-from dictation.cli.main import build_engine, resolve_args
-from dictation.config import ApiConfig, LocalConfig
+from dictation.cli.build import build_engine, resolve_args
 from dictation.errors import ConfigError
+from dictation.transcribe.engines import ApiConfig, LocalConfig
 from dictation.transcribe.local import LocalTranscriber
 
 pytestmark = pytest.mark.real  # real parts: processes, servers, the model

@@ -14,8 +14,7 @@ import numpy as np
 from dictation.deliver.keeper import Keeper
 from dictation.deliver.spool import Spool, load
 from dictation.deliver.spoolfile import MAX_DEATHS, flight_mark
-from dictation.records import Speech
-from dictation.text.guard import Heard
+from dictation.records import Heard, Speech
 
 PCM = (np.sin(np.arange(16000) / 5) * 8000).astype(np.int16)
 

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import numpy.ma  # np.median imports it on first use: 25 ms that would fall on the loop
 
-from dictation.text.guard import Heard
+from dictation.records import Heard
 
 if TYPE_CHECKING:
     from dictation.audio.vad import Frame

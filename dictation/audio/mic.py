@@ -24,13 +24,9 @@ from dictation.audio.codec import to_16k_int16
 from dictation.audio.devices import PORTAUDIO, InputDevice, find_input_device, import_sounddevice
 from dictation.audio.vad import SAMPLE_RATE
 from dictation.errors import DeviceError
+from dictation.records import GAP
 
 log = logging.getLogger("dictation")
-
-GAP = "gap"
-"""Put in the audio queue when capture broke off, and again on every retry while it waits:
-the utterance in progress ends there (audio either side of a gap is not one utterance), and
-the pipeline knows capture is alive, only waiting."""
 
 WAITING = "waiting for microphone"  # the source's state while it has nothing to capture from
 RETRY_S = (0.5, 10.0)  # reopen backoff: the first wait, doubled up to the second

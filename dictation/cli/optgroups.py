@@ -7,9 +7,9 @@ import argparse
 from pathlib import Path
 
 from dictation.cli import settings, values
-from dictation.config import BUNDLED_MODEL, DEFAULT_BASE_URL, FORMATS, ApiConfig
 from dictation.segment.segmenter import SegmenterConfig
 from dictation.text.guard import GuardConfig
+from dictation.transcribe.engines import BUNDLED_MODEL, DEFAULT_BASE_URL, FORMATS, ApiConfig
 
 # `transcribe` has the input file to fall back on and nobody at a microphone: a minute of
 # failures of one utterance is long enough to wait before its audio is set aside.

@@ -7,6 +7,7 @@ import argparse
 from pathlib import Path
 
 from dictation import __version__
+from dictation.batch import EXTENSIONS, FILE_SEGMENTER
 from dictation.cli import settings, values
 from dictation.cli.ctl import (
     CTL_DESCRIPTION,
@@ -22,15 +23,9 @@ from dictation.cli.optgroups import (
     add_keep_dir,
     add_vad_options,
 )
-from dictation.config import (
-    CLIPBOARD_MODES,
-    EXTENSIONS,
-    FILE_SEGMENTER,
-    OUTPUTS,
-    TYPERS,
-    RunConfig,
-    TyperConfig,
-)
+from dictation.config import RunConfig
+from dictation.output.keytools import TYPERS, TyperConfig
+from dictation.output.sinks import CLIPBOARD_MODES, OUTPUTS
 from dictation.segment.gate import MODES
 from dictation.segment.segmenter import SegmenterConfig
 

@@ -21,15 +21,12 @@ import platformdirs
 
 from dictation.cli.configfile import ConfigFile, toml_value
 from dictation.cli.values import BadValue, default_of, from_env, from_toml, is_flag
+from dictation.env import CONFIG_ENV, ENV_ALIASES, ENV_PREFIX, env_name
 from dictation.errors import ConfigError
 
 log = logging.getLogger("dictation")
 Options = Mapping[str, argparse.Action]  # config key → option
 
-ENV_PREFIX = "DICTATION_"
-CONFIG_ENV = "DICTATION_CONFIG"
-# Names other tools use for two keys; the DICTATION_* names win when both are set.
-ENV_ALIASES = {"base-url": "OPENAI_BASE_URL", "api-key": "OPENAI_API_KEY"}
 REDACTED = "<redacted>"
 _URL_PASSWORD = re.compile(r"(://[^/@:\s]*:)[^/@\s]*@")  # scheme://user:PASSWORD@host
 _NOT_A_KEY = "_dictation_not_a_key"
@@ -71,10 +68,6 @@ def key_of(action: argparse.Action) -> str | None:
             or getattr(action, _NOT_A_KEY, False)):
         return None
     return next((s[2:] for s in action.option_strings if s.startswith("--")), None)
-
-
-def env_name(key: str) -> str:
-    return ENV_PREFIX + key.upper().replace("-", "_")
 
 
 @dataclass

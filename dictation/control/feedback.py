@@ -11,8 +11,8 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from dictation.childenv import child_env
 from dictation.control.status import status_line
+from dictation.env import child_env
 from dictation.errors import ConfigError
 from dictation.records import Quiet
 

@@ -13,7 +13,7 @@ import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from dictation.childenv import child_env
+from dictation.env import child_env
 from dictation.errors import ConfigError, ServiceError
 
 log = logging.getLogger("dictation")

@@ -15,8 +15,7 @@ import numpy as np
 
 from dictation.deliver.spool import Adopted, Spool, keep_audio, load
 from dictation.deliver.spoolfile import MAX_DEATHS, clear_in_flight, mark_in_flight
-from dictation.records import Speech
-from dictation.text.guard import Heard
+from dictation.records import Heard, Speech
 
 log = logging.getLogger("dictation")
 

@@ -18,8 +18,8 @@ from dictation.deliver.retry import Outage, RetryPolicy
 from dictation.deliver.spool import Adopted, Spool
 from dictation.errors import DictationError, SinkError, TranscriptionError
 from dictation.logtext import Said
-from dictation.output.sinks import Sink, Transcribed
-from dictation.records import Final, Speech, Stats, discard
+from dictation.output.sinks import Sink
+from dictation.records import Final, Speech, Stats, Transcribed, discard
 from dictation.text.guard import GuardConfig, judge
 from dictation.transcribe import Transcriber, Transcript
 from dictation.transcribe.prompt import History, build_prompt

@@ -17,8 +17,8 @@ from dataclasses import replace
 from pathlib import Path
 
 from dictation.errors import ConfigError, SinkError
-from dictation.output.sinks import Transcribed
 from dictation.output.subtitles import Cue, heard_cues, srt_cue, vtt_cue, vtt_header
+from dictation.records import Transcribed
 
 FORMATS = ("srt", "vtt")
 

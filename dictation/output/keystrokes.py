@@ -10,10 +10,10 @@ import logging
 from collections.abc import Mapping
 from dataclasses import replace
 
-from dictation.config import TyperConfig
 from dictation.errors import SinkError
-from dictation.output.keytools import TOOL_TIMEOUT_S, Chord, KeyTool, parse_chord
-from dictation.output.sinks import ClipboardSink, Transcribed
+from dictation.output.keytools import TOOL_TIMEOUT_S, Chord, KeyTool, TyperConfig, parse_chord
+from dictation.output.sinks import ClipboardSink
+from dictation.records import Transcribed
 from dictation.text.sanitize import sanitize
 
 log = logging.getLogger("dictation")

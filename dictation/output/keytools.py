@@ -17,8 +17,7 @@ import subprocess
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from dictation.childenv import child_env
-from dictation.config import TyperConfig
+from dictation.env import child_env
 from dictation.errors import ConfigError, SinkError
 from dictation.output.xkeymap import SpareKeys, parse_keymap
 from dictation.output.ydotool import (
@@ -32,6 +31,7 @@ from dictation.text.sanitize import sanitize
 
 log = logging.getLogger("dictation")
 
+TYPERS = ("auto", "wtype", "xdotool", "ydotool")
 PACKAGES = {"wtype": "wtype", "xdotool": "xdotool", "ydotool": "ydotool",
             "xmodmap": "x11-xserver-utils"}
 MODIFIERS = ("ctrl", "shift", "alt", "super")
@@ -45,6 +45,21 @@ CHECK_TIMEOUT_S = 5.0
 TOOL_TIMEOUT_S = 5.0  # a key chord, or the fixed part of typing a text
 KEYMAP_IDLE_S = 5.0  # spare keys stay bound this long after typing, for the next utterance
 KEYMAP_GRACE_S = 0.3  # at exit: time for the application to look up the last keys
+
+
+@dataclass(frozen=True)
+class TyperConfig:
+    """How ``--output type`` and ``--output paste`` reach the focused window."""
+
+    tool: str = "auto"
+    """wtype, xdotool or ydotool; auto: chosen from the session (detect_typer)."""
+    delay_ms: int = 4
+    """Between keystrokes. Under Xvfb, xdotool typed ten 167-character lines with accents and
+    curly quotes into a Tk window without a fault at every delay from 0 to 12 ms; 4 (3 ms a
+    character) leaves slower applications room. xdotool's own default is 12."""
+    paste_keys: str = "ctrl+v"
+    """What ``--output paste`` presses, e.g. ctrl+shift+v for terminals."""
+
 
 
 @dataclass(frozen=True)

@@ -3,29 +3,21 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import subprocess
 import sys
 import tempfile
-from dataclasses import dataclass
-from typing import Protocol, TextIO
+from typing import TYPE_CHECKING, Protocol, TextIO
 
-from dictation.childenv import child_env
+from dictation.env import child_env
 from dictation.errors import SinkError
-from dictation.transcribe import Segment
+from dictation.records import Transcribed
 
+if TYPE_CHECKING:
+    from dictation.output.keytools import TyperConfig
 
-@dataclass(frozen=True)
-class Transcribed:
-    """One utterance's text with where it was in the audio (seconds since capture start)."""
-
-    seq: int
-    text: str  # sanitised, non-empty
-    start_s: float  # the audio sent, pre-roll included
-    end_s: float
-    speech_start_s: float  # first and last frame the VAD called speech
-    speech_end_s: float
-    segments: tuple[Segment, ...] = ()  # the engine's, timed from start_s
-    recovered: bool = False  # left over by a run that died: its times are from that run
+OUTPUTS = ("stdout", "clipboard", "type", "paste")
+CLIPBOARD_MODES = ("replace", "append")
 
 
 class Sink(Protocol):
@@ -92,3 +84,14 @@ class ClipboardSink:
 
 
 _COPY = "import sys, pyperclip; pyperclip.copy(sys.stdin.buffer.read().decode())"
+
+
+def make_sink(name: str, clipboard_mode: str, typer: TyperConfig) -> Sink:
+    """An output by name (one of OUTPUTS); the typing tools are checked as they are made."""
+    if name == "stdout":
+        return StdoutSink()
+    if name == "clipboard":
+        return ClipboardSink(clipboard_mode)
+    from dictation.output.keystrokes import typing_sink
+
+    return typing_sink(name, typer, os.environ)

@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING
 from dictation.transcribe import Segment
 
 if TYPE_CHECKING:
-    from dictation.output.sinks import Transcribed
+    from dictation.records import Transcribed
 
 _SLOP_S = 0.25  # engines' times may start a little early; more than this is not a timing
 _SENTENCE_END = re.compile(r"[.!?…][\"'”’»)\]]*$")

@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING
 from dictation.text.loops import find_loops
 
 if TYPE_CHECKING:
+    from dictation.records import Heard
     from dictation.transcribe import Segment
 
 # What Whisper says to silence, noise and music: outros and credits of the subtitled videos
@@ -119,16 +120,6 @@ class GuardConfig:
 
 
 DEFAULT = GuardConfig()
-
-
-@dataclass(frozen=True)
-class Heard:
-    """What the VAD measured of one utterance."""
-
-    snr_db: float
-    """How far the loud part of its speech rose above the background."""
-    speech_share: float
-    """The share of its frames the VAD called speech."""
 
 
 def max_chars(audio_s: float, config: GuardConfig = DEFAULT) -> int:

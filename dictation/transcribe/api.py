@@ -22,7 +22,6 @@ import numpy as np
 
 from dictation.audio.codec import encode_wav
 from dictation.audio.vad import SAMPLE_RATE
-from dictation.config import ApiConfig
 from dictation.errors import TranscriptionError
 from dictation.text.guard import answer_limit
 from dictation.text.sanitize import sanitize
@@ -36,6 +35,7 @@ from dictation.transcribe.endpoint import (
     redact_url,
     tls_context,
 )
+from dictation.transcribe.engines import ApiConfig
 from dictation.transcribe.prompt import build_prompt
 from dictation.transcribe.response import parse, parse_retry_after
 from dictation.transcribe.split import MIN_PIECE_S, split_point

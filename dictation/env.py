@@ -1,12 +1,13 @@
-"""The environment of the processes dictation starts: its own, without the API key, the file
-it is kept in, or a base URL (which may carry a password).
+"""The environment: the variables dictation reads (``DICTATION_*``, named after the config keys,
+and the OPENAI_* names other tools use), and the environment of the processes it starts: its
+own, without the API key, the file it is kept in, or a base URL (which may carry a password).
 
 Typing tools, xmodmap, the clipboard helper and notify-send need the session's variables
 (DISPLAY, WAYLAND_DISPLAY, XDG_RUNTIME_DIR, the locale) and nothing of the engine's. A tool
 that dumps its environment in a crash report, or a look-alike earlier on PATH, must not get
 the key. The daemon also removes these variables from its own environment once the key is
 read (:func:`forget_secrets`), so children that libraries start (pyperclip runs xclip) go
-without them too.
+without them too. Standard library only: `dictation ctl` reads the socket's variable here.
 """
 
 from __future__ import annotations
@@ -14,7 +15,16 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping, MutableMapping
 
-from dictation.cli.settings import ENV_ALIASES, env_name
+ENV_PREFIX = "DICTATION_"
+CONFIG_ENV = "DICTATION_CONFIG"
+# Names other tools use for two keys; the DICTATION_* names win when both are set.
+ENV_ALIASES = {"base-url": "OPENAI_BASE_URL", "api-key": "OPENAI_API_KEY"}
+
+
+def env_name(key: str) -> str:
+    """The variable of a config key: ``DICTATION_`` and the key in capitals, ``_`` for ``-``."""
+    return ENV_PREFIX + key.upper().replace("-", "_")
+
 
 SECRET_VARIABLES = frozenset({
     env_name("api-key"), ENV_ALIASES["api-key"], env_name("api-key-file"),

@@ -19,16 +19,20 @@ from pathlib import Path
 from typing import Any
 
 from dictation.audio.vad import SAMPLE_RATE
-from dictation.config import EXTENSIONS
+from dictation.daemon import on_signals
 from dictation.errors import ConfigError, DictationError
-from dictation.output.sinks import Transcribed
 from dictation.output.subtitles import Cue, heard_cues, to_json, to_srt, to_text, to_vtt
+from dictation.records import Transcribed
 from dictation.segment.segmenter import SegmenterConfig
 from dictation.text.guard import GuardConfig
+from dictation.transcribe.engines import ApiConfig, LocalConfig, make_transcriber
 
 log = logging.getLogger("dictation")
 
-
+EXTENSIONS = {"text": ".txt", "srt": ".srt", "vtt": ".vtt", "json": ".json"}  # by --format
+# Nobody waits on a file: a longer hangover keeps sentences whole, which reads better in
+# captions and gives the model more context per call.
+FILE_SEGMENTER = SegmenterConfig(hangover_min_s=0.5, hangover_max_s=0.8)
 
 @dataclass(frozen=True)
 class FileJob:
@@ -234,3 +238,16 @@ class FileRunner:
                  path.name, _clock(duration), took, duration / max(took, 1e-6),
                  len(sink.items), f" → {target}" if target else "")
         return code
+
+
+async def transcribe_files(job: FileJob, targets: Sequence[Path | None],
+                           engine: ApiConfig | LocalConfig) -> int:
+    """`dictation transcribe`: every file of ``job`` through one engine."""
+    transcriber = make_transcriber(engine)
+    try:
+        runner = FileRunner(job, targets, transcriber)
+        on_signals(runner.stop, runner.abort)
+        log.info("transcribing %d file(s) with %s", len(job.files), transcriber.description)
+        return await runner.run()
+    finally:
+        await transcriber.aclose()
