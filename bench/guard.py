@@ -38,8 +38,9 @@ from dictation.audio.codec import read_wav  # noqa: E402
 from dictation.audio.levels import measure  # noqa: E402
 from dictation.audio.vad import SAMPLE_RATE, Vad  # noqa: E402
 from dictation.records import Heard  # noqa: E402
+from dictation.segment.endpointer import too_weak  # noqa: E402
 from dictation.segment.segmenter import Segmenter  # noqa: E402
-from dictation.text.guard import GuardConfig, judge, too_weak  # noqa: E402
+from dictation.text.guard import GuardConfig, judge  # noqa: E402
 from dictation.transcribe import Segment  # noqa: E402
 from dictation.transcribe.engines import ApiConfig, LocalConfig  # noqa: E402
 

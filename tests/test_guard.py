@@ -12,6 +12,7 @@ from dictation.audio.vad import Frame
 from dictation.cli.build import build_guard, resolve_args
 from dictation.errors import ConfigError
 from dictation.records import Heard
+from dictation.segment.endpointer import too_weak
 from dictation.text.guard import (
     DEFAULT,
     GuardConfig,
@@ -20,7 +21,6 @@ from dictation.text.guard import (
     drop_reason,
     judge,
     likely_silence,
-    too_weak,
 )
 from dictation.transcribe import Segment
 

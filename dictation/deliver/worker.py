@@ -85,10 +85,15 @@ class Delivery:
         return self._inflight is not None and not self._inflight.done()
 
     @property
+    def free(self) -> bool:
+        """Nothing queued or in flight: the next prompt is final and the engine is free."""
+        return self.queue.empty() and not self.busy
+
+    @property
     def idle(self) -> bool:
-        """The engine is ready and no utterance waits for it: room for an interim."""
-        return (self._ready is not None and self._ready.done() and self.queue.empty()
-                and not self.busy)
+        """Free, the engine ready and answering (no outage): room for an interim."""
+        return (self._ready is not None and self._ready.done() and self.free
+                and self.outage.since is None)
 
     def count(self) -> int:
         """Utterances not yet delivered: those in the spool, or in memory without one."""

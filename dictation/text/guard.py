@@ -5,8 +5,9 @@ from its subtitle training data ("Thank you.", "you", "Subtitles by the Amara.or
 community"), or with the same words over and over until its token limit. The guard works in
 two places:
 
-- before sending (:func:`too_weak`): an utterance whose speech hardly rose above the
-  background, or that the VAD called speech for only a sliver of its frames, is never sent;
+- before sending: an utterance whose speech hardly rose above the background, or that the
+  VAD called speech for only a sliver of its frames, is never sent (the endpointer's
+  ``too_weak``, with this module's GuardConfig);
 - after (:func:`judge`): loops are cut to one occurrence, then text is dropped when it holds
   no words, echoes the prompt, every segment is likely silence by the model's own measures,
   or it is a stock phrase and the audio did not clearly hold speech; and text longer than
@@ -130,15 +131,6 @@ def max_chars(audio_s: float, config: GuardConfig = DEFAULT) -> int:
 def answer_limit(audio_s: float, config: GuardConfig = DEFAULT) -> int:
     """A raw answer longer than this is not even looked at for loops."""
     return max_chars(audio_s, config) + LOOP_ROOM_CHARS * max(1, math.ceil(audio_s / 30))
-
-
-def too_weak(heard: Heard, config: GuardConfig = DEFAULT) -> str | None:
-    """Why an utterance is not worth sending to the engine, or None to send it."""
-    if heard.snr_db < config.min_snr_db:
-        return f"its speech rose only {heard.snr_db:.1f} dB above the background"
-    if heard.speech_share < config.min_speech_share:
-        return f"only {heard.speech_share:.0%} of it sounded like speech"
-    return None
 
 
 def is_prompt_echo(text: str, prompt: str) -> bool:
