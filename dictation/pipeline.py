@@ -10,7 +10,6 @@ the state, and holds a file back while the engine catches up.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Sequence
 from pathlib import Path
@@ -82,14 +81,13 @@ class Pipeline:
     @property
     def kept(self) -> list[Path]:
         """Audio set aside because it could not become text."""
-        return self.delivery.keeper.kept
+        return self.delivery.kept
 
     def stop(self, grace_s: float | None = None) -> None:
         """Stop capture; the utterance in progress is still finished and delivered, unless
         the engine is failing, or (``grace_s``) its text takes longer than that: then what
         is pending waits on disk for the next start."""
-        self.delivery.stopping.set()
-        self.delivery.taken.set()  # a file held back by a full spool is read on at once
+        self.delivery.stop()
         self.source.stop()
         if grace_s is not None:
             asyncio.get_running_loop().call_later(grace_s, self.delivery.expire, grace_s)
@@ -123,11 +121,11 @@ class Pipeline:
         spool = {} if self.spool is None else {
             "spool_bytes": self.spool.bytes, "spool_seconds": round(self.spool.seconds, 1),
             "spool_max_bytes": self.spool.max_bytes}
-        if self.delivery.keeper.paused:
+        if self.delivery.paused:
             state = "capture stopped: spool full"
         elif source_state := getattr(self.source, "state", None):
             state = source_state  # e.g. waiting for a microphone
-        elif self.delivery.outage.since is not None:
+        elif self.delivery.retrying:
             state = "retrying"  # the engine is failing; utterances wait their turn
         elif self.endpointer.active:
             state = "hearing speech"
@@ -150,8 +148,6 @@ class Pipeline:
     async def run(self) -> int:
         # 30–50 s of blocks: a stalled pipeline loses audio only after that, and says so.
         audio, delivery = self._audio, self.delivery
-        delivery.keeper.recovered(self.recovered)
-        delivery.keeper.check_bound()
         delivery.prepare()  # capture won't wait
         capture = asyncio.create_task(self.source.run(audio))
         segment = asyncio.create_task(self._segment(audio))
@@ -159,11 +155,10 @@ class Pipeline:
         try:
             await capture
         except DictationError as err:
-            delivery.error(str(err))
-            delivery.failed = delivery.failed or err
+            delivery.fail(err)
         await segment
         await worker
-        left = delivery.keeper.report(delivery.expired)
+        left = delivery.report()
         if rest := self.source.unread():
             log.warning("%s", rest)
         st = self.stats
@@ -183,7 +178,7 @@ class Pipeline:
             if isinstance(block, str):
                 self._act(block)
                 self._changed()
-            elif delivery.keeper.paused and not self.source.can_wait:
+            elif delivery.paused and not self.source.can_wait:
                 self.observer.block()  # the microphone is alive; its audio is not kept
             else:
                 self._hear(block)
@@ -192,20 +187,15 @@ class Pipeline:
         for frame in self.vad.flush():
             ep.frame(frame)
         ep.end()
-        delivery.queue.put_nowait(None)
+        delivery.end()
 
     async def _keep_pace(self, audio: asyncio.Queue[np.ndarray | str | None]) -> None:
         """A file read ahead goes one block per loop turn, no further ahead of the engine than
         a few utterances (Ctrl-C stops near what was transcribed), none while spool is full."""
         if audio.qsize():
             await asyncio.sleep(0)
-        delivery = self.delivery
-        while self.source.can_wait and (delivery.queue.qsize() >= READ_AHEAD or (
-                delivery.keeper.paused and not self.failed
-                and not delivery.stopping.is_set())):
-            delivery.taken.clear()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(delivery.taken.wait(), 0.5)
+        if self.source.can_wait:
+            await self.delivery.room(READ_AHEAD)
 
     def _act(self, action: str) -> None:
         """A gate action, or a gap in capture."""

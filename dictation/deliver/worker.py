@@ -1,38 +1,34 @@
 """The transcription worker: queued utterances become delivered text, one at a time and in
 order, each carrying the text before it as its prompt. A failing engine is retried (utterance
 N+1 waits for N); the guard drops what was never said; the spool holds each utterance until
-its text is at the sinks."""
+its text is at the sinks.
+
+The rest of the daemon sees a small surface: put, end and the commands (cancel, stop, abort,
+expire); what the endpointer asks (free, idle, failed, next_prompt); what the status shows
+(paused, retrying, count, delivered, last_error); and room, which holds a file back."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import logging
-import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from dictation.audio.vad import SAMPLE_RATE
 from dictation.deliver.keeper import Keeper
-from dictation.deliver.retry import Outage, RetryPolicy
-from dictation.deliver.spool import Adopted, Spool
+from dictation.deliver.retry import Postponed, Retrying, RetryPolicy
+from dictation.deliver.send import MadeUp, Sender
 from dictation.errors import DictationError, SinkError, TranscriptionError
-from dictation.logtext import Said
-from dictation.output.sinks import Sink
-from dictation.records import Final, Speech, Stats, Transcribed, discard
-from dictation.text.guard import GuardConfig, judge
-from dictation.transcribe import Transcriber, Transcript
-from dictation.transcribe.prompt import History, build_prompt
+from dictation.records import Final, Speech, Stats, discard
+from dictation.text.guard import GuardConfig
+
+if TYPE_CHECKING:
+    from dictation.deliver.spool import Adopted, Spool
+    from dictation.output.sinks import Sink
+    from dictation.transcribe import Transcriber
 
 log = logging.getLogger("dictation")
-
-
-class _Postponed(Exception):
-    """Stopping while the engine fails: the utterance waits in the spool for the next start."""
-
-
-class _MadeUp(Exception):
-    """Far more text than the utterance's audio could hold: a hallucination, dropped."""
 
 
 class Delivery:
@@ -44,92 +40,143 @@ class Delivery:
         """``changed``: the status may have changed; ``stop``: end the run (a fatal error);
         ``final``: an utterance's text reached every sink."""
         self.transcriber = transcriber
-        self.sinks = sinks
-        self.prompt = prompt
-        self.guard = guard
-        self.retry = retry
-        self.outage = Outage()
         self.stats = stats
-        self.history = History()
         self.recovered = tuple(recovered)
-        self.keeper = Keeper(spool, keep_dir, error=self.error, resumed=self._resumed)
-        self.queue: asyncio.Queue[Speech | None] = asyncio.Queue()
-        self.taken = asyncio.Event()  # the worker took an utterance, or capture may resume
-        self.stopping = asyncio.Event()  # ends waits between retries
-        self.delivered = 0
-        self.failed: DictationError | None = None  # what ended the run early
-        self.aborted = False
-        self.expired: float | None = None  # the stop grace that ran out, if one did
-        self.generation = 0  # bumped by cancel
         self.last_error: str | None = None
+        self._keeper = Keeper(spool, keep_dir, error=self.error, resumed=self._resumed)
+        self._queue: asyncio.Queue[Speech | None] = asyncio.Queue()
+        self._taken = asyncio.Event()  # the worker took an utterance, or capture may resume
+        self._stopping = asyncio.Event()  # ends waits between retries
+        retrying = Retrying(transcriber, retry, stats, self._stopping, waiting=self.count,
+                            spooled=spool is not None, reported=self._reported)
+        self._sender = Sender(retrying, sinks, prompt=prompt, guard=guard, stats=stats,
+                              error=self.error, keep=self._keeper.keep, final=final)
+        self._failed: DictationError | None = None  # what ended the run early
+        self._aborted = False
+        self._expired: float | None = None  # the stop grace that ran out, if one did
+        self._generation = 0  # bumped by cancel
         self._changed = changed
         self._stop = stop
-        self._final = final
         self._ready: asyncio.Task[None] | None = None
         self._inflight: asyncio.Task[None] | None = None
 
-    def prepare(self) -> None:
-        """Start readying the engine; utterances queue up meanwhile."""
-        self._ready = asyncio.create_task(self.transcriber.prepare())
-
-    def next_prompt(self) -> str:
-        """The prompt of the next utterance to be transcribed."""
-        return build_prompt(self.prompt, str(self.history))
-
-    def put(self, item: Speech) -> None:
-        self.queue.put_nowait(self.keeper.add(item))
+    # --- what the others see ---------------------------------------------------------------
 
     @property
-    def busy(self) -> bool:
-        """An utterance is being transcribed or delivered."""
-        return self._inflight is not None and not self._inflight.done()
+    def failed(self) -> DictationError | None:
+        """What ended the run early."""
+        return self._failed
+
+    @property
+    def aborted(self) -> bool:
+        return self._aborted
+
+    @property
+    def kept(self) -> list[Path]:
+        """Audio set aside because it could not become text."""
+        return self._keeper.kept
+
+    @property
+    def paused(self) -> bool:
+        """Capture is stopped: the spool is full."""
+        return self._keeper.paused
+
+    @property
+    def retrying(self) -> bool:
+        """The engine is failing; utterances wait their turn."""
+        return self._sender.retrying.outage.since is not None
+
+    @property
+    def delivered(self) -> int:
+        """Utterances whose text reached the sinks."""
+        return self._sender.delivered
 
     @property
     def free(self) -> bool:
         """Nothing queued or in flight: the next prompt is final and the engine is free."""
-        return self.queue.empty() and not self.busy
+        return self._queue.empty() and not self._busy
 
     @property
     def idle(self) -> bool:
         """Free, the engine ready and answering (no outage): room for an interim."""
         return (self._ready is not None and self._ready.done() and self.free
-                and self.outage.since is None)
+                and not self.retrying)
+
+    @property
+    def _busy(self) -> bool:
+        """An utterance is being transcribed or delivered."""
+        return self._inflight is not None and not self._inflight.done()
 
     def count(self) -> int:
         """Utterances not yet delivered: those in the spool, or in memory without one."""
-        if self.keeper.spool is not None:
-            return self.keeper.spool.count
-        return self.queue.qsize() + self.busy
+        if self._keeper.spool is not None:
+            return self._keeper.spool.count
+        return self._queue.qsize() + self._busy
+
+    def next_prompt(self) -> str:
+        """The prompt of the next utterance to be transcribed."""
+        return self._sender.next_prompt()
+
+    # --- what the others do ----------------------------------------------------------------
+
+    def prepare(self) -> None:
+        """At the start: say what a dead run left, check the spool's bound, and start readying
+        the engine; utterances queue up meanwhile."""
+        self._keeper.recovered(self.recovered)
+        self._keeper.check_bound()
+        self._ready = asyncio.create_task(self.transcriber.prepare())
+
+    def put(self, item: Speech) -> None:
+        """Deliver ``item`` after every utterance put before it; it is spooled first."""
+        self._queue.put_nowait(self._keeper.add(item))
+
+    def end(self) -> None:
+        """No more utterances: the worker ends once it delivered those put."""
+        self._queue.put_nowait(None)
+
+    async def room(self, read_ahead: int) -> None:
+        """Return once fewer than ``read_ahead`` utterances wait and the spool has room (or
+        the run is stopping): a file is read no further ahead of the engine than that."""
+        while self._queue.qsize() >= read_ahead or (
+                self.paused and not self._failed and not self._stopping.is_set()):
+            self._taken.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._taken.wait(), 0.5)
 
     def cancel(self) -> None:
         """What is queued or in flight is dropped before delivery."""
-        self.generation += 1
+        self._generation += 1
+
+    def stop(self) -> None:
+        """Capture stops: what is queued is still delivered, but no retry waits any longer."""
+        self._stopping.set()
+        self._taken.set()  # a file held back by a full spool is read on at once
+
+    def fail(self, err: DictationError) -> None:
+        """Capture failed: the run ends with ``err`` (unless something failed first)."""
+        self.error(str(err))
+        self._failed = self._failed or err
 
     def abort(self) -> None:
         """Stop now: what is not yet text is kept on disk instead of waited for."""
-        self.aborted = True
-        self.failed = self.failed or DictationError("interrupted")
-        self.stopping.set()
-        self.taken.set()  # capture held back by a full spool goes on, into the spool
-        for task in (self._ready, self._inflight):
-            if task:
-                task.cancel()
+        self._aborted = True
+        self._failed = self._failed or DictationError("interrupted")
+        self.stop()  # capture held back by a full spool goes on, into the spool
+        self._cancel_tasks()
 
     def expire(self, grace_s: float) -> None:
         """Stopping took ``grace_s`` already: what is not yet text stays in the spool for the
         next start instead of being waited for (a server that hangs, an outage)."""
-        if self.aborted or self.expired is not None:
+        if self._given_up:
             return
-        self.expired = grace_s
-        self.stopping.set()
-        for task in (self._ready, self._inflight):
-            if task:
-                task.cancel()
+        self._expired = grace_s
+        self._stopping.set()
+        self._cancel_tasks()
 
-    @property
-    def _given_up(self) -> bool:
-        """No longer waiting for text: aborted, or the stop grace ran out."""
-        return self.aborted or self.expired is not None
+    def report(self) -> int:
+        """At the end: what was kept and what waits in the spool, one line each; how many
+        utterances wait."""
+        return self._keeper.report(self._expired)
 
     def error(self, message: str, *args: object) -> None:
         """Log an error; the status shows it too (transcript text, passed as Said, as its
@@ -138,13 +185,30 @@ class Delivery:
         self.last_error = message % args if args else message
         self._changed()
 
+    # --- the worker --------------------------------------------------------------------------
+
+    @property
+    def _given_up(self) -> bool:
+        """No longer waiting for text: aborted, or the stop grace ran out."""
+        return self._aborted or self._expired is not None
+
+    def _cancel_tasks(self) -> None:
+        for task in (self._ready, self._inflight):
+            if task:
+                task.cancel()
+
     def _resumed(self) -> None:
-        self.taken.set()
+        self._taken.set()
+        self._changed()
+
+    def _reported(self, error: str | None) -> None:
+        """The engine started failing (its error), or answers again (None)."""
+        self.last_error = error
         self._changed()
 
     def _fatal(self, err: DictationError) -> None:
         self.error(str(err))
-        self.failed = err
+        self._failed = err
         self._stop()
 
     async def run(self) -> None:
@@ -158,30 +222,31 @@ class Delivery:
             self._fatal(err)
         for session in self.recovered:  # a dead run's utterances come before anything new
             for entry in session.entries:
-                if (item := self.keeper.reload(entry.path, entry.seq,
-                                             self.generation)) is not None:
+                if (item := self._keeper.reload(entry.path, entry.seq,
+                                                self._generation)) is not None:
                     await self._handle(item)
-        while (item := await self.queue.get()) is not None:
-            self.taken.set()
+        while (item := await self._queue.get()) is not None:
+            self._taken.set()
             await self._handle(item)
 
     async def _handle(self, item: Speech) -> None:
         """Transcribe and deliver one utterance, or say where it waits."""
-        keeper = self.keeper
-        if item.generation != self.generation:
+        keeper = self._keeper
+        if item.generation != self._generation:
             log.debug("utterance %d: cancelled", item.seq)
             if item.speculation:
                 discard(item.speculation, self.stats)
             keeper.remove(item)
             self._changed()
             return
-        if (self.failed or self.expired is not None
-                or (self.stopping.is_set() and self.outage.since is not None)):
+        if self._failed or self._expired is not None or (
+                self._stopping.is_set() and self.retrying):
             if item.speculation:
                 discard(item.speculation, self.stats)
             keeper.hold(item)  # it waits in the spool for the next start
             return
-        self._inflight = asyncio.create_task(self._deliver(item))
+        self._inflight = asyncio.create_task(
+            self._sender.send(item, lambda: item.generation == self._generation))
         try:
             with keeper.in_flight(item):  # a run that dies now counts against the utterance
                 await self._inflight
@@ -189,9 +254,9 @@ class Delivery:
             if not self._given_up:
                 raise
             keeper.hold(item)
-        except _Postponed:
+        except Postponed:
             keeper.hold(item)
-        except _MadeUp as err:
+        except MadeUp as err:
             # Dropped rather than cut to the bound: nothing tells where the real text in a
             # made-up answer ends, and typed garbage can run as commands in an editor. The
             # audio is kept, so nothing is lost.
@@ -207,99 +272,3 @@ class Delivery:
         else:
             keeper.remove(item)
         self._changed()
-
-    async def _transcribe(self, item: Speech, prompt: str) -> Transcript:
-        """The text of ``item``, retried per the policy; utterance N+1 waits meanwhile."""
-        spec = item.speculation
-        task = spec.task if spec and spec.prompt == prompt else None
-        if spec and task is None:  # an earlier utterance changed the transcript since
-            discard(spec, self.stats)
-        failures, first = 0, 0.0
-        while True:
-            try:
-                if task is not None:
-                    result = await task
-                    self.stats.speculations_used += 1
-                else:
-                    self.stats.requests += 1
-                    result = await self.transcriber.transcribe(item.pcm, prompt)
-            except TranscriptionError as err:
-                task = None
-                if not err.retryable:
-                    raise
-                now = time.monotonic()
-                failures += 1
-                first = first or now
-                delay = self.retry.delay(failures, err.retry_after)
-                if self.outage.failed(now):
-                    log.warning("%s; %d utterance(s) wait%s; retrying", err, self.count(),
-                                " in the spool" if self.keeper.spool else "")
-                    self.last_error = str(err)
-                    self._changed()
-                if self.retry.gives_up(now - first + delay):
-                    raise TranscriptionError(
-                        f"gave up on utterance {item.seq} after {now - first:.0f} s of "
-                        f"failures (--give-up-after): {err}") from None
-                log.debug("utterance %d: %s; retry %d in %.1f s", item.seq, err, failures,
-                          delay)
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self.stopping.wait(), delay)
-                if self.stopping.is_set():
-                    raise _Postponed from None
-                if item.generation != self.generation:
-                    return Transcript("")  # cancelled while it waited
-                continue
-            if (down := self.outage.recovered(time.monotonic())) is not None:
-                log.info("the engine answers again after %.1f s of failures; delivering %d "
-                         "utterance(s)", down, self.count())
-                self.last_error = None
-                self._changed()
-            return result
-
-    async def _deliver(self, item: Speech) -> None:
-        prompt = self.next_prompt()
-        began = time.monotonic()
-        self.stats.utterances += 1
-        result = await self._transcribe(item, prompt)
-        text = result.text
-        log.debug("utterance %d%s: %.2f s of audio, text %.2f s after its end (%.2f s waited)",
-                  item.seq, " (recovered)" if item.recovered else "",
-                  len(item.pcm) / SAMPLE_RATE, time.monotonic() - item.ended_at,
-                  time.monotonic() - began)
-        if not text:
-            return
-        if item.generation != self.generation:
-            log.debug("utterance %d: cancelled; dropped %s", item.seq, Said(text))
-            return
-        # Off the loop: the answer may be up to the reader's cap, and the guard's work grows
-        # with it (linearly, and it refuses an answer too long for its audio at once).
-        verdict = await asyncio.to_thread(judge, text, prompt, item.heard, result.segments,
-                                          self.guard, len(item.pcm) / SAMPLE_RATE)
-        if verdict.made_up:
-            raise _MadeUp(f"utterance {item.seq}: the engine answered {verdict.reason}; "
-                          "dropped as made up")
-        if verdict.reason:
-            log.debug("utterance %d: dropped %s: %s", item.seq, Said(text), verdict.reason)
-            return
-        if verdict.cut:
-            log.debug("utterance %d: cut a repetition loop: %s", item.seq, Said(text))
-            text = verdict.text
-        self.history.add(text)
-        done = Transcribed(item.seq, text, item.start_s, item.end_s, item.speech_start_s,
-                           item.speech_end_s, result.segments, item.recovered)
-        errors: list[SinkError] = []
-        for sink in self.sinks:
-            try:
-                await sink.deliver(done)
-            except SinkError as err:
-                if sink.name == "stdout":
-                    raise
-                errors.append(err)
-        self.delivered += 1
-        # Speech ended (end_s - speech_end_s) of trailing silence before the utterance closed.
-        latency = time.monotonic() - item.ended_at + max(0.0, item.end_s - item.speech_end_s)
-        self._final(Final(done, latency, item.recovered))
-        if errors:  # the line shows the text only with --log-text: the audio keeps it anyway
-            where = f"; audio kept in {kept}" if (kept := self.keeper.keep(item)) else ""
-            for e in errors:
-                self.error("%s (text: %s%s)", e, Said(text), where)
