@@ -8,7 +8,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from importlib import resources
 from pathlib import Path
 
 import numpy as np
@@ -20,11 +19,6 @@ log = logging.getLogger("dictation")
 
 BLOCK_S = 0.03  # a file's blocks: one VAD frame each, so pacing matches a frame's arrival
 
-
-def sample_path() -> Path:
-    """The bundled spoken sample (`dictation demo`, and `run --demo-fallback` without a
-    microphone)."""
-    return Path(str(resources.files("dictation") / "data" / "sample.wav"))
 
 
 class FileSource:

@@ -9,7 +9,6 @@ import os
 import sys
 from collections.abc import Mapping
 
-from dictation.audio.files import sample_path
 from dictation.batch import FileJob
 from dictation.cli import settings
 from dictation.cli.options import (
@@ -21,6 +20,7 @@ from dictation.cli.options import (
 )
 from dictation.config import RunConfig
 from dictation.control.notify import stdout_is_journal
+from dictation.daemon import sample_path
 from dictation.errors import ConfigError
 from dictation.output.keytools import TyperConfig
 from dictation.segment.segmenter import SegmenterConfig
