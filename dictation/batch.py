@@ -11,19 +11,19 @@ from __future__ import annotations
 import logging
 import os
 import sys
-import tempfile
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from dictation.audio.vad import SAMPLE_RATE
+from dictation.audio.wav import SAMPLE_RATE
 from dictation.daemon import on_signals
 from dictation.errors import ConfigError, DictationError
 from dictation.output.subtitles import Cue, heard_cues, to_json, to_srt, to_text, to_vtt
 from dictation.records import Transcribed
 from dictation.segment.segmenter import SegmenterConfig
+from dictation.storage import atomic_write
 from dictation.text.guard import GuardConfig
 from dictation.transcribe.engines import ApiConfig, LocalConfig, make_transcriber
 
@@ -79,18 +79,6 @@ def render(items: Sequence[Transcribed], fmt: str, duration_s: float) -> str:
     if fmt == "vtt":
         return to_vtt(cues)
     return to_json(cues, duration_s)
-
-
-def write_atomic(path: Path, text: str) -> None:
-    """Readers never see half a file; an old result is replaced only by a whole new one."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 class CollectSink:
@@ -230,7 +218,8 @@ class FileRunner:
             sys.stdout.flush()
         else:
             try:
-                write_atomic(target, text)
+                # Replaced whole, never half-written; not synced: the input still holds it.
+                atomic_write(target, text.encode(), durable=False)
             except OSError as err:
                 log.error("cannot write %s: %s", target, err.strerror or err)
                 code = max(code, 1)

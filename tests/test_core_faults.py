@@ -14,7 +14,8 @@ from corerig import rig, speech, spooled
 from dictation.audio.codec import read_wav
 from dictation.audio.vad import SAMPLE_RATE
 from dictation.deliver.retry import RetryPolicy
-from dictation.deliver.spool import Spool, load
+from dictation.deliver.spool import Spool
+from dictation.deliver.spoolfile import load
 from dictation.errors import TranscriptionError
 
 T, P = "talk", "pause"

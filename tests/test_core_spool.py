@@ -14,7 +14,8 @@ from scripted import spin
 
 from dictation.audio.codec import read_wav
 from dictation.deliver.retry import RetryPolicy
-from dictation.deliver.spool import Spool, load
+from dictation.deliver.spool import Spool
+from dictation.deliver.spoolfile import load
 from dictation.errors import TranscriptionError
 
 T, P = "talk", "pause"

@@ -12,8 +12,8 @@ from pathlib import Path
 import numpy as np
 
 from dictation.deliver.keeper import Keeper
-from dictation.deliver.spool import Spool, load
-from dictation.deliver.spoolfile import MAX_DEATHS, flight_mark
+from dictation.deliver.spool import Spool
+from dictation.deliver.spoolfile import MAX_DEATHS, flight_mark, load
 from dictation.records import Heard, Speech
 
 PCM = (np.sin(np.arange(16000) / 5) * 8000).astype(np.int16)

@@ -1,31 +1,24 @@
-"""Audio in and out of files: WAV encoding for the engines, and decoding any audio file
-(PCM WAV with the standard library, everything else with PyAV) to 16 kHz mono int16."""
+"""Audio in and out of files: WAV encoding for the engines, and decoding any audio file (PCM
+WAV through wav.py, everything else with PyAV) to 16 kHz mono int16."""
 
 from __future__ import annotations
 
-import io
 import logging
 import stat
-import wave
 from pathlib import Path
 
 import numpy as np
 import soxr
 
-from dictation.audio.vad import SAMPLE_RATE
+from dictation.audio.wav import SAMPLE_RATE, parse_wav, wav_with_meta
 from dictation.errors import AudioFileError
 
 log = logging.getLogger("dictation")
 
 
 def encode_wav(pcm: np.ndarray, rate: int = SAMPLE_RATE) -> bytes:
-    buf = io.BytesIO()
-    with wave.open(buf, "wb") as w:
-        w.setnchannels(1)
-        w.setsampwidth(2)
-        w.setframerate(rate)
-        w.writeframes(pcm.astype("<i2").tobytes())
-    return buf.getvalue()
+    """int16 samples as WAV bytes (wav.py writes them)."""
+    return wav_with_meta(pcm.astype("<i2").tobytes(), rate=rate)
 
 
 def to_16k_int16(samples: np.ndarray, rate: int) -> np.ndarray:
@@ -36,22 +29,21 @@ def to_16k_int16(samples: np.ndarray, rate: int) -> np.ndarray:
 
 
 def read_wav(path: Path) -> np.ndarray:
-    """Decode a PCM WAV file of any rate, width and channel count to 16 kHz mono int16, with
-    the standard library alone (``decode_file`` reads every other format)."""
+    """Decode a PCM WAV file of any rate, width and channel count to 16 kHz mono int16,
+    without FFmpeg (``decode_file`` reads every other format)."""
     try:
-        with wave.open(str(path), "rb") as w:
-            width, channels, rate = w.getsampwidth(), w.getnchannels(), w.getframerate()
-            raw = w.readframes(w.getnframes())
-            raw = raw[:len(raw) // (width * channels) * width * channels]  # a truncated file
+        wav = parse_wav(path.read_bytes())
     except FileNotFoundError:
         raise AudioFileError(f"{path}: no such file") from None
     except IsADirectoryError:
         raise AudioFileError(f"{path}: is a directory, not a WAV file") from None
     except PermissionError:
         raise AudioFileError(f"{path}: permission denied") from None
-    except (wave.Error, EOFError, OSError, RuntimeError) as err:  # RuntimeError: bad chunk size
+    except (ValueError, OSError) as err:
         detail = f" ({err})" if str(err) else ""
         raise AudioFileError(f"{path}: not a readable PCM WAV file{detail}") from None
+    width, channels, rate = wav.width, wav.channels, wav.rate
+    raw = wav.pcm[:len(wav.pcm) // (width * channels) * width * channels]  # a truncated file
     if width == 1:
         samples = (np.frombuffer(raw, np.uint8).astype(np.float32) - 128) / 128
     elif width == 2:
@@ -75,7 +67,7 @@ def decode_file(path: Path) -> np.ndarray:
     """Decode an audio file, or the sound of a video, to 16 kHz mono int16.
 
     PCM WAV goes through ``read_wav``; anything else (mp3, ogg/opus, flac, m4a, webm, video,
-    and WAV that ``wave`` cannot read: float, ADPCM, extensible) through FFmpeg via PyAV.
+    and WAV other than plain PCM: float, ADPCM, extensible) through FFmpeg via PyAV.
     """
     try:
         mode = path.stat().st_mode

@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from dictation.audio.codec import decode_file
-from dictation.audio.vad import SAMPLE_RATE
+from dictation.audio.wav import SAMPLE_RATE
 
 log = logging.getLogger("dictation")
 

@@ -22,7 +22,7 @@ import soxr
 
 from dictation.audio.codec import to_16k_int16
 from dictation.audio.devices import PORTAUDIO, InputDevice, find_input_device, import_sounddevice
-from dictation.audio.vad import SAMPLE_RATE
+from dictation.audio.wav import SAMPLE_RATE
 from dictation.errors import DeviceError
 from dictation.records import GAP
 

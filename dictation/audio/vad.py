@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import webrtcvad
 
-SAMPLE_RATE = 16_000
+from dictation.audio.wav import SAMPLE_RATE
 
 
 @dataclass(frozen=True, slots=True)

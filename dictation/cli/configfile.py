@@ -1,25 +1,60 @@
-"""config.toml: its flat keys, the line each is on (for error messages), and TOML values
-written back for `dictation config`."""
+"""config.toml: where it is, its flat keys, the line each is on (for error messages), and TOML
+values written back for `dictation config`.
+
+The one reader of the file for both the full command line (settings.py, which checks every
+value) and `dictation ctl` and `status` (:func:`configured`, which needs one path-valued key
+and must not load the CLI): standard library only, nothing heavy at import.
+"""
 
 from __future__ import annotations
 
+import os
 import re
-import tomllib
-from pathlib import Path
-from typing import Any
 
+from dictation.env import CONFIG_ENV, env_name
 from dictation.errors import ConfigError
+from dictation.storage import config_dir
+
+TYPE_CHECKING = False  # not typing's: importing typing costs `dictation ctl` 5 ms
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+    from pathlib import Path
+    from typing import Any
+
+
+def locate(env: Mapping[str, str], given: str | Path | None = None) -> tuple[str, str | None]:
+    """The config file to read, and what named it (``--config``, the variable; None: the
+    default place, in this process's $XDG_CONFIG_HOME)."""
+    if given:
+        return os.path.expanduser(given), "--config"
+    if env.get(CONFIG_ENV):
+        return os.path.expanduser(env[CONFIG_ENV]), CONFIG_ENV
+    return os.path.join(config_dir(), "config.toml"), None
+
+
+def configured(key: str, env: Mapping[str, str]) -> str | None:
+    """A path-valued key from the environment, else the config file, for `dictation ctl`
+    and `status`; None when neither sets it, or the file cannot be read (the daemon reports
+    a broken config; a client falls back to the default)."""
+    if value := env.get(env_name(key)):
+        return os.path.expanduser(value)
+    try:
+        value = ConfigFile(*locate(env)).data.get(key)
+    except ConfigError:
+        return None
+    return os.path.expanduser(value) if isinstance(value, str) and value else None
 
 
 class ConfigFile:
     """A parsed config file. ``explicit`` names what asked for it (``--config``,
     ``DICTATION_CONFIG``): then a missing file is an error, else it is an empty config."""
 
-    def __init__(self, path: Path, explicit: str | None = None) -> None:
+    def __init__(self, path: str | Path, explicit: str | None = None) -> None:
         self.path, self.found, self.text = path, False, ""
         self.data: dict[str, Any] = {}
         try:
-            self.text = path.read_text(encoding="utf-8")
+            with open(path, encoding="utf-8") as f:
+                self.text = f.read()
             self.found = True
         except FileNotFoundError:
             if explicit:
@@ -29,6 +64,8 @@ class ConfigFile:
             raise ConfigError(f"cannot read config file {path}: {err.strerror or err}") from None
         except UnicodeDecodeError:
             raise ConfigError(f"config file {path} is not UTF-8 text") from None
+        import tomllib
+
         try:
             self.data = tomllib.loads(self.text)
         except tomllib.TOMLDecodeError as err:

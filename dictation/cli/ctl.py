@@ -1,7 +1,7 @@
 """`dictation ctl` and `dictation status`: their options and entry points. They run before the
 rest of the command line loads (launch.py): a key binding waits on them, so they import the
-standard library and the control client only. The full parser (options.py) takes its `ctl`
-and `status` entries from here.
+standard library, the control client and the config file's light reader only. The full parser
+(options.py) takes its `ctl` and `status` entries from here.
 """
 
 from __future__ import annotations
@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import sys
 
+from dictation.cli.configfile import configured
 from dictation.control.client import ctl, default_socket_path, status
 from dictation.errors import DictationError
 from dictation.segment.gate import COMMANDS
@@ -51,26 +52,7 @@ def ctl_main(argv: list[str]) -> int:
 def configured_socket(env: dict[str, str]) -> str:
     """The daemon's socket as the config layers would give it (env, then file, then default),
     read without loading the whole CLI."""
-    return _configured("socket", env) or default_socket_path(env)
-
-
-def _configured(key: str, env: dict[str, str]) -> str | None:
-    """A path-valued key from the environment or the config file, without the whole CLI."""
-    var = "DICTATION_" + key.upper().replace("-", "_")
-    if env.get(var):
-        return os.path.expanduser(env[var])
-    base = env.get("XDG_CONFIG_HOME") or os.path.expanduser("~/.config")
-    path = env.get("DICTATION_CONFIG") or os.path.join(base, "dictation", "config.toml")
-    try:
-        with open(path, "rb") as f:
-            import tomllib
-
-            value = tomllib.load(f).get(key)
-        if isinstance(value, str) and value:
-            return os.path.expanduser(value)
-    except (OSError, ValueError):
-        pass  # the daemon reports a broken config; the client falls back to the default
-    return None
+    return configured("socket", env) or default_socket_path(env)
 
 
 STATUS_DESCRIPTION = ("the running daemon's state and backlog; with no daemon, what waits in "
@@ -95,7 +77,7 @@ def status_main(argv: list[str]) -> int:
     env = dict(os.environ)
     try:
         return status(args.socket or configured_socket(env),
-                      args.spool_dir or _configured("spool-dir", env), args.json)
+                      args.spool_dir or configured("spool-dir", env), args.json)
     except DictationError as err:
         print(f"dictation: error: {err}", file=sys.stderr)
         return err.exit_code

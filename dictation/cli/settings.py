@@ -11,15 +11,14 @@ from __future__ import annotations
 import argparse
 import difflib
 import logging
+import os
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import platformdirs
-
-from dictation.cli.configfile import ConfigFile, toml_value
+from dictation.cli.configfile import ConfigFile, locate, toml_value
 from dictation.cli.values import BadValue, default_of, from_env, from_toml, is_flag
 from dictation.env import CONFIG_ENV, ENV_ALIASES, ENV_PREFIX, env_name
 from dictation.errors import ConfigError
@@ -50,10 +49,6 @@ def secret(action: argparse.Action) -> argparse.Action:
 
 def is_secret(action: argparse.Action | None) -> bool:
     return getattr(action, _SECRET, False)
-
-
-def default_path() -> Path:
-    return platformdirs.user_config_path("dictation") / "config.toml"
 
 
 def add_config_option(parser: argparse.ArgumentParser) -> None:
@@ -192,7 +187,8 @@ def resolve(parser: argparse.ArgumentParser, argv: list[str], env: Mapping[str, 
             setattr(args, a.dest, value)
             sources[key] = source
 
-    path, explicit = _locate(given, env)
+    located, explicit = locate(env, getattr(given, "config", None))
+    path = Path(located)
     file = ConfigFile(path, explicit)
     for key, value, source in (*_file_layer(file, options, known),
                                *_env_layer(env, options, known)):
@@ -205,15 +201,6 @@ def resolve(parser: argparse.ArgumentParser, argv: list[str], env: Mapping[str, 
         setattr(args, name, value)
     return Resolved(args=args, command=command, path=path, found=file.found,
                     options=options, sources=sources)
-
-
-def _locate(given: argparse.Namespace, env: Mapping[str, str]) -> tuple[Path, str | None]:
-    """The config file to read, and what named it (None: the default place)."""
-    if getattr(given, "config", None):
-        return Path(given.config).expanduser(), "--config"
-    if env.get(CONFIG_ENV):
-        return Path(env[CONFIG_ENV]).expanduser(), CONFIG_ENV
-    return default_path(), None
 
 
 def _file_layer(file: ConfigFile, options: Options, known: Options
@@ -232,7 +219,7 @@ def _file_layer(file: ConfigFile, options: Options, known: Options
         line = file.line(key)
         yield key, value, "file" if line is None else f"file line {line}"
     secrets = [k for k in file.data if is_secret(known[k])]
-    if secrets and file.path.stat().st_mode & 0o077:
+    if secrets and os.stat(file.path).st_mode & 0o077:
         log.warning("config file %s holds %s and is readable by other users; chmod 600 it",
                     file.path, secrets[0])
 

@@ -13,28 +13,15 @@ import contextlib
 import fcntl
 import json
 import os
-import stat
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from dictation.errors import ConfigError
+from dictation.storage import private_dir
 
 MAX_REQUEST = 256
 CLIENT_TIMEOUT_S = 2.0  # a client that sends no command within this gets nothing
-
-
-def _private_dir(path: Path) -> None:
-    try:
-        path.mkdir(mode=0o700, parents=True, exist_ok=True)
-        st = path.lstat()
-    except OSError as err:
-        raise ConfigError(f"cannot create {path}: {err.strerror or err}") from None
-    if not stat.S_ISDIR(st.st_mode) or st.st_uid != os.getuid():
-        raise ConfigError(f"{path} is not a directory owned by you; refusing to put the "
-                          "control socket there")
-    if st.st_mode & 0o077:
-        os.chmod(path, 0o700)
 
 
 class ControlServer:
@@ -48,7 +35,7 @@ class ControlServer:
 
     def claim(self) -> None:
         """Take the lock, or refuse: another daemon owns the socket."""
-        _private_dir(self.path.parent)
+        private_dir(self.path.parent, refusal="put the control socket there")
         lock = self.path.with_name(self.path.name + ".lock")
         fd = os.open(lock, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
         try:

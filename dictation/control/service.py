@@ -15,6 +15,7 @@ from pathlib import Path
 
 from dictation.env import child_env
 from dictation.errors import ConfigError, ServiceError
+from dictation.storage import atomic_write, config_dir, config_home
 
 log = logging.getLogger("dictation")
 
@@ -144,25 +145,14 @@ def dictation_command(argv0: str | None = None) -> list[str]:
     return [sys.executable, "-m", "dictation"]
 
 
-def config_home(env: Mapping[str, str]) -> Path:
-    xdg = env.get("XDG_CONFIG_HOME", "")
-    if os.path.isabs(xdg):
-        return Path(xdg)
-    return Path(env.get("HOME") or Path.home()) / ".config"
-
-
 def write_unit(text: str, env: Mapping[str, str]) -> Path:
     """Write the unit to the user's systemd directory (mode 0644, replaced atomically)."""
-    directory = config_home(env) / "systemd" / "user"
+    directory = Path(config_home(env)) / "systemd" / "user"
     path = directory / UNIT_NAME
-    tmp = directory / f".{UNIT_NAME}.tmp"
     try:
         directory.mkdir(parents=True, exist_ok=True)
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
-        with os.fdopen(fd, "w") as f:
-            os.fchmod(f.fileno(), 0o644)  # readable by the manager whatever our umask
-            f.write(text)
-        os.replace(tmp, path)
+        # Readable by the manager whatever our umask; not synced: install-service rewrites it.
+        atomic_write(path, text.encode(), mode=0o644, durable=False)
     except OSError as err:
         raise ConfigError(f"cannot write {path}: {err.strerror or err}") from None
     return path
@@ -179,7 +169,7 @@ def install_service(daemon_args: Sequence[str], *, enable: bool,
     text = render_unit(exec_line([*dictation_command(), "run", *daemon_args]), stop_grace_s)
     path = write_unit(text, env)
     log.info("installed %s", path)
-    _check_env_file(config_home(env) / "dictation" / "env")
+    _check_env_file(Path(config_dir(env)) / "env")
     if not enable:
         _print_commands("to start it now and at each login, run:")
         return 0

@@ -13,8 +13,14 @@ from pathlib import Path
 
 import numpy as np
 
-from dictation.deliver.spool import Adopted, Spool, keep_audio, load
-from dictation.deliver.spoolfile import MAX_DEATHS, clear_in_flight, mark_in_flight
+from dictation.deliver.spool import Adopted, Spool
+from dictation.deliver.spoolfile import (
+    MAX_DEATHS,
+    clear_in_flight,
+    keep_audio,
+    load,
+    mark_in_flight,
+)
 from dictation.records import Heard, Speech
 
 log = logging.getLogger("dictation")
@@ -57,19 +63,19 @@ class Keeper:
         except (OSError, ValueError) as err:
             self._error(f"cannot read spooled utterance {path}: {err}; left where it is")
             return None
-        samples = np.frombuffer(pcm, "<i2").astype(np.int16)
         if (deaths := int(meta.get("deaths", 0))) >= MAX_DEATHS:
-            self._set_aside_poisoned(path, samples, deaths)
+            self._set_aside_poisoned(path, pcm, deaths)
             return None
+        samples = np.frombuffer(pcm, "<i2").astype(np.int16)
         return Speech(seq, meta.get("start_s", 0.0), meta.get("end_s", 0.0), samples,
                       time.monotonic(),
                       Heard(meta.get("snr_db", 99.0), meta.get("speech_share", 1.0)),
                       meta.get("speech_start_s", 0.0), meta.get("speech_end_s", 0.0),
                       generation=generation, spooled=path, recovered=True)
 
-    def _set_aside_poisoned(self, path: Path, samples: np.ndarray, deaths: int) -> None:
+    def _set_aside_poisoned(self, path: Path, pcm: bytes, deaths: int) -> None:
         try:
-            kept = keep_audio(samples, self.keep_dir)
+            kept = keep_audio(pcm, self.keep_dir)
         except OSError as err:
             self._error(f"{path} was being transcribed when {deaths} runs died; it could not "
                         f"be set aside in {self.keep_dir} ({err.strerror or err}), so it is "
@@ -159,7 +165,7 @@ class Keeper:
     def keep(self, item: Speech) -> Path | None:
         """Set its audio aside in the keep directory; where, or None if that failed."""
         try:
-            path = keep_audio(item.pcm, self.keep_dir)
+            path = keep_audio(item.pcm.astype("<i2").tobytes(), self.keep_dir)
         except OSError as err:
             self._error(f"could not keep the audio of utterance {item.seq} in "
                         f"{self.keep_dir}: {err.strerror or err}")

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from dictation.audio.vad import SAMPLE_RATE
+from dictation.audio.wav import SAMPLE_RATE
 from dictation.deliver.retry import Retrying
 from dictation.errors import SinkError
 from dictation.logtext import Said

@@ -26,62 +26,30 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import os
-import stat
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from dictation.deliver.spoolfile import (
-    SAMPLE_RATE,
-    clear_in_flight,
-    count_death,
-    flight_mark,
-    fsync_dir,
-    keep_audio,
-    load,
-    read_wav_with_meta,
-    wav_with_meta,
-    write_atomic,
-)
+from dictation.audio.wav import SAMPLE_RATE, data_size, wav_with_meta
+from dictation.deliver.spoolfile import clear_in_flight, count_death, flight_mark
 from dictation.errors import ConfigError
-
-__all__ = ["Adopted", "Backlog", "Entry", "Spool", "backlog", "default_keep_dir",
-           "default_spool_dir", "keep_audio", "load", "private_dir", "read_wav_with_meta",
-           "wav_with_meta"]
-
-
-def state_dir() -> Path:
-    import platformdirs
-
-    return platformdirs.user_state_path("dictation")
+from dictation.storage import atomic_write, fsync_dir, private_dir, state_dir
 
 
 def default_keep_dir() -> Path:
-    return state_dir() / "unsent"
+    return Path(state_dir()) / "unsent"
 
 
 def default_spool_dir() -> Path:
-    return state_dir() / "spool"
+    return Path(state_dir()) / "spool"
 
 
-def private_dir(path: Path) -> None:
-    """Make ``path`` a 0700 directory of ours: a wrong mode is fixed, a wrong owner refused."""
+def _seconds(path: Path) -> float:
+    """Seconds of audio in a spooled utterance, from its WAV headers; 0 if unreadable."""
     try:
-        path.mkdir(mode=0o700, parents=True, exist_ok=True)
-        st = path.lstat()
-    except OSError as err:
-        raise ConfigError(f"cannot create spool directory {path}: {err.strerror or err}"
-                          ) from None
-    if not stat.S_ISDIR(st.st_mode) or st.st_uid != os.getuid():
-        raise ConfigError(f"spool directory {path} is not a directory owned by you; refusing "
-                          "to keep audio there (--spool-dir)")
-    if st.st_mode & 0o077:
-        import logging
-
-        logging.getLogger("dictation").warning(
-            "spool directory %s was readable by others (mode %o); made it 0700", path,
-            st.st_mode & 0o777)
-        os.chmod(path, 0o700)
+        return data_size(path) / (2 * SAMPLE_RATE)
+    except (OSError, ValueError):
+        return 0.0
 
 
 @dataclass(frozen=True)
@@ -143,12 +111,12 @@ class Spool:
         self.max_bytes = max_bytes
         self.session: Path | None = None
         self._locks: dict[Path, int] = {}  # session dir → its held lock fd
-        self._sizes: dict[Path, int] = {}  # file → bytes, for what we own
+        self._sizes: dict[Path, tuple[int, float]] = {}  # what we own: file → bytes, seconds
         self.seconds = 0.0  # audio held, for status
 
     def open(self) -> list[Adopted]:
         """Create our session and adopt the dead ones; their utterances, oldest first."""
-        private_dir(self.root)
+        private_dir(self.root, name="spool directory", refusal="keep audio there (--spool-dir)")
         # Made under a hidden name and renamed once locked, so no scanner ever sees it
         # unlocked and takes it for a dead process's.
         name = time.strftime("%Y%m%d-%H%M%S") + f".{time.time_ns() % 10**9 // 1000:06d}"
@@ -182,13 +150,13 @@ class Spool:
             ended = max(e.path.stat().st_mtime for e in entries)
             entries = [_count_death(e) for e in entries]
             for e in entries:
-                self._track(e.path, e.size)
+                self._track(e.path, e.size, _seconds(e.path))
             adopted.append(Adopted(d.name, tuple(entries), ended))
         return adopted
 
-    def _track(self, path: Path, size: int) -> None:
-        self._sizes[path] = size
-        self.seconds += max(0, size - 44) / (2 * SAMPLE_RATE)
+    def _track(self, path: Path, size: int, seconds: float) -> None:
+        self._sizes[path] = (size, seconds)
+        self.seconds += seconds
 
     @property
     def count(self) -> int:
@@ -196,22 +164,21 @@ class Spool:
 
     @property
     def bytes(self) -> int:
-        return sum(self._sizes.values())
+        return sum(size for size, _ in self._sizes.values())
 
     def add(self, seq: int, pcm: bytes, meta: dict[str, float]) -> Path:
         """Write utterance ``seq`` durably; returns its path. Raises OSError."""
         assert self.session is not None, "open() first"
         path = self.session / f"{seq:06d}.wav"
         data = wav_with_meta(pcm, meta)
-        write_atomic(path, data)
-        self._track(path, len(data))
+        atomic_write(path, data)
+        self._track(path, len(data), len(pcm) / (2 * SAMPLE_RATE))
         return path
 
     def remove(self, path: Path) -> None:
         """Its text is delivered (or it is dropped or kept elsewhere): forget it."""
-        size = self._sizes.pop(path, None)
-        if size is not None:
-            self.seconds = max(0.0, self.seconds - max(0, size - 44) / (2 * SAMPLE_RATE))
+        if (tracked := self._sizes.pop(path, None)) is not None:
+            self.seconds = max(0.0, self.seconds - tracked[1])
         with contextlib.suppress(FileNotFoundError):
             path.unlink()
         clear_in_flight(path)
@@ -248,7 +215,8 @@ class Backlog:
 
 
 def backlog(root: Path) -> Backlog:
-    """Count what is on disk under ``root`` (any session, live or dead); reads nothing."""
+    """Count what is on disk under ``root`` (any session, live or dead); reads only the WAV
+    headers, no audio."""
     count = size = sessions = 0
     seconds = 0.0
     if root.is_dir():
@@ -258,5 +226,5 @@ def backlog(root: Path) -> Backlog:
                 sessions += bool(entries)
                 count += len(entries)
                 size += sum(e.size for e in entries)
-                seconds += sum(max(0, e.size - 44) / (2 * SAMPLE_RATE) for e in entries)
+                seconds += sum(_seconds(e.path) for e in entries)
     return Backlog(count, seconds, size, sessions)

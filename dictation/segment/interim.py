@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from dictation.audio.levels import measure
-from dictation.audio.vad import SAMPLE_RATE
+from dictation.audio.wav import SAMPLE_RATE
 from dictation.errors import DictationError
 from dictation.logtext import Said
 from dictation.records import Interim, Stats

@@ -21,7 +21,7 @@ import httpx
 import numpy as np
 
 from dictation.audio.codec import encode_wav
-from dictation.audio.vad import SAMPLE_RATE
+from dictation.audio.wav import SAMPLE_RATE
 from dictation.errors import TranscriptionError
 from dictation.text.guard import answer_limit
 from dictation.text.sanitize import sanitize
@@ -132,7 +132,7 @@ class ApiTranscriber:
         if splittable and self._too_large is not None and len(wav) >= self._too_large:
             return await self._split(pcm, prompt, min_piece)
         try:
-            return await self._post(wav, prompt)
+            return await self._post(wav, prompt, len(pcm) / SAMPLE_RATE)
         except _TooLarge:
             if not splittable and piece:
                 raise TranscriptionError(
@@ -160,9 +160,9 @@ class ApiTranscriber:
         text = " ".join(t for t in (first.text, second.text) if t)
         return Transcript(text, first.segments + moved)
 
-    async def _post(self, wav: bytes, prompt: str) -> Transcript:
+    async def _post(self, wav: bytes, prompt: str, audio_s: float) -> Transcript:
         fmt = self._format
-        answer = await self._request(wav, prompt, fmt)
+        answer = await self._request(wav, prompt, fmt, audio_s)
         if 200 <= answer.status < 300:
             # Off the loop: up to MAX_BODY of JSON and text to parse and sanitise.
             result = await asyncio.to_thread(self._parse, answer.body, fmt)
@@ -175,7 +175,7 @@ class ApiTranscriber:
                 self._format = FALLBACK_FORMAT
                 log.info("the server does not answer response_format %s (HTTP %d); using %s "
                          "from now on", fmt, answer.status, FALLBACK_FORMAT)
-            return await self._post(wav, prompt)
+            return await self._post(wav, prompt, audio_s)
         raise err
 
     def _falls_back(self, fmt: str, status: int, message: str) -> bool:
@@ -187,7 +187,7 @@ class ApiTranscriber:
             return False
         return not self._format_proven or "format" in message.lower() or fmt in message
 
-    async def _request(self, wav: bytes, prompt: str, fmt: str) -> _Answer:
+    async def _request(self, wav: bytes, prompt: str, fmt: str, audio_s: float) -> _Answer:
         """POST the utterance; the answer's body read up to a cap."""
         c = self.config
         data = {"model": c.model, "response_format": fmt, "temperature": str(c.temperature)}
@@ -200,7 +200,6 @@ class ApiTranscriber:
             async with self._client.stream(
                     "POST", self.url, data=data,
                     files={"file": ("utterance.wav", wav, "audio/wav")}) as resp:
-                audio_s = max(0, len(wav) - 44) / (2 * SAMPLE_RATE)
                 return _Answer(resp.status_code, resp.headers, await self._read(resp, audio_s))
         except httpx.TimeoutException:
             raise TranscriptionError(f"server at {where} did not answer in time",

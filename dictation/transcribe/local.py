@@ -26,7 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from dictation.audio.vad import SAMPLE_RATE
+from dictation.audio.wav import SAMPLE_RATE
 from dictation.errors import ConfigError, TranscriptionError
 from dictation.logtext import Said
 from dictation.text.sanitize import sanitize

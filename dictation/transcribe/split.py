@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from dictation.audio.levels import quietest_cut
-from dictation.audio.vad import SAMPLE_RATE
+from dictation.audio.wav import SAMPLE_RATE
 
 MIN_PIECE_S = 1.0
 """An utterance refused as too large (413) is halved down to pieces this long, no shorter."""
