@@ -13,6 +13,7 @@ from dictation.batch import FileJob
 from dictation.cli import settings
 from dictation.cli.options import (
     FILE_GIVE_UP_S,
+    GLOBAL_OPTIONS,
     INTERIM_S,
     SPECULATE_S,
     build_parser,
@@ -185,3 +186,21 @@ def build_file_job(args: argparse.Namespace) -> FileJob:
                    keep_dir=args.keep_dir, progress=not args.quiet, guard=build_guard(args),
                    give_up_s=FILE_GIVE_UP_S if args.give_up_after is None
                    else args.give_up_after)
+
+
+def check_daemon_args(daemon_args: list[str]) -> tuple[list[str], float]:
+    """The `run` options for the service, checked now rather than in a restart loop, and
+    the stop grace they give."""
+    if any(a == "--api-key" or a.startswith("--api-key=") for a in daemon_args):
+        raise ConfigError("refusing to put an API key on the service's command line, where "
+                          "every user can read it: put OPENAI_API_KEY=... in "
+                          "~/.config/dictation/env (chmod 600) or use --api-key-file")
+    args = daemon_args[1:] if daemon_args[:1] == ["run"] else daemon_args
+    # A bad value exits 2 with run's usage, as on the command line.
+    parsed, unknown = build_parser().parse_known_args(
+        ["run", *(a for a in args if a not in GLOBAL_OPTIONS)])
+    if unknown:
+        raise ConfigError(f"not an option of `dictation run`: {' '.join(unknown)}")
+    if parsed.api_key:  # an abbreviation the check above missed
+        raise ConfigError("refusing to put an API key on the service's command line")
+    return args, parsed.stop_grace

@@ -10,7 +10,13 @@ import sys
 
 from dictation.batch import transcribe_files
 from dictation.cli import settings
-from dictation.cli.build import build_config, build_engine, build_file_job, resolve_args
+from dictation.cli.build import (
+    build_config,
+    build_engine,
+    build_file_job,
+    check_daemon_args,
+    resolve_args,
+)
 from dictation.daemon import run_pipeline
 from dictation.errors import DeviceError, DictationError
 from dictation.logtext import ShowText
@@ -91,7 +97,7 @@ def dispatch(resolved: settings.Resolved) -> int:
     if args.command == "devices":
         return list_devices()
     if args.command == "install-service":
-        from dictation.control.service import check_daemon_args, install_service
+        from dictation.control.service import install_service
 
         daemon_args, grace = check_daemon_args(args.daemon_args)
         return install_service(daemon_args, enable=not args.no_enable, env=dict(os.environ),

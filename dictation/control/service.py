@@ -76,26 +76,6 @@ WantedBy=graphical-session.target
 _BARE = re.compile(r"[A-Za-z0-9_@%+=:,./-]+")
 
 
-def check_daemon_args(daemon_args: list[str]) -> tuple[list[str], float]:
-    """The `run` options for the service, checked now rather than in a restart loop, and
-    the stop grace they give."""
-    if any(a == "--api-key" or a.startswith("--api-key=") for a in daemon_args):
-        raise ConfigError("refusing to put an API key on the service's command line, where "
-                          "every user can read it: put OPENAI_API_KEY=... in "
-                          "~/.config/dictation/env (chmod 600) or use --api-key-file")
-    from dictation.cli.options import GLOBAL_OPTIONS, build_parser
-
-    args = daemon_args[1:] if daemon_args[:1] == ["run"] else daemon_args
-    # A bad value exits 2 with run's usage, as on the command line.
-    parsed, unknown = build_parser().parse_known_args(
-        ["run", *(a for a in args if a not in GLOBAL_OPTIONS)])
-    if unknown:
-        raise ConfigError(f"not an option of `dictation run`: {' '.join(unknown)}")
-    if parsed.api_key:  # an abbreviation the check above missed
-        raise ConfigError("refusing to put an API key on the service's command line")
-    return args, parsed.stop_grace
-
-
 STOP_TIMEOUT_S = 20
 """TimeoutStopSec: four times the default --stop-grace and then some."""
 STOP_MARGIN_S = 15  # past a longer --stop-grace: the exit itself, a slow disk, a loaded machine
@@ -165,7 +145,8 @@ ENABLE_COMMANDS = ("systemctl --user daemon-reload",
 def install_service(daemon_args: Sequence[str], *, enable: bool,
                     env: Mapping[str, str], stop_grace_s: float = 5.0) -> int:
     """Write the unit running ``dictation run DAEMON_ARGS``, then (``enable``) reload the user
-    manager and enable and start it. ``daemon_args`` must already be checked."""
+    manager and enable and start it. ``daemon_args`` must already be checked
+    (cli.build.check_daemon_args)."""
     text = render_unit(exec_line([*dictation_command(), "run", *daemon_args]), stop_grace_s)
     path = write_unit(text, env)
     log.info("installed %s", path)
