@@ -30,7 +30,7 @@ class RunConfig:
     outputs: tuple[str, ...] = ("stdout",)
     clipboard_mode: str = "replace"
     keep_dir: Path | None = None  # where undeliverable audio is kept; None = state dir
-    mode: str = "continuous"  # see gate.py
+    mode: str = "continuous"  # see segment/gate.py
     socket: str | None = None  # control socket; None = the per-user runtime directory
     hotkey: str | None = None
     cues: str = "off"
