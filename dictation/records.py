@@ -45,7 +45,6 @@ class Transcribed:
     recovered: bool = False  # left over by a run that died: its times are from that run
 
 
-
 @dataclass(frozen=True)
 class Interim:
     """Provisional text of the utterance still being spoken; the Final with its ``seq``

@@ -20,7 +20,6 @@ log = logging.getLogger("dictation")
 BLOCK_S = 0.03  # a file's blocks: one VAD frame each, so pacing matches a frame's arrival
 
 
-
 class FileSource:
     """Plays a decoded audio or video file into the pipeline, at real time like a microphone
     or as fast as the pipeline takes it."""

@@ -61,7 +61,6 @@ class TyperConfig:
     """What ``--output paste`` presses, e.g. ctrl+shift+v for terminals."""
 
 
-
 @dataclass(frozen=True)
 class Chord:
     mods: tuple[str, ...]
