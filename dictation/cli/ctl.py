@@ -16,7 +16,15 @@ from dictation.segment.gate import COMMANDS
 
 TYPE_CHECKING = False  # not typing's: importing typing costs `dictation ctl` 5 ms
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from typing import Any
+
+
+CTL_DESCRIPTION = ("press/release: push-to-talk; toggle, start, stop: dictation on and off; "
+                   "cancel: drop what is being said and not yet delivered; status: mode, "
+                   "state, engine, backlog and last error")
+STATUS_DESCRIPTION = ("the running daemon's state and backlog; with no daemon, what waits in "
+                      "the spool for the next start (exit status 3)")
 
 
 def add_ctl_arguments(p: Any) -> None:
@@ -30,35 +38,6 @@ def add_socket_option(p: Any) -> None:
                    help="control socket (default: $XDG_RUNTIME_DIR/dictation/control.sock)")
 
 
-CTL_DESCRIPTION = ("press/release: push-to-talk; toggle, start, stop: dictation on and off; "
-                   "cancel: drop what is being said and not yet delivered; status: mode, "
-                   "state, engine, backlog and last error")
-
-
-def ctl_main(argv: list[str]) -> int:
-    """`dictation ctl COMMAND`: one request, one line of output at most."""
-    import argparse
-
-    parser = argparse.ArgumentParser(prog="dictation ctl", description=CTL_DESCRIPTION)
-    add_ctl_arguments(parser)
-    args = parser.parse_args(argv)
-    try:
-        return ctl(args.action, args.socket or configured_socket(dict(os.environ)), args.json)
-    except DictationError as err:
-        print(f"dictation: error: {err}", file=sys.stderr)
-        return err.exit_code
-
-
-def configured_socket(env: dict[str, str]) -> str:
-    """The daemon's socket as the config layers would give it (env, then file, then default),
-    read without loading the whole CLI."""
-    return configured("socket", env) or default_socket_path(env)
-
-
-STATUS_DESCRIPTION = ("the running daemon's state and backlog; with no daemon, what waits in "
-                      "the spool for the next start (exit status 3)")
-
-
 def add_status_arguments(p: Any) -> None:
     p.add_argument("--json", action="store_true", help="print the status as JSON")
     add_socket_option(p)
@@ -67,17 +46,39 @@ def add_status_arguments(p: Any) -> None:
                         "$XDG_STATE_HOME/dictation/spool)")
 
 
+def ctl_main(argv: list[str]) -> int:
+    """`dictation ctl COMMAND`: one request, one line of output at most."""
+    args = _parse("dictation ctl", CTL_DESCRIPTION, add_ctl_arguments, argv)
+    env = dict(os.environ)
+    return _run(lambda: ctl(args.action, args.socket or configured_socket(env), args.json))
+
+
 def status_main(argv: list[str]) -> int:
     """`dictation status`: the daemon's status line, or the backlog it left on disk."""
+    args = _parse("dictation status", STATUS_DESCRIPTION, add_status_arguments, argv)
+    env = dict(os.environ)
+    return _run(lambda: status(args.socket or configured_socket(env),
+                               args.spool_dir or configured("spool-dir", env), args.json))
+
+
+def configured_socket(env: dict[str, str]) -> str:
+    """The daemon's socket as the config layers would give it (env, then file, then default),
+    read without loading the whole CLI."""
+    return configured("socket", env) or default_socket_path(env)
+
+
+def _parse(prog: str, description: str, add: Callable[[Any], None], argv: list[str]) -> Any:
     import argparse
 
-    parser = argparse.ArgumentParser(prog="dictation status", description=STATUS_DESCRIPTION)
-    add_status_arguments(parser)
-    args = parser.parse_args(argv)
-    env = dict(os.environ)
+    parser = argparse.ArgumentParser(prog=prog, description=description)
+    add(parser)
+    return parser.parse_args(argv)
+
+
+def _run(command: Callable[[], int]) -> int:
+    """The command's exit code; a user error is one line on stderr."""
     try:
-        return status(args.socket or configured_socket(env),
-                      args.spool_dir or configured("spool-dir", env), args.json)
+        return command()
     except DictationError as err:
         print(f"dictation: error: {err}", file=sys.stderr)
         return err.exit_code
