@@ -84,7 +84,7 @@ def samples(m: dict, tail_s: float) -> list[dict]:
 
 async def transcribe_all(fields: dict, tail_s: float, bare: bool,
                          manifests: dict[str, dict]) -> list[dict]:
-    from dictation.config import LocalConfig
+    from dictation.transcribe.engines import LocalConfig
     from dictation.transcribe.local import LocalTranscriber
 
     engine = LocalTranscriber(LocalConfig(**fields))

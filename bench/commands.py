@@ -58,7 +58,7 @@ RULE_ROWS = [("whole", True), ("end", False), ("end", True), ("boundary", False)
 
 
 async def _engine(condition: str, bias: tuple[str, ...]):  # type: ignore[no-untyped-def]
-    from dictation.config import LocalConfig
+    from dictation.transcribe.engines import LocalConfig
     from dictation.transcribe.local import LocalTranscriber
     from dictation.transcribe.prompt import vocabulary_text
 

@@ -31,7 +31,7 @@ import rig
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from dictation.control import request  # noqa: E402
+from dictation.control.client import request  # noqa: E402
 
 WAITED = re.compile(r"utterance (\d+): [\d.]+ s of audio, text [\d.]+ s after its end "
                     r"\(([\d.]+) s waited")

@@ -119,7 +119,7 @@ async def _time_clips(transcribe: Transcribe, engine: str,
 
 async def _floor_local(manifests: dict[str, dict]) -> dict[str, Floor]:
     _offline()
-    from dictation.config import LocalConfig
+    from dictation.transcribe.engines import LocalConfig
     from dictation.transcribe.local import LocalTranscriber
 
     tr = LocalTranscriber(LocalConfig())
@@ -135,8 +135,8 @@ async def _floor_local(manifests: dict[str, dict]) -> dict[str, Floor]:
 
 
 async def _floor_api(manifests: dict[str, dict], url: str) -> dict[str, Floor]:
-    from dictation.config import ApiConfig
     from dictation.transcribe.api import ApiTranscriber
+    from dictation.transcribe.engines import ApiConfig
 
     tr = ApiTranscriber(ApiConfig(base_url=url, api_key="bench"))
     try:

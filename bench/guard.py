@@ -34,18 +34,15 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 sys.path.insert(0, str(HERE.parent / "tools"))
 
-from dictation.codec import read_wav  # noqa: E402
-from dictation.config import ApiConfig, LocalConfig  # noqa: E402
-from dictation.segmenter import Segmenter  # noqa: E402
+from dictation.audio.codec import read_wav  # noqa: E402
+from dictation.audio.levels import measure  # noqa: E402
+from dictation.audio.vad import SAMPLE_RATE, Vad  # noqa: E402
+from dictation.records import Heard  # noqa: E402
+from dictation.segment.endpointer import too_weak  # noqa: E402
+from dictation.segment.segmenter import Segmenter  # noqa: E402
+from dictation.text.guard import GuardConfig, judge  # noqa: E402
 from dictation.transcribe import Segment  # noqa: E402
-from dictation.transcribe.guard import (  # noqa: E402
-    GuardConfig,
-    Heard,
-    judge,
-    measure,
-    too_weak,
-)
-from dictation.vad import SAMPLE_RATE, Vad  # noqa: E402
+from dictation.transcribe.engines import ApiConfig, LocalConfig  # noqa: E402
 
 CORPUS = HERE / ".corpus" / "guard"
 RAW = HERE / ".runs" / "guard.json"

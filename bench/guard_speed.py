@@ -29,8 +29,9 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
-from dictation.transcribe.guard import Heard, judge  # noqa: E402
-from dictation.transcribe.loops import find_loops  # noqa: E402
+from dictation.records import Heard  # noqa: E402
+from dictation.text.guard import judge  # noqa: E402
+from dictation.text.loops import find_loops  # noqa: E402
 from dictation.transcribe.response import parse  # noqa: E402
 
 MB = 1_000_000

@@ -50,7 +50,7 @@ def probed_main(report: str) -> int:
     import asyncio
     import asyncio.events
 
-    from dictation import cli
+    from dictation.cli import main as cli
     from dictation.pipeline import Pipeline
 
     heavy: list[tuple[float, float, str]] = []  # cpu, wall, what: over 5 ms, and the most

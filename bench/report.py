@@ -336,7 +336,7 @@ def speculation_setting(extra: list[str]) -> str:
             given = a.split("=", 1)[1]
     if given is not None:
         return f"`--speculate {given}`"
-    from dictation.cli import SPECULATE_S
+    from dictation.cli.options import SPECULATE_S
 
     return "the engine's default (" + ", ".join(f"{e} {s:g} s"
                                                 for e, s in SPECULATE_S.items()) + ")"

@@ -40,7 +40,7 @@ _norm = EnglishTextNormalizer()
 
 async def run_setting(fields: dict, tail_s: float, manifests: dict[str, dict]
                       ) -> tuple[dict[str, float], float]:
-    from dictation.config import LocalConfig
+    from dictation.transcribe.engines import LocalConfig
     from dictation.transcribe.local import LocalTranscriber
 
     engine = LocalTranscriber(LocalConfig(**fields))

@@ -1,5 +1,5 @@
 """How fast people talk, in characters of transcript per second of audio: the figure the
-guard's text bound is built on (dictation.transcribe.guard.max_chars).
+guard's text bound is built on (dictation.text.guard.max_chars).
 
     .venv/bin/python bench/speech_rate.py [--out bench/hostile.md]
 
@@ -23,7 +23,7 @@ import corpus
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
-from dictation.transcribe.guard import (  # noqa: E402
+from dictation.text.guard import (  # noqa: E402
     MAX_CHARS_PER_S,
     MAX_CHARS_PER_UTTERANCE,
     max_chars,

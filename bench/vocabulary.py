@@ -69,7 +69,7 @@ _norm = EnglishTextNormalizer()
 
 
 async def transcribe(vocab: list[str], hotwords: bool, tail: bool) -> dict:
-    from dictation.config import LocalConfig
+    from dictation.transcribe.engines import LocalConfig
     from dictation.transcribe.local import LocalTranscriber
     from dictation.transcribe.prompt import History, build_prompt, fit_vocabulary, vocabulary_text
 

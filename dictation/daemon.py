@@ -1,5 +1,10 @@
-"""The daemon's run: the source, the engine, the sinks and the control socket opened around
-one pipeline, and closed again however it ends; `transcribe` runs files the same way."""
+"""`dictation run`: the source, the engine, the sinks and the control socket opened around one
+pipeline, and closed again however it ends.
+
+Every resource is entered into one contextlib.AsyncExitStack as it is opened, so whatever
+fails at start or ends the run closes exactly what was opened, in reverse order. The heavy
+imports wait inside the functions: `dictation --help` and `config` need none of them.
+"""
 
 from __future__ import annotations
 
@@ -7,45 +12,50 @@ import contextlib
 import logging
 import os
 import signal
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
+from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from dictation.config import ApiConfig, LocalConfig, RunConfig
 from dictation.errors import DeviceError, NoInputDevice
 
 if TYPE_CHECKING:
-    from dictation.filemode import FileJob
+    from collections.abc import Sequence
+
+    from dictation.config import RunConfig
+    from dictation.control.feedback import Cues
+    from dictation.control.hotkey import Hotkey
+    from dictation.control.notify import Notifier
+    from dictation.control.server import ControlServer
+    from dictation.deliver.spool import Adopted, Spool
+    from dictation.output.events import EventStream
+    from dictation.output.screen import Captions
+    from dictation.output.sinks import Sink
+    from dictation.pipeline import Pipeline
+    from dictation.records import Observer, Source
+    from dictation.transcribe import Transcriber
 
 log = logging.getLogger("dictation")
 
 
 def sample_path() -> Path:
+    """The bundled spoken sample (`dictation demo`, and `run --demo-fallback` without a
+    microphone)."""
     return Path(str(resources.files("dictation") / "data" / "sample.wav"))
-
-
-def make_transcriber(engine: ApiConfig | LocalConfig):  # -> Transcriber
-    """Build the engine; the local one starts loading its model right away."""
-    if isinstance(engine, LocalConfig):
-        from dictation.transcribe.local import LocalTranscriber
-
-        return LocalTranscriber(engine)
-    from dictation.transcribe.api import ApiTranscriber
-
-    return ApiTranscriber(engine)
 
 
 def _is_file_input(spec: str) -> bool:
     return os.sep in spec or spec.lower().endswith(".wav") or Path(spec).is_file()
 
 
-def open_source(cfg: RunConfig, demo_fallback: bool):  # -> Source
+def open_source(cfg: RunConfig, demo_fallback: bool) -> Source:
     """A file, or the microphone. With no microphone at all the microphone source waits for
     one (the bundled sample plays instead with ``demo_fallback``); a device name that matches
     none of the devices there are is an error."""
-    from dictation.audio import FileSource
-    from dictation.mic import MicSource, find_input_device
+    from dictation.audio.devices import find_input_device
+    from dictation.audio.files import FileSource
+    from dictation.audio.mic import MicSource
 
     if cfg.input is not None and _is_file_input(cfg.input):
         return FileSource(Path(cfg.input), realtime=not cfg.fast)
@@ -65,149 +75,178 @@ def open_source(cfg: RunConfig, demo_fallback: bool):  # -> Source
     return FileSource(sample_path(), realtime=True)
 
 
-def make_sink(name: str, cfg: RunConfig):  # -> Sink
-    """An output by name; the typing tools are checked as they are made."""
-    from dictation.sinks import ClipboardSink, StdoutSink
+@dataclass
+class _Run:
+    """What a run opened, for its session to use; the exit stack closes it all."""
 
-    if name == "stdout":
-        return StdoutSink()
-    if name == "clipboard":
-        return ClipboardSink(cfg.clipboard_mode)
-    from dictation.typer import typing_sink
-
-    return typing_sink(name, cfg.typer, os.environ)
+    pipeline: Pipeline
+    source: Source
+    server: ControlServer
+    hotkey: Hotkey | None
+    events: EventStream | None
+    captions: Captions | None
 
 
 async def run_pipeline(cfg: RunConfig, env: dict[str, str],
                        demo_fallback: bool = False) -> int:
-    import asyncio
-
-    from dictation.capfile import open_caption_files
-    from dictation.childenv import forget_secrets
-    from dictation.control import ControlServer, default_socket_path, status_line
-    from dictation.events import EventStream
-    from dictation.feedback import Cues, DaemonObserver
-    from dictation.gate import Gate
-    from dictation.notify import Notifier
-    from dictation.pipeline import Pipeline
-    from dictation.records import Fanout, Observer
-    from dictation.retry import RetryPolicy
-    from dictation.segmenter import Segmenter
-    from dictation.sinks import Sink
-    from dictation.spool import Spool, default_keep_dir, default_spool_dir
-    from dictation.vad import Vad
+    from dictation.control.notify import Notifier
+    from dictation.env import forget_secrets
 
     notifier = Notifier.from_environ()  # first: no child process may inherit NOTIFY_SOCKET
     forget_secrets()  # nor the key: it is in cfg now
+    async with contextlib.AsyncExitStack() as stack:
+        stack.callback(notifier.close)
+        run = await _open(stack, cfg, env, demo_fallback, notifier)
+        return await _session(run, cfg, notifier)
+
+
+async def _open(stack: contextlib.AsyncExitStack, cfg: RunConfig, env: dict[str, str],
+                demo_fallback: bool, notifier: Notifier) -> _Run:
+    """Open what the run needs, each closer on ``stack`` as soon as there is one to close."""
+    from dictation.control.client import default_socket_path
+    from dictation.control.server import ControlServer
+    from dictation.deliver.spool import Spool, default_spool_dir
+    from dictation.output.captionfiles import open_caption_files
+    from dictation.output.events import EventStream
+    from dictation.output.sinks import make_sink
+    from dictation.transcribe.engines import make_transcriber
+
+    pipeline: Pipeline | None = None
+
+    def handle(command: str) -> dict[str, object]:
+        assert pipeline is not None, "the socket and the hotkey start once it is built"
+        return pipeline.control(command)
+
     # Refuse a second daemon before loading a model or opening the microphone.
-    server = ControlServer(cfg.socket or default_socket_path(env), lambda c: handle(c))
+    server = ControlServer(cfg.socket or default_socket_path(env), handle)
     server.claim()
-    hotkey = cues = transcriber = spool = events = captions = None
+    stack.push_async_callback(server.close)
+    # Files first: a bad path is one line before a model loads. Caption files come first
+    # among the sinks, so whoever sees an utterance's text elsewhere finds its cues there.
     sinks: list[Sink] = []
+    for file in open_caption_files(cfg.srt, cfg.vtt):
+        stack.push_async_callback(file.aclose)
+        sinks.append(file)
+    events = EventStream.open(cfg.events) if cfg.events else None
+    if events:
+        stack.callback(events.close)
+    spool = Spool(cfg.spool_dir or default_spool_dir(), int(cfg.spool_max_mb * 1e6))
+    stack.callback(spool.close)
+    recovered = spool.open()  # what a dead run left, delivered first
+    hotkey = _hotkey(stack, cfg, handle)
+    cues = _cues(stack, cfg)
+    source = open_source(cfg, demo_fallback)  # a misnamed device: one line, no model
+    transcriber = make_transcriber(cfg.engine)
+    stack.push_async_callback(transcriber.aclose)
+    for name in cfg.outputs:
+        sinks.append(sink := make_sink(name, cfg.clipboard_mode, cfg.typer))
+        if close := getattr(sink, "aclose", None):  # the typing sinks free the keys they bound
+            stack.push_async_callback(close)
+    observer, captions = _observer(cfg, notifier, cues, events)
+    pipeline = _pipeline(cfg, source, transcriber, sinks, observer, spool, recovered)
+    return _Run(pipeline, source, server, hotkey, events, captions)
+
+
+def _hotkey(stack: contextlib.AsyncExitStack, cfg: RunConfig,
+            handle: Callable[[str], object]) -> Hotkey | None:
+    if not cfg.hotkey:
+        return None
+    from dictation.control.hotkey import Hotkey
+
+    hotkey = Hotkey(cfg.hotkey, cfg.mode, handle)
+    stack.callback(hotkey.close)
+    hotkey.open()
+    return hotkey
+
+
+def _cues(stack: contextlib.AsyncExitStack, cfg: RunConfig) -> Cues | None:
+    if cfg.cues == "off":
+        return None
+    from dictation.control.feedback import Cues
+
+    cues = Cues(cfg.cues)
+    stack.callback(cues.close)
+    return cues
+
+
+def _observer(cfg: RunConfig, notifier: Notifier, cues: Cues | None,
+              events: EventStream | None) -> tuple[Observer, Captions | None]:
+    """Who hears about the run: the service manager and cues, the captions screen, events."""
+    from dictation.control.feedback import DaemonObserver
+    from dictation.records import Fanout
+
+    observer: Observer = DaemonObserver(notifier, cues)
+    captions = None
+    if cfg.captions:
+        from dictation.output.screen import Captions
+
+        captions = Captions()
+        observer = Fanout(observer, captions)
+    if events:
+        observer = Fanout(observer, events)
+    return observer, captions
+
+
+def _pipeline(cfg: RunConfig, source: Source, transcriber: Transcriber, sinks: list[Sink],
+              observer: Observer, spool: Spool, recovered: Sequence[Adopted]) -> Pipeline:
+    from dictation.audio.vad import Vad
+    from dictation.deliver.retry import RetryPolicy
+    from dictation.deliver.spool import default_keep_dir
+    from dictation.pipeline import Pipeline
+    from dictation.segment.gate import Gate
+    from dictation.segment.segmenter import Segmenter
+
+    return Pipeline(source, Vad(cfg.vad_aggressiveness), Segmenter(cfg.segmenter),
+                    transcriber, sinks, prompt=cfg.prompt,
+                    keep_dir=cfg.keep_dir or default_keep_dir(), speculate_s=cfg.speculate_s,
+                    gate=Gate(cfg.mode), observer=observer, guard=cfg.guard, spool=spool,
+                    recovered=recovered, retry=RetryPolicy(give_up_s=cfg.give_up_s),
+                    interim_s=cfg.interim_s)
+
+
+async def _session(run: _Run, cfg: RunConfig, notifier: Notifier) -> int:
+    """Listen until the pipeline ends; the run's exit code."""
+    import asyncio
+
+    from dictation.control.status import status_line
+
+    pipeline, events, captions = run.pipeline, run.events, run.captions
+    await run.server.start()
+    keys = asyncio.create_task(run.hotkey.run()) if run.hotkey else None
+
+    def stop() -> None:
+        notifier.stopping()
+        pipeline.stop(cfg.stop_grace_s)
+
+    on_signals(stop, pipeline.abort, f" for at most {cfg.stop_grace_s:g} s")
+    trigger = f"the {cfg.hotkey} key" if cfg.hotkey else "dictation ctl"
+    waiting = "" if cfg.mode == "continuous" else f"; {cfg.mode}: waiting for {trigger}"
+    if events:
+        if cfg.events == "-":  # stdout was the output: closed, the run is over
+            events.on_broken = pipeline.stop
+        events.start(pipeline.status(), run.source.description)
     code: int | None = None
     try:
-        # Files first: a bad path is one line before a model loads. Caption files come first
-        # among the sinks, so whoever sees an utterance's text elsewhere finds its cues there.
-        sinks += open_caption_files(cfg.srt, cfg.vtt)
-        events = EventStream.open(cfg.events) if cfg.events else None
-        spool = Spool(cfg.spool_dir or default_spool_dir(), int(cfg.spool_max_mb * 1e6))
-        recovered = spool.open()  # what a dead run left, delivered first
-        if cfg.hotkey:
-            from dictation.hotkey import Hotkey
-
-            hotkey = Hotkey(cfg.hotkey, cfg.mode, lambda c: handle(c))
-            hotkey.open()
-        cues = Cues(cfg.cues) if cfg.cues != "off" else None
-        source = open_source(cfg, demo_fallback)  # a misnamed device: one line, no model
-        transcriber = make_transcriber(cfg.engine)
-        for name in cfg.outputs:
-            sinks.append(make_sink(name, cfg))
-        observer: Observer = DaemonObserver(notifier, cues)
-        if cfg.captions:
-            from dictation.captions import Captions
-
-            captions = Captions()
-            observer = Fanout(observer, captions)
-        if events:
-            observer = Fanout(observer, events)
-        pipeline = Pipeline(source, Vad(cfg.vad_aggressiveness), Segmenter(cfg.segmenter),
-                            transcriber, sinks, prompt=cfg.prompt,
-                            keep_dir=cfg.keep_dir or default_keep_dir(),
-                            speculate_s=cfg.speculate_s, gate=Gate(cfg.mode),
-                            observer=observer, guard=cfg.guard,
-                            spool=spool, recovered=recovered,
-                            retry=RetryPolicy(give_up_s=cfg.give_up_s),
-                            interim_s=cfg.interim_s)
-
-        def handle(command: str) -> dict[str, object]:
-            return pipeline.control(command)
-
-        await server.start()
-        keys = asyncio.create_task(hotkey.run()) if hotkey else None
-
-        def stop() -> None:
-            notifier.stopping()
-            pipeline.stop(cfg.stop_grace_s)
-
-        _on_signals(stop, pipeline.abort, f" for at most {cfg.stop_grace_s:g} s")
-        trigger = f"the {cfg.hotkey} key" if cfg.hotkey else "dictation ctl"
-        waiting = "" if cfg.mode == "continuous" else f"; {cfg.mode}: waiting for {trigger}"
-        if events:
-            if cfg.events == "-":  # stdout was the output: closed, the run is over
-                events.on_broken = pipeline.stop
-            events.start(pipeline.status(), source.description)
-        screen = captions.running(log) if captions else contextlib.nullcontext()
-        try:
-            with screen:  # while it is up, log lines show in it
-                if captions:
-                    captions.state(pipeline.status())
-                log.info("listening on %s → %s; Ctrl-C to stop%s", source.description,
-                         transcriber.description, waiting)
-                notifier.ready(status_line(pipeline.status()))  # the microphone is open
-                code = await pipeline.run()
-                return code
-        finally:
-            if keys:
-                keys.cancel()
-            if events:
-                events.stop(1 if code is None else code,
-                            str(pipeline.failed) if pipeline.failed else None)
+        with captions.running(log) if captions else contextlib.nullcontext():
+            # While the screen is up, log lines show in it.
             if captions:
-                print(captions.summary(), flush=True)
+                captions.state(pipeline.status())
+            log.info("listening on %s → %s; Ctrl-C to stop%s", run.source.description,
+                     pipeline.transcriber.description, waiting)
+            notifier.ready(status_line(pipeline.status()))  # the microphone is open
+            code = await pipeline.run()
+            return code
     finally:
+        if keys:
+            keys.cancel()
         if events:
-            events.close()
-        notifier.close()
-        await server.close()
-        if hotkey:
-            hotkey.close()
-        if cues:
-            cues.close()
-        for sink in sinks:  # the typing sinks free the keys they bound
-            if close := getattr(sink, "aclose", None):
-                await close()
-        if transcriber:
-            await transcriber.aclose()
-        if spool:
-            spool.close()
+            events.stop(1 if code is None else code,
+                        str(pipeline.failed) if pipeline.failed else None)
+        if captions:
+            print(captions.summary(), flush=True)
 
 
-async def transcribe_files(job: FileJob, targets: Sequence[Path | None],
-                           engine: ApiConfig | LocalConfig) -> int:
-    """`dictation transcribe`: every file of ``job`` through one engine."""
-    from dictation.filemode import FileRunner
-
-    transcriber = make_transcriber(engine)
-    try:
-        runner = FileRunner(job, targets, transcriber)
-        _on_signals(runner.stop, runner.abort)
-        log.info("transcribing %d file(s) with %s", len(job.files), transcriber.description)
-        return await runner.run()
-    finally:
-        await transcriber.aclose()
-
-
-def _on_signals(stop: Callable[[], None], abort: Callable[[], None], within: str = "") -> None:
+def on_signals(stop: Callable[[], None], abort: Callable[[], None], within: str = "") -> None:
     """First Ctrl-C or SIGTERM: ``stop`` (finish the utterance in progress); second: ``abort``
     (keep what is pending on disk and quit)."""
     import asyncio

@@ -10,13 +10,13 @@ import sys
 def main() -> int:
     argv = sys.argv[1:]
     if argv[:1] == ["ctl"]:
-        from dictation.control import ctl_main
+        from dictation.cli.ctl import ctl_main
 
         return ctl_main(argv[1:])
     if argv[:1] == ["status"]:
-        from dictation.control import status_main
+        from dictation.cli.ctl import status_main
 
         return status_main(argv[1:])
-    from dictation.cli import main as cli_main
+    from dictation.cli.main import main as cli_main
 
     return cli_main(argv)

@@ -1,21 +1,48 @@
-"""What the stages hand each other: utterances, speculations, counters, and the protocols of a
-source and of whoever hears about the daemon's life."""
+"""What the stages hand each other: utterances on their way to text and the text they became,
+speculations, counters, the marker of a gap in capture, and the protocols of a source and of
+whoever hears about the daemon's life. The bottom of the package: it imports no stage."""
 
 from __future__ import annotations
 
-import asyncio
-import time
-from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-import numpy as np
+if TYPE_CHECKING:
+    import asyncio
 
-from dictation.sinks import Transcribed
-from dictation.transcribe import Transcript
-from dictation.transcribe.guard import Heard, measure
-from dictation.vad import Frame
+    import numpy as np
+
+    from dictation.transcribe import Segment, Transcript
+
+GAP = "gap"
+"""Put in the audio queue when capture broke off, and again on every retry while it waits:
+the utterance in progress ends there (audio either side of a gap is not one utterance), and
+the pipeline knows capture is alive, only waiting."""
+
+
+@dataclass(frozen=True)
+class Heard:
+    """What the VAD measured of one utterance."""
+
+    snr_db: float
+    """How far the loud part of its speech rose above the background."""
+    speech_share: float
+    """The share of its frames the VAD called speech."""
+
+
+@dataclass(frozen=True)
+class Transcribed:
+    """One utterance's text with where it was in the audio (seconds since capture start)."""
+
+    seq: int
+    text: str  # sanitised, non-empty
+    start_s: float  # the audio sent, pre-roll included
+    end_s: float
+    speech_start_s: float  # first and last frame the VAD called speech
+    speech_end_s: float
+    segments: tuple[Segment, ...] = ()  # the engine's, timed from start_s
+    recovered: bool = False  # left over by a run that died: its times are from that run
 
 
 @dataclass(frozen=True)
@@ -167,13 +194,3 @@ class Speech:
     generation: int = 0  # a cancel since it was spoken drops it
     spooled: Path | None = None  # its durable copy, removed once delivered
     recovered: bool = False  # left over by a run that died
-
-    @classmethod
-    def of(cls, seq: int, start: int, frames: Sequence[Frame], frame_s: float,
-           speculation: Speculation | None, generation: int) -> Speech:
-        """Utterance ``seq``: ``frames``, the first of them frame number ``start``."""
-        spoken = [i for i, f in enumerate(frames) if f.is_speech] or [0]
-        return cls(seq, start * frame_s, (start + len(frames)) * frame_s,
-                   np.concatenate([f.pcm for f in frames]), time.monotonic(), measure(frames),
-                   (start + spoken[0]) * frame_s, (start + spoken[-1] + 1) * frame_s,
-                   speculation, generation)

@@ -14,13 +14,13 @@ from typing import Any
 import numpy as np
 from scripted import GUARD_S, RecordingObserver, RecordingSink, ScriptedEngine, Signal
 
-from dictation.audio import FileSource
-from dictation.codec import encode_wav
+from dictation.audio.codec import encode_wav
+from dictation.audio.files import FileSource
+from dictation.audio.vad import SAMPLE_RATE, Vad
+from dictation.deliver.retry import RetryPolicy
+from dictation.deliver.spool import Adopted, Spool
 from dictation.pipeline import Pipeline
-from dictation.retry import RetryPolicy
-from dictation.segmenter import Segmenter
-from dictation.spool import Adopted, Spool
-from dictation.vad import SAMPLE_RATE, Vad
+from dictation.segment.segmenter import Segmenter
 
 # Fast retries: the retry tests are about order and reporting, not about backoff.
 FAST_RETRY = RetryPolicy(base_s=0.001, cap_s=0.001, jitter=0.0)

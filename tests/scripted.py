@@ -13,10 +13,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from dictation.records import Final, Interim, Quiet
-from dictation.sinks import Transcribed
+from dictation.audio.vad import SAMPLE_RATE
+from dictation.records import Final, Interim, Quiet, Transcribed
 from dictation.transcribe import Transcript
-from dictation.vad import SAMPLE_RATE
 
 # Only a guard against a hang, so that a broken pipeline fails the test instead of stalling
 # the suite; every wait ends on an event long before it on any machine.

@@ -35,7 +35,7 @@ from faultserver import (
 )
 from procs import Stream, spawn, wait_until
 
-from dictation.spool import load
+from dictation.deliver.spoolfile import load
 
 pytestmark = pytest.mark.real  # real parts: processes, servers, the model
 

@@ -18,11 +18,10 @@ from conftest import Daemon, dictation_cmd, one_clear_line
 from test_cues import parse_srt, parse_vtt
 from test_transcribe import SENTENCES, check_cues, duration, env, talk, words  # noqa: F401
 
-from dictation.capfile import CaptionFile
 from dictation.errors import SinkError
-from dictation.events import EventStream, schema_path
-from dictation.records import Final, Interim
-from dictation.sinks import Transcribed
+from dictation.output.captionfiles import CaptionFile
+from dictation.output.events import EventStream, schema_path
+from dictation.records import Final, Interim, Transcribed
 from dictation.transcribe import Segment
 
 VALIDATOR = jsonschema.Draft202012Validator(json.loads(schema_path().read_text()))

@@ -26,9 +26,8 @@ from procs import spawn
 from rich.console import Console
 from rich.screen import Screen
 
-from dictation.captions import Captions, Level
-from dictation.records import Final, Interim
-from dictation.sinks import Transcribed
+from dictation.output.screen import Captions, Level
+from dictation.records import Final, Interim, Transcribed
 
 LONG = ("The weather forecast says it will rain tomorrow morning in the northern part of the "
         "city.")
@@ -93,7 +92,7 @@ def test_the_interim_shows_under_the_lines_until_its_final_replaces_it() -> None
     rows = draw(cap, 60, 5)
     assert rows[-3:-1] == [SHORT, "The weather forecast says"]
     # Stable words plain, the rest dimmed.
-    from dictation.captions import _interim_text
+    from dictation.output.screen import _interim_text
     text = _interim_text(Interim(2, "The weather forecast says", "The weather", 5.0, 6.5))
     dim = [text.plain[s.start:s.end] for s in text.spans if "dim" in str(s.style)]
     assert dim == [" forecast says"]

@@ -52,7 +52,7 @@ def test_missing_portaudio_names_the_package() -> None:
     # Fake: libportaudio2 cannot be removed under a running suite, so ctypes is told it is
     # absent, exactly what sounddevice sees on a machine without it.
     code = ("import ctypes.util, sys; ctypes.util.find_library = lambda name: None; "
-            "from dictation.cli import main; sys.exit(main(['devices']))")
+            "from dictation.cli.main import main; sys.exit(main(['devices']))")
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                        timeout=30)
     assert r.returncode == 1

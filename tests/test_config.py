@@ -14,10 +14,10 @@ from pathlib import Path
 import pytest
 from conftest import dictation_cmd
 
-from dictation import settings
-from dictation.cli import build_engine, resolve_args
-from dictation.config import ApiConfig, LocalConfig
+from dictation.cli import settings
+from dictation.cli.build import build_engine, resolve_args
 from dictation.errors import ConfigError
+from dictation.transcribe.engines import ApiConfig, LocalConfig
 
 
 @pytest.fixture

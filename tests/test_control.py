@@ -15,7 +15,7 @@ import pytest
 from conftest import Daemon, PrivatePulse, dictation_cmd, mic_env, norm, play, pulse_server
 from procs import spawn, stop_group, wait_until
 
-from dictation.control import request
+from dictation.control.client import request
 
 pytestmark = [pytest.mark.real, pytest.mark.realtime]  # daemons at real time
 
@@ -247,7 +247,7 @@ def _tones(pcm: np.ndarray, win: int) -> int:
 
 def test_sound_cues_play_on_start_and_stop(virtual_mic: str, server_url: str, sock: Path,
                                            tmp_path: Path, pulse: PrivatePulse) -> None:
-    from dictation.feedback import CUE_RATE, START_TONE, STOP_TONE
+    from dictation.control.feedback import CUE_RATE, START_TONE, STOP_TONE
 
     # The cues go to a second null sink (the "speakers"), kept running by silence played
     # into it; its monitor is recorded, and the test goes on as each tone is heard there.

@@ -11,11 +11,12 @@ import numpy as np
 import pytest
 from corerig import rig, speech, spooled
 
-from dictation.codec import read_wav
+from dictation.audio.codec import read_wav
+from dictation.audio.vad import SAMPLE_RATE
+from dictation.deliver.retry import RetryPolicy
+from dictation.deliver.spool import Spool
+from dictation.deliver.spoolfile import load
 from dictation.errors import TranscriptionError
-from dictation.retry import RetryPolicy
-from dictation.spool import Spool, load
-from dictation.vad import SAMPLE_RATE
 
 T, P = "talk", "pause"
 TWO = speech((P, 0.5), (T, 1), (P, 1), (T, 1), (P, 1))

@@ -11,8 +11,8 @@ import pytest
 from corerig import TALK_F0, Rig, quiet, rig, speech, spooled, voiced
 from scripted import Call
 
-from dictation.spool import Spool
-from dictation.vad import SAMPLE_RATE, Vad
+from dictation.audio.vad import SAMPLE_RATE, Vad
+from dictation.deliver.spool import Spool
 
 T, P = "talk", "pause"
 

@@ -16,8 +16,8 @@ import pytest
 from corerig import rig, speech
 from scripted import spin
 
+from dictation.audio.vad import SAMPLE_RATE
 from dictation.errors import TranscriptionError
-from dictation.vad import SAMPLE_RATE
 
 T, P = "talk", "pause"
 

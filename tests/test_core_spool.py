@@ -12,10 +12,11 @@ import pytest
 from corerig import Rig, rig, speech, spooled
 from scripted import spin
 
-from dictation.codec import read_wav
+from dictation.audio.codec import read_wav
+from dictation.deliver.retry import RetryPolicy
+from dictation.deliver.spool import Spool
+from dictation.deliver.spoolfile import load
 from dictation.errors import TranscriptionError
-from dictation.retry import RetryPolicy
-from dictation.spool import Spool, load
 
 T, P = "talk", "pause"
 FULL = "capture stopped: spool full"

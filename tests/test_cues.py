@@ -10,7 +10,7 @@ import re
 
 import pytest
 
-from dictation.cues import (
+from dictation.output.subtitles import (
     Cue,
     srt_cue,
     to_json,
@@ -286,8 +286,8 @@ def test_json_document_shape() -> None:
 
 
 def test_heard_cues_start_at_speech_and_end_with_it() -> None:
-    from dictation.cues import heard_cues
-    from dictation.sinks import Transcribed
+    from dictation.output.subtitles import heard_cues
+    from dictation.records import Transcribed
 
     # One segment spanning the audio sent (pre-roll and trailing silence included): the cue
     # is cut to the speech the VAD heard, at both ends, also when it is the only cue.

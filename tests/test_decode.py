@@ -16,8 +16,8 @@ import av
 import numpy as np
 import pytest
 
-from dictation.audio import FileSource
-from dictation.codec import decode_file, encode_wav, read_wav
+from dictation.audio.codec import decode_file, encode_wav, read_wav
+from dictation.audio.files import FileSource
 from dictation.errors import AudioFileError
 
 RATE = 16000
@@ -266,7 +266,7 @@ def test_unreadable_file(speech: Path, tmp_path_factory: pytest.TempPathFactory)
     if os.geteuid() != 0:
         assert "permission denied" in one_line_error(locked).lower()
         return
-    code = ("import sys; from pathlib import Path; from dictation.codec import decode_file\n"
+    code = ("import sys; from pathlib import Path; from dictation.audio.codec import decode_file\n"
             "try:\n    decode_file(Path(sys.argv[1]))\n"
             "except Exception as e:\n    print(type(e).__name__, e)")
     caps = "-dac_override,-dac_read_search"

@@ -12,8 +12,8 @@ import pytest
 from conftest import Daemon, PrivatePulse, dictation_cmd, norm
 from procs import wait_until
 
-from dictation.control import request
-from dictation.mic import CALM_S, Episode
+from dictation.audio.mic import CALM_S, Episode
+from dictation.control.client import request
 
 pytestmark = [pytest.mark.real, pytest.mark.realtime]  # daemons at real time
 

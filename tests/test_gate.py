@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from dictation.gate import CANCEL, CLOSE, OPEN, Gate
+from dictation.segment.gate import CANCEL, CLOSE, OPEN, Gate
 
 
 def test_push_to_talk_opens_on_press_and_closes_on_release() -> None:

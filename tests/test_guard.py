@@ -7,22 +7,22 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from dictation.cli import build_guard, resolve_args
+from dictation.audio.levels import measure
+from dictation.audio.vad import Frame
+from dictation.cli.build import build_guard, resolve_args
 from dictation.errors import ConfigError
-from dictation.transcribe import Segment
-from dictation.transcribe.guard import (
+from dictation.records import Heard
+from dictation.segment.endpointer import too_weak
+from dictation.text.guard import (
     DEFAULT,
     GuardConfig,
-    Heard,
     compression_ratio,
     cut_loops,
     drop_reason,
     judge,
     likely_silence,
-    measure,
-    too_weak,
 )
-from dictation.vad import Frame
+from dictation.transcribe import Segment
 
 LOUD = 30.0  # dB above the background: clearly speech by energy
 

@@ -14,16 +14,11 @@ from collections.abc import Callable
 
 import pytest
 
-from dictation.transcribe.guard import (
-    Heard,
-    cut_loops,
-    drop_reason,
-    judge,
-    max_chars,
-    normalize,
-)
-from dictation.transcribe.loops import MAX_UNIT_WORDS, _min_repeats, find_loops, word_ids
-from dictation.transcribe.response import parse, sanitize
+from dictation.records import Heard
+from dictation.text.guard import cut_loops, drop_reason, judge, max_chars, normalize
+from dictation.text.loops import MAX_UNIT_WORDS, _min_repeats, find_loops, word_ids
+from dictation.text.sanitize import sanitize
+from dictation.transcribe.response import parse
 
 LOUD = Heard(30.0, 0.5)
 MB = 1_000_000

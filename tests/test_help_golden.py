@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from conftest import dictation_cmd
 
-from dictation.options import build_parser
+from dictation.cli.options import build_parser
 
 GOLDEN = Path(__file__).resolve().parent / "golden"
 # A fixed, made-up user: no config file, no variables, one terminal width.

@@ -26,7 +26,7 @@ from conftest import Daemon, dictation_cmd
 from faultserver import HANG, FaultServer, Reply, Request, buzz_wav, json_text, utterance_number
 from procs import stop_group
 
-from dictation.transcribe.guard import max_chars
+from dictation.text.guard import max_chars
 
 pytestmark = [pytest.mark.real, pytest.mark.realtime]  # daemons against a scripted server
 
@@ -245,7 +245,7 @@ def test_one_death_is_not_enough(setup: Setup, daemons: list[Daemon], tmp_path: 
 
 def test_the_unit_stop_timeout_stays_well_above_the_grace() -> None:
     from dictation.config import RunConfig
-    from dictation.service import render_unit
+    from dictation.control.service import render_unit
 
     def timeout(unit: str) -> int:
         return int(next(ln.split("=")[1] for ln in unit.splitlines()

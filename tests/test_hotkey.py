@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 from conftest import dictation_cmd
 
+from dictation.control.hotkey import KEY_DOWN, KEY_REPEAT, KEY_UP, command_for, key_code
 from dictation.errors import ConfigError
-from dictation.hotkey import KEY_DOWN, KEY_REPEAT, KEY_UP, command_for, key_code
 
 
 @pytest.mark.parametrize("name", ["F9", "f9", "KEY_F9", "key_f9", "67"])
@@ -44,7 +44,7 @@ def test_unreadable_keyboards_explain_the_input_group(tmp_path: Path) -> None:
     inputs.mkdir()
     (inputs / "event0").write_bytes(b"")
     os.chmod(inputs / "event0", 0)
-    code = ("import sys; from pathlib import Path; from dictation.hotkey import Hotkey\n"
+    code = ("import sys; from pathlib import Path; from dictation.control.hotkey import Hotkey\n"
             "from dictation.errors import ConfigError\n"
             "try: Hotkey('F9', 'push-to-talk', print, Path(sys.argv[1])).open()\n"
             "except ConfigError as e: print(e)\n")

@@ -12,9 +12,9 @@ import pytest
 from conftest import SAMPLE, dictation_cmd
 from faultserver import FaultServer, Reply, Request, json_text
 
-from dictation.cli import build_config, resolve_args
-from dictation.interim import agreed_prefix
-from dictation.options import INTERIM_S
+from dictation.cli.build import build_config, resolve_args
+from dictation.cli.options import INTERIM_S
+from dictation.segment.interim import agreed_prefix
 
 # --- local agreement (pure) ----------------------------------------------------------------
 
@@ -162,7 +162,7 @@ def test_api_interims_are_counted_and_never_reach_stdout(tmp_path: Path) -> None
 
 
 def test_segmenter_shows_the_open_utterance_so_far() -> None:
-    from dictation.segmenter import Segmenter, SegmenterConfig
+    from dictation.segment.segmenter import Segmenter, SegmenterConfig
 
     seg: Segmenter[int] = Segmenter(SegmenterConfig(pre_roll_s=0.06, start_s=0.06))
     assert seg.so_far() is None and seg.open_frames == 0

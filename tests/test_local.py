@@ -14,10 +14,10 @@ import numpy as np
 import pytest
 from conftest import SAMPLE, dictation_cmd
 
-from dictation.cli import build_engine, resolve_args
-from dictation.codec import read_wav
-from dictation.config import ApiConfig, LocalConfig
+from dictation.audio.codec import read_wav
+from dictation.cli.build import build_engine, resolve_args
 from dictation.errors import ConfigError
+from dictation.transcribe.engines import ApiConfig, LocalConfig
 from dictation.transcribe.local import LocalTranscriber
 
 pytestmark = pytest.mark.real  # real parts: processes, servers, the model

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from dictation.notify import Notifier
+from dictation.control.notify import Notifier
 
 
 class Receiver:
@@ -198,7 +198,7 @@ def test_a_real_daemon_notifies_ready_status_watchdog_and_stopping(
     from conftest import Daemon
     from procs import wait_until
 
-    from dictation.control import request
+    from dictation.control.client import request
 
     sock = tmp_path / "control.sock"
     got: list[tuple[float, str]] = []  # (arrival, datagram)

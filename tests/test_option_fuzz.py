@@ -15,8 +15,8 @@ from collections.abc import Iterator
 import pytest
 from conftest import SAMPLE, dictation_cmd, one_clear_line
 
-from dictation import cli
-from dictation.options import build_parser
+from dictation.cli import main as cli
+from dictation.cli.options import build_parser
 
 ODD = ("inf", "nan", "-1", "1e12", "")
 
@@ -50,7 +50,7 @@ def _parsed(a: argparse.Action, text: str) -> object:
 
 def test_every_option_that_reads_a_number_is_checked_as_one() -> None:
     # An option typed plain int or float would take inf and nan unchecked: every number goes
-    # through a checked type of dictation.values, marked numeric, and so into the fuzz below.
+    # through a checked type of dictation.cli.values, marked numeric, and so into the fuzz below.
     for command, sub in _commands(build_parser()):
         for a in sub._actions:
             if not _takes_a_value(a) or not callable(a.type):

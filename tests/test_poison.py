@@ -11,11 +11,10 @@ from pathlib import Path
 
 import numpy as np
 
-from dictation.keeper import Keeper
-from dictation.records import Speech
-from dictation.spool import Spool, load
-from dictation.spoolfile import MAX_DEATHS, flight_mark
-from dictation.transcribe.guard import Heard
+from dictation.deliver.keeper import Keeper
+from dictation.deliver.spool import Spool
+from dictation.deliver.spoolfile import MAX_DEATHS, flight_mark, load
+from dictation.records import Heard, Speech
 
 PCM = (np.sin(np.arange(16000) / 5) * 8000).astype(np.int16)
 
@@ -23,7 +22,7 @@ PCM = (np.sin(np.arange(16000) / 5) * 8000).astype(np.int16)
 def dead_session(root: Path, deaths_so_far: int = 0, in_flight: bool = True) -> Path:
     """A session of a process that died (it held the lock, then exited), with one utterance
     it was transcribing when it died."""
-    code = ("import sys; from dictation.spool import Spool; from pathlib import Path; "
+    code = ("import sys; from dictation.deliver.spool import Spool; from pathlib import Path; "
             "import numpy as np; s = Spool(Path(sys.argv[1]), 0); s.open(); "
             f"p = s.add(1, np.asarray({PCM.tolist()!r}, '<i2').tobytes(), "
             f"{{'start_s': 1.0, 'deaths': {deaths_so_far}}}); print(p)")

@@ -19,9 +19,9 @@ from conftest import SAMPLE, Daemon, _need, dictation_cmd, one_clear_line
 from faultserver import FaultServer, buzz_wav, json_text
 from procs import stop_group
 
-from dictation.childenv import SECRET_VARIABLES, child_env
+from dictation.env import SECRET_VARIABLES, child_env
 from dictation.errors import SinkError
-from dictation.ydotool import check_owner
+from dictation.output.ydotool import check_owner
 
 NOBODY = 65534
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dictation.transcribe.guard import drop_reason, is_prompt_echo
+from dictation.text.guard import drop_reason, is_prompt_echo
 from dictation.transcribe.prompt import (
     MAX_PROMPT_TOKENS,
     History,

@@ -8,9 +8,10 @@ import unicodedata
 
 import pytest
 
-from dictation.config import FORMATS
 from dictation.errors import TranscriptionError
-from dictation.transcribe.response import parse, sanitize
+from dictation.text.sanitize import sanitize
+from dictation.transcribe.engines import FORMATS
+from dictation.transcribe.response import parse
 
 SRT = (b"1\n00:00:00,000 --> 00:00:02,500\nHello there.\n\n"
        b"2\n00:00:02,500 --> 00:00:05,000\nGeneral Kenobi.\n")

@@ -9,9 +9,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from dictation.audio.wav import read_wav_with_meta, wav_with_meta
+from dictation.deliver.retry import Outage, RetryPolicy
+from dictation.deliver.spool import Spool, backlog
+from dictation.deliver.spoolfile import load
 from dictation.errors import ConfigError
-from dictation.retry import Outage, RetryPolicy
-from dictation.spool import Spool, backlog, load, read_wav_with_meta, wav_with_meta
 
 # --- RetryPolicy -------------------------------------------------------------------------
 

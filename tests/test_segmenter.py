@@ -7,7 +7,8 @@ import random
 
 import pytest
 
-from dictation.segmenter import Segmenter, SegmenterConfig, SpeculationPacer, Utterance
+from dictation.segment.pacer import SpeculationPacer
+from dictation.segment.segmenter import Segmenter, SegmenterConfig, Utterance
 
 F = 0.03
 

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from dictation.codec import read_wav
-from dictation.config import ApiConfig
+from dictation.audio.codec import read_wav
 from dictation.errors import TranscriptionError
 from dictation.transcribe.api import ApiTranscriber
+from dictation.transcribe.engines import ApiConfig
 
 pytestmark = pytest.mark.real  # real parts: processes, servers, the model
 

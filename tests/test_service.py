@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from conftest import REPO, _need, dictation_cmd
 
-from dictation.service import DEFAULT_EXEC_START, exec_line, quote, render_unit
+from dictation.control.service import DEFAULT_EXEC_START, exec_line, quote, render_unit
 
 CONSOLE_SCRIPT = Path(sys.executable).with_name("dictation")
 

@@ -8,11 +8,11 @@ import asyncio
 from collections.abc import Callable
 
 import pytest
+from dictation.audio.codec import read_wav
 
-from dictation.codec import read_wav
-from dictation.config import LocalConfig
 from dictation.text import commands
 from dictation.text.replacements import from_table
+from dictation.transcribe.engines import LocalConfig
 from dictation.transcribe.local import LocalTranscriber
 from dictation.transcribe.prompt import build_prompt
 

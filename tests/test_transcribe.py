@@ -23,7 +23,7 @@ from faultserver import FaultServer, Reply, Request
 from procs import spawn
 from test_cues import parse_srt, parse_vtt
 
-from dictation.codec import read_wav
+from dictation.audio.codec import read_wav
 
 pytestmark = pytest.mark.real  # real parts: processes, servers, the model
 

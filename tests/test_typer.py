@@ -26,12 +26,13 @@ import pytest
 from conftest import SAMPLE, XServer, _need, dictation_cmd
 from procs import Stream, spawn
 
-from dictation import keytools
-from dictation.config import TyperConfig
 from dictation.errors import ConfigError, SinkError
-from dictation.keytools import (
+from dictation.output import keytools
+from dictation.output.keystrokes import PasteSink, TypeSink, spaced, typing_sink
+from dictation.output.keytools import (
     Chord,
     KeyTool,
+    TyperConfig,
     chord_argv,
     detect_typer,
     parse_chord,
@@ -40,10 +41,9 @@ from dictation.keytools import (
     ydotool_socket,
     ydotool_text,
 )
-from dictation.sinks import Transcribed
-from dictation.typer import PasteSink, TypeSink, spaced, typing_sink
-from dictation.xkeymap import SpareKeys, keysym, parse_keymap
-from dictation.ydotool import YDOTOOL_LEGACY_SOCKET
+from dictation.output.xkeymap import SpareKeys, keysym, parse_keymap
+from dictation.output.ydotool import YDOTOOL_LEGACY_SOCKET
+from dictation.records import Transcribed
 
 HERE = Path(__file__).resolve().parent
 NO_SERVER = "http://127.0.0.1:9/v1"  # the CLI fails at start-up, before any request

@@ -8,9 +8,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from dictation.codec import read_wav
-from dictation.segmenter import Segmenter
-from dictation.vad import Framer, Vad
+from dictation.audio.codec import read_wav
+from dictation.audio.vad import Framer, Vad
+from dictation.segment.segmenter import Segmenter
 
 
 def test_framer_emits_exact_frames_and_keeps_the_leftover() -> None:

@@ -1,10 +1,20 @@
-"""What happens to text before anyone sees it: spoken commands turned into punctuation, line
-breaks and retractions; the user's replacements; optional post-processing by a command or a
-chat model; whether the words so far end a sentence; how each utterance's text joins the text
-already delivered, and how a delivered piece is revised.
+"""The text stage: what happens to text before anyone sees it. Pure: no audio, no I/O, except
+post-processing, which waits on the user's command or a chat model and never loses the text it
+was given.
 
-The cores are pure and synchronous and import nothing from the other stages (so they are
-tested without audio): the pipeline and the outputs call them with strings and get strings
-back. Only post-processing waits on a process or a server, and it never loses the text it was
-given.
+- sanitize.py      untrusted text made safe to show, copy or type (escapes, controls, bidi)
+- guard.py         text the model made up: silence phrases, prompt echoes, loops, text too long
+                   for its audio
+- loops.py         decoding loops found in time linear in the text
+- boundary.py      whether the words so far end a sentence (the endpointer's hold decision)
+- assemble.py      each utterance's text joined to what was delivered (capitals, spacing), and
+                   the session's revisable pieces
+- revise.py        how an output changes what it shows: BackSpaces and text for a revision
+- commands.py      spoken commands: "comma", "new line", "scratch that"…
+- replacements.py  the user's fixes, whole words or checked regular expressions (regexsafe.py)
+- postprocess.py   each utterance through the user's command (postcommand.py) or a chat model
+                   (rewrite.py), the text kept on any failure
+
+May import: dictation.errors and dictation.records (types), numpy; httpx in rewrite.py only;
+nothing of the other stages.
 """

@@ -19,7 +19,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from dictation.errors import ConfigError
-from dictation.transcribe.response import sanitize
+from dictation.text.sanitize import sanitize
 
 SECRET_VARIABLES = ("OPENAI_API_KEY", "DICTATION_API_KEY")
 """Not passed to the user's command: it has no business with the transcription key."""

@@ -26,8 +26,8 @@ from pathlib import Path
 import httpx
 
 from dictation.text.postcommand import Outcome, output_limit
+from dictation.text.sanitize import sanitize
 from dictation.transcribe.endpoint import check_endpoint, credentials, redact_url, tls_context
-from dictation.transcribe.response import sanitize
 
 log = logging.getLogger("dictation")
 

@@ -1,4 +1,16 @@
-"""Speech-to-text engines behind one interface: PCM in, sanitised text out."""
+"""Speech-to-text engines behind one interface (Transcriber, below): PCM in, sanitised text out.
+
+- engines.py   their settings (ApiConfig, LocalConfig) and make_transcriber
+- api.py       an OpenAI-compatible server over one httpx client; halves what it refuses (413)
+- endpoint.py  the base URL, plain HTTP only to this machine, TLS trust, secrets in echoes
+- response.py  the five response formats parsed, bounded and sanitised; Retry-After
+- split.py     where to halve an utterance a server refused as too large
+- local.py     faster-whisper in this process, on its own thread, with a short window
+- prompt.py    the prompt: the user's, then the transcript's tail, within Whisper's window
+
+May import: dictation.audio (WAV, levels), dictation.text (sanitising, the guard's bounds),
+dictation.errors, dictation.logtext; httpx, faster-whisper. Nothing of delivery or after.
+"""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """The OpenAI-compatible engine: ``POST {base_url}/audio/transcriptions`` over one keep-alive
 httpx client. Each call is one attempt; its error says whether a retry can succeed
-(``retryable``) or nothing can (``fatal``), and the pipeline retries (dictation.retry).
+(``retryable``) or nothing can (``fatal``), and the pipeline retries (dictation.deliver.retry).
 
 The server is not trusted: its answers are read up to a cap, its text is sanitised, nothing it
 echoes can carry the key into a message, and plain HTTP or an untrusted certificate stops the
@@ -20,10 +20,11 @@ from urllib.parse import urlsplit
 import httpx
 import numpy as np
 
-from dictation.codec import encode_wav
-from dictation.config import ApiConfig
+from dictation.audio.codec import encode_wav
+from dictation.audio.wav import SAMPLE_RATE
 from dictation.errors import TranscriptionError
-from dictation.retry import parse_retry_after
+from dictation.text.guard import answer_limit
+from dictation.text.sanitize import sanitize
 from dictation.transcribe import Transcript
 from dictation.transcribe.endpoint import (
     cert_error,
@@ -34,11 +35,10 @@ from dictation.transcribe.endpoint import (
     redact_url,
     tls_context,
 )
-from dictation.transcribe.guard import answer_limit
+from dictation.transcribe.engines import ApiConfig
 from dictation.transcribe.prompt import build_prompt
-from dictation.transcribe.response import parse, sanitize
+from dictation.transcribe.response import parse, parse_retry_after
 from dictation.transcribe.split import MIN_PIECE_S, split_point
-from dictation.vad import SAMPLE_RATE
 
 __all__ = ["ApiTranscriber", "normalize_base_url", "redact_url", "split_point"]
 
@@ -112,7 +112,7 @@ class ApiTranscriber:
         return parse(self._unsecret(body), fmt)
 
     async def transcribe(self, pcm: np.ndarray, prompt: str) -> Transcript:
-        """One attempt; the caller retries what is retryable (see dictation.retry)."""
+        """One attempt; the caller retries what is retryable (see dictation.deliver.retry)."""
         total = self.config.request_timeout_s
         try:
             async with asyncio.timeout(total):  # connect, upload, wait and read together
@@ -132,7 +132,7 @@ class ApiTranscriber:
         if splittable and self._too_large is not None and len(wav) >= self._too_large:
             return await self._split(pcm, prompt, min_piece)
         try:
-            return await self._post(wav, prompt)
+            return await self._post(wav, prompt, len(pcm) / SAMPLE_RATE)
         except _TooLarge:
             if not splittable and piece:
                 raise TranscriptionError(
@@ -160,9 +160,9 @@ class ApiTranscriber:
         text = " ".join(t for t in (first.text, second.text) if t)
         return Transcript(text, first.segments + moved)
 
-    async def _post(self, wav: bytes, prompt: str) -> Transcript:
+    async def _post(self, wav: bytes, prompt: str, audio_s: float) -> Transcript:
         fmt = self._format
-        answer = await self._request(wav, prompt, fmt)
+        answer = await self._request(wav, prompt, fmt, audio_s)
         if 200 <= answer.status < 300:
             # Off the loop: up to MAX_BODY of JSON and text to parse and sanitise.
             result = await asyncio.to_thread(self._parse, answer.body, fmt)
@@ -175,7 +175,7 @@ class ApiTranscriber:
                 self._format = FALLBACK_FORMAT
                 log.info("the server does not answer response_format %s (HTTP %d); using %s "
                          "from now on", fmt, answer.status, FALLBACK_FORMAT)
-            return await self._post(wav, prompt)
+            return await self._post(wav, prompt, audio_s)
         raise err
 
     def _falls_back(self, fmt: str, status: int, message: str) -> bool:
@@ -187,7 +187,7 @@ class ApiTranscriber:
             return False
         return not self._format_proven or "format" in message.lower() or fmt in message
 
-    async def _request(self, wav: bytes, prompt: str, fmt: str) -> _Answer:
+    async def _request(self, wav: bytes, prompt: str, fmt: str, audio_s: float) -> _Answer:
         """POST the utterance; the answer's body read up to a cap."""
         c = self.config
         data = {"model": c.model, "response_format": fmt, "temperature": str(c.temperature)}
@@ -200,7 +200,6 @@ class ApiTranscriber:
             async with self._client.stream(
                     "POST", self.url, data=data,
                     files={"file": ("utterance.wav", wav, "audio/wav")}) as resp:
-                audio_s = max(0, len(wav) - 44) / (2 * SAMPLE_RATE)
                 return _Answer(resp.status_code, resp.headers, await self._read(resp, audio_s))
         except httpx.TimeoutException:
             raise TranscriptionError(f"server at {where} did not answer in time",

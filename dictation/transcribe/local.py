@@ -26,12 +26,12 @@ from typing import Any
 
 import numpy as np
 
-from dictation.config import BUNDLED_MODEL, LocalConfig
+from dictation.audio.wav import SAMPLE_RATE
 from dictation.errors import ConfigError, TranscriptionError
 from dictation.logtext import Said
+from dictation.text.sanitize import sanitize
 from dictation.transcribe import Segment, Transcript
-from dictation.transcribe.response import sanitize
-from dictation.vad import SAMPLE_RATE
+from dictation.transcribe.engines import BUNDLED_MODEL, LocalConfig
 
 log = logging.getLogger("dictation")
 

@@ -1,56 +1,30 @@
-"""Parsing what a server answers, in any of the five response formats, into clean text.
+"""Parsing what a server answers, in any of the five response formats, into clean text; and
+its Retry-After header.
 
-Server text is untrusted: it is stripped of control characters and escape sequences here,
-before any sink (a terminal, a clipboard, a typing tool) can see it. Every step is linear in
-the answer's length: no pattern here can backtrack over the text more than once (each
-repeated class stops at the character that starts the next attempt), and characters are
-classified once per distinct character, not once per character.
+Server text is untrusted: it is sanitised here (dictation.text.sanitize), before any sink (a
+terminal, a clipboard, a typing tool) can see it. Every step is linear in the answer's length:
+no pattern here can backtrack over the text more than once (each repeated class stops at the
+character that starts the next attempt).
 """
 
 from __future__ import annotations
 
+import email.utils
 import html
 import json
 import math
 import re
-import unicodedata
+import time
 
 from dictation.errors import TranscriptionError
+from dictation.text.sanitize import sanitize
 from dictation.transcribe import Segment, Transcript
 
-_ESCAPES = re.compile(
-    r"\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?"  # OSC … BEL/ST (title, hyperlink, clipboard write)
-    r"|\x1b[P_^X][^\x1b]*(?:\x1b\\)?"  # DCS, APC, PM, SOS strings
-    r"|\x1b\[[0-?]*[ -/]*[@-~]"  # CSI sequences (colours, cursor moves)
-    r"|\x9b[0-?]*[ -/]*[@-~]"  # 8-bit CSI
-    r"|\x1b[ -/]*[0-~]?"  # any other escape
-)
 # One line each: [ \t] rather than \s, which would let every line start rescan the blank
 # lines after it (quadratic on a body of newlines).
 _TIMING = re.compile(r"^[ \t]*(\d+:)?\d+:\d+[.,]\d+[ \t]*-->[ \t]*(\d+:)?\d+:\d+[.,]\d+.*$",
                      re.M)
 _TAG = re.compile(r"<[^<>]+>")  # not [^>]: "<<<<…" would rescan the rest from every "<"
-
-
-def _unwanted(ch: str) -> str | None:
-    """What ``ch`` becomes: whitespace a space, control and format characters (bidi
-    overrides, zero-width marks) nothing, but the zero-width joiner of emoji stays."""
-    if ch in "\t\n\r\v\f":
-        return " "
-    cat = unicodedata.category(ch)
-    if cat == "Cc" or (cat == "Cf" and ch != "\u200d"):
-        return ""
-    return None
-
-
-def sanitize(text: str) -> str:
-    """Drop escape sequences, control and bidi-override characters; fold whitespace."""
-    if "\x1b" in text or "\x9b" in text:
-        text = _ESCAPES.sub("", text)
-    if not text.isprintable():  # only then can there be anything to drop
-        table = {ord(ch): to for ch in set(text) if (to := _unwanted(ch)) is not None}
-        text = text.translate(table)
-    return " ".join(text.split())
 
 
 def _cue_text(body: str) -> str:
@@ -119,3 +93,17 @@ def parse(body: bytes, response_format: str) -> Transcript:
         return Transcript(" ".join(s.text for s in segments), segments)
     keys = ", ".join(sorted(map(str, data))[:5]) or "none"
     raise TranscriptionError(f"server answered JSON without a 'text' field (keys: {keys})")
+
+
+def parse_retry_after(value: str | None) -> float | None:
+    """A Retry-After header (seconds or an HTTP date) as seconds from now; None if unusable."""
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        return max(0.0, email.utils.parsedate_to_datetime(value).timestamp() - time.time())
+    except (TypeError, ValueError):
+        return None

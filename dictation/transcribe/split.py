@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from dictation.segmenter import _Frame, quietest_cut
-from dictation.vad import SAMPLE_RATE
+from dictation.audio.levels import quietest_cut
+from dictation.audio.wav import SAMPLE_RATE
 
 MIN_PIECE_S = 1.0
 """An utterance refused as too large (413) is halved down to pieces this long, no shorter."""
@@ -19,6 +19,5 @@ def split_point(pcm: np.ndarray, min_piece: int) -> int:
     levels = np.sqrt(np.mean(pcm[:n * step].reshape(n, step).astype(np.float64) ** 2, axis=1))
     lo = max(-(-min_piece // step), n // 3)
     hi = max(lo + 1, min((len(pcm) - min_piece) // step, 2 * n // 3) + 1)
-    frames = [_Frame(False, float(level), None) for level in levels[:hi]]
-    cut = quietest_cut(frames, hi - lo) * step
+    cut = quietest_cut([False] * hi, [float(v) for v in levels[:hi]], hi - lo) * step
     return min(max(cut, min_piece), len(pcm) - min_piece)  # frames need not fit exactly

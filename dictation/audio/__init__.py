@@ -1,0 +1,12 @@
+"""The audio source and voice activity: sound in, classified 30 ms frames out.
+
+- mic.py      the microphone (sounddevice, native rate → 16 kHz mono int16); lost and found
+- devices.py  input devices: listing, what ``--input`` names, PortAudio's lock
+- files.py    audio files played into the pipeline, at real time or as fast as it takes them
+- codec.py    decoding any audio file (PCM WAV by hand, the rest with PyAV); resampling
+- vad.py      webrtcvad on exact 30 ms frames, leftover kept; the background level
+- levels.py   levels of frames: input level, speech above background, quietest split point
+
+May import: dictation.errors, dictation.records, dictation.text (its configs); numpy,
+sounddevice, soxr, webrtcvad, PyAV. Nothing of the stages after it.
+"""

@@ -1,0 +1,15 @@
+"""Delivery: utterances become text at the outputs, one at a time and in order, and none is
+lost on the way.
+
+- worker.py     the transcription worker (Delivery): the queue, in order; cancel, stop, abort;
+                what waits where; the small surface the rest of the daemon sees
+- send.py       one utterance's way: its text (retried), judged by the guard, at every sink
+- retry.py      the retry policy (backoff, jitter, Retry-After, give-up), the outage, the loop
+- keeper.py     each utterance in the spool until delivered; the spool's bound; kept audio
+- spool.py      utterances on disk until delivered; dead sessions recovered; the backlog
+- spoolfile.py  the spool's files: WAVs with their times, kept audio, in-flight marks
+
+May import: dictation.transcribe, dictation.text, dictation.audio (WAV files), dictation.records,
+dictation.errors, dictation.storage, dictation.logtext; the outputs only as the Sink interface.
+spool.py and spoolfile.py stay standard library only: `dictation status` reads the backlog.
+"""

@@ -1,0 +1,274 @@
+"""The transcription worker: queued utterances become delivered text, one at a time and in
+order, each carrying the text before it as its prompt. A failing engine is retried (utterance
+N+1 waits for N); the guard drops what was never said; the spool holds each utterance until
+its text is at the sinks.
+
+The rest of the daemon sees a small surface: put, end and the commands (cancel, stop, abort,
+expire); what the endpointer asks (free, idle, failed, next_prompt); what the status shows
+(paused, retrying, count, delivered, last_error); and room, which holds a file back."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from dictation.deliver.keeper import Keeper
+from dictation.deliver.retry import Postponed, Retrying, RetryPolicy
+from dictation.deliver.send import MadeUp, Sender
+from dictation.errors import DictationError, SinkError, TranscriptionError
+from dictation.records import Final, Speech, Stats, discard
+from dictation.text.guard import GuardConfig
+
+if TYPE_CHECKING:
+    from dictation.deliver.spool import Adopted, Spool
+    from dictation.output.sinks import Sink
+    from dictation.transcribe import Transcriber
+
+log = logging.getLogger("dictation")
+
+
+class Delivery:
+    def __init__(self, transcriber: Transcriber, sinks: list[Sink], *, prompt: str,
+                 keep_dir: Path, guard: GuardConfig, spool: Spool | None,
+                 recovered: Sequence[Adopted], retry: RetryPolicy, stats: Stats,
+                 changed: Callable[[], None], stop: Callable[[], None],
+                 final: Callable[[Final], None] = lambda event: None) -> None:
+        """``changed``: the status may have changed; ``stop``: end the run (a fatal error);
+        ``final``: an utterance's text reached every sink."""
+        self.transcriber = transcriber
+        self.stats = stats
+        self.recovered = tuple(recovered)
+        self.last_error: str | None = None
+        self._keeper = Keeper(spool, keep_dir, error=self.error, resumed=self._resumed)
+        self._queue: asyncio.Queue[Speech | None] = asyncio.Queue()
+        self._taken = asyncio.Event()  # the worker took an utterance, or capture may resume
+        self._stopping = asyncio.Event()  # ends waits between retries
+        retrying = Retrying(transcriber, retry, stats, self._stopping, waiting=self.count,
+                            spooled=spool is not None, reported=self._reported)
+        self._sender = Sender(retrying, sinks, prompt=prompt, guard=guard, stats=stats,
+                              error=self.error, keep=self._keeper.keep, final=final)
+        self._failed: DictationError | None = None  # what ended the run early
+        self._aborted = False
+        self._expired: float | None = None  # the stop grace that ran out, if one did
+        self._generation = 0  # bumped by cancel
+        self._changed = changed
+        self._stop = stop
+        self._ready: asyncio.Task[None] | None = None
+        self._inflight: asyncio.Task[None] | None = None
+
+    # --- what the others see ---------------------------------------------------------------
+
+    @property
+    def failed(self) -> DictationError | None:
+        """What ended the run early."""
+        return self._failed
+
+    @property
+    def aborted(self) -> bool:
+        return self._aborted
+
+    @property
+    def kept(self) -> list[Path]:
+        """Audio set aside because it could not become text."""
+        return self._keeper.kept
+
+    @property
+    def paused(self) -> bool:
+        """Capture is stopped: the spool is full."""
+        return self._keeper.paused
+
+    @property
+    def retrying(self) -> bool:
+        """The engine is failing; utterances wait their turn."""
+        return self._sender.retrying.outage.since is not None
+
+    @property
+    def delivered(self) -> int:
+        """Utterances whose text reached the sinks."""
+        return self._sender.delivered
+
+    @property
+    def free(self) -> bool:
+        """Nothing queued or in flight: the next prompt is final and the engine is free."""
+        return self._queue.empty() and not self._busy
+
+    @property
+    def idle(self) -> bool:
+        """Free, the engine ready and answering (no outage): room for an interim."""
+        return (self._ready is not None and self._ready.done() and self.free
+                and not self.retrying)
+
+    @property
+    def _busy(self) -> bool:
+        """An utterance is being transcribed or delivered."""
+        return self._inflight is not None and not self._inflight.done()
+
+    def count(self) -> int:
+        """Utterances not yet delivered: those in the spool, or in memory without one."""
+        if self._keeper.spool is not None:
+            return self._keeper.spool.count
+        return self._queue.qsize() + self._busy
+
+    def next_prompt(self) -> str:
+        """The prompt of the next utterance to be transcribed."""
+        return self._sender.next_prompt()
+
+    # --- what the others do ----------------------------------------------------------------
+
+    def prepare(self) -> None:
+        """At the start: say what a dead run left, check the spool's bound, and start readying
+        the engine; utterances queue up meanwhile."""
+        self._keeper.recovered(self.recovered)
+        self._keeper.check_bound()
+        self._ready = asyncio.create_task(self.transcriber.prepare())
+
+    def put(self, item: Speech) -> None:
+        """Deliver ``item`` after every utterance put before it; it is spooled first."""
+        self._queue.put_nowait(self._keeper.add(item))
+
+    def end(self) -> None:
+        """No more utterances: the worker ends once it delivered those put."""
+        self._queue.put_nowait(None)
+
+    async def room(self, read_ahead: int) -> None:
+        """Return once fewer than ``read_ahead`` utterances wait and the spool has room (or
+        the run is stopping): a file is read no further ahead of the engine than that."""
+        while self._queue.qsize() >= read_ahead or (
+                self.paused and not self._failed and not self._stopping.is_set()):
+            self._taken.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._taken.wait(), 0.5)
+
+    def cancel(self) -> None:
+        """What is queued or in flight is dropped before delivery."""
+        self._generation += 1
+
+    def stop(self) -> None:
+        """Capture stops: what is queued is still delivered, but no retry waits any longer."""
+        self._stopping.set()
+        self._taken.set()  # a file held back by a full spool is read on at once
+
+    def fail(self, err: DictationError) -> None:
+        """Capture failed: the run ends with ``err`` (unless something failed first)."""
+        self.error(str(err))
+        self._failed = self._failed or err
+
+    def abort(self) -> None:
+        """Stop now: what is not yet text is kept on disk instead of waited for."""
+        self._aborted = True
+        self._failed = self._failed or DictationError("interrupted")
+        self.stop()  # capture held back by a full spool goes on, into the spool
+        self._cancel_tasks()
+
+    def expire(self, grace_s: float) -> None:
+        """Stopping took ``grace_s`` already: what is not yet text stays in the spool for the
+        next start instead of being waited for (a server that hangs, an outage)."""
+        if self._given_up:
+            return
+        self._expired = grace_s
+        self._stopping.set()
+        self._cancel_tasks()
+
+    def report(self) -> int:
+        """At the end: what was kept and what waits in the spool, one line each; how many
+        utterances wait."""
+        return self._keeper.report(self._expired)
+
+    def error(self, message: str, *args: object) -> None:
+        """Log an error; the status shows it too (transcript text, passed as Said, as its
+        length only)."""
+        log.error(message if args else "%s", *(args or (message,)))
+        self.last_error = message % args if args else message
+        self._changed()
+
+    # --- the worker --------------------------------------------------------------------------
+
+    @property
+    def _given_up(self) -> bool:
+        """No longer waiting for text: aborted, or the stop grace ran out."""
+        return self._aborted or self._expired is not None
+
+    def _cancel_tasks(self) -> None:
+        for task in (self._ready, self._inflight):
+            if task:
+                task.cancel()
+
+    def _resumed(self) -> None:
+        self._taken.set()
+        self._changed()
+
+    def _reported(self, error: str | None) -> None:
+        """The engine started failing (its error), or answers again (None)."""
+        self.last_error = error
+        self._changed()
+
+    def _fatal(self, err: DictationError) -> None:
+        self.error(str(err))
+        self._failed = err
+        self._stop()
+
+    async def run(self) -> None:
+        assert self._ready is not None, "prepare() first"
+        try:
+            await self._ready  # utterances spoken while the model loads wait in the queue
+        except asyncio.CancelledError:
+            if not self._given_up:
+                raise
+        except DictationError as err:
+            self._fatal(err)
+        for session in self.recovered:  # a dead run's utterances come before anything new
+            for entry in session.entries:
+                if (item := self._keeper.reload(entry.path, entry.seq,
+                                                self._generation)) is not None:
+                    await self._handle(item)
+        while (item := await self._queue.get()) is not None:
+            self._taken.set()
+            await self._handle(item)
+
+    async def _handle(self, item: Speech) -> None:
+        """Transcribe and deliver one utterance, or say where it waits."""
+        keeper = self._keeper
+        if item.generation != self._generation:
+            log.debug("utterance %d: cancelled", item.seq)
+            if item.speculation:
+                discard(item.speculation, self.stats)
+            keeper.remove(item)
+            self._changed()
+            return
+        if self._failed or self._expired is not None or (
+                self._stopping.is_set() and self.retrying):
+            if item.speculation:
+                discard(item.speculation, self.stats)
+            keeper.hold(item)  # it waits in the spool for the next start
+            return
+        self._inflight = asyncio.create_task(
+            self._sender.send(item, lambda: item.generation == self._generation))
+        try:
+            with keeper.in_flight(item):  # a run that dies now counts against the utterance
+                await self._inflight
+        except asyncio.CancelledError:
+            if not self._given_up:
+                raise
+            keeper.hold(item)
+        except Postponed:
+            keeper.hold(item)
+        except MadeUp as err:
+            # Dropped rather than cut to the bound: nothing tells where the real text in a
+            # made-up answer ends, and typed garbage can run as commands in an editor. The
+            # audio is kept, so nothing is lost.
+            log.warning("%s%s", err, keeper.set_aside(item))
+        except TranscriptionError as err:
+            if err.fatal:
+                self._fatal(err)
+                keeper.hold(item)
+            else:  # this audio can never become text: a dead letter
+                self.error(f"{err}{keeper.set_aside(item)}")
+        except SinkError as err:
+            self._fatal(err)
+        else:
+            keeper.remove(item)
+        self._changed()

@@ -1,0 +1,15 @@
+"""The outputs: where delivered text goes, and who follows the session as it happens.
+
+- sinks.py         the Sink interface; stdout and the clipboard; an output by name
+- keystrokes.py    typing (`--output type`) and pasting (`--output paste`) into the focused window
+- keytools.py      wtype, xdotool, ydotool: which the session needs, their commands, checks
+- ydotool.py       where ydotoold listens, what ydotool types, whose socket it is
+- xkeymap.py       spare X keycodes for characters the keyboard lacks (pure)
+- subtitles.py     timed subtitle cues; text, SRT, WebVTT and JSON (pure)
+- captionfiles.py  `run --srt/--vtt`: the session's caption files, written as it goes
+- events.py        `run --events`: JSON lines of state changes and transcripts
+- screen.py        the live captions screen (rich): an observer of lines, interims and status
+
+May import: dictation.text, dictation.records, dictation.errors, dictation.env,
+dictation.storage; nothing of the stages before delivery.
+"""

@@ -1,0 +1,13 @@
+"""Endpointing: which audio is dictation, and where each utterance begins and ends. Pure,
+synchronous cores, tested by feeding them booleans and frames, no audio.
+
+- endpointer.py  frames in, utterances out: the segmenter, the weak-audio check, speculation
+                 and interims behind one small interface; talks to delivery through Outlet
+- gate.py        which audio is dictation: modes and control commands (push-to-talk, toggle)
+- segmenter.py   pre-roll, adaptive hangover, min/max length, release: frames → utterances
+- pacer.py       how long a pause must last before its utterance is transcribed early
+- interim.py     provisional text of the utterance in progress, for captions
+
+May import: dictation.audio (frames, levels), dictation.text (the guard), dictation.records,
+dictation.errors, dictation.logtext; the engine only as the Transcriber interface it is given.
+"""

@@ -1,0 +1,142 @@
+"""Interim results: provisional text of the utterance still being spoken, for captions.
+
+Every ``every_s`` of audio the open utterance's audio so far is transcribed with the prompt
+its final will get. Finals come first: an interim starts only while the delivery worker and
+speculation are idle, a tick is skipped while the previous interim is still running, and the
+interim in flight is cancelled (its text never shown) the moment its utterance is queued for
+delivery. An interim is never used as a final's text.
+
+Stability follows the local-agreement policy: the words two consecutive interims of an
+utterance agree on from the start are ``stable``; later audio rarely changes them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from dictation.audio.levels import measure
+from dictation.audio.wav import SAMPLE_RATE
+from dictation.errors import DictationError
+from dictation.logtext import Said
+from dictation.records import Interim, Stats
+from dictation.text.guard import GuardConfig, judge
+
+if TYPE_CHECKING:
+    from dictation.audio.vad import Frame
+    from dictation.segment.segmenter import Segmenter
+    from dictation.transcribe import Transcriber
+
+log = logging.getLogger("dictation")
+
+_NOT_WORD = re.compile(r"[\W_]+")
+
+
+def _key(word: str) -> str:
+    """A word as compared between interims: case and punctuation do not count."""
+    return _NOT_WORD.sub("", word.casefold()) or word
+
+
+def agreed_prefix(previous: str, current: str) -> str:
+    """The longest common word prefix of two interims, in ``current``'s spelling."""
+    old, new = previous.split(), current.split()
+    n = 0
+    while n < min(len(old), len(new)) and _key(old[n]) == _key(new[n]):
+        n += 1
+    return " ".join(new[:n])
+
+
+class Interims:
+    """Interim transcriptions of the open utterance; the pipeline calls :meth:`tick` after
+    each frame and :meth:`queued` when an utterance goes to delivery."""
+
+    def __init__(self, every_s: float, frame_s: float, transcriber: Transcriber,
+                 guard: GuardConfig, stats: Stats, emit: Callable[[Interim], None]) -> None:
+        self.every = max(1, round(every_s / frame_s))
+        self.frame_s = frame_s
+        self.transcriber = transcriber
+        self.guard = guard
+        self.stats = stats
+        self._emit = emit
+        self._start: int | None = None  # frame index of the utterance being followed
+        self._due = 0  # its length in frames at which the next interim is due
+        self._last = ""  # the previous interim's text of that utterance
+        self._shown: tuple[int, float, float] | None = None  # (seq, start_s, end_s) on screen
+        self._task: asyncio.Task[None] | None = None
+
+    @property
+    def running(self) -> bool:
+        return self._task is not None and not self._task.done()
+
+    def tick(self, seq: int, seg: Segmenter[Frame], idle: bool,
+             prompt: Callable[[], str]) -> None:
+        """After a frame: ``seq`` is the number the open utterance of ``seg`` will carry;
+        ``idle``: no final or speculation waits for the engine."""
+        start, length = seg.open_start, seg.open_frames
+        if start != self._start:
+            self.dropped()  # a followed utterance that was queued is forgotten already
+        if start is None:
+            return
+        if start != self._start:  # the first interim comes ``every_s`` after speech began
+            self._start, self._due, self._last = start, length + self.every, ""
+        if length < self._due:
+            return
+        self._due = length + self.every  # busy now: this tick is skipped, not postponed
+        if self.running or not idle or (frames := seg.so_far()) is None:
+            return
+        pcm = np.concatenate([f.pcm for f in frames])
+        self.stats.requests += 1
+        self.stats.interims += 1
+        end = start + len(frames)
+        self._task = asyncio.create_task(
+            self._run(seq, start, end, pcm, prompt(), frames))
+
+    def queued(self) -> None:
+        """An utterance went to delivery: its interim in flight is never shown."""
+        self.cancel()
+        self._start, self._shown = None, None
+
+    def cancel(self) -> None:
+        """Stop the interim in flight, if any; e.g. a final or speculation needs the engine."""
+        if self._task is not None and not self._task.done():
+            self._task.cancel()
+        self._task = None
+
+    def dropped(self) -> None:
+        """The utterance followed ended without being queued (too little speech, noise,
+        cancelled): an interim on screen is withdrawn with an empty one."""
+        self.cancel()
+        if self._shown is not None:
+            seq, start_s, end_s = self._shown
+            self._emit(Interim(seq, "", "", start_s, end_s))
+        self._start, self._shown = None, None
+
+    async def _run(self, seq: int, start: int, end: int, pcm: np.ndarray, prompt: str,
+                   frames: tuple[Frame, ...]) -> None:
+        try:
+            result = await self.transcriber.transcribe(pcm, prompt)
+        except DictationError as err:  # the final's own request reports engine failures
+            log.debug("interim %d: %s", seq, err)
+            return
+        if self._start != start:  # its utterance was queued or dropped meanwhile
+            return
+        verdict = await asyncio.to_thread(judge, result.text, prompt, measure(frames),
+                                          result.segments, self.guard, len(pcm) / SAMPLE_RATE)
+        if self._start != start:  # queued or dropped while it was judged
+            return
+        if not verdict.text or verdict.reason:
+            log.debug("interim %d: dropped %s: %s", seq, Said(result.text),
+                      verdict.reason or "empty")
+            return
+        text = verdict.text
+        stable, self._last = agreed_prefix(self._last, text), text
+        event = Interim(seq, text, stable, start * self.frame_s, end * self.frame_s)
+        self._shown = (seq, event.start_s, event.end_s)
+        log.debug("interim %d: %.2f-%.2f s: %s (stable %s)", seq, event.start_s, event.end_s,
+                  Said(text), Said(stable))
+        self._emit(event)

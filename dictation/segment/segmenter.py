@@ -1,0 +1,245 @@
+"""Turns a stream of classified frames into utterances: a pure, synchronous state machine.
+
+It never sees audio, only ``(is_speech, level)`` per frame plus an opaque payload it hands back,
+so tests drive it with booleans. "Is this frame speech?" is the VAD's job; "is the utterance
+over?" is decided here.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+from dataclasses import dataclass
+from typing import Generic, TypeVar
+
+from dictation.audio.levels import quietest_cut
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class SegmenterConfig:
+    frame_s: float = 0.03
+    """Length of one frame (webrtcvad: 10, 20 or 30 ms)."""
+    pre_roll_s: float = 0.5
+    """Audio kept from before speech is detected, so the first word is never clipped."""
+    start_s: float = 0.06
+    """Consecutive speech that opens an utterance; shorter blips stay in the pre-roll."""
+    min_speech_s: float = 0.25
+    """An utterance with less speech than this in total is dropped (clicks, coughs)."""
+    hangover_max_s: float = 0.7
+    """Silence that ends a just-started utterance: a short command may be a pause to think."""
+    hangover_min_s: float = 0.24
+    """Silence that ends a long run of speech: the next breath pause."""
+    hangover_shrink_s: float = 2.5
+    """Utterance length at which the needed silence has shrunk from max to min (linearly)."""
+    max_utterance_s: float = 30.0
+    """Longer speech is split at the quietest point of the last ``split_window_s``."""
+    split_window_s: float = 3.0
+    """How far back from the length limit to look for the quietest point."""
+
+    def __post_init__(self) -> None:
+        checks = [
+            (self.frame_s > 0, "frame length must be positive"),
+            (self.pre_roll_s >= 0, "pre-roll must be ≥ 0"),
+            (self.start_s >= 0, "start must be ≥ 0"),
+            (self.min_speech_s >= 0, "min speech must be ≥ 0"),
+            (0 < self.hangover_min_s <= self.hangover_max_s,
+             "hangover needs 0 < min ≤ max"),
+            (self.hangover_shrink_s >= 0, "hangover shrink must be ≥ 0"),
+            (self.max_utterance_s >= 2 * self.split_window_s > 0,
+             "max utterance must be at least twice the split window"),
+        ]
+        for ok, message in checks:
+            if not ok:
+                raise ValueError(message)
+
+    def frames(self, seconds: float) -> int:
+        return max(1, round(seconds / self.frame_s))
+
+
+@dataclass(frozen=True)
+class Utterance(Generic[T]):
+    """A finished utterance: payloads of consecutive frames starting at frame ``start``."""
+
+    start: int
+    payloads: tuple[T, ...]
+    speech_frames: int
+    reason: str  # "pause", "max_length" or "flush"
+
+    @property
+    def end(self) -> int:
+        return self.start + len(self.payloads)
+
+
+@dataclass
+class _Frame(Generic[T]):
+    is_speech: bool
+    level: float
+    payload: T
+
+
+class Segmenter(Generic[T]):
+    """Feed one frame at a time with :meth:`push`; it returns an utterance when one ends."""
+
+    def __init__(self, config: SegmenterConfig | None = None) -> None:
+        self.config = c = config or SegmenterConfig()
+        self._start_frames = c.frames(c.start_s) if c.start_s > 0 else 1
+        self._pre: deque[_Frame[T]] = deque(maxlen=c.frames(c.pre_roll_s) + self._start_frames)
+        self._frames: list[_Frame[T]] = []  # the open utterance; empty when idle
+        self._start = 0  # frame index of self._frames[0]
+        self._index = 0  # frames pushed so far
+        self._run = 0  # consecutive speech frames while idle
+        self._silence = 0  # trailing non-speech frames of the open utterance
+        self.dropped = 0  # utterances under min_speech_s
+        self.listening = True
+        """False between :meth:`close` and :meth:`open` (push-to-talk released, dictation
+        stopped): frames only refill the pre-roll, and no utterance starts."""
+
+    @property
+    def active(self) -> bool:
+        return bool(self._frames)
+
+    @property
+    def trailing_silence_s(self) -> float:
+        return self._silence * self.config.frame_s
+
+    @property
+    def open_start(self) -> int | None:
+        """Frame index where the open utterance starts, None when idle."""
+        return self._start if self._frames else None
+
+    @property
+    def open_frames(self) -> int:
+        """Length in frames of the open utterance so far; 0 when idle."""
+        return len(self._frames)
+
+    def so_far(self) -> tuple[T, ...] | None:
+        """The open utterance's frames up to now, None when idle: what an interim
+        transcription of the utterance in progress hears."""
+        return tuple(f.payload for f in self._frames) if self._frames else None
+
+    def if_silence_holds(self) -> tuple[T, ...] | None:
+        """The exact utterance that ends at this pause if no speech comes before the hangover
+        is over (its first half-pause included, as :meth:`push` will cut it), or None while
+        the pause is still shorter than that half. Transcribing this early gives the very
+        text the finished utterance would get."""
+        if not self._frames or not self._silence:
+            return None
+        c = self.config
+        spoken_s = (len(self._frames) - self._silence) * c.frame_s
+        ending = math.ceil((self.needed_silence_s(spoken_s) - 1e-9) / c.frame_s)
+        keep = len(self._frames) - self._silence + ending - ending // 2  # as _end_at_pause
+        if keep > len(self._frames):
+            return None
+        return tuple(f.payload for f in self._frames[:keep])
+
+    def needed_silence_s(self, length_s: float) -> float:
+        """Silence that ends an utterance of ``length_s``: shrinks as the utterance grows."""
+        c = self.config
+        grown = 1.0 if c.hangover_shrink_s == 0 else min(1.0, length_s / c.hangover_shrink_s)
+        return c.hangover_max_s - (c.hangover_max_s - c.hangover_min_s) * grown
+
+    def push(self, is_speech: bool, level: float = 0.0, payload: T = None) -> Utterance[T] | None:
+        frame = _Frame(is_speech, level, payload)
+        self._index += 1
+        if not self.listening:
+            self._pre.append(frame)
+            return None
+        if not self._frames:
+            return self._push_idle(frame)
+        self._frames.append(frame)
+        self._silence = 0 if is_speech else self._silence + 1
+        c = self.config
+        spoken_s = (len(self._frames) - self._silence) * c.frame_s
+        if self._silence and self._silence * c.frame_s >= self.needed_silence_s(spoken_s) - 1e-9:
+            return self._end_at_pause()
+        if len(self._frames) >= c.frames(c.max_utterance_s):
+            return self._split()
+        return None
+
+    def flush(self, tail_s: float | None = None) -> Utterance[T] | None:
+        """End of stream: hand back the open utterance if it holds enough speech, with at most
+        ``tail_s`` of its trailing silence (all of it when None)."""
+        if not self._frames:
+            return None
+        frames, self._frames = self._frames, []
+        if tail_s is not None:
+            tail = min(self._silence, round(tail_s / self.config.frame_s))
+            frames = frames[:len(frames) - self._silence + tail]
+        self._silence = 0
+        self._pre.clear()
+        return self._emit(self._start, frames, "flush")
+
+    def open(self) -> None:
+        """Start listening (push-to-talk pressed). Speech already under way in the pre-roll,
+        said just before the press, opens the utterance at once and is kept."""
+        if self.listening:
+            return
+        self.listening = True
+        pre = list(self._pre)
+        run = best = 0
+        for f in pre:
+            run = run + 1 if f.is_speech else 0
+            best = max(best, run)
+        if best >= self._start_frames:
+            self._frames = pre
+            self._start = self._index - len(pre)
+            self._pre.clear()
+            self._silence = len(pre) - max(i + 1 for i, f in enumerate(pre) if f.is_speech)
+            self._run = 0
+        else:
+            self._run = run
+
+    def close(self, tail_s: float) -> Utterance[T] | None:
+        """Stop listening (push-to-talk released): the open utterance ends now, its trailing
+        silence trimmed to ``tail_s``; nothing starts until :meth:`open`."""
+        self.listening = False
+        utt = self.flush(tail_s)
+        self._run = 0
+        return utt
+
+    def cancel(self) -> None:
+        """Forget the open utterance and the pre-roll."""
+        self._frames, self._silence, self._run = [], 0, 0
+        self._pre.clear()
+
+    def _push_idle(self, frame: _Frame[T]) -> Utterance[T] | None:
+        self._pre.append(frame)
+        self._run = self._run + 1 if frame.is_speech else 0
+        if self._run >= self._start_frames:
+            self._frames = list(self._pre)
+            self._start = self._index - len(self._frames)
+            self._pre.clear()
+            self._run = 0
+            self._silence = 0
+        return None
+
+    def _end_at_pause(self) -> Utterance[T] | None:
+        # The pause is shared: its first half closes this utterance, its second half becomes
+        # pre-roll for the next one, so quick talkers lose nothing and nothing is sent twice.
+        keep = len(self._frames) - self._silence // 2
+        frames, rest = self._frames[:keep], self._frames[keep:]
+        start = self._start
+        self._frames, self._silence, self._run = [], 0, 0
+        self._pre.clear()
+        self._pre.extend(rest)
+        return self._emit(start, frames, "pause")
+
+    def _split(self) -> Utterance[T]:
+        frames = self._frames
+        cut = quietest_cut([f.is_speech for f in frames], [f.level for f in frames],
+                           self.config.frames(self.config.split_window_s))
+        head, tail = frames[:cut], frames[cut:]
+        start = self._start
+        self._frames = tail
+        self._start = start + cut
+        return Utterance(start, tuple(f.payload for f in head),
+                         sum(f.is_speech for f in head), "max_length")
+
+    def _emit(self, start: int, frames: list[_Frame[T]], reason: str) -> Utterance[T] | None:
+        speech = sum(f.is_speech for f in frames)
+        if speech < self.config.frames(self.config.min_speech_s):
+            self.dropped += 1
+            return None
+        return Utterance(start, tuple(f.payload for f in frames), speech, reason)

@@ -1,0 +1,263 @@
+"""Text the model produced but nobody said: silence phrases, prompt echoes, loops.
+
+On near-silent or noisy audio Whisper answers with the prompt itself, with stock phrases
+from its subtitle training data ("Thank you.", "you", "Subtitles by the Amara.org
+community"), or with the same words over and over until its token limit. The guard works in
+two places:
+
+- before sending: an utterance whose speech hardly rose above the background, or that the
+  VAD called speech for only a sliver of its frames, is never sent (the endpointer's
+  ``too_weak``, with this module's GuardConfig);
+- after (:func:`judge`): loops are cut to one occurrence, then text is dropped when it holds
+  no words, echoes the prompt, every segment is likely silence by the model's own measures,
+  or it is a stock phrase and the audio did not clearly hold speech; and text longer than
+  anyone could say in the audio's time (:func:`max_chars`) is a hallucination.
+
+Every check is linear in the answer's length (loops.py says how loops are found), and an
+answer too long to be a loop of real text is refused before any of them runs.
+
+The same short words really spoken ("Thank you.", "Yes.") are kept: the thresholds were
+chosen by measurement (bench/guard.py, bench/guard.md).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import zlib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from dictation.text.loops import find_loops
+
+if TYPE_CHECKING:
+    from dictation.records import Heard
+    from dictation.transcribe import Segment
+
+# What Whisper says to silence, noise and music: outros and credits of the subtitled videos
+# it was trained on, and the annotations of its captions. Compared after normalising (lower
+# case, punctuation gone), so "Thank you." and "thank you!" are one entry.
+DEFAULT_SILENCE_PHRASES = (
+    "you", "thank you", "thank you so much", "thank you very much", "thanks",
+    "thanks for watching", "thank you for watching", "thanks for listening",
+    "thank you for listening", "thank you for watching and see you next time",
+    "please subscribe", "like and subscribe", "please like and subscribe",
+    "don't forget to like and subscribe", "see you next time", "see you in the next video",
+    "bye", "bye bye", "goodbye", "so", "okay", "oh", "hmm", "uh", "um", "the end",
+    "subtitles by the amara org community", "subtitles by the amara.org community",
+    "transcription by castingwords", "transcribed by https otter ai",
+    "www mooji org", "music", "applause", "laughter", "silence", "blank_audio", "no speech",
+    "inaudible",
+)
+CLEAR_SPEECH_DB = 12.0
+"""Speech this far above the background is trusted even when it says "Thank you."."""
+MAX_CHARS_PER_S = 70.0
+"""Twice the fastest speech measured, rounded up: 33 characters of transcript per second of
+speech (espeak-ng at 260 words per minute; festival's voice sped up 1.25 times reached 25).
+bench/speech_rate.py, bench/hostile.md."""
+MAX_CHARS_PER_UTTERANCE = 40
+"""Added once per utterance: a short answer said quickly ("See you tomorrow." in half a
+second) and the punctuation a model adds."""
+LOOP_ROOM_CHARS = 8000
+"""Per 30 s window of audio, how much longer than :func:`max_chars` a raw answer may be and
+still be looked at: Whisper decodes at most 448 tokens a window, so a loop that ran to the
+token limit fits; after the loop is cut, what is left must be within the bound."""
+
+
+_NOT_WORD = re.compile(r"[^\w\s']+")
+_ASCII_WORDS = bytes(  # lower-case letters and digits, ' and _ kept, anything else a space
+    ord(chr(b).lower()) if chr(b).isalnum() or chr(b) in "_'" else ord(" ") for b in range(128)
+) + bytes(128)
+
+
+def normalize(text: str) -> str:
+    """Lower case, punctuation gone, single spaces: "Thank you." and "thank you!" are one."""
+    if text.isascii():  # one byte-table pass instead of a regular expression
+        return " ".join(text.encode().translate(_ASCII_WORDS).decode().split())
+    return " ".join(_NOT_WORD.sub(" ", text.lower()).split())
+
+
+def phrase_set(phrases: Iterable[str]) -> frozenset[str]:
+    return frozenset(n for p in phrases if (n := normalize(p)))
+
+
+@dataclass(frozen=True)
+class GuardConfig:
+    silence_phrases: frozenset[str] = field(
+        default_factory=lambda: phrase_set(DEFAULT_SILENCE_PHRASES))
+    """Dropped unless the audio clearly held speech (``--silence-phrase``)."""
+    clear_speech_db: float = CLEAR_SPEECH_DB
+    min_snr_db: float = 6.0
+    """Utterances whose speech rose less above the background are not sent."""
+    min_speech_share: float = 0.1
+    """Nor those whose frames the VAD called speech less often than this."""
+    no_speech_prob: float = 0.4
+    """A segment is silence when the model's no-speech probability is above this …"""
+    max_logprob: float = -1.0
+    """… and its mean token log-probability below this. Whisper's own rule is 0.6 and -1.0;
+    tiny.en on noise measured 0.37-0.6 with -1.3 to -1.6, real short answers at most -1.14."""
+    unsure_logprob: float = -1.4
+    """A segment this unsure is silence from a no-speech probability of 0.3 on."""
+    sure_no_speech: float = 0.85
+    """A segment is silence above this however fluent: real answers measured up to 0.76,
+    "Thank you very much for watching…" on noise 0.87-0.92."""
+    phrase_logprob: float = -1.2
+    """A stock phrase whose segments' mean token log-probability is below this is dropped
+    however loud the audio (noise that starts suddenly stands far above the background), as
+    is one above ``no_speech`` 0.6 with a log-probability below -0.9."""
+    compression_ratio: float = 2.4
+    """Text that gzip shrinks more than this repeats itself (Whisper's own signal)."""
+    max_chars_per_s: float = MAX_CHARS_PER_S
+    """Text longer than this per second of audio, plus ``max_chars_per_utterance``, is made
+    up: nobody talks that fast (:func:`max_chars`)."""
+    max_chars_per_utterance: int = MAX_CHARS_PER_UTTERANCE
+
+    @classmethod
+    def with_phrases(cls, extra: Iterable[str] = (), defaults: bool = True,
+                     **kw: float) -> GuardConfig:
+        base = DEFAULT_SILENCE_PHRASES if defaults else ()
+        return cls(silence_phrases=phrase_set([*base, *extra]), **kw)
+
+
+DEFAULT = GuardConfig()
+
+
+def max_chars(audio_s: float, config: GuardConfig = DEFAULT) -> int:
+    """The most text ``audio_s`` seconds of audio can hold, generously."""
+    return int(config.max_chars_per_s * audio_s) + config.max_chars_per_utterance
+
+
+def answer_limit(audio_s: float, config: GuardConfig = DEFAULT) -> int:
+    """A raw answer longer than this is not even looked at for loops."""
+    return max_chars(audio_s, config) + LOOP_ROOM_CHARS * max(1, math.ceil(audio_s / 30))
+
+
+def is_prompt_echo(text: str, prompt: str) -> bool:
+    """True when ``text`` merely repeats the prompt, as Whisper does on near-silent audio.
+
+    Short answers are only called echoes when they equal the whole prompt, so a real "yes"
+    after an earlier "yes" survives; three words or more repeated verbatim are an echo.
+    """
+    said, given = normalize(text), normalize(prompt)
+    if not said or not given:
+        return False
+    if said == given:
+        return True
+    return len(said.split()) >= 3 and f" {said} " in f" {given} "
+
+
+def is_prompt_loop(text: str, prompt: str) -> bool:
+    """True when a looping answer, cut to one round, is made of the prompt's words in the
+    prompt's order: the model replaying the prompt, not a speaker who repeated themself."""
+    said, given = normalize(text).split(), iter(normalize(prompt).split())
+    return len(said) >= 3 and all(word in given for word in said)  # an ordered subsequence
+
+
+def replays_prompt(text: str, prompt: str) -> bool:
+    """True when every word of ``text`` is a prompt word and a run of three of them comes
+    twice: the prompt replayed in a loop too short for cut_loops ("we deployed the new
+    dashboard yesterday and we deployed the new dashboard yesterday and we deployed…")."""
+    said, vocabulary = normalize(text).split(), set(normalize(prompt).split())
+    if len(said) < 6 or not set(said) <= vocabulary:
+        return False
+    runs = [tuple(said[i:i + 3]) for i in range(len(said) - 2)]
+    return len(set(runs)) < len(runs)
+
+
+def cut_loops(text: str) -> str:
+    """``text`` with each run of the same word or phrase repeated in a row (a decoding loop)
+    cut to one occurrence, and a loop's unfinished last repeat at the very end removed.
+    The words before and after a loop are kept."""
+    return find_loops(text).kept
+
+
+def compression_ratio(text: str) -> float:
+    data = text.encode()
+    return len(data) / len(zlib.compress(data)) if data else 0.0
+
+
+def _annotations_only(text: str) -> bool:
+    """Only caption annotations: "[BLANK_AUDIO]", "(silence)", "♪ ♪", "*music*"."""
+    # Inner classes exclude the opener, so a run of "[" without "]" is not rescanned from
+    # every "[" (quadratic); a nested "[a [b] c]" then counts as words, which is rare.
+    bare = re.sub(r"\[[^\[\]]*\]|\([^()]*\)|\*[^*]*\*|[♪♫♬]", " ", text)
+    return not normalize(bare) and bool(text.strip())
+
+
+def likely_silence(segments: Sequence[Segment], config: GuardConfig = DEFAULT) -> bool:
+    """Every segment is silence by the model's own measures (needs verbose segments)."""
+    def silent(s: Segment) -> bool:
+        if s.no_speech_prob is None or s.avg_logprob is None:
+            return False
+        return (s.no_speech_prob > config.sure_no_speech
+                or (s.no_speech_prob > config.no_speech_prob
+                    and s.avg_logprob < config.max_logprob)
+                or (s.no_speech_prob > 0.3 and s.avg_logprob < config.unsure_logprob))
+
+    return bool(segments) and all(silent(s) for s in segments)
+
+
+def mean_logprob(segments: Sequence[Segment]) -> float | None:
+    probs = [s.avg_logprob for s in segments if s.avg_logprob is not None]
+    return sum(probs) / len(probs) if probs else None
+
+
+def drop_reason(text: str, prompt: str, snr: float, segments: Sequence[Segment] = (),
+                config: GuardConfig = DEFAULT) -> str | None:
+    """Why ``text`` must not be output, or None to output it (loops already cut)."""
+    said = normalize(text)
+    if not said:
+        return "it holds no words"
+    if _annotations_only(text):
+        return "it holds only sound annotations"
+    if is_prompt_echo(text, prompt):
+        return "it echoes the prompt"
+    if likely_silence(segments, config):
+        return "the model found no speech in it"
+    if compression_ratio(text) > config.compression_ratio:
+        return "it repeats itself"
+    if said in config.silence_phrases:
+        if snr < config.clear_speech_db:
+            return f"a stock phrase on weak audio ({snr:.0f} dB above the background)"
+        logprob = mean_logprob(segments)
+        no_speech = max((s.no_speech_prob or 0.0 for s in segments), default=0.0)
+        if logprob is not None and (logprob < config.phrase_logprob
+                                    or (no_speech > 0.6 and logprob < -0.9)):
+            return f"a stock phrase the model was unsure of (log-probability {logprob:.2f})"
+    return None
+
+
+@dataclass(frozen=True)
+class Verdict:
+    text: str  # what may be output: the text with loops cut
+    reason: str | None  # why nothing is output, or None
+    cut: bool = False  # a loop was cut
+    made_up: bool = False  # far more text than the audio could hold: a hallucination
+
+
+def judge(text: str, prompt: str, heard: Heard, segments: Sequence[Segment] = (),
+          config: GuardConfig = DEFAULT, audio_s: float | None = None) -> Verdict:
+    """The text to output (loops cut), or why none. With ``audio_s``, the length of the
+    audio the text came from, text longer than :func:`max_chars` is ``made_up``."""
+    if audio_s is not None and len(text) > answer_limit(audio_s, config):
+        return Verdict("", _too_long(len(text), audio_s, config), made_up=True)
+    if audio_s is not None and len(segments) > max_chars(audio_s, config):  # each holds text
+        return Verdict("", f"{len(segments)} segments for {audio_s:.1f} s of audio",
+                       made_up=True)
+    loops = find_loops(text)
+    kept, cut = loops.kept, loops.loops > 0
+    if cut and normalize(kept) in config.silence_phrases:
+        return Verdict(kept, "a stock phrase over and over", cut)  # "you you you you you"
+    if loops.only:
+        return Verdict(kept, "one phrase over and over, nothing else", cut)
+    if audio_s is not None and len(kept) > max_chars(audio_s, config):
+        return Verdict(kept, _too_long(len(kept), audio_s, config), cut, made_up=True)
+    if (cut and is_prompt_loop(kept, prompt)) or replays_prompt(text, prompt):
+        return Verdict(kept, "the prompt over and over", cut)
+    return Verdict(kept, drop_reason(kept, prompt, heard.snr_db, segments, config), cut)
+
+
+def _too_long(chars: int, audio_s: float, config: GuardConfig) -> str:
+    return (f"{chars} characters for {audio_s:.1f} s of audio, where at most "
+            f"{max_chars(audio_s, config)} can be said")

@@ -1,0 +1,67 @@
+"""The engines' settings, and the one place an engine is built from them: the API engine (an
+OpenAI-compatible server, api.py) or the local one (faster-whisper in this process, local.py)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from dictation.transcribe import Transcriber
+
+DEFAULT_BASE_URL = "https://api.openai.com/v1"
+FORMATS = ("json", "text", "srt", "verbose_json", "vtt")  # the API's response formats
+BUNDLED_MODEL = "tiny.en"
+
+
+@dataclass(frozen=True)
+class ApiConfig:
+    base_url: str = DEFAULT_BASE_URL
+    api_key: str | None = field(default=None, repr=False)  # never printed
+    model: str = "whisper-1"
+    language: str | None = None
+    temperature: float = 0.0
+    response_format: str | None = None
+    """None: ask for verbose_json (segment scores for the hallucination guard), and fall back to
+    json for the rest of the run if the server refuses it. A format the user chose is kept."""
+    allow_insecure_http: bool = False
+    """Plain http:// to a host other than this machine (audio and key in clear)."""
+    ca_cert: Path | None = None
+    """Extra CA certificate (PEM) trusted for TLS: a private CA or a self-signed server."""
+    connect_timeout_s: float = 5.0
+    read_timeout_s: float = 60.0
+    """Longest silence while waiting for the answer: a slow CPU server may think a while."""
+    request_timeout_s: float = 120.0
+    """Longest one request may take in all, however its bytes trickle in."""
+
+
+@dataclass(frozen=True)
+class LocalConfig:
+    model: str = BUNDLED_MODEL
+    """A model directory, ``tiny.en`` (bundled, offline), or a faster-whisper model name."""
+    device: str = "auto"
+    """``auto``: CUDA when a GPU is visible, else CPU."""
+    compute_type: str = "auto"
+    """``auto``: float16 on CUDA, int8 on CPU."""
+    threads: int = 0
+    """CPU threads for inference; 0 = one per available core."""
+    beam_size: int = 1
+    """1 (greedy) is ~25 % faster than 5 with tiny.en and no less accurate on dictation."""
+    language: str | None = None
+    temperature: float = 0.0
+    full_window: bool = False
+    """Encode Whisper's whole 30 s window even for short audio (slower; see local.py)."""
+    timestamps: bool = False
+    """Ask the model for segment times (file mode); live dictation does not need them."""
+
+
+def make_transcriber(engine: ApiConfig | LocalConfig) -> Transcriber:
+    """Build the engine; the local one starts loading its model right away."""
+    if isinstance(engine, LocalConfig):
+        from dictation.transcribe.local import LocalTranscriber
+
+        return LocalTranscriber(engine)
+    from dictation.transcribe.api import ApiTranscriber
+
+    return ApiTranscriber(engine)
