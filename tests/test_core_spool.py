@@ -41,7 +41,12 @@ def test_capture_stops_while_the_spool_is_full_and_resumes_once_it_drained(
         assert r.observer.blocks == heard and spool.count == 2
         c1.answer("One.")
         await r.signal.until(lambda: r.observer.blocks > heard, "capture resumed")
-        for n, text in enumerate(["Two.", "Three.", "Four."], 2):
+        # Utterance 2 stays in flight until the third has filled the spool again.
+        c2 = await r.engine.call(2)
+        await r.signal.until(lambda: spool.count == 2 and r.pipeline.status()["state"] == FULL,
+                             "the spool full again at the third utterance")
+        c2.answer("Two.")
+        for n, text in enumerate(["Three.", "Four."], 3):
             (await r.engine.call(n)).answer(text)
         assert await r.finish() == 0
         assert r.sink.texts == ["One.", "Two.", "Three.", "Four."]  # nothing lost
