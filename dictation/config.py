@@ -9,6 +9,7 @@ from pathlib import Path
 
 from dictation.output.keytools import TyperConfig
 from dictation.segment.segmenter import SegmenterConfig
+from dictation.text.config import TextConfig
 from dictation.text.guard import GuardConfig
 from dictation.transcribe.engines import ApiConfig, LocalConfig
 
@@ -37,6 +38,8 @@ class RunConfig:
     typer: TyperConfig = field(default_factory=TyperConfig)
     guard: GuardConfig = field(default_factory=GuardConfig)
     """What is never typed: silence phrases, and the floor below which nothing is sent."""
+    text: TextConfig = field(default_factory=TextConfig)
+    """What an utterance's transcript becomes before the outputs see it."""
     spool_dir: Path | None = None  # None = the state directory's spool/
     spool_max_mb: float = 500.0
     """Capture stops (loudly) while the spool holds this much; about 4 h of speech."""
