@@ -8,8 +8,8 @@ import asyncio
 from collections.abc import Callable
 
 import pytest
-from dictation.audio.codec import read_wav
 
+from dictation.audio.codec import read_wav
 from dictation.text import commands
 from dictation.text.replacements import from_table
 from dictation.transcribe.engines import LocalConfig
