@@ -27,7 +27,9 @@ from dictation.records import GAP, Observer, Quiet, Source, Stats
 from dictation.segment.endpointer import Endpointer
 from dictation.segment.gate import CANCEL, CLOSE, OPEN, Gate
 from dictation.segment.segmenter import Segmenter
+from dictation.text.config import TextConfig
 from dictation.text.guard import GuardConfig
+from dictation.text.stage import TextStage
 from dictation.transcribe import Transcriber
 
 log = logging.getLogger("dictation")
@@ -41,7 +43,8 @@ class Pipeline:
                  keep_dir: Path, speculate_s: float = 0.0, gate: Gate | None = None,
                  observer: Observer | None = None, guard: GuardConfig | None = None,
                  spool: Spool | None = None, recovered: Sequence[Adopted] = (),
-                 retry: RetryPolicy | None = None, interim_s: float = 0.0) -> None:
+                 retry: RetryPolicy | None = None, interim_s: float = 0.0,
+                 text: TextConfig | None = None) -> None:
         self.source = source
         self.guard = guard or GuardConfig()
         self.vad = vad
@@ -51,11 +54,14 @@ class Pipeline:
         self.spool = spool  # None: no durable copies (files are their own copy)
         self.recovered = tuple(recovered)
         self.stats = Stats()
-        self.delivery = Delivery(transcriber, sinks, prompt=prompt, keep_dir=keep_dir,
-                                 guard=self.guard, spool=spool, recovered=self.recovered,
-                                 retry=retry or RetryPolicy(), stats=self.stats,
-                                 changed=self._changed, stop=self.stop,
-                                 final=lambda event: self.observer.final(event))
+        self.text = TextStage(text or TextConfig())
+        self.delivery = Delivery(transcriber, sinks, self.text, prompt=prompt,
+                                 keep_dir=keep_dir, guard=self.guard, spool=spool,
+                                 recovered=self.recovered, retry=retry or RetryPolicy(),
+                                 stats=self.stats, changed=self._changed, stop=self.stop,
+                                 final=lambda event: self.observer.final(event),
+                                 revised=lambda event: self.observer.revise(event),
+                                 hearing=lambda: self.endpointer.active)
         self.endpointer = Endpointer(segmenter, transcriber, self.delivery, guard=self.guard,
                                      stats=self.stats, speculate_s=speculate_s,
                                      interim_s=interim_s,
@@ -157,14 +163,17 @@ class Pipeline:
         except DictationError as err:
             delivery.fail(err)
         await segment
-        await worker
+        try:
+            await worker
+        finally:
+            await self.text.aclose()  # the chat model's connection
         left = delivery.report()
         if rest := self.source.unread():
             log.warning("%s", rest)
         st = self.stats
         log.debug("%d utterances, %d transcriptions (%d speculative used, %d discarded, "
-                  "%d interim)", st.utterances, st.requests, st.speculations_used,
-                  st.speculations_discarded, st.interims)
+                  "%d interim, %d joined)", st.utterances, st.requests, st.speculations_used,
+                  st.speculations_discarded, st.interims, st.joined)
         if self.aborted:
             return 130
         if self.failed:

@@ -20,8 +20,9 @@ from dictation.deliver.keeper import Keeper
 from dictation.deliver.retry import Postponed, Retrying, RetryPolicy
 from dictation.deliver.send import MadeUp, Sender
 from dictation.errors import DictationError, SinkError, TranscriptionError
-from dictation.records import Final, Speech, Stats, discard
+from dictation.records import Final, Revised, Speech, Stats, discard
 from dictation.text.guard import GuardConfig
+from dictation.text.stage import TextStage
 
 if TYPE_CHECKING:
     from dictation.deliver.spool import Adopted, Spool
@@ -32,13 +33,16 @@ log = logging.getLogger("dictation")
 
 
 class Delivery:
-    def __init__(self, transcriber: Transcriber, sinks: list[Sink], *, prompt: str,
-                 keep_dir: Path, guard: GuardConfig, spool: Spool | None,
+    def __init__(self, transcriber: Transcriber, sinks: list[Sink], stage: TextStage, *,
+                 prompt: str, keep_dir: Path, guard: GuardConfig, spool: Spool | None,
                  recovered: Sequence[Adopted], retry: RetryPolicy, stats: Stats,
                  changed: Callable[[], None], stop: Callable[[], None],
-                 final: Callable[[Final], None] = lambda event: None) -> None:
+                 final: Callable[[Final], None] = lambda event: None,
+                 revised: Callable[[Revised], None] = lambda event: None,
+                 hearing: Callable[[], bool] = lambda: False) -> None:
         """``changed``: the status may have changed; ``stop``: end the run (a fatal error);
-        ``final``: an utterance's text reached every sink."""
+        ``final``, ``revised``: a piece of text reached the sinks, or changed there;
+        ``hearing``: an utterance is being spoken (a fragment's continuation may be)."""
         self.transcriber = transcriber
         self.stats = stats
         self.recovered = tuple(recovered)
@@ -49,8 +53,10 @@ class Delivery:
         self._stopping = asyncio.Event()  # ends waits between retries
         retrying = Retrying(transcriber, retry, stats, self._stopping, waiting=self.count,
                             spooled=spool is not None, reported=self._reported)
-        self._sender = Sender(retrying, sinks, prompt=prompt, guard=guard, stats=stats,
-                              error=self.error, keep=self._keeper.keep, final=final)
+        self._sender = Sender(retrying, sinks, stage, prompt=prompt, guard=guard, stats=stats,
+                              error=self.error, keep=self._keeper.keep, delivered=final,
+                              revised=revised, busy=lambda: not self.free or hearing(),
+                              fatal=self._fatal)
         self._failed: DictationError | None = None  # what ended the run early
         self._aborted = False
         self._expired: float | None = None  # the stop grace that ran out, if one did
@@ -228,6 +234,11 @@ class Delivery:
         while (item := await self._queue.get()) is not None:
             self._taken.set()
             await self._handle(item)
+        try:
+            await self._sender.close()  # the last piece is final: stdout shows it
+        except SinkError as err:
+            if not self._failed:  # stdout closed: said once
+                self._fatal(err)
 
     async def _handle(self, item: Speech) -> None:
         """Transcribe and deliver one utterance, or say where it waits."""
