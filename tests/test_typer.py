@@ -28,7 +28,7 @@ from procs import Stream, spawn
 
 from dictation.errors import ConfigError, SinkError
 from dictation.output import keytools
-from dictation.output.keystrokes import PasteSink, TypeSink, spaced, typing_sink
+from dictation.output.keystrokes import PasteSink, TypeSink, safe, typing_sink
 from dictation.output.keytools import (
     Chord,
     KeyTool,
@@ -50,7 +50,8 @@ NO_SERVER = "http://127.0.0.1:9/v1"  # the CLI fails at start-up, before any req
 
 
 def item(seq: int, text: str) -> Transcribed:
-    return Transcribed(seq, text, 0.0, 1.0, 0.0, 1.0)
+    """A piece as the text stage makes it: a space before all but the first."""
+    return Transcribed(seq, text, 0.0, 1.0, 0.0, 1.0, lead=" " if seq > 1 else "")
 
 
 class TextWindow:
@@ -552,11 +553,11 @@ def test_ydotool_text_is_ascii() -> None:
         ydotool_text("café")
 
 
-def test_spacing() -> None:
-    assert spaced("", "first") == "first"
-    assert spaced("first", "second") == " second"
-    assert spaced("ends in a space ", "second") == "second"
-    assert spaced("first", " starts with one") == " starts with one"
+def test_what_is_typed_of_a_piece() -> None:
+    # Its lead, then its text sanitised line by line: line breaks said as commands stay.
+    assert safe(item(2, "Dear Sam,\n\nThe\x1b[31m one\x07")) == " Dear Sam,\n\nThe one"
+    assert safe(Transcribed(3, "\nThank you.", 0, 1, 0, 1)) == "\nThank you."
+    assert safe(item(2, "\x1b[2J\x07")) == ""
 
 
 LISTING = """There are 7 KeySyms per KeyCode; KeyCodes range from 8 to 255.
