@@ -25,7 +25,7 @@ from dictation.errors import DictationError
 from dictation.output.sinks import Sink
 from dictation.records import GAP, Observer, Quiet, Source, Stats
 from dictation.segment.endpointer import Endpointer
-from dictation.segment.gate import CANCEL, CLOSE, OPEN, Gate
+from dictation.segment.gate import CANCEL, CLOSE, OPEN, UNDO, Gate
 from dictation.segment.segmenter import Segmenter
 from dictation.text.config import TextConfig
 from dictation.text.guard import GuardConfig
@@ -215,6 +215,8 @@ class Pipeline:
             ep.release()
         elif action == CANCEL:
             ep.cancel()  # in step with Delivery.cancel, one per CANCEL queued
+        elif action == UNDO:  # after the utterances that ended before it
+            self.delivery.undo()
         elif action == GAP:  # capture broke off: what was heard so far is an utterance
             for frame in self.vad.flush():
                 ep.frame(frame)

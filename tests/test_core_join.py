@@ -14,7 +14,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 from corerig import Rig, rig, speech
-from scripted import Signal
+from scripted import Signal, spin
 from test_cues import parse_srt
 
 from dictation.deliver import outputs
@@ -223,5 +223,30 @@ def test_scratch_that_after_a_fragment_never_reaches_stdout(tmp_path: Path) -> N
         assert await r.finish() == 0
         assert [(v.seq, v.new) for v in r.sink.revisions] == [(1, "")]
         assert r.sink.shown == "" and out.getvalue() == ""
+
+    asyncio.run(main())
+
+
+def test_ctl_undo_takes_back_the_last_piece_after_what_was_said_before_it(
+        tmp_path: Path) -> None:
+    async def main() -> None:
+        r = rig(tmp_path, speech((P, 0.5), (T, 1), (P, 1), (T, 1), (P, 1)), holds=[4.4])
+        r.start()
+        (await r.engine.call(1)).answer("First line.")
+        await r.held()  # utterance 2 was said and waits for its text when the command comes
+        c2 = await r.engine.call(2)
+        r.pipeline.control("undo")
+        await spin()
+        assert r.sink.revisions == []  # it waits for the utterance spoken before it
+        c2.answer("Second line.")
+        await r.signal.until(lambda: len(r.sink.revisions) == 1, "the undo")
+        assert (r.sink.revisions[0].seq, r.sink.revisions[0].new) == (2, "")
+        r.pipeline.control("undo")
+        await r.signal.until(lambda: len(r.sink.revisions) == 2, "the second undo")
+        r.pipeline.control("undo")  # nothing left: nothing happens
+        r.source.release()
+        assert await r.finish() == 0
+        assert [v.seq for v in r.sink.revisions] == [2, 1] and r.sink.shown == ""
+        assert r.pipeline.delivery.next_prompt() == ""
 
     asyncio.run(main())

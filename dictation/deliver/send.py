@@ -88,6 +88,10 @@ class Sender:
                 return
         await self._send_alone(item, current)
 
+    async def undo(self) -> None:
+        """Take the newest piece back (``dictation ctl undo``)."""
+        await self._retract("undo")
+
     async def close(self) -> None:
         """The run ends: the pending piece is final; raises stdout's error."""
         await self.outputs.close()

@@ -3,9 +3,9 @@ order, each carrying the text before it as its prompt. A failing engine is retri
 N+1 waits for N); the guard drops what was never said; the spool holds each utterance until
 its text is at the sinks.
 
-The rest of the daemon sees a small surface: put, end and the commands (cancel, stop, abort,
-expire); what the endpointer asks (free, idle, failed, next_prompt); what the status shows
-(paused, retrying, count, delivered, last_error); and room, which holds a file back."""
+The rest of the daemon sees a small surface: put, end and the commands (cancel, undo, stop,
+abort, expire); what the endpointer asks (free, idle, failed, next_prompt); what the status
+shows (paused, retrying, count, delivered, last_error); and room, which holds a file back."""
 
 from __future__ import annotations
 
@@ -31,6 +31,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("dictation")
 
+UNDO = "undo"  # queued among the utterances: it takes back what was said before it
+
 
 class Delivery:
     def __init__(self, transcriber: Transcriber, sinks: list[Sink], stage: TextStage, *,
@@ -48,7 +50,7 @@ class Delivery:
         self.recovered = tuple(recovered)
         self.last_error: str | None = None
         self._keeper = Keeper(spool, keep_dir, error=self.error, resumed=self._resumed)
-        self._queue: asyncio.Queue[Speech | None] = asyncio.Queue()
+        self._queue: asyncio.Queue[Speech | str | None] = asyncio.Queue()
         self._taken = asyncio.Event()  # the worker took an utterance, or capture may resume
         self._stopping = asyncio.Event()  # ends waits between retries
         retrying = Retrying(transcriber, retry, stats, self._stopping, waiting=self.count,
@@ -135,6 +137,11 @@ class Delivery:
     def put(self, item: Speech) -> None:
         """Deliver ``item`` after every utterance put before it; it is spooled first."""
         self._queue.put_nowait(self._keeper.add(item))
+
+    def undo(self) -> None:
+        """Take back the newest piece of text (``dictation ctl undo``) once every utterance
+        put before was delivered: the last thing said is what is taken back."""
+        self._queue.put_nowait(UNDO)
 
     def end(self) -> None:
         """No more utterances: the worker ends once it delivered those put."""
@@ -233,7 +240,10 @@ class Delivery:
                     await self._handle(item)
         while (item := await self._queue.get()) is not None:
             self._taken.set()
-            await self._handle(item)
+            if isinstance(item, str):  # UNDO
+                await self._sender.undo()
+            else:
+                await self._handle(item)
         try:
             await self._sender.close()  # the last piece is final: stdout shows it
         except SinkError as err:
