@@ -109,6 +109,27 @@ def test_a_fragment_is_transcribed_again_with_its_continuation_in_one_request(
     asyncio.run(main())
 
 
+def test_when_both_heard_together_say_the_fragment_was_a_sentence_it_stays_one(
+        tmp_path: Path) -> None:
+    # "…wherever your cursor is." reads as unfinished (an auxiliary at the end); the joint
+    # transcription ends a sentence right after its words: the piece stays, final, and the
+    # continuation is a piece of its own, worded with the fragment in its ears.
+    async def main() -> None:
+        r = rig(tmp_path, speech((P, 0.5), (T, 1), (P, 1.5), (T, 1.2), (P, 1)))
+        out, _, _ = with_outputs(r, tmp_path)
+        r.start()
+        (await r.engine.call(1)).answer("It types wherever your cursor is.")
+        (await r.engine.call(2)).answer("It types wherever your cursor is. Speak naturally.")
+        assert await r.finish() == 0
+        assert len(r.engine.calls) == 2 and r.pipeline.stats.joined == 0
+        assert r.sink.texts == ["It types wherever your cursor is.", "Speak naturally."]
+        assert r.sink.revisions == []
+        assert out.getvalue() == "It types wherever your cursor is.\nSpeak naturally.\n"
+        assert r.sink.items[1].start_s > r.sink.items[0].end_s  # its own times
+
+    asyncio.run(main())
+
+
 def test_a_complete_piece_is_final_at_once_and_an_open_one_when_the_window_passed(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     window = 0.3  # the test waits for it: short

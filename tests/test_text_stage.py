@@ -72,6 +72,11 @@ def test_a_continuation_extends_the_piece_and_a_retraction_leaves_the_prompt() -
     assert stage.history(before_last=True) == "It works."
     rev = stage.retract_last()
     assert rev is not None and rev.new == "" and stage.history() == "It works."
+    assert stage.after_last(render(stage, "It works well. The meeting is at three.")) is None
+    stage.add(2, render(stage, "It types wherever your cursor is."))
+    rest = stage.after_last(render(stage, "It types wherever your cursor is. Speak up, comma"))
+    assert rest == Rendered("Speak up,")
+    assert stage.after_last(render(stage, "It types wherever your cursor is now.")) is None
     assert stage.ends_with_retract("The meeting is at, scratch that.")
     assert not stage.ends_with_retract("The meeting is at scratch.")
 

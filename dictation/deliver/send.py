@@ -156,6 +156,11 @@ class Sender:
         pending = self.outputs.pending
         if pending is None or pending.seq != held.seq or not rendered.text.strip(" "):
             return False
+        if (rest := self.stage.after_last(rendered)) is not None:
+            log.debug("utterance %d: the one before was a whole sentence", item.seq)
+            self.delivered += 1  # its own piece, worded with the fragment heard before it
+            await self._new_piece(item, rest, replace(result, segments=()))
+            return True
         self.stats.joined += 1
         self.delivered += 1
         log.debug("utterance %d: joined to utterance %d", item.seq, held.seq)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from collections import deque
 from dataclasses import replace
 
@@ -36,6 +37,13 @@ log = logging.getLogger("dictation")
 
 RECENT = 10
 """Recent transcripts read to tell whether the engine still punctuates (boundary.punctuates)."""
+_WORDS = re.compile(r"\S+")
+_CLOSERS = "\"'”’)]}»"
+
+
+def _key(word: str) -> str:
+    """A word as compared across transcriptions: case and punctuation aside."""
+    return "".join(ch for ch in word.casefold() if ch.isalnum())
 
 
 def split_piece(piece: str) -> tuple[str, str]:
@@ -128,6 +136,23 @@ class TextStage:
         if rendered.attach and rendered.text[:1] in CLAUSE_PUNCT:
             rev = self.assembler.drop_mark_last()
         return rev, self.assembler.add(seq, rendered.text, rendered.attach)
+
+    def after_last(self, rendered: Rendered) -> Rendered | None:
+        """When ``rendered``, the newest piece transcribed again with what followed it,
+        starts with the piece's own words and a sentence end after them, the rest: the
+        model, hearing both, says the piece was a whole sentence after all ("…wherever your
+        cursor is." read as unfinished). None otherwise."""
+        last = self.assembler.last
+        if last is None or rendered.attach:
+            return None
+        mine = [_key(w) for w in last[1].split()]
+        words = list(_WORDS.finditer(rendered.text))
+        if not mine or len(words) <= len(mine) or \
+                [_key(m[0]) for m in words[:len(mine)]] != mine:
+            return None
+        if not words[len(mine) - 1][0].rstrip(_CLOSERS).endswith((".", "?", "!")):
+            return None
+        return Rendered(rendered.text[words[len(mine)].start():])
 
     def revise_last(self, rendered: Rendered) -> Revision | None:
         """The newest piece becomes ``rendered`` (it and what followed, transcribed again)."""
