@@ -172,8 +172,8 @@ class Pipeline:
             log.warning("%s", rest)
         st = self.stats
         log.debug("%d utterances, %d transcriptions (%d speculative used, %d discarded, "
-                  "%d interim, %d joined)", st.utterances, st.requests, st.speculations_used,
-                  st.speculations_discarded, st.interims, st.joined)
+                  "%d interim); %d joined to a fragment", st.utterances, st.requests,
+                  st.speculations_used, st.speculations_discarded, st.interims, st.joined)
         if self.aborted:
             return 130
         if self.failed:
