@@ -66,7 +66,7 @@ class Activity:
         path = shutil.which("xinput", path=env.get("PATH"))
         if path is None:
             raise FileNotFoundError("xinput")
-        self._env = child_env(env)
+        self._env = child_env(env, LC_ALL="C.UTF-8")  # as the typing tool's (keytools)
         listing = subprocess.run([path, "list"], capture_output=True, text=True,
                                  env=self._env, timeout=5, check=True).stdout
         self._xtest = {int(i) for i in _XTEST.findall(listing)}
