@@ -192,9 +192,12 @@ def test_hostile_text_never_reaches_the_window(window: TextWindow,
                "\x9b2J\x1b")
     sink = typing_sink("type", TyperConfig(tool="xdotool"), x_env)
     asyncio.run(deliver_all(sink, hostile, "\x1b[2J\x07"))  # the second is nothing at all
-    got = window.wait_for("safe text red end next")
-    assert got == "safe text red end next"
-    assert not any(unicodedata.category(ch) == "Cc" for ch in got)
+    # A line break stays one: it is what a spoken "new line" types (the text stage makes it;
+    # an engine's text never holds one, transcribe/response.py sanitises it). The carriage
+    # return and every other control character go.
+    got = window.wait_for("safe text red end\nnext")
+    assert got == "safe text red end\nnext"
+    assert not any(unicodedata.category(ch) == "Cc" for ch in got.replace("\n", ""))
 
 
 def test_the_cli_types_what_it_prints(window: TextWindow, x_env: dict[str, str]) -> None:
