@@ -12,11 +12,13 @@ import time
 from pathlib import Path
 
 import jsonschema
+import numpy as np
 import pytest
 from corerig import Rig, rig, speech
 from scripted import Signal, spin
 from test_cues import parse_srt
 
+from dictation.audio.vad import SAMPLE_RATE
 from dictation.deliver import outputs
 from dictation.output.captionfiles import CaptionFile
 from dictation.output.events import EventStream, schema_path
@@ -65,6 +67,12 @@ def events(ev: io.StringIO) -> list[dict]:
     return found
 
 
+def longest_silence(pcm: np.ndarray) -> int:
+    """The longest run of digital silence (the synthesised pauses are exact zeros)."""
+    edges = np.flatnonzero(np.diff(np.concatenate([[1], pcm != 0, [1]]).astype(np.int8)))
+    return int(np.max(edges[1::2] - edges[::2])) if len(edges) else 0
+
+
 def test_a_fragment_is_transcribed_again_with_its_continuation_in_one_request(
         tmp_path: Path) -> None:
     async def main() -> None:
@@ -78,7 +86,12 @@ def test_a_fragment_is_transcribed_again_with_its_continuation_in_one_request(
         c2 = await r.engine.call(2)
         # Both utterances' audio in one request, prompted with what came before the fragment.
         assert c2.prompt == "Minutes:"
-        assert len(c2.pcm) > len(c1.pcm) and (c2.pcm[:len(c1.pcm)] == c1.pcm).all()
+        first = r.sink.items[0]
+        kept = round((first.speech_end_s - first.start_s) * SAMPLE_RATE)
+        assert (c2.pcm[:kept] == c1.pcm[:kept]).all() and len(c2.pcm) > len(c1.pcm)
+        # The 1.5 s pause between them (1.2 s of it in the two utterances' audio) is cut down
+        # to about a breath: with all of it, the model writes a break there.
+        assert longest_silence(c2.pcm[kept:]) < 0.5 * SAMPLE_RATE
         assert out.getvalue() == ""  # not final: stdout waits
         c2.answer("The meeting is at three on Friday.")
         assert await r.finish() == 0
@@ -111,20 +124,20 @@ def test_a_fragment_is_transcribed_again_with_its_continuation_in_one_request(
 
 def test_when_both_heard_together_say_the_fragment_was_a_sentence_it_stays_one(
         tmp_path: Path) -> None:
-    # "…wherever your cursor is." reads as unfinished (an auxiliary at the end); the joint
-    # transcription ends a sentence right after its words: the piece stays, final, and the
-    # continuation is a piece of its own, worded with the fragment in its ears.
+    # "That is the way it is." reads as unfinished (an auxiliary at the end); transcribed
+    # with what followed, it ends a sentence right after its own words: the piece stays as
+    # it was, final, and the continuation is a piece of its own.
     async def main() -> None:
         r = rig(tmp_path, speech((P, 0.5), (T, 1), (P, 1.5), (T, 1.2), (P, 1)))
         out, _, _ = with_outputs(r, tmp_path)
         r.start()
-        (await r.engine.call(1)).answer("It types wherever your cursor is.")
-        (await r.engine.call(2)).answer("It types wherever your cursor is. Speak naturally.")
+        (await r.engine.call(1)).answer("That is the way it is.")
+        (await r.engine.call(2)).answer("That is the way it is. Speak naturally.")
         assert await r.finish() == 0
         assert len(r.engine.calls) == 2 and r.pipeline.stats.joined == 0
-        assert r.sink.texts == ["It types wherever your cursor is.", "Speak naturally."]
+        assert r.sink.texts == ["That is the way it is.", "Speak naturally."]
         assert r.sink.revisions == []
-        assert out.getvalue() == "It types wherever your cursor is.\nSpeak naturally.\n"
+        assert out.getvalue() == "That is the way it is.\nSpeak naturally.\n"
         assert r.sink.items[1].start_s > r.sink.items[0].end_s  # its own times
 
     asyncio.run(main())
