@@ -10,6 +10,7 @@ with the real binary, and ydotool's client for real against the recording socket
 from __future__ import annotations
 
 import asyncio
+import io
 import json
 import os
 import socket
@@ -41,6 +42,7 @@ from dictation.output.keytools import (
     ydotool_socket,
     ydotool_text,
 )
+from dictation.output.sinks import StdoutSink
 from dictation.output.xkeymap import SpareKeys, keysym, parse_keymap
 from dictation.output.ydotool import YDOTOOL_LEGACY_SOCKET
 from dictation.records import Transcribed
@@ -561,6 +563,7 @@ def test_what_is_typed_of_a_piece() -> None:
     assert safe(item(2, "Dear Sam,\n\nThe\x1b[31m one\x07")) == " Dear Sam,\n\nThe one"
     assert safe(Transcribed(3, "\nThank you.", 0, 1, 0, 1)) == "\nThank you."
     assert safe(item(2, "\x1b[2J\x07")) == ""
+    assert safe(Transcribed(4, "\n\n", 0, 1, 0, 1)) == "\n\n"  # "New paragraph." alone
 
 
 LISTING = """There are 7 KeySyms per KeyCode; KeyCodes range from 8 to 255.
@@ -602,3 +605,11 @@ def test_spare_keys_plan() -> None:
     keymap[93] = (0x61,)  # someone else took 93 meanwhile: it is no longer ours to free
     assert spare.unbind(keymap) == ["-e", "keycode 97 =", "-e", "keycode 103 ="]
     assert spare.ours == {}
+
+
+def test_stdout_prints_a_line_per_piece_and_a_paragraph_break_as_an_empty_line() -> None:
+    out = io.StringIO()
+    sink = StdoutSink(out)
+    for n, text in enumerate(["Dear Sam,\n", "\n", "Thank you.", "\n\n", "See you soon."]):
+        asyncio.run(sink.deliver(Transcribed(n, text, 0, 1, 0, 1)))
+    assert out.getvalue() == "Dear Sam,\nThank you.\n\nSee you soon.\n"

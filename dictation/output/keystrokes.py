@@ -39,7 +39,8 @@ def safe(item: Transcribed) -> str:
     """The piece as keys: sinks trust no input, so no control keys and no escape sequences,
     but the line breaks said as commands stay (each line is sanitised on its own)."""
     body = "\n".join(sanitize(line) for line in item.text.split("\n"))
-    return item.lead + body if body.strip() else ""
+    # "New paragraph." said alone is a piece of line breaks only: it is typed too.
+    return item.lead + body if body.strip(" ") else ""
 
 
 @dataclass

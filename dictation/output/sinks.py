@@ -43,10 +43,13 @@ class StdoutSink:
         self._stream = stream or sys.stdout
 
     async def deliver(self, item: Transcribed) -> None:
-        # Each piece is a line already: line breaks said at its ends need no line of their own.
+        # Each piece is a line already: line breaks said at its ends need no line of their
+        # own, but a new paragraph said alone is the empty line between two paragraphs.
         line = item.text.strip("\n")
         if not line.strip():
-            return
+            if item.text.count("\n") < 2:
+                return
+            line = ""
         try:
             self._stream.write(line + "\n")
             self._stream.flush()
