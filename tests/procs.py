@@ -13,8 +13,10 @@ from __future__ import annotations
 import codecs
 import contextlib
 import os
+import shlex
 import signal
 import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -144,3 +146,20 @@ def wait_until(check: Callable[[], Any], timeout: float, what: str, every: float
         assert time.monotonic() < deadline, f"{what}: not within {timeout:g} s"
         time.sleep(every)
     return got
+
+
+def private_tmp(cmd: Sequence[str]) -> list[str]:
+    """``cmd`` in a mount namespace of its own whose /tmp is an empty tmpfs, so that fixed
+    paths there (ydotool 0.1's /tmp/.ydotool_socket) are the test's alone. A checkout or a
+    virtualenv under /tmp stays visible: the old /tmp is bound to /mnt, in that namespace
+    only, before the tmpfs covers it, and each such directory is bound back."""
+    needed = {Path(__file__).resolve().parent.parent, Path(sys.prefix).resolve(),
+              Path(os.path.realpath(sys.executable)).parent}
+    binds = "".join(
+        f" && mkdir -p {shlex.quote(str(d))} && mount --bind "
+        f"{shlex.quote('/mnt/' + str(d.relative_to('/tmp')))} {shlex.quote(str(d))}"
+        for d in sorted(needed) if d.is_relative_to("/tmp"))
+    user = ["--map-root-user"] if os.geteuid() else []  # mounting needs a namespace's root
+    return ["unshare", "--mount", "--propagation", "private", *user, "sh", "-c",
+            f'mount --bind /tmp /mnt && mount -t tmpfs tmpfs /tmp{binds} && exec "$@"', "sh",
+            *cmd]

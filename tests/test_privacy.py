@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from conftest import SAMPLE, Daemon, _need, dictation_cmd, one_clear_line
 from faultserver import FaultServer, buzz_wav, json_text
-from procs import stop_group
+from procs import private_tmp, stop_group
 
 from dictation.env import SECRET_VARIABLES, child_env
 from dictation.errors import SinkError
@@ -155,10 +155,9 @@ def test_the_daemon_refuses_another_users_ydotoold_socket(tmp_path: Path) -> Non
     env = {k: v for k, v in os.environ.items()
            if k not in ("YDOTOOL_SOCKET", "XDG_RUNTIME_DIR", "DISPLAY", "WAYLAND_DISPLAY")}
     p = subprocess.run(
-        ["unshare", "--mount", "--propagation", "private", "sh", "-c",
-         'mount -t tmpfs tmpfs /tmp && exec "$@"', "sh", sys.executable, "-c", plant,
-         "run", "--input", str(SAMPLE), "--fast", "--base-url", "http://127.0.0.1:9/v1",
-         "--output", "type", "--typer", "ydotool", "--socket", str(tmp_path / "ctl.sock")],
+        private_tmp([sys.executable, "-c", plant, "run", "--input", str(SAMPLE), "--fast",
+                     "--base-url", "http://127.0.0.1:9/v1", "--output", "type", "--typer",
+                     "ydotool", "--socket", str(tmp_path / "ctl.sock")]),
         capture_output=True, text=True, env=env, timeout=60)
     line = one_clear_line(p.stderr)
     assert p.returncode != 0 and p.stdout == ""

@@ -25,7 +25,7 @@ from pathlib import Path
 
 import pytest
 from conftest import SAMPLE, XServer, _need, dictation_cmd
-from procs import Stream, spawn
+from procs import Stream, private_tmp, spawn
 
 from dictation.errors import ConfigError, SinkError
 from dictation.output import keytools
@@ -351,11 +351,8 @@ def in_private_tmp(body: str) -> None:
     _need("ydotool")
     code = (f"import sys; sys.path.insert(0, {str(HERE)!r}); import test_typer; "
             f"test_typer.{body}()")
-    user = ["--map-root-user"] if os.geteuid() else []  # mounting needs a namespace's root
-    done = subprocess.run(
-        ["unshare", "--mount", "--propagation", "private", *user, "sh", "-c",
-         'mount -t tmpfs tmpfs /tmp && exec "$@"', "sh", sys.executable, "-c", code],
-        capture_output=True, text=True, timeout=120)
+    done = subprocess.run(private_tmp([sys.executable, "-c", code]), capture_output=True,
+                          text=True, timeout=120)
     assert done.returncode == 0, done.stdout + done.stderr
 
 
