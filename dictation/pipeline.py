@@ -27,6 +27,7 @@ from dictation.records import GAP, Observer, Quiet, Source, Stats
 from dictation.segment.endpointer import Endpointer
 from dictation.segment.gate import CANCEL, CLOSE, OPEN, Gate
 from dictation.segment.segmenter import Segmenter
+from dictation.text.boundary import BoundaryConfig
 from dictation.text.guard import GuardConfig
 from dictation.transcribe import Transcriber
 
@@ -41,7 +42,8 @@ class Pipeline:
                  keep_dir: Path, speculate_s: float = 0.0, gate: Gate | None = None,
                  observer: Observer | None = None, guard: GuardConfig | None = None,
                  spool: Spool | None = None, recovered: Sequence[Adopted] = (),
-                 retry: RetryPolicy | None = None, interim_s: float = 0.0) -> None:
+                 retry: RetryPolicy | None = None, interim_s: float = 0.0,
+                 boundary: BoundaryConfig | None = None) -> None:
         self.source = source
         self.guard = guard or GuardConfig()
         self.vad = vad
@@ -58,7 +60,7 @@ class Pipeline:
                                  final=lambda event: self.observer.final(event))
         self.endpointer = Endpointer(segmenter, transcriber, self.delivery, guard=self.guard,
                                      stats=self.stats, speculate_s=speculate_s,
-                                     interim_s=interim_s,
+                                     interim_s=interim_s, boundary=boundary or BoundaryConfig(),
                                      on_interim=lambda e: self.observer.interim(e))
         self.gate = gate or Gate()
         self.observer: Observer = observer or Quiet()
