@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import functools
 import json
 import sys
@@ -34,27 +35,49 @@ from direct import _offline, sentence_clips
 from whisper_normalizer.english import EnglishTextNormalizer
 
 from dictation.text import commands
+from dictation.text.cmdtables import ALIASES
 
 HERE = Path(__file__).resolve().parent
 CACHE = corpus.CORPUS_DIR / "commands.json"
-CONDITIONS = ("off", "prompt", "prompt-short", "hotwords", "example", "prompt-reordered")
+CONDITIONS = ("off", "prompt", "prompt-short", "hotwords", "example", "prompt-reordered",
+              "prompt-capitals", "prompt-retract-last")
 """off: no biasing; prompt: every phrase of the table as the prompt's vocabulary list (before
 the transcript tail); prompt-short: one phrase per action (``SHORT``); hotwords: the full list
 as faster-whisper's ``hotwords`` instead; example: a dictated example (``EXAMPLE``) in the
-user prompt's place; prompt-reordered: the full list, retractions first (``REORDERED``)."""
+user prompt's place; prompt-reordered: the full list, retractions first (``REORDERED``);
+prompt-capitals: the full list, each phrase capitalised; prompt-retract-last: the full list with
+the marks first and the retractions last (``RETRACT_LAST``), nearest the transcript."""
 SHORT = ("comma", "period", "question mark", "exclamation mark", "colon", "semicolon",
          "new line", "new paragraph", "scratch that")
 REORDERED = ("scratch that", "delete that", "new paragraph", "new line", "comma", "period",
              "full stop", "colon", "semicolon", "question mark", "exclamation mark",
              "exclamation point")
+RETRACT_LAST = ("period", "full stop", "comma", "colon", "semicolon", "question mark",
+                "exclamation mark", "exclamation point", "new line", "new paragraph",
+                "delete that", "scratch that")
 EXAMPLE = ("Dear Sam, comma, new line. Thank you, period. Did it work, question mark. Great, "
            "exclamation mark. Scratch that. New paragraph.")
 WER_CASES = ("calm", "quick", "noisy")
 TAIL_S = 0.3  # silence kept after a corpus sentence's last word, as an utterance ends
 
 _norm = EnglishTextNormalizer()
-RULE_ROWS = [("whole", True), ("end", False), ("end", True), ("boundary", False),
-             ("boundary", True), ("anywhere", True)]
+RULE_ROWS = [("whole", True, True), ("end", False, True), ("end", True, True),
+             ("boundary", False, True), ("boundary", True, False), ("boundary", True, True),
+             ("anywhere", True, True)]
+"""(rule, guard words, the built-in aliases of misheard commands)."""
+
+
+def without_aliases(table: commands.CommandTable) -> commands.CommandTable:
+    """The table as it was before the aliases (cmdtables.ALIASES) were added."""
+    aliases = {tuple(a.split()) for a in ALIASES.get("en", {})}
+    phrases = {k: v for k, v in table.phrases.items() if k not in aliases}
+    return dataclasses.replace(table, phrases=phrases)
+
+
+def _row_name(rule: str, guard: bool, aliases: bool) -> str:
+    extra = [*([] if guard or rule in ("whole", "anywhere") else ["no guard words"]),
+             *([] if aliases else ["no aliases"])]
+    return ", ".join([rule, *extra])
 
 
 async def _engine(condition: str, bias: tuple[str, ...]):  # type: ignore[no-untyped-def]
@@ -73,8 +96,9 @@ async def _engine(condition: str, bias: tuple[str, ...]):  # type: ignore[no-unt
 async def transcribe(condition: str, bias: tuple[str, ...]) -> dict:
     from dictation.transcribe.prompt import History, build_prompt
 
-    vocab = {"prompt": bias, "prompt-short": SHORT, "prompt-reordered": REORDERED
-             }.get(condition, ())
+    vocab = {"prompt": bias, "prompt-short": SHORT, "prompt-reordered": REORDERED,
+             "prompt-capitals": tuple(p.capitalize() for p in bias),
+             "prompt-retract-last": RETRACT_LAST}.get(condition, ())
     user = EXAMPLE if condition == "example" else ""
     engine = await _engine(condition, bias)
     try:
@@ -118,9 +142,10 @@ def report(runs: dict[str, dict], table: commands.CommandTable, command: str) ->
              " | calm/quick/noisy words → commands |", "| --- | --- | --- | --- | --- | --- |"]
     for cond, data in runs.items():
         calm = [t for c in WER_CASES for t in data["wer"][c]["texts"]]
-        for rule, guard in RULE_ROWS:
-            s = score(_results(data), calm, table, rule, guard)
-            name = rule if guard or rule in ("whole", "anywhere") else f"{rule}, no guard words"
+        for rule, guard, aliases in RULE_ROWS:
+            s = score(_results(data), calm, table if aliases else without_aliases(table), rule,
+                      guard)
+            name = _row_name(rule, guard, aliases)
             lines.append(f"| {cond} | {name} | {s.right}/{s.expected} ({s.percent:.1f} %) | "
                          f"{s.literal} | {s.false} | {s.calm_false} |")
     lines += ["", "## Ordinary WER", "", "| biasing | " + " | ".join(

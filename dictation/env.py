@@ -28,10 +28,10 @@ def env_name(key: str) -> str:
 
 SECRET_VARIABLES = frozenset({
     env_name("api-key"), ENV_ALIASES["api-key"], env_name("api-key-file"),
-    env_name("base-url"), ENV_ALIASES["base-url"],
+    env_name("base-url"), ENV_ALIASES["base-url"], env_name("rewrite-url"),
 })
-"""DICTATION_API_KEY, OPENAI_API_KEY, DICTATION_API_KEY_FILE, DICTATION_BASE_URL and
-OPENAI_BASE_URL."""
+"""DICTATION_API_KEY, OPENAI_API_KEY, DICTATION_API_KEY_FILE, DICTATION_BASE_URL,
+OPENAI_BASE_URL and DICTATION_REWRITE_URL (URLs may carry a password)."""
 
 
 def child_env(env: Mapping[str, str] | None = None, **extra: str) -> dict[str, str]:

@@ -108,6 +108,45 @@ def test_dictation_config_reads_back_as_a_config_file(home: Path) -> None:
     assert before["output"] == ["clipboard"] and before["keep-dir"] == "/srv/kept"
 
 
+def test_dictation_config_shows_the_text_stage_and_reads_back(home: Path) -> None:
+    words = home / "words.txt"
+    words.write_text("# team\nXiomara\nkubernetes\n")
+    fixes = home / "fixes.toml"
+    fixes.write_text('"cube control" = "kubectl"\n')
+    write_config(home, f'vocabulary = ["Kubernetes", "Siobhan"]\nvocabulary-file = "{words}"\n'
+                       'rewrite-url = "https://user:hunter2@chat.example/v1"\n'
+                       '[replacements]\n"get hub" = "GitHub"\n'
+                       "[replacements.regex]\n'(\\d+) ?percent' = '\\1 %'\n"
+                       '[commands.de]\n"neue zeile" = "newline"\n')
+    first = cli("config", DICTATION_REPLACEMENTS=str(fixes))
+    assert first.returncode == 0, first.stderr
+    out = first.stdout
+    assert "# vocabulary in use (3): Kubernetes, Siobhan, Xiomara\n" in out
+    assert "[replacements]\n'get hub' = 'GitHub'\n'cube control' = 'kubectl'\n" in out
+    assert "[replacements.regex]\n'(\\d+) ?percent' = '\\1 %'\n" in out
+    assert '[commands.de]\n"neue zeile" = "newline"\n' in out
+    assert "hunter2" not in out and "chat.example" in out
+    # The keys whose tables are shown are comments: TOML cannot hold both.
+    assert re.search(r'^# replacements = ".*fixes.toml" +# env DICTATION_REPLACEMENTS$', out,
+                     re.M)
+    assert re.search(r'^# commands = "on" +# default$', out, re.M)
+    write_config(home, out)
+    second = cli("config")
+    assert second.returncode == 0, second.stderr
+    before, after = listing(out)[0], listing(second.stdout)[0]
+    assert before == after and before["commands"] == {"de": {"neue zeile": "newline"}}
+    assert before["replacements"]["cube control"] == "kubectl"
+
+
+def test_dictation_config_with_commands_off_keeps_the_tables_as_comments(home: Path) -> None:
+    write_config(home, '[commands.de]\nkomma = ","\n')
+    p = cli("config", DICTATION_COMMANDS="off")
+    assert p.returncode == 0, p.stderr
+    assert re.search(r'^commands = "off" +# env DICTATION_COMMANDS$', p.stdout, re.M)
+    assert '# [commands.de]\n# "komma" = ","\n' in p.stdout
+    assert listing(p.stdout)[0]["commands"] == "off"  # valid TOML: the key, no table
+
+
 def test_dictation_names_have_priority_over_openai_ones(home: Path) -> None:
     env = {"OPENAI_BASE_URL": "http://openai.example/v1",
            "DICTATION_BASE_URL": "http://dictation.example/v1", "OPENAI_API_KEY": ""}

@@ -66,11 +66,12 @@ def find(what: str, timeout: float, look: Callable[[], int | None]) -> int:
 
 def test_the_helper_leaves_out_every_secret() -> None:
     env = {"PATH": "/bin", "DISPLAY": ":1", "OPENAI_API_KEY": "k", "DICTATION_API_KEY": "k",
-           "DICTATION_API_KEY_FILE": "/k", "OPENAI_BASE_URL": "u", "DICTATION_BASE_URL": "u"}
+           "DICTATION_API_KEY_FILE": "/k", "OPENAI_BASE_URL": "u", "DICTATION_BASE_URL": "u",
+           "DICTATION_REWRITE_URL": "u"}
     assert child_env(env, LC_ALL="C.UTF-8") == {"PATH": "/bin", "DISPLAY": ":1",
                                                 "LC_ALL": "C.UTF-8"}
     expected = {"OPENAI_API_KEY", "DICTATION_API_KEY", "DICTATION_API_KEY_FILE",
-                "OPENAI_BASE_URL", "DICTATION_BASE_URL"}
+                "OPENAI_BASE_URL", "DICTATION_BASE_URL", "DICTATION_REWRITE_URL"}
     assert expected == SECRET_VARIABLES
 
 

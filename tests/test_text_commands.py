@@ -191,3 +191,35 @@ def test_commands_off_leave_the_text_and_bias_nothing() -> None:
     assert apply("Dear Sam, comma, new line.", off).text == "Dear Sam, comma, new line."
     assert not apply("Scratch that.", off).retract
     assert bias_phrases(off) == ()
+
+
+def test_misheard_retractions_count_but_are_never_asked_for() -> None:
+    # What tiny.en wrote for "scratch that" and "delete that" in the corpus' voices.
+    for said in ("scratch mark,", "Scratch mark", "Delete mark."):
+        assert apply(said, EN).retract, said
+    assert not {"scratch mark", "delete mark"} & set(bias_phrases(EN))
+    assert text("There is a scratch mark on the door.") == "There is a scratch mark on the door."
+    # Removing the phrase removes its mishearing too.
+    t = build_table(CommandConfig(table={"en": {"scratch that": ""}}))
+    assert not apply("Scratch mark.", t).retract and apply("Delete mark.", t).retract
+
+
+def test_a_retraction_the_model_wrote_twice_takes_back_one_utterance() -> None:
+    ops = parse("scratch that, scratch that,", EN)
+    assert ops == (Op("scratch", "", "scratch that, scratch that,"),)
+    assert apply("Delete that. Scratch that.", EN).retract
+    # Anything else in the utterance, and it is not a retraction.
+    for said in ("scratch that, comma", "scratch that, the rest scratch that"):
+        assert not apply(said, EN).retract
+
+
+@pytest.mark.parametrize(("said", "want"), [
+    ("We are still in the trial period.", "We are still in the trial period."),
+    ("It has a grace period", "It has a grace period"),
+    ("He is on trial, period.", "He is on trial."),  # the model's comma: a command
+    ("We are still in the trial period period", "We are still in the trial period."),
+    ("Thank you for the photos from the trip period.", "Thank you for the photos from the trip."),
+    ("Give me notice full stop", "Give me notice."),  # only "period" makes the compound
+])
+def test_a_compound_noun_keeps_its_command_word(said: str, want: str) -> None:
+    assert text(said) == want

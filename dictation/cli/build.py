@@ -11,6 +11,7 @@ from collections.abc import Mapping
 
 from dictation.batch import FileJob
 from dictation.cli import settings
+from dictation.cli.configfile import ConfigFile
 from dictation.cli.options import (
     FILE_GIVE_UP_S,
     GLOBAL_OPTIONS,
@@ -19,6 +20,7 @@ from dictation.cli.options import (
     build_parser,
     normalize_argv,
 )
+from dictation.cli.textopts import build_text
 from dictation.config import RunConfig
 from dictation.control.notify import stdout_is_journal
 from dictation.daemon import sample_path
@@ -155,7 +157,8 @@ def wants_captions(args: argparse.Namespace, tty: bool) -> bool:
     return tty
 
 
-def build_config(args: argparse.Namespace) -> RunConfig:
+def build_config(args: argparse.Namespace, file: ConfigFile | None = None) -> RunConfig:
+    """run's configuration; ``file`` is the config file read, for its tables."""
     # Caption files are cut at the engine's segment times, which the local one gives on demand.
     engine = build_engine(args, timestamps=bool(args.srt or args.vtt))
     inp = str(sample_path()) if args.command == "demo" else args.input
@@ -176,7 +179,8 @@ def build_config(args: argparse.Namespace) -> RunConfig:
                      typer=build_typer(args), guard=build_guard(args),
                      spool_dir=args.spool_dir, spool_max_mb=args.spool_max,
                      give_up_s=args.give_up_after, stop_grace_s=args.stop_grace,
-                     srt=args.srt, vtt=args.vtt, events=args.events)
+                     srt=args.srt, vtt=args.vtt, events=args.events,
+                     text=build_text(args, engine, file, lambda: read_api_key(args)))
 
 
 def build_file_job(args: argparse.Namespace) -> FileJob:

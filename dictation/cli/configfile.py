@@ -1,5 +1,6 @@
-"""config.toml: where it is, its flat keys, the line each is on (for error messages), and TOML
-values written back for `dictation config`.
+"""config.toml: where it is, its flat keys and its few tables ([replacements], [commands.de]…),
+the line each entry is on (for error messages), and TOML values written back for `dictation
+config`.
 
 The one reader of the file for both the full command line (settings.py, which checks every
 value) and `dictation ctl` and `status` (:func:`configured`, which needs one path-valued key
@@ -45,11 +46,18 @@ def configured(key: str, env: Mapping[str, str]) -> str | None:
     return os.path.expanduser(value) if isinstance(value, str) and value else None
 
 
-class ConfigFile:
-    """A parsed config file. ``explicit`` names what asked for it (``--config``,
-    ``DICTATION_CONFIG``): then a missing file is an error, else it is an empty config."""
+TABLES = ("replacements", "commands")
+"""The only tables config.toml may hold: ``[replacements]`` (with ``[replacements.regex]``)
+and ``[commands.<language>]``. Every other setting is a flat key, as on the command line."""
 
-    def __init__(self, path: str | Path, explicit: str | None = None) -> None:
+
+class TomlFile:
+    """A parsed TOML file, with the line of each entry for error messages. ``explicit``
+    names what asked for it (``--config``, ``DICTATION_CONFIG``, ``--replacements``): then a
+    missing file is an error, else it is empty. ``kind`` names the file in messages."""
+
+    def __init__(self, path: str | Path, explicit: str | None = None,
+                 kind: str = "config file") -> None:
         self.path, self.found, self.text = path, False, ""
         self.data: dict[str, Any] = {}
         try:
@@ -58,22 +66,18 @@ class ConfigFile:
             self.found = True
         except FileNotFoundError:
             if explicit:
-                raise ConfigError(f"config file {path} (from {explicit}) not found") from None
+                raise ConfigError(f"{kind} {path} (from {explicit}) not found") from None
             return
         except OSError as err:
-            raise ConfigError(f"cannot read config file {path}: {err.strerror or err}") from None
+            raise ConfigError(f"cannot read {kind} {path}: {err.strerror or err}") from None
         except UnicodeDecodeError:
-            raise ConfigError(f"config file {path} is not UTF-8 text") from None
+            raise ConfigError(f"{kind} {path} is not UTF-8 text") from None
         import tomllib
 
         try:
             self.data = tomllib.loads(self.text)
         except tomllib.TOMLDecodeError as err:
             raise ConfigError(self._syntax(str(err))) from None
-        for key, value in self.data.items():
-            if isinstance(value, dict):
-                raise ConfigError(f"{self.where(key)}: '{key}' is a table; config.toml has "
-                                  "no sections, write 'key = value' at the top level")
 
     def _syntax(self, msg: str) -> str:
         # tomllib ends its messages with "(at line L, column C)" or "(at end of document)".
@@ -100,6 +104,73 @@ class ConfigFile:
     def where(self, key: str) -> str:
         n = self.line(key)
         return f"{self.path}" if n is None else f"{self.path} line {n}"
+
+    def entry_line(self, table: tuple[str, ...], key: str | None = None) -> int | None:
+        """The line of ``key`` in ``table`` (``[a.b]`` then ``key = …``, or dotted keys), or
+        of the table's header when ``key`` is None or not found."""
+        current: tuple[str, ...] = ()
+        header = None
+        for n, text in enumerate(self.text.splitlines(), 1):
+            if text.lstrip().startswith("["):
+                got = _dotted(text, text.index("[") + 1)
+                if got is not None and text[got[1]:].lstrip().startswith("]"):
+                    current = tuple(got[0])
+                    if current == table and header is None:
+                        header = n
+                continue
+            got = _dotted(text, 0)
+            if got is None or not text[got[1]:].lstrip().startswith("="):
+                continue
+            path = (*current, *got[0])
+            if key is not None and path == (*table, key):
+                return n
+            if header is None and path[:len(table)] == table:
+                header = n  # a dotted key opened the table
+        return header
+
+    def where_entry(self, table: tuple[str, ...], key: str | None = None) -> str:
+        n = self.entry_line(table, key)
+        return f"{self.path}" if n is None else f"{self.path} line {n}"
+
+
+_PART = re.compile(r"""\s*(?:"((?:[^"\\]|\\.)*)"|'([^']*)'|([A-Za-z0-9_-]+))\s*""")
+
+
+def _dotted(text: str, pos: int) -> tuple[list[str], int] | None:
+    """A TOML dotted key at ``pos``: its parts and where it ends; None if there is none."""
+    parts: list[str] = []
+    while m := _PART.match(text, pos):
+        if m[1] is not None:
+            import json
+
+            try:  # TOML's basic-string escapes are JSON's for what keys hold
+                parts.append(json.loads(f'"{m[1]}"'))
+            except ValueError:
+                parts.append(m[1])
+        else:
+            parts.append(m[2] if m[2] is not None else m[3])
+        pos = m.end()
+        if not text.startswith(".", pos):
+            return parts, pos
+        pos += 1
+    return None
+
+
+class ConfigFile(TomlFile):
+    """config.toml: flat keys in ``data``, the allowed tables (``TABLES``) in ``tables``."""
+
+    def __init__(self, path: str | Path, explicit: str | None = None) -> None:
+        super().__init__(path, explicit)
+        self.tables: dict[str, dict[str, Any]] = {}
+        for key, value in list(self.data.items()):
+            if not isinstance(value, dict):
+                continue
+            if key not in TABLES:
+                raise ConfigError(f"{self.where(key)}: '{key}' is a table; config.toml has "
+                                  "no sections but [replacements], [replacements.regex] and "
+                                  "[commands.<language>]: write 'key = value' at the top "
+                                  "level")
+            self.tables[key] = self.data.pop(key)
 
 
 def toml_value(value: Any) -> str:

@@ -17,6 +17,7 @@ from dictation.cli.build import (
     check_daemon_args,
     resolve_args,
 )
+from dictation.cli.textopts import listing
 from dictation.daemon import run_pipeline
 from dictation.errors import DeviceError, DictationError
 from dictation.logtext import ShowText
@@ -40,7 +41,7 @@ def list_devices() -> int:
 def show_config(resolved: settings.Resolved, *, path_only: bool) -> int:
     """`dictation config`: the configuration `run` would use, or the file it would read."""
     try:
-        sys.stdout.write(f"{resolved.path}\n" if path_only else resolved.to_toml())
+        sys.stdout.write(f"{resolved.path}\n" if path_only else listing(resolved))
         sys.stdout.flush()
     except BrokenPipeError:  # `dictation config | head`: the reader has what it wanted
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
@@ -109,5 +110,5 @@ def dispatch(resolved: settings.Resolved) -> int:
         targets = destinations(job.files, job.format, job.out)
         engine = build_engine(args, timestamps=True)
         return asyncio.run(transcribe_files(job, targets, engine))
-    cfg = build_config(args)
+    cfg = build_config(args, resolved.file)
     return asyncio.run(run_pipeline(cfg, dict(os.environ), demo_fallback=args.demo_fallback))

@@ -1,5 +1,6 @@
-"""Option groups that `run` and `transcribe` share: the engine, voice activity detection,
-what is never typed, and where unsent audio is kept."""
+"""Option groups: those `run` and `transcribe` share (the engine, voice activity detection,
+what is never typed, where unsent audio is kept), and run's text stage (spoken commands,
+vocabulary, replacements, post-processing)."""
 
 from __future__ import annotations
 
@@ -7,8 +8,10 @@ import argparse
 from pathlib import Path
 
 from dictation.cli import settings, values
+from dictation.cli.textopts import vocabulary_word
 from dictation.segment.segmenter import SegmenterConfig
 from dictation.text.guard import GuardConfig
+from dictation.text.postprocess import PostConfig
 from dictation.transcribe.engines import BUNDLED_MODEL, DEFAULT_BASE_URL, FORMATS, ApiConfig
 
 # `transcribe` has the input file to fall back on and nobody at a microphone: a minute of
@@ -115,3 +118,39 @@ def add_guard_options(p: argparse.ArgumentParser) -> None:
                    metavar="DB",
                    help="utterances whose speech rises less than this above the background "
                         f"are not transcribed (default {d.min_snr_db}; 0 sends everything)")
+
+
+def add_text_options(p: argparse.ArgumentParser) -> None:
+    """What a transcript becomes before the outputs see it (dictation.text.config)."""
+    t = p.add_argument_group("text")
+    t.add_argument("--commands", choices=("on", "off"), default="on",
+                   help="spoken commands: \"comma\", \"period\", \"new line\", \"scratch "
+                        "that\"… become punctuation, line breaks or take back the last "
+                        "utterance; more in config.toml's [commands.<language>] (default: on)")
+    t.add_argument("--vocabulary", action="append", type=vocabulary_word,
+                   metavar="WORD",
+                   help="a name or term recognition should prefer (e.g. Kubernetes); repeat "
+                        "for several; a short list works best")
+    t.add_argument("--vocabulary-file", type=Path, metavar="FILE",
+                   help="vocabulary words from a file, one a line (# starts a comment line)")
+    t.add_argument("--replacements", type=Path, metavar="FILE",
+                   help="a TOML file of fixes, \"get hub\" = \"GitHub\", shaped as config.toml's "
+                        "[replacements] table; its entries win for the same words")
+    post = p.add_argument_group("post-processing")
+    post.add_argument("--post-command", metavar="CMD",
+                      help="run each utterance's text through CMD (its stdin) and use what it "
+                           "prints; on failure the text is kept as it was")
+    post.add_argument("--post-timeout", type=values.post_timeout,
+                      default=PostConfig.command_timeout_s, metavar="S",
+                      help="longest --post-command may take per utterance "
+                           f"(default {PostConfig.command_timeout_s:g})")
+    post.add_argument("--rewrite-model", metavar="MODEL",
+                      help="fix each utterance's punctuation and casing with this chat model "
+                           "(an OpenAI-compatible chat-completions endpoint), keeping its words")
+    post.add_argument("--rewrite-url", metavar="URL",
+                      help="the chat model's API base (default: --base-url with the API "
+                           f"engine, else {PostConfig.rewrite_url}); the API key is the same")
+    post.add_argument("--rewrite-timeout", type=values.post_timeout,
+                      default=PostConfig.rewrite_timeout_s, metavar="S",
+                      help="longest the chat model may take per utterance "
+                           f"(default {PostConfig.rewrite_timeout_s:g})")

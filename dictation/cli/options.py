@@ -21,6 +21,7 @@ from dictation.cli.optgroups import (
     add_engine_options,
     add_guard_options,
     add_keep_dir,
+    add_text_options,
     add_vad_options,
 )
 from dictation.config import RunConfig
@@ -101,6 +102,7 @@ def _add_run_options(p: argparse.ArgumentParser) -> None:
     _add_file_and_spool_options(p)
     add_vad_options(p, SegmenterConfig())
     add_guard_options(p)
+    add_text_options(p)
 
 
 def _add_file_and_spool_options(p: argparse.ArgumentParser) -> None:

@@ -13,12 +13,12 @@ import difflib
 import logging
 import os
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from dictation.cli.configfile import ConfigFile, locate, toml_value
+from dictation.cli.configfile import TABLES, ConfigFile, locate, toml_value
 from dictation.cli.values import BadValue, default_of, from_env, from_toml, is_flag
 from dictation.env import CONFIG_ENV, ENV_ALIASES, ENV_PREFIX, env_name
 from dictation.errors import ConfigError
@@ -137,9 +137,13 @@ class Resolved:
     found: bool
     options: Options
     sources: Mapping[str, str]  # key → "default", "file line N", "env VAR", "command line"
+    file: ConfigFile | None = None
+    """The config file read, for its tables ([replacements], [commands.<language>])."""
 
-    def to_toml(self) -> str:
-        """The effective configuration as TOML, secrets redacted, each line saying its source."""
+    def to_toml(self, *, commented: Collection[str] = (), tables: Sequence[str] = ()) -> str:
+        """The effective configuration as TOML, secrets redacted, each line saying its source.
+        Keys in ``commented`` are shown as comments (their effect is in ``tables``, TOML lines
+        that follow the keys: a key and a table of the same name cannot both be set)."""
         rows = []
         for key, a in self.options.items():
             value = getattr(self.args, a.dest, None)
@@ -153,12 +157,15 @@ class Resolved:
                 elif isinstance(value, str):  # a password inside a URL is a secret too
                     value = _URL_PASSWORD.sub(rf"\g<1>{REDACTED}@", value)
                 body = f"{key} = {toml_value(value)}"
+                if key in commented:
+                    body = f"# {body}"
             rows.append((body, self.sources.get(key, "default")))
         width = min(max((len(b) for b, _ in rows), default=0), 60)
         found = "" if self.found else " (not found)"
         head = [f"# dictation {self.command}: effective configuration",
                 f"# file: {self.path}{found}"]
-        return "\n".join([*head, *(f"{b:<{width}}  # {s}" for b, s in rows)]) + "\n"
+        body = [*head, *(f"{b:<{width}}  # {s}" for b, s in rows)]
+        return "\n".join([*body, *(["", *tables] if tables else [])]) + "\n"
 
 
 def resolve(parser: argparse.ArgumentParser, argv: list[str], env: Mapping[str, str], *,
@@ -200,7 +207,7 @@ def resolve(parser: argparse.ArgumentParser, argv: list[str], env: Mapping[str, 
     for name, value in vars(given).items():  # command-line values, positionals, the command
         setattr(args, name, value)
     return Resolved(args=args, command=command, path=path, found=file.found,
-                    options=options, sources=sources)
+                    options=options, sources=sources, file=file)
 
 
 def _file_layer(file: ConfigFile, options: Options, known: Options
@@ -229,7 +236,12 @@ def _env_layer(env: Mapping[str, str], options: Options, known: Options
     """(key, value, source) for each key set in the environment."""
     names = {env_name(k) for k in known}
     for var in sorted(v for v in env if v.startswith(ENV_PREFIX)):
-        if var not in names and var != CONFIG_ENV:
+        table = next((t for t in TABLES if var.startswith(env_name(t) + "_")), None)
+        if table and var not in names:
+            shown = "[commands.<language>]" if table == "commands" else f"[{table}]"
+            log.warning("environment variable %s: a table (%s) cannot come from the "
+                        "environment, only from config.toml; ignored", var, shown)
+        elif var not in names and var != CONFIG_ENV:
             log.warning("environment variable %s is not a config key; ignored", var)
     for key, a in known.items():
         var = next((v for v in (env_name(key), ENV_ALIASES.get(key)) if v and env.get(v)), None)

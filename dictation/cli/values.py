@@ -164,6 +164,16 @@ def megabytes(text: str) -> float:
     return value
 
 
+@numeric
+def post_timeout(text: str) -> float:
+    # Each utterance waits for post-processing: minutes would make dictation useless, and a
+    # slow local chat model on a CPU still answers a sentence well within two.
+    value = _number(text, float)
+    if not 0 < value <= 120:
+        raise ArgumentTypeError(f"takes more than 0 and at most 120 seconds, got {value:g}")
+    return value
+
+
 # --- values from the config file or the environment ------------------------------------
 
 BOOLS = {"1": True, "true": True, "yes": True, "on": True,

@@ -10,7 +10,8 @@ was given.
 - assemble.py      each utterance's text joined to what was delivered (capitals, spacing), and
                    the session's revisable pieces
 - revise.py        how an output changes what it shows: BackSpaces and text for a revision
-- commands.py      spoken commands: "comma", "new line", "scratch that"…
+- commands.py      spoken commands: "comma", "new line", "scratch that"…; cmdtables.py: the
+                   built-in tables, mishearings, and words after which a command is a noun
 - replacements.py  the user's fixes, whole words or checked regular expressions (regexsafe.py)
 - postprocess.py   each utterance through the user's command (postcommand.py) or a chat model
                    (rewrite.py), the text kept on any failure

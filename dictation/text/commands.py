@@ -1,24 +1,20 @@
 """Spoken commands: "comma", "new line", "scratch that"… in one utterance's transcript become
 punctuation, line breaks, or a request to take back the previous utterance.
 
-Matching ignores the model's case and punctuation, since the model writes the command words
-as it pleases ("Dear Sam, Comma, New Line."). A word that is also a command stays a word inside
-a sentence ("the trial period ends on Friday"). Where a command counts is the rule ``RULE``,
-"boundary": a run of command words is a command when it is the whole utterance, ends it, or
-follows a clause boundary the model marked with its own punctuation ("Thank you for the
-photos, period."), or starts the utterance and the model marked a boundary after it ("New
-paragraph. The one…"); and not when it follows a determiner ("only a comma"), unless the
-model put punctuation between. "Scratch that" takes back text already delivered, so it counts
-only as an utterance of its own.
+Matching ignores the model's case and punctuation ("Dear Sam, Comma, New Line."). Where a
+command counts is the rule ``RULE``, "boundary": a run of command words is a command when it
+is the whole utterance, ends it, or follows a clause boundary the model marked with its own
+punctuation ("the photos, period."), or starts the utterance and the model marked a boundary
+after it ("New paragraph. The one…"); not after a determiner ("only a comma") or in a
+compound ("the trial period"), unless the model put punctuation between. Elsewhere command
+words stay words ("the trial period ends on Friday"). "Scratch that" takes back text already
+delivered, so it counts only as an utterance of its own.
 
-Measured on a spoken corpus with tiny.en (bench/commands.md: a letter in four voices, 168
-commands, and 48 sentences using command words as words), with the command words in the
-prompt: commands only as whole utterances rendered 48 % of them and typed 128 command words
-literally; at the end of an utterance too, 84 % and 28; with the model's boundaries,
-"boundary", 89 % and 5; anywhere, also 89 %, but 39 ordinary words became commands against 4.
-The determiner guard took those from 12 to 4. The 4 left are "We are still in the trial
-period.": a command word that ends an utterance after a noun reads exactly like "the photos
-from the trip period", the commonest way a command is said.
+Measured with tiny.en and the command phrases in the prompt (bench/commands.md: a letter in
+four voices, 168 commands, and 48 sentences using command words as words): commands only as
+whole utterances rendered 54 % and typed 125 command words literally; at the end too, 89 %
+and 28; "boundary", 94 % and 5; anywhere, 94 % and none, but 39 ordinary words became
+commands where "boundary" makes none (12 without its determiners and compounds).
 """
 
 from __future__ import annotations
@@ -29,6 +25,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from dictation.errors import ConfigError
+from dictation.text.cmdtables import ALIASES, BUILTIN, COMPOUNDS, GUARDS
 
 Kind = Literal["text", "punct", "newline", "paragraph", "scratch"]
 Rule = Literal["whole", "end", "boundary", "anywhere"]
@@ -41,19 +38,6 @@ ACTIONS = frozenset({"newline", "paragraph", "scratch"})
 built-in phrase."""
 _BREAKS: Mapping[str, tuple[Kind, str]] = {"newline": ("newline", "\n"),
                                            "paragraph": ("paragraph", "\n\n")}
-ENGLISH: Mapping[str, str] = {
-    "period": ".", "full stop": ".", "comma": ",", "question mark": "?",
-    "exclamation mark": "!", "exclamation point": "!", "colon": ":", "semicolon": ";",
-    "new line": "newline", "new paragraph": "paragraph",
-    "scratch that": "scratch", "delete that": "scratch",
-}
-BUILTIN: Mapping[str, Mapping[str, str]] = {"en": ENGLISH}
-ENGLISH_GUARDS = frozenset({
-    "a", "an", "the", "this", "these", "those", "my", "your", "his", "her", "its", "our",
-    "their", "every", "each", "no", "any", "another", "per"})
-"""A command word right after one of these, with no punctuation between, is a noun ("only a
-comma", "is the colon"): nobody dictates "the" and then a command (bench/commands.md)."""
-GUARDS: Mapping[str, frozenset[str]] = {"en": ENGLISH_GUARDS}
 
 CLAUSE_PUNCT = ",.;:!?…"
 SENTENCE_END = ".?!…"
@@ -100,6 +84,8 @@ class CommandTable:
     longest: int = 1
     guards: frozenset[str] = frozenset()
     """Words after which a command word is a word (outside a whole-utterance command)."""
+    compounds: Mapping[tuple[str, ...], frozenset[str]] = field(default_factory=dict)
+    """The same for one phrase: "trial" before "period"."""
 
 
 def _key(word: str) -> str:
@@ -145,8 +131,14 @@ def build_table(config: CommandConfig) -> CommandTable:
         if len(words) > 1:
             phrases.setdefault(("".join(words),), action)
         spoken.append(" ".join(phrase.split()))
+    for alias, phrase in ALIASES.get(language, {}).items():
+        if merged.get(phrase) and alias not in merged:  # removing the phrase removes it too
+            phrases.setdefault(tuple(map(_key, alias.split())), merged[phrase])
     longest = max((len(w) for w in phrases), default=1)
-    return CommandTable(phrases, tuple(spoken), longest, GUARDS.get(language, frozenset()))
+    compounds = {tuple(map(_key, p.split())): nouns
+                 for p, nouns in COMPOUNDS.get(language, {}).items()}
+    return CommandTable(phrases, tuple(spoken), longest, GUARDS.get(language, frozenset()),
+                        compounds)
 
 
 def bias_phrases(table: CommandTable) -> tuple[str, ...]:
@@ -189,7 +181,8 @@ def _runs(found: list[_Match]) -> list[list[_Match]]:
 
 
 def _counting(run: list[_Match], keys: Sequence[str], words: Sequence[str], rule: Rule,
-              guards: frozenset[str]) -> list[_Match]:
+              guards: frozenset[str], compounds: Mapping[tuple[str, ...], frozenset[str]]
+              ) -> list[_Match]:
     """The matches of a run that are commands."""
     start, end = run[0].start, run[-1].end
     if rule == "anywhere" or (start == 0 and end == len(words)):
@@ -197,9 +190,11 @@ def _counting(run: list[_Match], keys: Sequence[str], words: Sequence[str], rule
     if rule == "whole":
         return []
     before = words[start - 1] if start > 0 else ""
-    if start > 0 and keys[start - 1] in guards and not before.endswith(tuple(CLAUSE_PUNCT)):
+    nouns = guards | compounds.get(tuple(keys[start:run[0].end]), frozenset())
+    if start > 0 and keys[start - 1] in nouns and not before.endswith(tuple(CLAUSE_PUNCT)):
         # "a comma, new line": the guard makes a noun of the next phrase only.
-        return _counting(run[1:], keys, words, rule, guards) if len(run) > 1 else []
+        return (_counting(run[1:], keys, words, rule, guards, compounds) if len(run) > 1
+                else [])
     if end == len(words):
         return run
     if rule == "end":
@@ -218,14 +213,16 @@ def parse(transcript: str, table: CommandTable, rule: Rule = RULE, guard: bool =
     words = transcript.split()
     keys = [_key(w) for w in words]
     found = _find(keys, table)
-    scratch = [m for m in found if m.action == "scratch"]
-    if len(found) == 1 and scratch and (scratch[0].start, scratch[0].end) == (0, len(words)):
+    # The model may write a short command twice ("scratch that, scratch that," for one): an
+    # utterance of nothing but retractions takes back one utterance, never more.
+    if found and all(m.action == "scratch" for m in found) and len(_runs(found)) == 1 \
+            and (found[0].start, found[-1].end) == (0, len(words)):
         return (Op("scratch", "", " ".join(words)),)
     # Taking back delivered text is not undone by a retyped word: only alone does it count.
     found = [m for m in found if m.action != "scratch"]
-    guards = table.guards if guard else frozenset()
+    guards, compounds = (table.guards, table.compounds) if guard else (frozenset(), {})
     commands = {m.start: m for run in _runs(found)
-                for m in _counting(run, keys, words, rule, guards)}
+                for m in _counting(run, keys, words, rule, guards, compounds)}
     ops: list[Op] = []
     text: list[str] = []
     i = 0
