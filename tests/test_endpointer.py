@@ -20,6 +20,7 @@ from dictation.errors import DictationError
 from dictation.records import Speculation, Speech, Stats
 from dictation.segment.endpointer import RELEASE_TAIL_S, Endpointer
 from dictation.segment.segmenter import Segmenter
+from dictation.text.boundary import BoundaryConfig
 from dictation.text.guard import GuardConfig
 
 F = 0.03
@@ -54,7 +55,7 @@ class Outlet:
         self.put_items.append(item)
 
 
-def endpointer(outlet: Outlet, engine: ScriptedEngine | None = None, **kw: float
+def endpointer(outlet: Outlet, engine: ScriptedEngine | None = None, **kw: object
                ) -> tuple[Endpointer, Stats]:
     stats = Stats()
     ep = Endpointer(Segmenter(), engine or ScriptedEngine(Signal()), outlet,
@@ -434,5 +435,47 @@ def test_a_pause_that_outlasted_the_hangover_still_ends_where_a_slow_text_says()
             else:
                 assert ended == [] and ep.segmenter.open_start == 0
                 assert stats.speculations_discarded == 1
+
+    asyncio.run(main())
+
+
+def test_a_cut_that_used_a_speculation_counts_for_the_pacer() -> None:
+    async def main() -> None:
+        engine = ScriptedEngine(Signal())
+        ep, _ = endpointer(Outlet(), engine, speculate_s=0.09)
+        assert ep.specs is not None
+        pacer = ep.specs.pacer
+        # Two short pauses the speaker went on after: the wait for the next one grows.
+        feed(ep, run((False, 0.3), (True, 0.6)))
+        for n in (1, 2):
+            pause_until_speculating(ep)
+            await engine.call(n)
+            feed(ep, run((True, 0.6)))
+        grown = pacer.wait_s
+        assert grown > pacer.base_s
+        # Long speech now (2.1 s so far): a breath, confirmed by the next: a cut, and a
+        # useful speculation.
+        feed(ep, run((True, 1.2)))
+        feed(ep, [frame(False), *run((True, 0.3))])
+        await answered(engine, 3, "The meeting is at noon.")
+        feed(ep, [frame(False), *run((True, 0.3))])
+        await answered(engine, 4, "The meeting is at noon. Bring the")
+        [(_, head)] = feed(ep, [frame(True)])
+        assert head.speculation is not None and pacer.wait_s < grown
+
+    asyncio.run(main())
+
+
+def test_hold_zero_lets_the_silence_alone_end_an_unfinished_sentence() -> None:
+    async def main() -> None:
+        engine = ScriptedEngine(Signal())
+        ep, _ = endpointer(Outlet(), engine, speculate_s=0.09,
+                           boundary=BoundaryConfig(hold_s=0.0))
+        feed(ep, run((False, 0.3), (True, 0.9)))
+        silent = pause_until_speculating(ep)
+        await answered(engine, 1, "The meeting is at")
+        [(at, speech)] = feed(ep, run((False, 3.0)))
+        assert abs((silent + at + 1) * F - ep.segmenter.needed_silence_s(1.2)) <= F
+        assert speech.speculation is not None
 
     asyncio.run(main())

@@ -188,8 +188,8 @@ class Endpointer:
             if attached:
                 discard(attached, self.stats)
             return None
-        if self.specs and utt.reason in ("pause", "sentence", "breath"):
-            self.specs.pacer.ended()  # a pause that ended it: worth transcribing early
+        if self.specs and (utt.reason == "pause" or attached):
+            self.specs.pacer.ended()  # a pause that ended or cut it: worth transcribing early
         self.seq += 1
         if self.interims:
             self.interims.queued()  # the final's request goes first; no late interim
