@@ -245,3 +245,86 @@ def test_long_speech_without_a_sentence_end_is_cut_before_ten_seconds_losing_not
         assert head.start_s <= 0.5 and tail.speech_end_s >= 12.5
 
     asyncio.run(main())
+
+
+def test_a_speculation_still_at_the_engine_holds_the_pause_only_up_to_the_hold(
+        tmp_path: Path) -> None:
+    # A 2.2 s pause: past the hangover (0.54 s) the utterance waits for the text, but it is
+    # not back by the hold (1.3 s more), and the silence ends the utterance without it.
+    audio = speech((P, 0.5), (T, 1), (P, 2.2), (T, 1), (P, 2.5))
+
+    async def main() -> None:
+        r = rig(tmp_path, audio, holds=[1.86, 2.9, 3.6], speculate_s=0.09).start()
+        await r.held()
+        c1 = r.engine.calls[0]
+        r.source.release()
+        await r.held()  # 1.4 s of silence: the hangover is over, the text awaited
+        assert r.pipeline.segmenter.active and r.pipeline.backlog() == 0
+        r.source.release()
+        await r.held()  # 2.1 s: the hold is over too
+        assert not r.pipeline.segmenter.active and r.pipeline.backlog() == 1
+        assert len(r.engine.calls) == 1 and not c1.cancelled  # its text still rides with it
+        c1.answer("Spoken slowly.")
+        assert await r.delivered(1) == ["Spoken slowly."]
+        r.engine.answer_all(lambda call: "Said again.")
+        r.source.release()
+        assert await r.finish() == 0
+        assert len(r.sink.items) == 2 and r.pipeline.stats.speculations_used == 2
+        first = r.sink.items[0]
+        assert np.array_equal(c1.pcm, r.source.pcm[round(first.start_s * SAMPLE_RATE):
+                                                     round(first.start_s * SAMPLE_RATE)
+                                                     + len(c1.pcm)])
+
+    asyncio.run(main())
+
+
+def test_an_engine_that_stopped_punctuating_no_longer_holds_every_pause(
+        tmp_path: Path) -> None:
+    # Three utterances apart, then two with a 1 s pause between them: held as unfinished
+    # (no end mark) they would be one utterance, but by then the engine's last three texts
+    # had no end mark either, so the end-mark rule is off and the pause ends the first.
+    audio = speech((P, 0.5), (T, 1), (P, 2.5), (T, 1), (P, 2.5), (T, 1), (P, 2.5),
+                   (T, 1), (P, 1.0), (T, 1), (P, 2.5))
+
+    async def main() -> None:
+        r = rig(tmp_path, audio, speculate_s=0.09).start()
+        r.engine.answer_all(lambda call: "we will meet on friday")
+        assert await r.finish() == 0
+        assert r.pipeline.endpointer.seq == 5
+
+    asyncio.run(main())
+
+
+@pytest.mark.parametrize("breaths", ["transcribed", "engine stuck"])
+def test_long_speech_is_cut_before_ten_seconds_between_words(tmp_path: Path,
+                                                             breaths: str) -> None:
+    # 30 words of 0.33 s with 60 ms between them, no pause that ends anything. Each breath's
+    # text is a sentence the next does not confirm, so none cuts by itself; by 10 s the cut
+    # is at a breath that was transcribed, or, with the engine stuck on the first breath
+    # (3 s back by then), at the quietest point: between words either way.
+    audio = speech((P, 0.5), *[part for _ in range(30) for part in ((T, 0.33), (P, 0.06))],
+                   (P, 2.5))
+
+    async def main() -> None:
+        r = rig(tmp_path, audio, holds=[11.0], speculate_s=0.09).start()
+        if breaths == "transcribed":
+            r.engine.answer_all(lambda call: f"Part {call.n}.")
+        await r.held()
+        if breaths == "engine stuck":
+            c1 = r.engine.calls[0]
+            assert len(r.engine.calls) >= 2 and c1.cancelled  # dropped at the cut
+            r.engine.answer_all(lambda call: f"Part {call.n}.")
+        r.source.release()
+        assert await r.finish() == 0
+        head, tail = r.sink.items
+        assert head.end_s - head.start_s <= 10 and tail.start_s == head.end_s
+        assert head.start_s <= 0.5 and tail.speech_end_s >= 0.5 + 30 * 0.39 - 0.07
+        cut = round(head.end_s * SAMPLE_RATE)
+        pcm = r.source.pcm
+        assert not pcm[cut - 480:cut].any() or not pcm[cut:cut + 480].any()  # in a gap
+        # The head's text came from a request that heard exactly its audio but silence.
+        heard = pcm[round(head.start_s * SAMPLE_RATE):cut]
+        assert any(np.array_equal(c.pcm, heard[:len(c.pcm)]) and not heard[len(c.pcm):].any()
+                   for c in r.engine.calls if not c.cancelled)
+
+    asyncio.run(main())
