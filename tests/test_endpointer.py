@@ -367,6 +367,22 @@ def test_a_breath_whose_sentence_the_next_text_continues_is_no_cut() -> None:
     asyncio.run(main())
 
 
+def test_a_breath_whose_text_left_out_words_its_audio_held_is_no_cut() -> None:
+    async def main() -> None:
+        engine = ScriptedEngine(Signal())
+        ep, stats = endpointer(Outlet(), engine, speculate_s=0.09)
+        breath_candidate(ep, engine)
+        # 3.3 s of speech, five words: then 0.9 s more cannot hold eight more words unless
+        # the candidate's audio held some after its sentence end that its text left out.
+        await answered(engine, 1, "The first sentence ends here.")
+        feed(ep, [frame(True), frame(False), *run((True, 0.3))])
+        await answered(engine, 2, "The first sentence ends here. And then I went on to say")
+        assert feed(ep, [frame(True)]) == [] and ep.specs and ep.specs.candidate is None
+        assert ep.segmenter.open_start == 0 and stats.speculations_discarded == 2
+
+    asyncio.run(main())
+
+
 def test_a_breath_whose_text_goes_on_is_dropped_once_the_speaker_went_on() -> None:
     async def main() -> None:
         engine = ScriptedEngine(Signal())

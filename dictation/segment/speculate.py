@@ -46,6 +46,10 @@ AGREE_CHARS = 2000
 """A speculation's text is searched for sentence ends this far: 30 s of the fastest speech
 (bench/speech_rate.py) is under 600 characters; any longer answer costs no more."""
 AGREE_WORDS = 2  # a confirming text may place the sentence end this many words off
+DROPPED_WORDS = 2.0
+"""A breath is no cut when its audio, at the speaker's rate, held this many words more than
+its text: Whisper leaves out the words of a sentence just begun at the very end of its audio
+("…vegetables. I picked up" came back as "…vegetables."), and those words would be lost."""
 _TOKEN = re.compile(r"[^\W_]+(?:['’][^\W_]+)*|[.?!]+(?=[\s\"'”’)\]}»]|$)")
 
 
@@ -136,7 +140,7 @@ class Speculator:
         if covers and finished:
             return spec.frames, "sentence"
         if (cand := self.candidate) is not None:
-            if _ends_near(text, self._candidate_words):
+            if _ends_near(text, self._candidate_words) and not self._dropped(cand, spec, text):
                 return cand.frames, "breath"  # settle() discards this one: it heard past it
             self._drop_candidate()
         if covers:
@@ -147,6 +151,15 @@ class Speculator:
         else:  # the speaker went on, and the text does not end there
             self.drop()
         return None
+
+    def _dropped(self, cand: Speculation, spec: Speculation, text: str) -> bool:
+        """Did the candidate's text leave out words its audio held? The confirming text's
+        words, spread over its speech frames, say how many the candidate's speech held."""
+        frames = self.segmenter.so_far() or ()
+        heard = sum(f.is_speech for f in frames[:cand.frames])
+        more = sum(f.is_speech for f in frames[:spec.frames])
+        words = len(_words(text))
+        return more > 0 and words * heard / more - self._candidate_words >= DROPPED_WORDS
 
     def within(self, frames: int) -> tuple[int, str] | None:
         """Where a breath of the open utterance's last ``frames`` was transcribed (the
