@@ -47,7 +47,8 @@ from local_server import running_server  # noqa: E402
 
 BEAM = 5
 SAVED = HERE / ".runs" / "hesitation-lines.json"
-SUMMARY_RE = re.compile(r"\d+ utterances, \d+ transcriptions \([^)]*\)")  # the exit line
+SUMMARY_RE = re.compile(r"\d+ utterances, \d+ transcriptions \([^)]*\)"
+                        r"(?:; \d+ joined to a fragment)?")  # the exit line
 
 
 def whole_file(wav: str) -> str:

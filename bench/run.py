@@ -75,6 +75,9 @@ class Engine:
 UTTERANCE_RE = re.compile(r"utterance (\d+): ([\d.]+)[-\u2013]([\d.]+) s, ended by (\w+)")
 TRANSCRIBED_RE = re.compile(r"utterance (\d+): [\d.]+ s of audio, text ([\d.]+) s after its "
                             r"end \(([\d.]+) s waited(, speculative)?\)")
+# When a piece of text became final (stdout prints it then), after it was last delivered or
+# revised (typed): the difference between the two latencies.
+FINAL_RE = re.compile(r"utterance (\d+): final ([\d.]+) s after it was delivered")
 # The daemon's exit line; an interim count may follow the discarded ones.
 EXIT_RE = re.compile(r"(\d+) utterances, (\d+) transcriptions \((\d+) speculative used, "
                      r"(\d+) discarded[,)]")
@@ -129,6 +132,10 @@ def read_log(r: CaseResult, err: list[Line], t0: float) -> None:
                 if u["seq"] == int(g[1]):
                     u.update(after_end=float(g[2]), waited=float(g[3]),
                              speculative=bool(g[4]), done_at=round(line.t - t0, 3))
+        elif g := FINAL_RE.search(line.text):
+            for u in r.utterances:
+                if u["seq"] == int(g[1]):
+                    u.update(final_after=float(g[2]), final_at=round(line.t - t0, 3))
         elif g := EXIT_RE.search(line.text):
             r.stats = {"utterances": int(g[1]), "requests": int(g[2]), "used": int(g[3]),
                        "discarded": int(g[4])}

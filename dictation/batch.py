@@ -82,9 +82,11 @@ def render(items: Sequence[Transcribed], fmt: str, duration_s: float) -> str:
 
 
 class CollectSink:
-    """Keeps a file's utterances for rendering and moves the progress bar."""
+    """Keeps a file's pieces of text for rendering and moves the progress bar. It takes them
+    final (deliver/outputs.py): a fragment joined to its continuation arrives as one."""
 
     name = "file"
+    final_only = True
 
     def __init__(self, bar: Progress) -> None:
         self.items: list[Transcribed] = []
@@ -193,6 +195,8 @@ class FileRunner:
         from dictation.deliver.spool import default_keep_dir
         from dictation.pipeline import Pipeline
         from dictation.segment.segmenter import Segmenter
+        from dictation.text.commands import CommandConfig
+        from dictation.text.config import TextConfig
 
         job = self.job
         self._pipeline = None
@@ -206,7 +210,8 @@ class FileRunner:
         self._pipeline = pipeline = Pipeline(
             source, Vad(job.vad_aggressiveness), Segmenter(job.segmenter), self.transcriber,
             [sink], prompt=job.prompt, keep_dir=job.keep_dir or default_keep_dir(),
-            guard=job.guard, retry=RetryPolicy(give_up_s=job.give_up_s))
+            guard=job.guard, retry=RetryPolicy(give_up_s=job.give_up_s),
+            text=TextConfig(commands=CommandConfig(enabled=False)))  # a recording: no commands
         bar.start(path.name, duration)
         began = time.monotonic()
         code = await pipeline.run()

@@ -201,7 +201,7 @@ def _pipeline(cfg: RunConfig, source: Source, transcriber: Transcriber, sinks: l
                     keep_dir=cfg.keep_dir or default_keep_dir(), speculate_s=cfg.speculate_s,
                     gate=Gate(cfg.mode), observer=observer, guard=cfg.guard, spool=spool,
                     recovered=recovered, retry=RetryPolicy(give_up_s=cfg.give_up_s),
-                    interim_s=cfg.interim_s, boundary=cfg.text.boundary)
+                    interim_s=cfg.interim_s, text=cfg.text)
 
 
 async def _session(run: _Run, cfg: RunConfig, notifier: Notifier) -> int:

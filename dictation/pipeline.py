@@ -25,10 +25,11 @@ from dictation.errors import DictationError
 from dictation.output.sinks import Sink
 from dictation.records import GAP, Observer, Quiet, Source, Stats
 from dictation.segment.endpointer import Endpointer
-from dictation.segment.gate import CANCEL, CLOSE, OPEN, Gate
+from dictation.segment.gate import CANCEL, CLOSE, OPEN, UNDO, Gate
 from dictation.segment.segmenter import Segmenter
-from dictation.text.boundary import BoundaryConfig
+from dictation.text.config import TextConfig
 from dictation.text.guard import GuardConfig
+from dictation.text.stage import TextStage
 from dictation.transcribe import Transcriber
 
 log = logging.getLogger("dictation")
@@ -43,7 +44,7 @@ class Pipeline:
                  observer: Observer | None = None, guard: GuardConfig | None = None,
                  spool: Spool | None = None, recovered: Sequence[Adopted] = (),
                  retry: RetryPolicy | None = None, interim_s: float = 0.0,
-                 boundary: BoundaryConfig | None = None) -> None:
+                 text: TextConfig | None = None) -> None:
         self.source = source
         self.guard = guard or GuardConfig()
         self.vad = vad
@@ -53,14 +54,18 @@ class Pipeline:
         self.spool = spool  # None: no durable copies (files are their own copy)
         self.recovered = tuple(recovered)
         self.stats = Stats()
-        self.delivery = Delivery(transcriber, sinks, prompt=prompt, keep_dir=keep_dir,
-                                 guard=self.guard, spool=spool, recovered=self.recovered,
-                                 retry=retry or RetryPolicy(), stats=self.stats,
-                                 changed=self._changed, stop=self.stop,
-                                 final=lambda event: self.observer.final(event))
+        text = text or TextConfig()
+        self.text = TextStage(text)
+        self.delivery = Delivery(transcriber, sinks, self.text, prompt=prompt,
+                                 keep_dir=keep_dir, guard=self.guard, spool=spool,
+                                 recovered=self.recovered, retry=retry or RetryPolicy(),
+                                 stats=self.stats, changed=self._changed, stop=self.stop,
+                                 final=lambda event: self.observer.final(event),
+                                 revised=lambda event: self.observer.revise(event),
+                                 hearing=lambda: self.endpointer.active)
         self.endpointer = Endpointer(segmenter, transcriber, self.delivery, guard=self.guard,
                                      stats=self.stats, speculate_s=speculate_s,
-                                     interim_s=interim_s, boundary=boundary or BoundaryConfig(),
+                                     interim_s=interim_s, boundary=text.boundary,
                                      on_interim=lambda e: self.observer.interim(e))
         self.gate = gate or Gate()
         self.observer: Observer = observer or Quiet()
@@ -159,14 +164,17 @@ class Pipeline:
         except DictationError as err:
             delivery.fail(err)
         await segment
-        await worker
+        try:
+            await worker
+        finally:
+            await self.text.aclose()  # the chat model's connection
         left = delivery.report()
         if rest := self.source.unread():
             log.warning("%s", rest)
         st = self.stats
         log.debug("%d utterances, %d transcriptions (%d speculative used, %d discarded, "
-                  "%d interim)", st.utterances, st.requests, st.speculations_used,
-                  st.speculations_discarded, st.interims)
+                  "%d interim); %d joined to a fragment", st.utterances, st.requests,
+                  st.speculations_used, st.speculations_discarded, st.interims, st.joined)
         if self.aborted:
             return 130
         if self.failed:
@@ -208,6 +216,8 @@ class Pipeline:
             ep.release()
         elif action == CANCEL:
             ep.cancel()  # in step with Delivery.cancel, one per CANCEL queued
+        elif action == UNDO:  # after the utterances that ended before it
+            self.delivery.undo()
         elif action == GAP:  # capture broke off: what was heard so far is an utterance
             for frame in self.vad.flush():
                 ep.frame(frame)

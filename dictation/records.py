@@ -33,16 +33,50 @@ class Heard:
 
 @dataclass(frozen=True)
 class Transcribed:
-    """One utterance's text with where it was in the audio (seconds since capture start)."""
+    """One piece of the session's text as delivered, with where it was in the audio (seconds
+    since capture start): an utterance's text, or the text of several utterances joined into
+    one sentence. Formatted to follow the text before it (capitals, commands applied)."""
 
-    seq: int
-    text: str  # sanitised, non-empty
+    seq: int  # the piece's number: its first utterance's
+    text: str  # sanitised, non-empty; may hold line breaks (spoken "new line")
     start_s: float  # the audio sent, pre-roll included
     end_s: float
     speech_start_s: float  # first and last frame the VAD called speech
     speech_end_s: float
     segments: tuple[Segment, ...] = ()  # the engine's, timed from start_s
     recovered: bool = False  # left over by a run that died: its times are from that run
+    lead: str = ""
+    """What joins ``text`` to the session's text before it: a space, or nothing (the first
+    piece, punctuation said as a command, text after a line break)."""
+
+    @property
+    def piece(self) -> str:
+        """The piece as appended to the session's text: ``lead`` and ``text``."""
+        return self.lead + self.text
+
+
+@dataclass(frozen=True)
+class Revised:
+    """Piece ``seq``, delivered as ``old``, now reads ``new``: a fragment joined with its
+    continuation, or taken back (``new`` is "": "scratch that", ``dictation ctl undo``).
+    ``old`` and ``new`` are whole pieces, lead included; only the newest piece standing is
+    ever revised."""
+
+    seq: int
+    old: str
+    new: str
+    item: Transcribed
+    """The piece as it stands now (times merged when utterances were joined); as it was,
+    when it was taken back."""
+
+    @property
+    def retracted(self) -> bool:
+        return not self.new
+
+    @property
+    def old_text(self) -> str:
+        """``old`` without its lead, as the piece's ``text`` was."""
+        return self.old.lstrip(" ")
 
 
 @dataclass(frozen=True)
@@ -59,7 +93,8 @@ class Interim:
 
 @dataclass(frozen=True)
 class Final:
-    """An utterance's text, delivered to every sink."""
+    """A piece of text, delivered to every sink that shows text at once (see Revised for what
+    may change it later)."""
 
     item: Transcribed
     latency_s: float  # from the end of its speech to its text (meaningful for a live input)
@@ -86,7 +121,10 @@ class Observer(Protocol):
         """Provisional text of the utterance in progress."""
 
     def final(self, event: Final) -> None:
-        """An utterance's text was delivered."""
+        """A piece of text was delivered (it may still be revised)."""
+
+    def revise(self, event: Revised) -> None:
+        """A delivered piece was revised or taken back."""
 
 
 class Quiet:
@@ -103,6 +141,8 @@ class Quiet:
     def interim(self, event: Interim) -> None: ...
 
     def final(self, event: Final) -> None: ...
+
+    def revise(self, event: Revised) -> None: ...
 
 
 class Fanout:
@@ -134,6 +174,10 @@ class Fanout:
     def final(self, event: Final) -> None:
         for o in self.observers:
             o.final(event)
+
+    def revise(self, event: Revised) -> None:
+        for o in self.observers:
+            o.revise(event)
 
 
 class Source(Protocol):
@@ -168,6 +212,7 @@ class Stats:
     speculations_used: int = 0
     speculations_discarded: int = 0
     interims: int = 0  # interim transcriptions started (also counted in requests)
+    joined: int = 0  # utterances transcribed together with the fragment before them
 
 
 def discard(spec: Speculation, stats: Stats) -> None:

@@ -21,6 +21,12 @@ from dictation.deliver.retry import RetryPolicy
 from dictation.deliver.spool import Adopted, Spool
 from dictation.pipeline import Pipeline
 from dictation.segment.segmenter import Segmenter
+from dictation.text.commands import CommandConfig
+from dictation.text.config import TextConfig
+
+# The core tests are about order, speculation, retries and the spool: spoken commands (and
+# their bias words in every prompt) are off unless a test turns them on.
+PLAIN = TextConfig(commands=CommandConfig(enabled=False))
 
 # Fast retries: the retry tests are about order and reporting, not about backoff.
 FAST_RETRY = RetryPolicy(base_s=0.001, cap_s=0.001, jitter=0.0)
@@ -149,17 +155,18 @@ class Rig:
 def rig(tmp_path: Path, audio: np.ndarray, *, holds: Sequence[float] = (), prompt: str = "",
         spool: Spool | None = None, recovered: Sequence[Adopted] = (),
         retry: RetryPolicy = FAST_RETRY, speculate_s: float = 0.0,
-        interim_s: float = 0.0) -> Rig:
-    """The real pipeline over ``audio`` written as a WAV file; call inside the loop."""
+        interim_s: float = 0.0, text: TextConfig = PLAIN, sinks: Sequence[Any] = ()) -> Rig:
+    """The real pipeline over ``audio`` written as a WAV file; call inside the loop.
+    ``sinks``: more sinks after the recording one."""
     wav = tmp_path / "input.wav"
     wav.write_bytes(encode_wav(audio))
     signal = Signal()
     engine, sink = ScriptedEngine(signal), RecordingSink(signal)
     observer, source = RecordingObserver(signal), HeldFile(wav, signal, holds)
-    pipeline = Pipeline(source, Vad(), Segmenter(), engine, [sink], prompt=prompt,
+    pipeline = Pipeline(source, Vad(), Segmenter(), engine, [sink, *sinks], prompt=prompt,
                         keep_dir=tmp_path / "unsent", speculate_s=speculate_s,
                         observer=observer, spool=spool, recovered=recovered, retry=retry,
-                        interim_s=interim_s)
+                        interim_s=interim_s, text=text)
     return Rig(pipeline, engine, sink, observer, source, signal)
 
 

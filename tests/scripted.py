@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from dictation.audio.vad import SAMPLE_RATE
-from dictation.records import Final, Interim, Quiet, Transcribed
+from dictation.records import Final, Interim, Quiet, Revised, Transcribed
 from dictation.transcribe import Transcript
 
 # Only a guard against a hang, so that a broken pipeline fails the test instead of stalling
@@ -139,15 +139,30 @@ class ScriptedEngine:
 
 
 class RecordingSink:
+    """A sink that shows each piece at once and takes its revisions."""
+
     name = "record"
 
     def __init__(self, signal: Signal) -> None:
         self.signal = signal
         self.items: list[Transcribed] = []
+        self.revisions: list[Revised] = []
 
     async def deliver(self, item: Transcribed) -> None:
         self.items.append(item)
         self.signal.poke()
+
+    async def revise(self, rev: Revised) -> None:
+        self.revisions.append(rev)
+        self.signal.poke()
+
+    @property
+    def shown(self) -> str:
+        """The session's text as this sink shows it, revisions applied."""
+        pieces = {i.seq: i.piece for i in self.items}
+        for rev in self.revisions:
+            pieces[rev.seq] = rev.new
+        return "".join(pieces[i.seq] for i in self.items)
 
     @property
     def texts(self) -> list[str]:
@@ -161,6 +176,7 @@ class RecordingObserver(Quiet):
         self.states: list[dict[str, object]] = []
         self.finals: list[Final] = []
         self.interims: list[Interim] = []
+        self.revisions: list[Revised] = []
 
     def block(self) -> None:
         self.blocks += 1
@@ -176,6 +192,10 @@ class RecordingObserver(Quiet):
 
     def interim(self, event: Interim) -> None:
         self.interims.append(event)
+        self.signal.poke()
+
+    def revise(self, event: Revised) -> None:
+        self.revisions.append(event)
         self.signal.poke()
 
     def seen(self, state: str) -> bool:

@@ -36,6 +36,8 @@ from faultserver import (
 from procs import Stream, spawn, wait_until
 
 from dictation.deliver.spoolfile import load
+from dictation.text.commands import CommandConfig, bias_phrases, build_table
+from dictation.transcribe.prompt import vocabulary_text
 
 pytestmark = pytest.mark.real  # real parts: processes, servers, the model
 
@@ -43,6 +45,8 @@ REPO = Path(__file__).resolve().parent.parent
 SAMPLE = REPO / "dictation" / "data" / "sample.wav"
 SAMPLE_S = 11.7
 TWO_LINES = "Utterance 1.\nUtterance 2.\n"
+# The words of the built-in spoken commands, which every prompt carries while they are on.
+BIAS = vocabulary_text(bias_phrases(build_table(CommandConfig())))
 
 
 @dataclass
@@ -132,9 +136,8 @@ def test_prompt_continues_from_the_previous_utterance(cli: Cli) -> None:
     assert r.stdout == "First line.\nSecond line.\n"
     assert len(srv.requests) == 2
     first, second = (req.fields.get("prompt") for req in srv.requests)
-    assert first == user
-    assert second is not None
-    assert second.startswith(user) and second.endswith("First line.")
+    assert first == f"{user} {BIAS}"  # the user's prompt, then the spoken commands' words
+    assert second == f"{user} {BIAS} First line."
 
 
 def test_every_form_field_is_sent_with_defaults(cli: Cli) -> None:
@@ -160,9 +163,10 @@ def test_every_form_field_is_sent_with_defaults(cli: Cli) -> None:
         assert np.abs(sent_pcm(req).astype(np.int32)).max() > 1000  # speech, not silence
         total += seconds
     assert total <= SAMPLE_S + 1.0  # pre-roll may overlap a little; no duplicated audio
-    # No user prompt and nothing said yet: the first request carries no prompt at all.
-    assert "prompt" not in srv.requests[0].fields
-    assert srv.requests[1].fields["prompt"] == "Utterance 1."
+    # No user prompt and nothing said yet: the first request carries only the words spoken
+    # commands bias recognition toward.
+    assert srv.requests[0].fields["prompt"] == BIAS
+    assert srv.requests[1].fields["prompt"] == f"{BIAS} Utterance 1."
 
 
 def test_options_reach_the_form(cli: Cli) -> None:
@@ -423,8 +427,8 @@ def test_request_timeout_bounds_a_slow_answer(cli: Cli) -> None:
 
 INJECTION = ("Hello \x1b[31mred\x1b[0m world\x07 \x1b]0;owned title\x07done "
              "\x1b]8;;https://evil.example/\x1b\\link\x1b]8;;\x1b\\ \x9b2Jok\u202eevil\u202c "
-             "\x1b]52;c;cm0gLXJmIH4=\x07\x00\x08\x7f\x1bPqdcs\x1b\\end {n}\r\nmore")
-CLEAN = "Hello red world done link okevil end {n} more"
+             "\x1b]52;c;cm0gLXJmIH4=\x07\x00\x08\x7f\x1bPqdcs\x1b\\end {n}\r\nmore.")
+CLEAN = "Hello red world done link okevil end {n} more."
 
 
 def _control_chars(text: str) -> set[str]:

@@ -50,7 +50,7 @@ def size_limited(limit: int) -> Callable[[Request], Reply]:
     def answer(req: Request) -> Reply:
         if len(req.files["file"][2]) > limit:
             return Reply(413, {"Content-Type": "text/html"}, "<h1>Request Entity Too Large</h1>")
-        return json_text(f"part {req.index}")
+        return json_text(f"Part {req.index}.")
     return answer
 
 
@@ -68,17 +68,17 @@ def test_413_splits_the_utterance_at_a_pause_and_joins_the_texts(cli: Cli) -> No
     lines = r.stdout.splitlines()
     assert len(lines) == 2
     # Each line joins its parts in order; together the parts are both utterances exactly.
-    assert " ".join(lines) == " ".join(f"part {q.index}" for q in parts)
+    assert " ".join(lines) == " ".join(f"Part {q.index}." for q in parts)
     assert all(len(sent_pcm(q)) >= 16000 for q in parts)  # no piece under a second
     first = refused[0]
-    n = len(lines[0].split("part")) - 1
+    n = len(lines[0].split("Part")) - 1
     joined = np.concatenate([sent_pcm(q) for q in parts[:n]])
     assert np.array_equal(joined, sent_pcm(first))  # nothing lost, nothing doubled
     cut = len(sent_pcm(parts[0]))
     pcm = sent_pcm(first).astype(np.float64)
     at_cut = np.sqrt(np.mean(pcm[cut - 240:cut + 240] ** 2))
     assert at_cut < 0.1 * np.sqrt(np.mean(pcm ** 2))  # cut at a pause, not mid-word
-    assert parts[1].fields["prompt"].endswith(f"part {parts[0].index}")  # continues
+    assert parts[1].fields["prompt"].endswith(f"Part {parts[0].index}.")  # continues
     assert len(refused) <= 2  # the limit is remembered: later utterances go in parts at once
     info = [ln for ln in r.stderr.splitlines() if "413" in ln]
     assert len(info) == 1 and "split" in info[0], r.stderr
@@ -135,7 +135,7 @@ def test_a_5_mb_error_body_is_cut_to_one_short_line(cli: Cli, one_utterance: Pat
                      default=json_text("after the flood")) as srv:
         r = cli(srv.url, input=one_utterance)
     assert r.rc == 0, r.stderr
-    assert r.stdout == "after the flood\n"
+    assert r.stdout == "After the flood\n"  # the session's first words start a sentence
     [warning] = [ln for ln in r.stderr.splitlines() if "HTTP 500" in ln]
     assert "retrying" in warning and len(warning) < 300
     assert len(r.stderr) < 2000

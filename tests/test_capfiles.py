@@ -21,7 +21,7 @@ from test_transcribe import SENTENCES, check_cues, duration, env, talk, words  #
 from dictation.errors import SinkError
 from dictation.output.captionfiles import CaptionFile
 from dictation.output.events import EventStream, schema_path
-from dictation.records import Final, Interim, Transcribed
+from dictation.records import Final, Interim, Revised, Transcribed
 from dictation.transcribe import Segment
 
 VALIDATOR = jsonschema.Draft202012Validator(json.loads(schema_path().read_text()))
@@ -191,6 +191,53 @@ def test_caption_file_grows_valid_and_numbered(tmp_path: Path) -> None:
         asyncio.run(f.aclose())
 
 
+def test_caption_file_rewrites_a_revised_piece_and_stays_valid(tmp_path: Path) -> None:
+    # A fragment joined with its continuation, then the next piece taken back and another
+    # said: the file is cut back to the revised piece's first cue and written again, valid
+    # and numbered after every write.
+    srt, vtt = CaptionFile(tmp_path / "r.srt", "srt"), CaptionFile(tmp_path / "r.vtt", "vtt")
+    first, fragment = item(1, 0.0, 2.0, "It works."), item(2, 3.0, 5.0, "The meeting is at.")
+    joined = item(2, 3.0, 9.0, "The meeting is at three on Friday, in the big room.")
+    steps = [("deliver", first), ("deliver", fragment),
+             ("revise", Revised(2, " The meeting is at.", " " + joined.text, joined)),
+             ("deliver", item(3, 10.0, 12.0, "Scratch this.")),
+             ("revise", Revised(3, " Scratch this.", "", item(3, 10.0, 12.0, "Scratch this."))),
+             ("deliver", item(4, 13.0, 15.0, "Good night."))]
+    shown = [["It works."], ["It works.", "The meeting is at."],
+             ["It works.", joined.text], ["It works.", joined.text, "Scratch this."],
+             ["It works.", joined.text], ["It works.", joined.text, "Good night."]]
+    for (how, what), want in zip(steps, shown, strict=True):
+        for f in (srt, vtt):
+            asyncio.run(getattr(f, how)(what))
+        cues = parse_srt((tmp_path / "r.srt").read_text())
+        assert [(c.start, c.end, c.text) for c in cues] == \
+            [(c.start, c.end, c.text) for c in parse_vtt((tmp_path / "r.vtt").read_text())]
+        check_cues(cues, 30.0)
+        assert words(" ".join(c.text for c in cues)) == words(" ".join(want))
+    assert cues[1].start == 3.2 and cues[-1].start == 13.2  # the revised piece's own times
+    assert (tmp_path / "r.srt").read_text().count("\n3\n") == 1  # numbered anew
+    for f in (srt, vtt):
+        asyncio.run(f.aclose())
+
+
+def test_event_stream_revise_events_follow_the_schema() -> None:
+    out = io.StringIO()
+    ev = EventStream(out)
+    fragment = item(1, 0.5, 2.0, "The meeting is at.")
+    joined = item(1, 0.5, 6.0, "The meeting is at three.")
+    ev.final(Final(fragment, 0.3))
+    ev.revise(Revised(1, fragment.text, joined.text, joined))
+    ev.revise(Revised(1, joined.text, "", joined))  # taken back
+    events = events_of(out.getvalue())
+    assert [(e["type"], e["v"], e["seq"], e["text"]) for e in events] == [
+        ("final", 2, 1, "The meeting is at."), ("revise", 2, 1, "The meeting is at three."),
+        ("revise", 2, 1, "")]
+    assert events[1]["old_text"] == "The meeting is at." and events[1]["end_s"] == 6.0
+    assert events[2]["old_text"] == "The meeting is at three."
+    with pytest.raises(jsonschema.ValidationError):  # the schema can fail
+        VALIDATOR.validate({**events[1], "old_text": ""})
+
+
 def test_caption_file_full_disk_is_a_sink_error() -> None:
     f = CaptionFile(Path("/dev/full"), "srt")  # a real device that refuses every write
     with pytest.raises(SinkError, match="cannot write captions to /dev/full: No space"):
@@ -218,7 +265,7 @@ def test_event_stream_interim_final_and_a_closed_stream(caplog: pytest.LogCaptur
                                            "state", "stop"]
     check_order(events)
     assert events[0]["input"] == "mic" and events[0]["mode"] == "toggle"
-    assert events[3] | {"time": 0} == {"v": 1, "type": "interim", "time": 0, "t": 4.0,
+    assert events[3] | {"time": 0} == {"v": 2, "type": "interim", "time": 0, "t": 4.0,
                                        "seq": 1, "text": "hello wor", "stable": "hello",
                                        "start_s": 0.5, "end_s": 1.25}
     assert events[4]["segments"] == [{"start_s": 0.6, "end_s": 1.9, "text": " Hello "}]

@@ -232,7 +232,9 @@ def test_long_speech_without_a_sentence_end_is_cut_before_ten_seconds_losing_not
 
     async def main() -> None:
         r = rig(tmp_path, audio, speculate_s=0.09).start()
-        r.engine.answer_all(lambda call: f"Part {call.n} and")  # never a sentence end
+        # Each text a sentence, so that no piece is joined to the next: this is about where
+        # the audio is cut, and nothing in 12 s of unbroken talk can confirm a sentence end.
+        r.engine.answer_all(lambda call: f"Part {call.n}.")
         assert await r.finish() == 0
         head, tail = r.sink.items
         assert 7 <= head.end_s - head.start_s <= 10 and tail.start_s == head.end_s

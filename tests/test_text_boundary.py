@@ -33,6 +33,7 @@ FRAGMENTS = [
     "We need to order more paper and.",
     "The meeting is at.",
     "The problem is.",
+    "The best thing about the new office is.",
     "It's a question of,",
     "Let me check the, um.",
     "We'll need the company's.",
@@ -44,6 +45,9 @@ FRAGMENTS = [
 # Finished sentences, several ending in words that look like the signals above.
 COMPLETE = [
     "That is what it is.",
+    # A copula closing a clause a wh-word opened: the bundled sample's first sentence.
+    "Dictation turns your speech into text wherever your cursor is.",
+    "Tell me how big the house was.",
     "The invoice from the printing company still has the wrong billing address on it.",
     "My phone battery keeps dying much faster than it used to.",
     "Yes, I can.",

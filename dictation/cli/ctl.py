@@ -21,8 +21,9 @@ if TYPE_CHECKING:
 
 
 CTL_DESCRIPTION = ("press/release: push-to-talk; toggle, start, stop: dictation on and off; "
-                   "cancel: drop what is being said and not yet delivered; status: mode, "
-                   "state, engine, backlog and last error")
+                   "cancel: drop what is being said and not yet delivered; undo: take back "
+                   "the last text delivered; status: mode, state, engine, backlog and last "
+                   "error")
 STATUS_DESCRIPTION = ("the running daemon's state and backlog; with no daemon, what waits in "
                       "the spool for the next start (exit status 3)")
 

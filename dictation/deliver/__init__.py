@@ -3,7 +3,11 @@ lost on the way.
 
 - worker.py     the transcription worker (Delivery): the queue, in order; cancel, stop, abort;
                 what waits where; the small surface the rest of the daemon sees
-- send.py       one utterance's way: its text (retried), judged by the guard, at every sink
+- send.py       one utterance's way: its text (retried), judged by the guard, through the text
+                stage, then joined to the open fragment, continuing it, or a new piece
+- join.py       the open fragment's audio, transcribed again with its continuation
+- outputs.py    each piece to every sink and the observer; what is final, and when
+- prompting.py  each request's prompt: the user's, the bias words, the assembled text's tail
 - retry.py      the retry policy (backoff, jitter, Retry-After, give-up), the outage, the loop
 - keeper.py     each utterance in the spool until delivered; the spool's bound; kept audio
 - spool.py      utterances on disk until delivered; dead sessions recovered; the backlog

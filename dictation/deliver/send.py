@@ -1,26 +1,44 @@
-"""One utterance's way from audio to the sinks, for the delivery worker: its text from the
-engine (retried per the policy), judged by the guard, then handed to every sink, with the
-transcript so far carried into the next prompt."""
+"""One utterance's way from audio to the outputs, for the delivery worker: its text from the
+engine (retried per the policy), judged by the guard, through the text stage, and then one of
+three things:
+
+- **joined**: the newest piece is a fragment still open (not final, its audio held, the pause
+  short): both are transcribed again in one request, and the piece is revised to the text of
+  both; the utterance makes no piece of its own;
+- **extended**: the newest piece is not final but its audio is gone (too long, a dead run's),
+  and the text reads as its continuation (boundary.continues) or attaches to it (punctuation
+  or a line break said as a command): the piece loses its sentence end and goes on;
+- **a new piece**; the piece before it is final then.
+
+"Scratch that", and ``dictation ctl undo``, take the newest piece back the same way.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 import time
+from collections import OrderedDict
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from dictation.audio.wav import SAMPLE_RATE
+from dictation.deliver.join import Held
+from dictation.deliver.outputs import Outputs
+from dictation.deliver.prompting import Prompt, Prompter
 from dictation.deliver.retry import Retrying
 from dictation.errors import SinkError
 from dictation.logtext import Said
-from dictation.records import Final, Speech, Stats, Transcribed
+from dictation.records import Final, Revised, Speech, Stats, Transcribed, discard
+from dictation.text.assemble import MAX_PIECES, Revision
 from dictation.text.guard import GuardConfig, judge
-from dictation.transcribe.prompt import History, build_prompt
+from dictation.text.stage import TextStage, split_piece
 
 if TYPE_CHECKING:
     from dictation.output.sinks import Sink
+    from dictation.text.commands import Rendered
     from dictation.transcribe import Transcript
 
 log = logging.getLogger("dictation")
@@ -31,78 +49,219 @@ class MadeUp(Exception):
 
 
 class Sender:
-    def __init__(self, retrying: Retrying, sinks: list[Sink], *, prompt: str,
+    def __init__(self, retrying: Retrying, sinks: list[Sink], stage: TextStage, *, prompt: str,
                  guard: GuardConfig, stats: Stats, error: Callable[..., None],
-                 keep: Callable[[Speech], Path | None],
-                 final: Callable[[Final], None]) -> None:
+                 keep: Callable[[Speech], Path | None], delivered: Callable[[Final], None],
+                 revised: Callable[[Revised], None], busy: Callable[[], bool],
+                 fatal: Callable[[SinkError], None]) -> None:
         """``error``: report a failing sink (Delivery.error); ``keep``: set an utterance's
-        audio aside; ``final``: an utterance's text reached every sink."""
+        audio aside; ``delivered``, ``revised``: the observer; ``busy``: speech is heard or
+        waits for text; ``fatal``: stdout failed outside an utterance's delivery."""
         self.retrying = retrying
-        self.sinks = sinks
-        self.prompt = prompt
+        self.stage = stage
+        self.prompter = Prompter(stage, prompt)
         self.guard = guard
         self.stats = stats
-        self.history = History()
+        self.outputs = Outputs(sinks, delivered=delivered, revised=revised, busy=busy,
+                               failed=self._failed, fatal=fatal)
+        self.held: Held | None = None  # the pending piece's audio, while it may be joined
         self.delivered = 0
+        self._items: OrderedDict[int, Transcribed] = OrderedDict()  # pieces standing
         self._error = error
         self._keep = keep
-        self._final = final
 
     def next_prompt(self) -> str:
         """The prompt of the next utterance to be transcribed."""
-        return build_prompt(self.prompt, str(self.history))
+        return self.prompter.prompt().text
 
     async def send(self, item: Speech, current: Callable[[], bool]) -> None:
         """Transcribe ``item`` and deliver its text, unless the guard drops it or it is
         cancelled meanwhile (``current()`` turns false). Raises Postponed, MadeUp,
         TranscriptionError or SinkError (stdout's) for the worker to settle."""
-        prompt = self.next_prompt()
-        began = time.monotonic()
         self.stats.utterances += 1
-        result = await self.retrying.transcribe(item, prompt, current)
+        held = self._open(item)
+        if held is not None:
+            if item.speculation:  # its prompt and audio were the utterance's alone
+                discard(item.speculation, self.stats)
+                item = replace(item, speculation=None)
+            if await self._send_joined(item, held, current) or not current():
+                return
+        await self._send_alone(item, current)
+
+    async def undo(self) -> None:
+        """Take the newest piece back (``dictation ctl undo``)."""
+        await self._retract("undo")
+
+    async def close(self) -> None:
+        """The run ends: the pending piece is final; raises stdout's error."""
+        await self.outputs.close()
+        self.held = None
+
+    # --- the text ---------------------------------------------------------------------------
+
+    async def _text(self, item: Speech, prompt: Prompt, current: Callable[[], bool]
+                    ) -> tuple[str, Transcript] | None:
+        """The engine's text for ``item`` as the guard lets it through, or None."""
+        began = time.monotonic()
+        result = await self.retrying.transcribe(item, prompt.text, current)
         text = result.text
         log.debug("utterance %d%s: %.2f s of audio, text %.2f s after its end (%.2f s waited)",
                   item.seq, " (recovered)" if item.recovered else "",
                   len(item.pcm) / SAMPLE_RATE, time.monotonic() - item.ended_at,
                   time.monotonic() - began)
         if not text:
-            return
+            return None
         if not current():
             log.debug("utterance %d: cancelled; dropped %s", item.seq, Said(text))
-            return
+            return None
         # Off the loop: the answer may be up to the reader's cap, and the guard's work grows
         # with it (linearly, and it refuses an answer too long for its audio at once).
-        verdict = await asyncio.to_thread(judge, text, prompt, item.heard, result.segments,
-                                          self.guard, len(item.pcm) / SAMPLE_RATE)
+        verdict = await asyncio.to_thread(judge, text, prompt.echo, item.heard,
+                                          result.segments, self.guard,
+                                          len(item.pcm) / SAMPLE_RATE)
         if verdict.made_up:
             raise MadeUp(f"utterance {item.seq}: the engine answered {verdict.reason}; "
-                          "dropped as made up")
+                         "dropped as made up")
         if verdict.reason:
             log.debug("utterance %d: dropped %s: %s", item.seq, Said(text), verdict.reason)
-            return
+            return None
         if verdict.cut:
             log.debug("utterance %d: cut a repetition loop: %s", item.seq, Said(text))
-            text = verdict.text
-        await self._to_sinks(item, text, result)
+        return verdict.text if verdict.cut else text, result
 
-    async def _to_sinks(self, item: Speech, text: str, result: Transcript) -> None:
-        """``text`` to every sink; a sink other than stdout that fails keeps the audio."""
-        self.history.add(text)
-        done = Transcribed(item.seq, text, item.start_s, item.end_s, item.speech_start_s,
-                           item.speech_end_s, result.segments, item.recovered)
-        errors: list[SinkError] = []
-        for sink in self.sinks:
-            try:
-                await sink.deliver(done)
-            except SinkError as err:
-                if sink.name == "stdout":
-                    raise
-                errors.append(err)
+    # --- the three ways -------------------------------------------------------------------
+
+    def _open(self, item: Speech) -> Held | None:
+        """The pending piece's audio, if ``item`` may be transcribed together with it."""
+        pending, held = self.outputs.pending, self.held
+        if pending is None or held is None or held.seq != pending.seq:
+            return None
+        return held if held.takes(item) else None
+
+    async def _send_joined(self, item: Speech, held: Held, current: Callable[[], bool]
+                           ) -> bool:
+        """The open fragment and ``item`` in one request, the fragment revised to the text
+        of both. False when ``item`` is to be sent alone after all: the guard dropped the
+        joint text (``item`` alone may still be speech), it ends with "scratch that" (which
+        counts only as an utterance of its own), or the piece became final meanwhile."""
+        joint = held.joined(item)
+        got = await self._text(joint.request(item), self.prompter.prompt(before_last=True),
+                               current)
+        if got is None:
+            return False
+        text, result = got
+        if self.stage.ends_with_retract(text):
+            return False
+        rendered = await self.stage.render(text)
+        pending = self.outputs.pending
+        if pending is None or pending.seq != held.seq or not rendered.text.strip(" "):
+            return False
+        if (rest := self.stage.after_last(rendered)) is not None:
+            log.debug("utterance %d: the one before was a whole sentence", item.seq)
+            self.delivered += 1  # its own piece, worded with the fragment heard before it
+            await self._new_piece(item, rest, replace(result, segments=()))
+            return True
+        self.stats.joined += 1
         self.delivered += 1
+        log.debug("utterance %d: joined to utterance %d", item.seq, held.seq)
+        rev = self.stage.revise_last(rendered)
+        if rev is None:  # nothing new to show (a cough), but the piece now holds both
+            self.held = joint
+            return True
+        s = joint.speech
+        base = Transcribed(held.seq, "", s.start_s, s.end_s, s.speech_start_s, s.speech_end_s,
+                           joint.timed(result.segments))
+        await self._revise(rev, base, joint)
+        return True
+
+    async def _send_alone(self, item: Speech, current: Callable[[], bool]) -> None:
+        got = await self._text(item, self.prompter.prompt(), current)
+        if got is None:
+            return
+        text, result = got
+        rendered = await self.stage.render(text)
+        self.delivered += 1
+        if rendered.retract:
+            await self._retract(f"utterance {item.seq}: scratch that")
+            return
+        pending = self.outputs.pending
+        if pending is not None and (rendered.attach or self.stage.continues(text)):
+            await self._extend(item, pending, rendered, result)
+            return
+        await self._new_piece(item, rendered, result)
+
+    async def _extend(self, item: Speech, pending: Transcribed, rendered: Rendered,
+                      result: Transcript) -> None:
+        """``item``'s text goes on in the pending piece (the text rule)."""
+        rev = self.stage.extend_last(rendered)
+        if rev is None:
+            return
+        log.debug("utterance %d: continues utterance %d", item.seq, pending.seq)
+        shift = item.start_s - pending.start_s
+        base = replace(pending, end_s=item.end_s, speech_end_s=item.speech_end_s,
+                       segments=(*pending.segments, *(replace(s, start=s.start + shift,
+                                                              end=s.end + shift)
+                                                      for s in result.segments)))
+        await self._revise(rev, base, None)
+
+    async def _new_piece(self, item: Speech, rendered: Rendered, result: Transcript) -> None:
+        mark, piece = self.stage.add(item.seq, rendered)
+        if mark is not None:  # a punctuation command replaced the final piece's own mark
+            await self._revise(mark, self._item(mark.seq, mark.old), None)
+        if not piece:
+            return
+        lead, body = split_piece(piece)
+        done = Transcribed(item.seq, body, item.start_s, item.end_s, item.speech_start_s,
+                           item.speech_end_s, result.segments, item.recovered, lead)
+        self._remember(done)
+        final = item.recovered or self.stage.complete(piece)
+        self.held = None if final else Held.of(item)
         # Speech ended (end_s - speech_end_s) of trailing silence before the utterance closed.
         latency = time.monotonic() - item.ended_at + max(0.0, item.end_s - item.speech_end_s)
-        self._final(Final(done, latency, item.recovered))
+        errors = await self.outputs.deliver(Final(done, latency, item.recovered), final)
         if errors:  # the line shows the text only with --log-text: the audio keeps it anyway
             where = f"; audio kept in {kept}" if (kept := self._keep(item)) else ""
             for e in errors:
-                self._error("%s (text: %s%s)", e, Said(text), where)
+                self._error("%s (text: %s%s)", e, Said(body), where)
+
+    # --- revisions --------------------------------------------------------------------------
+
+    async def _revise(self, rev: Revision, base: Transcribed, held: Held | None) -> None:
+        """Hand ``rev`` to the outputs, the piece now ``base`` with the revised text."""
+        lead, body = split_piece(rev.new)
+        item = replace(base, text=body, lead=lead)
+        final = self.stage.complete(rev.new)
+        self.held = None if final else held
+        self._remember(item)
+        await self.outputs.revise(Revised(rev.seq, rev.old, rev.new, item), final)
+
+    async def _retract(self, why: str) -> None:
+        rev = self.stage.retract_last()
+        if rev is None:
+            log.debug("%s: nothing to take back", why)
+            return
+        log.debug("%s: took back utterance %d", why, rev.seq)
+        item = self._item(rev.seq, rev.old)
+        self._items.pop(rev.seq, None)
+        if self.held is not None and self.held.seq == rev.seq:
+            self.held = None
+        await self.outputs.revise(Revised(rev.seq, rev.old, "", item))
+
+    def _item(self, seq: int, piece: str) -> Transcribed:
+        """Piece ``seq`` as delivered; made up from its text if it is too old to be kept."""
+        lead, body = split_piece(piece)
+        return self._items.get(seq) or Transcribed(seq, body, 0.0, 0.0, 0.0, 0.0, lead=lead)
+
+    def _remember(self, item: Transcribed) -> None:
+        self._items[item.seq] = item
+        self._items.move_to_end(item.seq)
+        while len(self._items) > MAX_PIECES:  # the assembler revises no older ones
+            self._items.popitem(last=False)
+
+    def _failed(self, err: SinkError, item: Transcribed) -> None:
+        """A sink failed to show a final piece or a revision: one line, with the text (shown
+        with --log-text), and the audio kept while it is still held."""
+        held = self.held
+        kept = self._keep(held.speech) if held is not None and held.seq == item.seq else None
+        where = f"; audio kept in {kept}" if kept else ""
+        self._error("%s (text: %s%s)", err, Said(item.text), where)

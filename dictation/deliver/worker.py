@@ -3,9 +3,9 @@ order, each carrying the text before it as its prompt. A failing engine is retri
 N+1 waits for N); the guard drops what was never said; the spool holds each utterance until
 its text is at the sinks.
 
-The rest of the daemon sees a small surface: put, end and the commands (cancel, stop, abort,
-expire); what the endpointer asks (free, idle, failed, next_prompt); what the status shows
-(paused, retrying, count, delivered, last_error); and room, which holds a file back."""
+The rest of the daemon sees a small surface: put, end and the commands (cancel, undo, stop,
+abort, expire); what the endpointer asks (free, idle, failed, next_prompt); what the status
+shows (paused, retrying, count, delivered, last_error); and room, which holds a file back."""
 
 from __future__ import annotations
 
@@ -20,8 +20,9 @@ from dictation.deliver.keeper import Keeper
 from dictation.deliver.retry import Postponed, Retrying, RetryPolicy
 from dictation.deliver.send import MadeUp, Sender
 from dictation.errors import DictationError, SinkError, TranscriptionError
-from dictation.records import Final, Speech, Stats, discard
+from dictation.records import Final, Revised, Speech, Stats, discard
 from dictation.text.guard import GuardConfig
+from dictation.text.stage import TextStage
 
 if TYPE_CHECKING:
     from dictation.deliver.spool import Adopted, Spool
@@ -30,27 +31,34 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("dictation")
 
+UNDO = "undo"  # queued among the utterances: it takes back what was said before it
+
 
 class Delivery:
-    def __init__(self, transcriber: Transcriber, sinks: list[Sink], *, prompt: str,
-                 keep_dir: Path, guard: GuardConfig, spool: Spool | None,
+    def __init__(self, transcriber: Transcriber, sinks: list[Sink], stage: TextStage, *,
+                 prompt: str, keep_dir: Path, guard: GuardConfig, spool: Spool | None,
                  recovered: Sequence[Adopted], retry: RetryPolicy, stats: Stats,
                  changed: Callable[[], None], stop: Callable[[], None],
-                 final: Callable[[Final], None] = lambda event: None) -> None:
+                 final: Callable[[Final], None] = lambda event: None,
+                 revised: Callable[[Revised], None] = lambda event: None,
+                 hearing: Callable[[], bool] = lambda: False) -> None:
         """``changed``: the status may have changed; ``stop``: end the run (a fatal error);
-        ``final``: an utterance's text reached every sink."""
+        ``final``, ``revised``: a piece of text reached the sinks, or changed there;
+        ``hearing``: an utterance is being spoken (a fragment's continuation may be)."""
         self.transcriber = transcriber
         self.stats = stats
         self.recovered = tuple(recovered)
         self.last_error: str | None = None
         self._keeper = Keeper(spool, keep_dir, error=self.error, resumed=self._resumed)
-        self._queue: asyncio.Queue[Speech | None] = asyncio.Queue()
+        self._queue: asyncio.Queue[Speech | str | None] = asyncio.Queue()
         self._taken = asyncio.Event()  # the worker took an utterance, or capture may resume
         self._stopping = asyncio.Event()  # ends waits between retries
         retrying = Retrying(transcriber, retry, stats, self._stopping, waiting=self.count,
                             spooled=spool is not None, reported=self._reported)
-        self._sender = Sender(retrying, sinks, prompt=prompt, guard=guard, stats=stats,
-                              error=self.error, keep=self._keeper.keep, final=final)
+        self._sender = Sender(retrying, sinks, stage, prompt=prompt, guard=guard, stats=stats,
+                              error=self.error, keep=self._keeper.keep, delivered=final,
+                              revised=revised, busy=lambda: not self.free or hearing(),
+                              fatal=self._fatal)
         self._failed: DictationError | None = None  # what ended the run early
         self._aborted = False
         self._expired: float | None = None  # the stop grace that ran out, if one did
@@ -129,6 +137,11 @@ class Delivery:
     def put(self, item: Speech) -> None:
         """Deliver ``item`` after every utterance put before it; it is spooled first."""
         self._queue.put_nowait(self._keeper.add(item))
+
+    def undo(self) -> None:
+        """Take back the newest piece of text (``dictation ctl undo``) once every utterance
+        put before was delivered: the last thing said is what is taken back."""
+        self._queue.put_nowait(UNDO)
 
     def end(self) -> None:
         """No more utterances: the worker ends once it delivered those put."""
@@ -227,7 +240,15 @@ class Delivery:
                     await self._handle(item)
         while (item := await self._queue.get()) is not None:
             self._taken.set()
-            await self._handle(item)
+            if isinstance(item, str):  # UNDO
+                await self._sender.undo()
+            else:
+                await self._handle(item)
+        try:
+            await self._sender.close()  # the last piece is final: stdout shows it
+        except SinkError as err:
+            if not self._failed:  # stdout closed: said once
+                self._fatal(err)
 
     async def _handle(self, item: Speech) -> None:
         """Transcribe and deliver one utterance, or say where it waits."""

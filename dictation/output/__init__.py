@@ -3,6 +3,7 @@
 - sinks.py         the Sink interface; stdout and the clipboard; an output by name
 - keystrokes.py    typing (`--output type`) and pasting (`--output paste`) into the focused window
 - keytools.py      wtype, xdotool, ydotool: which the session needs, their commands, checks
+- activity.py      whether anyone but dictation typed, clicked or moved the focus (xinput)
 - ydotool.py       where ydotoold listens, what ydotool types, whose socket it is
 - xkeymap.py       spare X keycodes for characters the keyboard lacks (pure)
 - subtitles.py     timed subtitle cues; text, SRT, WebVTT and JSON (pure)

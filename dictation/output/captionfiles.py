@@ -1,8 +1,10 @@
 """Caption files of a whole session (``run --srt FILE``, ``--vtt FILE``), written as it goes.
 
-Each utterance appends its cues in one write, then the file is flushed and synced: a player or
-a ``tail`` sees a valid SRT or WebVTT file after every utterance, and a crash loses at most the
-utterance being written. Times are seconds since capture started, from the audio itself.
+Each piece of text appends its cues in one write, then the file is flushed and synced: a
+player or a ``tail`` sees a valid SRT or WebVTT file after every piece, and a crash loses at
+most the piece being written. Times are seconds since capture started, from the audio itself.
+A revised piece (a fragment joined with its continuation, "scratch that") has its cues cut off
+and written again, in the same way: the file is valid after each step.
 
 An existing file is replaced when the run starts: SRT numbering restarts with each file, so a
 session cannot be appended to an older one.
@@ -18,9 +20,10 @@ from pathlib import Path
 
 from dictation.errors import ConfigError, SinkError
 from dictation.output.subtitles import Cue, heard_cues, srt_cue, vtt_cue, vtt_header
-from dictation.records import Transcribed
+from dictation.records import Revised, Transcribed
 
 FORMATS = ("srt", "vtt")
+MAX_PIECES = 50  # pieces whose cues can be rewritten: as many as the text stage revises
 
 
 class CaptionFile:
@@ -41,22 +44,45 @@ class CaptionFile:
             raise ConfigError(f"cannot write {fmt.upper()} captions to {path}: "
                               f"{err.strerror or err}") from None
         self._size = 0
+        self._marks: list[tuple[int, int, int, float]] = []  # (seq, size, index, end) before it
         if fmt == "vtt":
             self._write(vtt_header())
 
     async def deliver(self, item: Transcribed) -> None:
-        if item.recovered:  # timed from a session that died: no place in this one
+        self._marks.append((item.seq, self._size, self._index, self._end))
+        del self._marks[:-MAX_PIECES]
+        text, count, end = self._cues(item)
+        if text:
+            await asyncio.to_thread(self._write, text)
+            self._index, self._end = self._index + count, end
+
+    async def revise(self, rev: Revised) -> None:
+        """Cut the file back to before the piece's cues and write them anew (or none)."""
+        at = next((i for i in range(len(self._marks) - 1, -1, -1)
+                   if self._marks[i][0] == rev.seq), None)
+        if at is None:
             return
+        _, size, index, end = self._marks[at]
+        del self._marks[at:]  # the pieces after it were taken back already
+        self._index, self._end = index, end
+        if not rev.retracted:
+            self._marks.append((rev.seq, size, index, end))
+        text, count, last = self._cues(rev.item) if not rev.retracted else ("", 0, end)
+        await asyncio.to_thread(self._rewrite, size, text)
+        self._index, self._end = index + count, last
+
+    def _cues(self, item: Transcribed) -> tuple[str, int, float]:
+        """The piece's cues as text, how many, and where the last ends."""
+        if item.recovered:  # timed from a session that died: no place in this one
+            return "", 0, self._end
         cues = [c for c in map(self._after, heard_cues(item)) if c.text.strip()]
         if not cues:
-            return
+            return "", 0, self._end
         if self.fmt == "srt":
             text = "".join(srt_cue(self._index + i, c) for i, c in enumerate(cues, 1))
         else:
             text = "".join(map(vtt_cue, cues))
-        await asyncio.to_thread(self._write, text)
-        self._index += len(cues)
-        self._end = cues[-1].end
+        return text, len(cues), cues[-1].end
 
     def _after(self, cue: Cue) -> Cue:
         """The cue moved to start no earlier than the last one written ended (an utterance's
@@ -80,6 +106,19 @@ class CaptionFile:
                 os.lseek(self._fd, self._size, os.SEEK_SET)
             raise SinkError(f"cannot write captions to {self.path}: "
                             f"{err.strerror or err}") from None
+
+    def _rewrite(self, size: int, text: str) -> None:
+        """Cut the file to ``size`` (a cue boundary), synced, then write ``text``."""
+        try:
+            os.ftruncate(self._fd, size)
+            os.lseek(self._fd, size, os.SEEK_SET)
+            os.fsync(self._fd)
+        except OSError as err:
+            raise SinkError(f"cannot rewrite captions in {self.path}: "
+                            f"{err.strerror or err}") from None
+        self._size = size
+        if text:
+            self._write(text)
 
     def close(self) -> None:
         if self._fd >= 0:

@@ -2,10 +2,12 @@
 change and each transcript, flushed line by line, for other programs to follow.
 
 The format is versioned by its ``v`` field and described by ``data/events.schema.json`` and
-the README. Every event has ``v``, ``type``, ``time`` (wall clock, ISO 8601 with its UTC
-offset) and ``t`` (seconds since the start event); audio positions (``start_s``, ``end_s``) are
-seconds since capture started. A file is appended to: each session starts with its ``start``
-event and ends with ``stop``.
+the README. A ``final`` event gives a piece of text as delivered; a ``revise`` event changes a
+piece given before (a fragment joined with its continuation) or takes it back. Every event
+has ``v``, ``type``, ``time`` (wall clock, ISO 8601 with its UTC offset) and ``t`` (seconds
+since the start event); audio positions (``start_s``, ``end_s``) are seconds since capture
+started. A file is appended to: each session starts with its ``start`` event and ends with
+``stop``.
 """
 
 from __future__ import annotations
@@ -24,11 +26,11 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from dictation.errors import ConfigError
-from dictation.records import Final, Interim, Quiet
+from dictation.records import Final, Interim, Quiet, Revised
 
 log = logging.getLogger("dictation")
 
-VERSION = 1
+VERSION = 2  # 2: the revise event
 STATE_KEYS = ("mode", "state", "listening", "engine", "backlog", "delivered", "last_error")
 
 
@@ -91,6 +93,11 @@ class EventStream(Quiet):
                    segments=[{"start_s": _s(item.start_s + s.start),
                               "end_s": _s(item.start_s + s.end), "text": s.text}
                              for s in item.segments if s.text])
+
+    def revise(self, event: Revised) -> None:
+        item = event.item
+        self._emit("revise", seq=event.seq, text="" if event.retracted else item.text,
+                   old_text=event.old_text, start_s=_s(item.start_s), end_s=_s(item.end_s))
 
     def close(self) -> None:
         if self._stream is sys.stdout:

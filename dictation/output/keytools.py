@@ -14,12 +14,12 @@ import logging
 import os
 import shutil
 import subprocess
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from dictation.env import child_env
 from dictation.errors import ConfigError, SinkError
-from dictation.output.xkeymap import SpareKeys, parse_keymap
+from dictation.output.xkeymap import KeySyms, SpareKeys, parse_keymap
 from dictation.output.ydotool import (
     check_daemon,
     check_owner,
@@ -136,6 +136,8 @@ class KeyTool:
         self._xmodmap: str | None = None
         self._spare = SpareKeys()
         self._idle: asyncio.Task[None] | None = None
+        self.on_keymap: Callable[[dict[int, KeySyms]], None] = lambda keymap: None
+        """Told the layout whenever it is read (the activity watcher's quiet keys)."""
         {"xdotool": self._check_x11, "wtype": self._check_wayland,
          "ydotool": self._check_ydotool}[self.name](env)
 
@@ -220,6 +222,16 @@ class KeyTool:
         finally:
             self._release_later()
 
+    async def backspace(self, count: int) -> None:
+        """Press BackSpace ``count`` times (xdotool only: nothing else takes text back)."""
+        await self._run([self._path, "key", "--clearmodifiers", "--delay", str(self.delay_ms),
+                         *["BackSpace"] * count],
+                        timeout=TOOL_TIMEOUT_S + count * (self.delay_ms + 20) / 1000)
+
+    @property
+    def path(self) -> str:
+        return self._path
+
     async def press(self, chord: Chord) -> None:
         if self.name == "ydotool":
             check_owner(self._ydotool_path)
@@ -239,6 +251,7 @@ class KeyTool:
             await asyncio.wait([self._idle])
             self._idle = None
         keymap = parse_keymap(await self._run([self._xmodmap, "-pk"]))
+        self.on_keymap(keymap)
         if args := self._spare.bind(keymap, text):
             await self._run([self._xmodmap, *args])
 

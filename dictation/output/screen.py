@@ -19,7 +19,7 @@ from rich.console import Console, ConsoleOptions, RenderResult
 from rich.live import Live
 from rich.text import Text
 
-from dictation.records import Final, Interim, Quiet
+from dictation.records import Final, Interim, Quiet, Revised
 
 REFRESH_PER_SECOND = 10  # redraws come from a timer, never from an audio block
 HISTORY = 500  # lines kept to redraw from; more than any terminal shows
@@ -82,6 +82,7 @@ class Captions(Quiet):
         self._clock = clock
         self._lock = threading.Lock()
         self.lines: deque[Text] = deque(maxlen=HISTORY)  # delivered text and log notices
+        self._seqs: deque[int | None] = deque(maxlen=HISTORY)  # each line's piece, if text
         self.current: Interim | None = None
         self.status: dict[str, object] = {"state": "starting", "engine": engine, "backlog": 0}
         self.levels = Level()
@@ -109,10 +110,22 @@ class Captions(Quiet):
     def final(self, event: Final) -> None:
         with self._lock:
             self.lines.append(Text(event.item.text))
+            self._seqs.append(event.item.seq)
             if self.current is not None and self.current.seq <= event.item.seq:
                 self.current = None
             if not event.recovered:
                 self.latencies.append(event.latency_s)
+
+    def revise(self, event: Revised) -> None:
+        """The piece's line shows its new text, or goes when it was taken back."""
+        with self._lock:
+            for i in range(len(self._seqs) - 1, -1, -1):
+                if self._seqs[i] == event.seq:
+                    if event.retracted:
+                        del self.lines[i], self._seqs[i]
+                    else:
+                        self.lines[i] = Text(event.item.text)
+                    return
 
     def notice(self, message: str, levelno: int) -> None:
         """A log line, shown in the scroll so it cannot tear the screen."""
@@ -120,6 +133,7 @@ class Captions(Quiet):
             "yellow" if levelno >= logging.WARNING else "dim")
         with self._lock:
             self.lines.append(Text(message, style=style))
+            self._seqs.append(None)
 
     # Drawing
 

@@ -1,4 +1,7 @@
-"""Where finished text goes. Every sink has one shape: ``await sink.deliver(item)``."""
+"""Where finished text goes. Every sink has one shape: ``await sink.deliver(item)``, one piece
+of text at a time. A sink that can change what it shows also has ``await sink.revise(rev)``
+(dictation.records.Revised); one that cannot sets ``final_only`` and is handed each piece
+only once it is final (deliver/outputs.py)."""
 
 from __future__ import annotations
 
@@ -11,7 +14,7 @@ from typing import TYPE_CHECKING, Protocol, TextIO
 
 from dictation.env import child_env
 from dictation.errors import SinkError
-from dictation.records import Transcribed
+from dictation.records import Revised, Transcribed
 
 if TYPE_CHECKING:
     from dictation.output.keytools import TyperConfig
@@ -26,17 +29,29 @@ class Sink(Protocol):
     async def deliver(self, item: Transcribed) -> None: ...
 
 
+MAX_PIECES = 50  # pieces a sink keeps to change them: as many as the text stage revises
+
+
 class StdoutSink:
-    """One line per utterance, flushed at once: stdout carries nothing but transcript."""
+    """One line per piece of text once it is final, flushed at once: stdout carries nothing
+    but transcript, and never a line that a join or a correction would have changed."""
 
     name = "stdout"
+    final_only = True
 
     def __init__(self, stream: TextIO | None = None) -> None:
         self._stream = stream or sys.stdout
 
     async def deliver(self, item: Transcribed) -> None:
+        # Each piece is a line already: line breaks said at its ends need no line of their
+        # own, but a new paragraph said alone is the empty line between two paragraphs.
+        line = item.text.strip("\n")
+        if not line.strip():
+            if item.text.count("\n") < 2:
+                return
+            line = ""
         try:
-            self._stream.write(item.text + "\n")
+            self._stream.write(line + "\n")
             self._stream.flush()
         except (BrokenPipeError, ValueError):
             raise SinkError("stdout was closed; stopping") from None
@@ -45,9 +60,10 @@ class StdoutSink:
 class ClipboardSink:
     """The system clipboard via pyperclip (xclip/xsel on X11, wl-clipboard on Wayland).
 
-    ``replace`` (default): the clipboard holds the newest utterance, ready to paste after each
-    one, and stays small in a daemon that runs all day. ``append``: it holds everything said
-    since start, joined by spaces, for pasting a whole dictated passage at once.
+    ``replace`` (default): the clipboard holds the newest piece of text, ready to paste after
+    each one, and stays small in a daemon that runs all day. ``append``: it holds everything
+    said since start, for pasting a whole dictated passage at once. Either follows revisions:
+    a fragment joined with its continuation, a piece taken back.
     """
 
     name = "clipboard"
@@ -56,7 +72,8 @@ class ClipboardSink:
         import pyperclip
 
         self._mode = mode
-        self._session = ""
+        self._older = ""  # append: the session's text before the pieces kept
+        self._pieces: list[tuple[int, str]] = []  # (seq, piece with its lead), newest last
         try:
             pyperclip.paste()  # fails now, with a reason, if no clipboard tool can run
         except pyperclip.PyperclipException:
@@ -64,9 +81,31 @@ class ClipboardSink:
                             "(DISPLAY), or wl-clipboard on Wayland") from None
 
     async def deliver(self, item: Transcribed) -> None:
-        text = item.text
-        self._session = f"{self._session} {text}".strip() if self._mode == "append" else text
-        await asyncio.to_thread(self._copy, self._session)
+        self._pieces.append((item.seq, item.piece))
+        if len(self._pieces) > MAX_PIECES:
+            self._older += self._pieces.pop(0)[1] if self._mode == "append" else ""
+        await self._show()
+
+    async def revise(self, rev: Revised) -> None:
+        for i in range(len(self._pieces) - 1, -1, -1):
+            if self._pieces[i][0] == rev.seq:
+                if rev.retracted:
+                    del self._pieces[i]
+                else:
+                    self._pieces[i] = (rev.seq, rev.new)
+                await self._show()
+                return
+
+    async def _show(self) -> None:
+        if self._mode == "append":
+            text = (self._older + "".join(p for _, p in self._pieces)).strip(" ")
+        else:
+            text = self._pieces[-1][1].strip(" ") if self._pieces else ""
+        await self.copy(text)
+
+    async def copy(self, text: str) -> None:
+        """Put ``text`` on the clipboard as it is."""
+        await asyncio.to_thread(self._copy, text)
 
     @staticmethod
     def _copy(text: str) -> None:

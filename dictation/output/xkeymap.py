@@ -65,6 +65,8 @@ class SpareKeys:
         present = {s for syms in keymap.values() for s in syms}
         wanted: list[KeySyms] = []
         for ch in dict.fromkeys(text):
+            if ord(ch) < 0x20:  # a line break or tab: xdotool presses Return or Tab
+                continue
             forms = {keysym(ch), UNICODE + ord(ch)}
             key = _key_for(ch)
             if not forms & present and key not in wanted:

@@ -7,12 +7,13 @@ while the gate is closed, so speech said just before a press is still in the pre
 from __future__ import annotations
 
 MODES = ("continuous", "push-to-talk", "toggle")
-COMMANDS = ("press", "release", "toggle", "start", "stop", "cancel", "status")
+COMMANDS = ("press", "release", "toggle", "start", "stop", "cancel", "undo", "status")
 
 # What the pipeline does, in order, for a command.
 OPEN = "open"  # start listening; speech in the pre-roll is kept
 CLOSE = "close"  # stop listening; the utterance in progress ends now and is transcribed
 CANCEL = "cancel"  # drop the utterance in progress and every one not yet delivered
+UNDO = "undo"  # take back the last piece of text delivered
 
 
 class Gate:
@@ -57,6 +58,8 @@ class Gate:
                 return (CANCEL,)
             self.open = False
             return (CANCEL, CLOSE)
+        if name == "undo":
+            return (UNDO,)
         return ()  # status
 
     def _set(self, open_: bool) -> tuple[str, ...]:

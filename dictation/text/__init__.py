@@ -15,6 +15,7 @@ was given.
 - replacements.py  the user's fixes, whole words or checked regular expressions (regexsafe.py)
 - postprocess.py   each utterance through the user's command (postcommand.py) or a chat model
                    (rewrite.py), the text kept on any failure
+- stage.py         the stage as one: commands, replacements, post-processing, then assembly
 
 May import: dictation.errors and dictation.records (types), numpy; httpx in rewrite.py only;
 nothing of the other stages.

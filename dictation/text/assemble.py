@@ -40,6 +40,7 @@ _OPENERS = "\"'“‘([{¿¡«"
 _CLOSERS = "\"'”’)]}»"
 _NO_SPACE_BEFORE = ",.;:!?)]}…%"
 _NO_SPACE_AFTER = "([{“‘¿¡«"  # an opening bracket or quote: '"' may close, so not that
+_MARKS = ",.;:!?…"  # what a punctuation command replaces at the end of the piece before
 # A token that restarts capitalisation: a sentence end, a line break, a colon or quote.
 _TOKENS = re.compile(r"([^\W\d_][\w'’-]*)|([.?!…:\n\"“])")
 I_FORMS = frozenset({"i", "i'm", "i'll", "i've", "i'd", "i’m", "i’ll", "i’ve", "i’d"})
@@ -104,7 +105,8 @@ def _keeps_capital(word: str, before: str, after: str, keep: frozenset[str]) -> 
     return word in proper_nouns(f"{before}\n{after}")
 
 
-def join(before: str, text: str, keep_caps: frozenset[str] = frozenset()) -> str:
+def join(before: str, text: str, keep_caps: frozenset[str] = frozenset(),
+         attach: bool = False) -> str:
     """``text``, a new utterance's transcript, as it should follow ``before``, the text
     delivered so far in this session ("" at the start).
 
@@ -114,9 +116,15 @@ def join(before: str, text: str, keep_caps: frozenset[str] = frozenset()) -> str
     - A lower-case first word anywhere else (after a comma, an ellipsis, or text without an
       end mark), unless it keeps its capital (see the module's note on proper nouns;
       ``keep_caps`` is the user's vocabulary).
+    - ``attach`` (text starting with punctuation or a line break said as a command): no
+      space, and the text as it is.
+
+    Line breaks at either end are kept: they were said ("new line").
     """
-    text = text.strip()
-    if not text:
+    text = text.strip(" \t")
+    if attach:
+        return text
+    if not text.strip():
         return ""
     tail = before[-TAIL_CHARS:]
     space = "" if (not tail or tail[-1].isspace() or tail[-1] in _NO_SPACE_AFTER
@@ -139,8 +147,11 @@ def unfinish(fragment: str) -> str:
     ("." "..." "…") is removed, inside any closing quote or bracket, and so is trailing white
     space. An abbreviation's period stays ("Dr."), and so do "?" and "!": those are the
     model's deliberate choice, so a continuation after them starts a new sentence; a pipeline
-    that finds them wrong transcribes the sentence again instead."""
-    s = fragment.rstrip()
+    that finds them wrong transcribes the sentence again instead. A fragment ending in a line
+    break stays as it is: the line was ended on purpose ("new line")."""
+    s = fragment.rstrip(" \t")
+    if s.endswith("\n"):
+        return s
     core = s.rstrip(_CLOSERS)
     closers = s[len(core):]
     if core.endswith("…"):
@@ -204,10 +215,11 @@ class Assembler:
         while len(self._names) > MAX_NAMES:
             del self._names[next(iter(self._names))]
 
-    def add(self, seq: int, text: str) -> str:
+    def add(self, seq: int, text: str, attach: bool = False) -> str:
         """Record utterance ``seq``; returns its text as delivered. An utterance without
-        text delivers "" and is not recorded: no output shows anything to revise."""
-        piece = join(self.text, text, self._caps())
+        text delivers "" and is not recorded: no output shows anything to revise.
+        ``attach``: see :func:`join`."""
+        piece = join(self.text, text, self._caps(), attach)
         if not piece:
             return ""
         self._pieces.append((seq, piece))
@@ -225,12 +237,44 @@ class Assembler:
         self._learn(new)
         return Revision(seq, old, new)
 
-    def revise_last(self, text: str) -> Revision | None:
+    def revise_last(self, text: str, attach: bool = False) -> Revision | None:
         """The newest piece becomes ``text`` (raw: formatted like :meth:`add`), for example
         a fragment transcribed again together with its continuation. None when nothing
         changes or nothing was delivered."""
+        if not self._pieces:
+            return None
         return self._replace_last(join(self._before(len(self._pieces) - 1), text,
-                                       self._caps()))
+                                       self._caps(), attach))
+
+    @property
+    def before_last(self) -> str:
+        """The delivered tail in front of the newest piece: the prompt for transcribing it
+        again."""
+        return self._before(max(0, len(self._pieces) - 1))
+
+    def drop_mark_last(self) -> Revision | None:
+        """The newest piece without the punctuation that ends it: a mark said as a command
+        ("comma") replaces the one the model wrote ("Dear Sam." + "," → "Dear Sam,"). None
+        when it ends in none."""
+        if not self._pieces:
+            return None
+        piece = self._pieces[-1][1]
+        kept = piece.rstrip(_MARKS)
+        return self._replace_last(kept) if kept.strip() and kept != piece else None
+
+    def extend_last(self, text: str, attach: bool = False) -> Revision | None:
+        """The newest piece goes on with ``text`` (raw), when a continuation is joined by the
+        text alone: its sentence end is taken back first (:func:`unfinish`); before
+        punctuation said as a command (``attach``), the mark the model wrote there ("Dear
+        Sam." + "," → "Dear Sam,"); before a line break, nothing. None when nothing changes."""
+        if not self._pieces:
+            return None
+        piece = self._pieces[-1][1]
+        head = text.lstrip(" \t")[:1]
+        base = unfinish(piece) if not attach else (
+            piece.rstrip(_MARKS) if head in _MARKS and piece.rstrip(_MARKS).strip() else piece)
+        more = join(self._before(len(self._pieces) - 1) + base, text, self._caps(), attach)
+        return self._replace_last(base + more) if more else None
 
     def unfinish_last(self) -> Revision | None:
         """The newest piece without its sentence end (:func:`unfinish`), so that the next

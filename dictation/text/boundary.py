@@ -72,6 +72,9 @@ THAT_OPENS_AFTER = frozenset({"so", "such", "now", "given", "except", "provided"
 ELLIPSIS_AFTER = frozenset({"yes", "yeah", "yep", "no", "nope", "well", "oh", "okay", "ok",
                             "sure", "course", "what", "who", "where", "when", "how", "why",
                             "whatever", "than", "as", "if", "whether", "that", "because"})
+COPULAS = frozenset({"is", "are", "was", "were", "am"})
+WH_WORDS = frozenset({"what", "whatever", "where", "wherever", "how", "however", "who",
+                      "whoever", "when", "whenever", "than"})
 SUBJECTS = frozenset({"i", "you", "he", "she", "it", "we", "they", "there", "that", "this",
                       "one", "who", "which"})
 # Words that seldom start a sentence of their own: an utterance starting with one goes on
@@ -197,8 +200,13 @@ def _last_words(words: list[str], mark: str, config: BoundaryConfig) -> str | No
 
 
 def _ellipsis(low: list[str]) -> bool:
-    """PRONOUN + AUXILIARY after a word that makes it a whole clause: "what it is"."""
-    return len(low) >= 3 and low[-2] in SUBJECTS and low[-3] in ELLIPSIS_AFTER
+    """PRONOUN + AUXILIARY after a word that makes it a whole clause: "what it is"; or a
+    copula closing a clause a wh-word opened a few words before: "wherever your cursor
+    is", "what the plan was" (the bundled sample's first sentence)."""
+    if len(low) >= 3 and low[-2] in SUBJECTS and low[-3] in ELLIPSIS_AFTER:
+        return True
+    return (low[-1] in COPULAS and len(low) >= 3 and low[-2] not in WH_WORDS
+            and any(w in WH_WORDS for w in low[-6:-2]))
 
 
 def _opener_alone(sentence: str, config: BoundaryConfig) -> bool:

@@ -20,14 +20,20 @@ import json
 import logging
 import math
 import re
-from collections.abc import Callable
 from pathlib import Path
 
 import httpx
 
 from dictation.text.postcommand import Outcome, output_limit
 from dictation.text.sanitize import sanitize
-from dictation.transcribe.endpoint import check_endpoint, credentials, redact_url, tls_context
+from dictation.transcribe.endpoint import (
+    check_endpoint,
+    credentials,
+    redact_url,
+    scrub,
+    server_message,
+    tls_context,
+)
 
 log = logging.getLogger("dictation")
 
@@ -75,12 +81,6 @@ class Rewriter:
     async def aclose(self) -> None:
         await self._client.aclose()
 
-    def _scrub(self, text: str) -> str:
-        for secret in self._secrets:
-            text = text.replace(secret, "***")
-        text = sanitize(text)
-        return text if len(text) <= 160 else text[:157] + "…"
-
     async def rewrite(self, text: str) -> Outcome:
         where = f"rewrite model {self.model} at {redact_url(self.url)}"
         try:
@@ -89,12 +89,13 @@ class Rewriter:
         except TimeoutError:
             return Outcome(text, f"{where} did not answer within {self.timeout_s:g} s")
         except httpx.HTTPError as err:
-            reason = self._scrub(str(err) or type(err).__name__).rstrip(".")
+            reason = scrub(str(err) or type(err).__name__, self._secrets).rstrip(".")
             return Outcome(text, f"{where} failed: {reason}")
         if body is None:
             return Outcome(text, f"{where} answered more than {MAX_BODY} bytes")
         if not 200 <= status < 300:
-            return Outcome(text, f"{where} answered HTTP {status}: {_error(body, self._scrub)}")
+            message = server_message(body, self._secrets) or "no message"
+            return Outcome(text, f"{where} answered HTTP {status}: {message}")
         new = _content(body)
         if new is None:
             return Outcome(text, f"{where} answered without a chat completion's text")
@@ -129,14 +130,3 @@ def _content(body: bytes) -> str | None:
     except (UnicodeDecodeError, json.JSONDecodeError, KeyError, IndexError, TypeError):
         return None
     return content if isinstance(content, str) else None
-
-
-def _error(body: bytes, scrub: Callable[[str], str]) -> str:
-    """The server's own message, if it sent one in OpenAI's error shape."""
-    text = body.decode("utf-8", "replace")
-    try:
-        message = json.loads(text)["error"]["message"]
-        text = message if isinstance(message, str) else text
-    except (json.JSONDecodeError, KeyError, TypeError):
-        pass
-    return scrub(text) or "no message"

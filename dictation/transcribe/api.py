@@ -13,7 +13,6 @@ import asyncio
 import contextlib
 import dataclasses
 import importlib
-import json
 import logging
 from urllib.parse import urlsplit
 
@@ -24,7 +23,6 @@ from dictation.audio.codec import encode_wav
 from dictation.audio.wav import SAMPLE_RATE
 from dictation.errors import TranscriptionError
 from dictation.text.guard import answer_limit
-from dictation.text.sanitize import sanitize
 from dictation.transcribe import Transcript
 from dictation.transcribe.endpoint import (
     cert_error,
@@ -33,7 +31,10 @@ from dictation.transcribe.endpoint import (
     is_loopback,
     normalize_base_url,
     redact_url,
+    scrub,
+    server_message,
     tls_context,
+    unsecret,
 )
 from dictation.transcribe.engines import ApiConfig
 from dictation.transcribe.prompt import build_prompt
@@ -95,21 +96,8 @@ class ApiTranscriber:
     async def aclose(self) -> None:
         await self._client.aclose()
 
-    def _scrub(self, text: str) -> str:
-        """Server or library text for a message: no key, no controls, one short line."""
-        for secret in self._secrets:
-            text = text.replace(secret, "***")
-        text = sanitize(text)
-        return text if len(text) <= 160 else text[:157] + "…"
-
-    def _unsecret(self, body: bytes) -> bytes:
-        """A body with any credential it echoes blanked, before it is parsed or shortened."""
-        for secret in self._secrets:
-            body = body.replace(secret.encode(), b"***")
-        return body
-
     def _parse(self, body: bytes, fmt: str) -> Transcript:
-        return parse(self._unsecret(body), fmt)
+        return parse(unsecret(body, self._secrets), fmt)
 
     async def transcribe(self, pcm: np.ndarray, prompt: str) -> Transcript:
         """One attempt; the caller retries what is retryable (see dictation.deliver.retry)."""
@@ -207,11 +195,11 @@ class ApiTranscriber:
         except httpx.TransportError as err:
             if (cert := cert_error(err)) is not None:
                 host = self._host_of(err)
-                reason = self._scrub(cert.verify_message or str(cert))
+                reason = scrub(cert.verify_message or str(cert), self._secrets)
                 raise TranscriptionError(
                     f"TLS certificate of {host} not trusted: {reason}; use --ca-cert FILE for "
                     "a private CA or a self-signed server", fatal=True) from None
-            reason = self._scrub(str(err) or type(err).__name__)
+            reason = scrub(str(err) or type(err).__name__, self._secrets)
             raise TranscriptionError(f"cannot reach server at {where}: {reason}",
                                      retryable=True) from None
 
@@ -254,7 +242,7 @@ class ApiTranscriber:
 
     def _status_error(self, answer: _Answer, size: int) -> TranscriptionError:
         code = answer.status
-        detail = self._server_message(answer.body)
+        detail = server_message(answer.body, self._secrets)
         suffix = f": {detail}" if detail else ""
         if code in (401, 403):
             return TranscriptionError(
@@ -272,21 +260,3 @@ class ApiTranscriber:
                                       retryable=True,
                                       retry_after=parse_retry_after(answer.headers.get("retry-after")))
         return TranscriptionError(f"server refused the request (HTTP {code}){suffix}")
-
-    def _server_message(self, raw: bytes) -> str:
-        body = self._unsecret(raw[:4096]).decode("utf-8", "replace")
-        try:
-            data = json.loads(body)
-        except json.JSONDecodeError:
-            return self._scrub(body)
-        for probe in (data, data.get("error") if isinstance(data, dict) else None,
-                      data.get("detail") if isinstance(data, dict) else None):
-            if isinstance(probe, str):
-                return self._scrub(probe)
-            if isinstance(probe, dict):
-                for key in ("message", "error", "detail"):
-                    if isinstance(probe.get(key), str):
-                        return self._scrub(probe[key])
-                if isinstance(probe.get("error"), dict) and "message" in probe["error"]:
-                    return self._scrub(str(probe["error"]["message"]))
-        return self._scrub(body)

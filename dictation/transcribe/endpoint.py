@@ -6,11 +6,14 @@ from __future__ import annotations
 
 import base64
 import ipaddress
+import json
 import ssl
+from collections.abc import Sequence
 from pathlib import Path
 from urllib.parse import unquote, urlsplit, urlunsplit
 
 from dictation.errors import ConfigError
+from dictation.text.sanitize import sanitize
 
 
 def normalize_base_url(url: str) -> str:
@@ -99,6 +102,42 @@ def credentials(api_key: str | None, url: str) -> list[str]:
         found += [parts.password, password,
                   base64.b64encode(f"{user}:{password}".encode()).decode()]
     return sorted({s for s in found if len(s) >= 4}, key=len, reverse=True)
+
+
+def scrub(text: str, secrets: Sequence[str]) -> str:
+    """Server or library text for a message: no credential, no controls, one short line."""
+    for secret in secrets:
+        text = text.replace(secret, "***")
+    text = sanitize(text)
+    return text if len(text) <= 160 else text[:157] + "…"
+
+
+def unsecret(body: bytes, secrets: Sequence[str]) -> bytes:
+    """A body with any credential it echoes blanked, before it is parsed or shortened."""
+    for secret in secrets:
+        body = body.replace(secret.encode(), b"***")
+    return body
+
+
+def server_message(raw: bytes, secrets: Sequence[str]) -> str:
+    """The message in an error body, in the shapes servers use (OpenAI's ``error.message``,
+    FastAPI's ``detail``, a bare string), else the body itself; read from its first 4 kB."""
+    body = unsecret(raw[:4096], secrets).decode("utf-8", "replace")
+    try:
+        data = json.loads(body)
+    except json.JSONDecodeError:
+        return scrub(body, secrets)
+    for probe in (data, data.get("error") if isinstance(data, dict) else None,
+                  data.get("detail") if isinstance(data, dict) else None):
+        if isinstance(probe, str):
+            return scrub(probe, secrets)
+        if isinstance(probe, dict):
+            for key in ("message", "error", "detail"):
+                if isinstance(probe.get(key), str):
+                    return scrub(probe[key], secrets)
+            if isinstance(probe.get("error"), dict) and "message" in probe["error"]:
+                return scrub(str(probe["error"]["message"]), secrets)
+    return scrub(body, secrets)
 
 
 def cert_error(err: BaseException) -> ssl.SSLCertVerificationError | None:

@@ -75,6 +75,17 @@ def build_prompt(user_prompt: str, history: str, max_tokens: int = MAX_PROMPT_TO
                  tail_chars: int = TAIL_CHARS, vocabulary: Sequence[str] = ()) -> str:
     """User prompt first, then the vocabulary that fits (:func:`fit_vocabulary`), then as
     much of the transcript's tail as fits, cut at a word."""
+    return " ".join(p for p in prompt_parts(user_prompt, history, max_tokens, tail_chars,
+                                            vocabulary) if p)
+
+
+def prompt_parts(user_prompt: str, history: str, max_tokens: int = MAX_PROMPT_TOKENS,
+                 tail_chars: int = TAIL_CHARS, vocabulary: Sequence[str] = ()
+                 ) -> tuple[str, str, str]:
+    """:func:`build_prompt`'s three parts, each possibly empty: the user prompt, the
+    vocabulary text, the transcript's tail. The guard compares an answer with the prompt
+    without its vocabulary: a command said alone ("New line.") is not an echo of the command
+    list."""
     user_prompt = user_prompt.strip()
     words_fit, _ = fit_vocabulary(vocabulary, user_prompt, max_tokens)
     vocab = vocabulary_text(words_fit)
@@ -92,7 +103,7 @@ def build_prompt(user_prompt: str, history: str, max_tokens: int = MAX_PROMPT_TO
             break
         tail.append(word)
         used += cost
-    return " ".join(part for part in (user_prompt, vocab, " ".join(reversed(tail))) if part)
+    return user_prompt, vocab, " ".join(reversed(tail))
 
 
 class History:

@@ -1,0 +1,172 @@
+"""The text stage: an utterance's transcript on its way to the outputs, in this order:
+spoken commands, the user's replacements, post-processing (the user's command or a chat
+model), then assembly with the text already delivered (capitals, spacing, joins).
+
+The assembled text is also the prompt's history (deliver/prompting.py builds the prompt),
+so the prompt reads as punctuated as the outputs: tiny.en stops punctuating after an
+unpunctuated prompt (bench/boundary.md). :attr:`TextStage.bias` are the words recognition is
+biased toward: the user's vocabulary and, while commands are on, the command phrases.
+
+Pure but for :meth:`TextStage.render`: commands and replacements run in a worker thread (the
+user's regular expressions over a long answer must not hold up the event loop), and
+post-processing waits on a subprocess or a server, never longer than its timeout.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from collections import deque
+from dataclasses import replace
+
+from dictation.text.assemble import Assembler, Revision
+from dictation.text.boundary import BoundaryConfig, continues, incomplete, punctuates
+from dictation.text.commands import (
+    CLAUSE_PUNCT,
+    Rendered,
+    apply,
+    bias_phrases,
+    build_table,
+    parse,
+)
+from dictation.text.config import TextConfig
+from dictation.text.postprocess import PostProcessor
+
+log = logging.getLogger("dictation")
+
+RECENT = 10
+"""Recent transcripts read to tell whether the engine still punctuates (boundary.punctuates)."""
+_WORDS = re.compile(r"\S+")
+_CLOSERS = "\"'”’)]}»"
+
+
+def _key(word: str) -> str:
+    """A word as compared across transcriptions: case and punctuation aside."""
+    return "".join(ch for ch in word.casefold() if ch.isalnum())
+
+
+def split_piece(piece: str) -> tuple[str, str]:
+    """(lead, text) of an assembled piece: the spaces that join it to the text before, and
+    the rest (which may start with a line break said as a command)."""
+    text = piece.lstrip(" ")
+    return piece[:len(piece) - len(text)], text
+
+
+class TextStage:
+    """One per run: the command table, the replacements, the post-processor and the
+    session's assembled text."""
+
+    def __init__(self, config: TextConfig) -> None:
+        self.config = config
+        self.table = build_table(config.commands)
+        self.bias: tuple[str, ...] = (*config.vocabulary, *bias_phrases(self.table))
+        """The user's words first: the prompt drops from the end when it runs out of room."""
+        self.assembler = Assembler(frozenset(config.vocabulary))
+        self.post = PostProcessor(config.post) if config.post.active else None
+        self._recent: deque[str] = deque(maxlen=RECENT)
+
+    def history(self, before_last: bool = False) -> str:
+        """The assembled text's tail, for the prompt; ``before_last``: what is in front of
+        the newest piece, for transcribing it again."""
+        return self.assembler.before_last if before_last else self.assembler.text
+
+    # --- an utterance's text ------------------------------------------------------------
+
+    async def render(self, transcript: str) -> Rendered:
+        """Commands, replacements and post-processing applied to a guarded transcript."""
+        self._recent.append(transcript)
+        rendered = await asyncio.to_thread(self._rules, transcript)
+        if self.post is None or rendered.retract or not rendered.text.strip():
+            return rendered
+        text = await self.post.process(rendered.text)
+        # A command may have rewritten the start: it attaches only if it still is punctuation.
+        return replace(rendered, text=text,
+                       attach=rendered.attach and text[:1] in CLAUSE_PUNCT + "\n")
+
+    def _rules(self, transcript: str) -> Rendered:
+        rendered = apply(transcript, self.table)
+        if rendered.retract:
+            return rendered
+        return replace(rendered, text=self.config.replacements.apply(rendered.text))
+
+    def ends_with_retract(self, transcript: str) -> bool:
+        """Do the last words of ``transcript`` say "scratch that"? Two utterances transcribed
+        as one lose where the second began: when it ends so, the second was most likely the
+        command alone."""
+        words = transcript.split()
+        for n in range(1, min(len(words), self.table.longest) + 1):
+            ops = parse(" ".join(words[-n:]), self.table)
+            if len(ops) == 1 and ops[0].kind == "scratch":
+                return True
+        return False
+
+    # --- what the text says about sentences ---------------------------------------------
+
+    def _boundary(self) -> BoundaryConfig:
+        """The end-mark rule only while the engine punctuates (boundary.punctuates)."""
+        config = self.config.boundary
+        if config.require_end_mark and not punctuates(list(self._recent)):
+            return replace(config, require_end_mark=False)
+        return config
+
+    def complete(self, piece: str) -> bool:
+        """Does ``piece`` end a sentence, or a line said as a command? Then nothing that
+        follows is joined to it."""
+        if piece.rstrip(" \t").endswith("\n"):
+            return True
+        return incomplete(piece, self._boundary()) is None
+
+    def continues(self, transcript: str) -> bool:
+        """Does ``transcript`` read as the rest of the sentence before it?"""
+        return continues(transcript, self._boundary()) is not None
+
+    # --- assembly -------------------------------------------------------------------------
+
+    @property
+    def last(self) -> tuple[int, str] | None:
+        """The newest piece standing: (seq, its text with its lead)."""
+        return self.assembler.last
+
+    def add(self, seq: int, rendered: Rendered) -> tuple[Revision | None, str]:
+        """A new piece: (the revision of the piece before, when punctuation said as a command
+        replaces the mark the model wrote at its end; the new piece with its lead, "" when
+        it has no text)."""
+        rev = None
+        if rendered.attach and rendered.text[:1] in CLAUSE_PUNCT:
+            rev = self.assembler.drop_mark_last()
+        return rev, self.assembler.add(seq, rendered.text, rendered.attach)
+
+    def after_last(self, rendered: Rendered) -> Rendered | None:
+        """When ``rendered``, the newest piece transcribed again with what followed it,
+        starts with the piece's own words and a sentence end after them, the rest: the
+        model, hearing both, says the piece was a whole sentence after all ("…wherever your
+        cursor is." read as unfinished). None otherwise."""
+        last = self.assembler.last
+        if last is None or rendered.attach:
+            return None
+        mine = [_key(w) for w in last[1].split()]
+        words = list(_WORDS.finditer(rendered.text))
+        if not mine or len(words) <= len(mine) or \
+                [_key(m[0]) for m in words[:len(mine)]] != mine:
+            return None
+        if not words[len(mine) - 1][0].rstrip(_CLOSERS).endswith((".", "?", "!")):
+            return None
+        return Rendered(rendered.text[words[len(mine)].start():])
+
+    def revise_last(self, rendered: Rendered) -> Revision | None:
+        """The newest piece becomes ``rendered`` (it and what followed, transcribed again)."""
+        return self.assembler.revise_last(rendered.text, rendered.attach)
+
+    def extend_last(self, rendered: Rendered) -> Revision | None:
+        """The newest piece goes on with ``rendered`` (the text rule: its sentence end, or
+        the mark a punctuation command replaces, taken back)."""
+        return self.assembler.extend_last(rendered.text, rendered.attach)
+
+    def retract_last(self) -> Revision | None:
+        """Take the newest piece back ("scratch that", undo); it leaves the prompt too."""
+        return self.assembler.undo_last()
+
+    async def aclose(self) -> None:
+        if self.post is not None:
+            await self.post.aclose()

@@ -1,0 +1,145 @@
+"""A speaker who pauses mid-sentence, for real: `dictation run` at real time with the local
+engine (the bundled tiny.en) on a spoken clip with a thinking pause inside its sentence,
+typing with xdotool into a Tk window under Xvfb, printing to stdout and writing events. The
+fragment goes out, then its continuation joins it: one sentence on stdout, in the events
+after their revisions, and in the window. A key the user presses between the two stops the
+revision: nothing the user typed is deleted. `dictation ctl undo` takes the sentence back."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from conftest import Daemon, _need, dictation_cmd, norm
+from test_capfiles import VALIDATOR
+from test_typer import TextWindow
+
+FRAGMENT, REST = "The meeting is at", "three o'clock on Friday."
+# Generous bounds on a loaded two-core machine; every wait ends on its event long before.
+LONG_S = 120.0
+
+
+@pytest.fixture
+def window(xdisplay: str) -> Iterator[TextWindow]:
+    for tool in ("xdotool", "xinput", "xmodmap"):
+        _need(tool)
+    w = TextWindow(xdisplay)
+    yield w
+    w.close()
+
+
+def clip(say: Callable[..., Path], join: Callable[..., Path], pause_s: float,
+         tail_s: float) -> Path:
+    """The fragment, a thinking pause, the rest of the sentence, then silence."""
+    return join(say(FRAGMENT, pad=(0.3, pause_s)), say(REST, pad=(0.0, tail_s)))
+
+
+def start(tmp_path: Path, xdisplay: str, wav: Path) -> tuple[Daemon, Path, str]:
+    events, sock = tmp_path / "events.jsonl", str(tmp_path / "ctl.sock")
+    # At real time: the file is paced like a microphone, so the pause is a pause.
+    d = Daemon(None, "--input", str(wav), "--engine", "local", "--output", "stdout",
+               "--output", "type", "--typer", "xdotool", "--events", str(events), "--socket",
+               sock, "--spool-dir", str(tmp_path / "spool"), DISPLAY=xdisplay,
+               HF_HUB_OFFLINE="1", XDG_STATE_HOME=str(tmp_path / "state"))
+    return d, events, sock
+
+
+def read_events(path: Path) -> list[dict]:
+    if not path.exists():
+        return []
+    lines = path.read_text().splitlines()
+    found = [json.loads(line) for line in lines if line.endswith("}")]
+    for e in found:
+        VALIDATOR.validate(e)
+    return found
+
+
+def wait_events(path: Path, check: Callable[[list[dict]], bool], what: str) -> list[dict]:
+    """The events once ``check`` holds for them (the file is read as the daemon writes)."""
+    deadline = time.monotonic() + LONG_S
+    while not check(found := read_events(path)):
+        assert time.monotonic() < deadline, f"never happened: {what}; events: {found}"
+        time.sleep(0.05)
+    return found
+
+
+def applied(events: list[dict]) -> list[str]:
+    """The pieces of text as the events leave them, revisions applied."""
+    pieces: dict[int, str] = {}
+    for e in events:
+        if e["type"] in ("final", "revise"):  # a revise replaces its piece's text
+            pieces[e["seq"]] = e["text"]
+    return [text for text in pieces.values() if text]
+
+
+def one_sentence(text: str) -> None:
+    """The whole sentence, once: its first and last words, one capital, one period."""
+    words = norm(text).split()
+    assert words[:3] == ["the", "meeting", "is"] and words[-1] == "friday", text
+    assert text[0].isupper() and text.endswith(".") and text.count(".") == 1, text
+    assert sum(w[:1].isupper() for w in text.split()) == 2, text  # "The", "Friday"
+
+
+@pytest.mark.realtime
+def test_a_paused_sentence_is_one_sentence_everywhere_and_undo_takes_it_back(
+        tmp_path: Path, xdisplay: str, window: TextWindow, say: Callable[..., Path],
+        join: Callable[..., Path]) -> None:
+    # A 1.6 s thinking pause ends the fragment as an utterance of its own; 8 s of silence at
+    # the end keep the daemon listening for the undo.
+    d, events, sock = start(tmp_path, xdisplay, clip(say, join, 1.6, 8.0))
+    try:
+        line = d.line(LONG_S)
+        one_sentence(line)
+        # Typed as a fragment first, then revised: the window holds the sentence once.
+        assert window.wait_for(line, LONG_S) == line
+        found = wait_events(events, lambda ev: applied(ev) == [line], "the revised events")
+        kinds = [e["type"] for e in found if e["type"] in ("final", "revise")]
+        assert kinds == ["final", "revise"], found  # the fragment went out, then was joined
+        fragment = next(e["text"] for e in found if e["type"] == "final")
+        assert norm(fragment) == norm(FRAGMENT), fragment
+        done = subprocess.run(dictation_cmd("ctl", "undo", "--socket", sock),
+                              capture_output=True, text=True, timeout=LONG_S)
+        assert done.returncode == 0 and done.stdout == "", done.stderr
+        assert window.wait_for("", LONG_S) == ""
+        found = wait_events(events, lambda ev: applied(ev) == [], "the undo in the events")
+        out, err, code = d.stop()
+    finally:
+        if d.proc.poll() is None:
+            d.stop()
+    assert code == 0, err
+    assert out == ""  # the printed line stays printed; nothing more came
+    assert "Traceback" not in err
+
+
+@pytest.mark.realtime
+def test_a_key_pressed_between_fragment_and_continuation_is_never_deleted(
+        tmp_path: Path, xdisplay: str, window: TextWindow, say: Callable[..., Path],
+        join: Callable[..., Path]) -> None:
+    # A longer pause: time for the key after the fragment is typed, before the rest is said.
+    d, events, _ = start(tmp_path, xdisplay, clip(say, join, 2.5, 1.0))
+    try:
+        found = wait_events(events, lambda ev: any(e["type"] == "final" for e in ev),
+                            "the fragment delivered")
+        fragment = next(e["text"] for e in found if e["type"] == "final")
+        assert window.wait_for(fragment, LONG_S) == fragment  # typed (before the event)
+        env = {**os.environ, "DISPLAY": xdisplay}
+        subprocess.run(["xdotool", "type", "X"], env=env, check=True, timeout=LONG_S)
+        assert window.wait_for(fragment + "X", LONG_S) == fragment + "X"
+        line = d.line(LONG_S)
+        assert d.proc.wait(LONG_S) == 0, d.stderr
+    finally:
+        if d.proc.poll() is None:
+            d.stop()
+    one_sentence(line)
+    found = read_events(events)
+    assert any(e["type"] == "revise" for e in found), found  # it was joined
+    assert applied(found) == [line]
+    # The window kept the fragment and the user's key, and got the rest of the words after.
+    got = window.content()
+    assert got.startswith(fragment + "X "), got
+    assert norm(got).endswith("friday") and norm(got).count("meeting") == 1, got
