@@ -330,3 +330,31 @@ def test_long_speech_is_cut_before_ten_seconds_between_words(tmp_path: Path,
                    for c in r.engine.calls if not c.cancelled)
 
     asyncio.run(main())
+
+
+@pytest.mark.parametrize("answer_s", [0.0, 1.0])
+def test_breaths_are_transcribed_only_while_the_engine_answers_quickly(
+        tmp_path: Path, answer_s: float) -> None:
+    # Long talk with two breaths, then the end. An engine that took 1 s over its answer (the
+    # clock is the test's) gets no second breath to transcribe: its text would still be at
+    # the engine when the sentence ends, and the end would wait for it.
+    audio = speech((P, 0.5), (T, 3.5), (P, 0.09), (T, 1.0), (P, 0.09), (T, 1.0), (P, 2.5))
+
+    async def main() -> None:
+        r = rig(tmp_path, audio, holds=[4.3], speculate_s=0.09)
+        ticks = iter(range(10**6))
+        if answer_s:
+            r.pipeline.endpointer.specs.clock = lambda: next(ticks) * answer_s
+        r.start()
+        await r.held()
+        c1 = r.engine.calls[0]  # the first breath: nothing known of the engine yet
+        assert 3.5 < c1.seconds < 4.1
+        c1.answer("The first part and")  # unfinished: the talk goes on
+        r.engine.answer_all(lambda call: "The first part and the rest of it.")
+        r.source.release()
+        assert await r.finish() == 0
+        assert r.sink.texts == ["The first part and the rest of it."]
+        breaths = [c for c in r.engine.calls[1:] if c.seconds < 6.0]
+        assert (len(breaths) == 0) == bool(answer_s), [c.seconds for c in r.engine.calls]
+
+    asyncio.run(main())

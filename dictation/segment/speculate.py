@@ -24,6 +24,8 @@ from __future__ import annotations
 
 import asyncio
 import re
+import statistics
+import time
 from collections import deque
 from dataclasses import replace
 from typing import TYPE_CHECKING
@@ -45,6 +47,12 @@ FINALS_KEPT = 12  # recent final texts: enough to tell whether the engine still 
 AGREE_CHARS = 2000
 """A speculation's text is searched for sentence ends this far: 30 s of the fastest speech
 (bench/speech_rate.py) is under 600 characters; any longer answer costs no more."""
+BREATH_BUDGET_S = 0.5
+"""Breaths are transcribed only while the engine answers within this (the median of its last
+few answers): a breath's text still at the engine when the sentence ends keeps that end
+waiting, and with the API here (about 0.7 s an answer) calm sentence ends came 1.7 s after
+speech instead of 0.9 s. A slower engine's long speech is cut past ``soft_max_s`` instead."""
+TRIPS_KEPT = 5
 AGREE_WORDS = 2  # a confirming text may place the sentence end this many words off
 DROPPED_WORDS = 2.0
 """A breath is no cut when its audio, at the speaker's rate, held this many words more than
@@ -74,6 +82,8 @@ class Speculator:
         # pause would have ended the utterance had its text not been awaited.
         self._overdue = False
         self._finals: deque[str] = deque(maxlen=FINALS_KEPT)
+        self._trips: deque[float] = deque(maxlen=TRIPS_KEPT)  # seconds to an answer
+        self.clock = time.monotonic
 
     def due(self) -> tuple[Frame, ...] | None:
         """The frames to transcribe now, if this pause (or, in long speech, this breath) is
@@ -83,7 +93,7 @@ class Speculator:
         if self.pending is not None or self.outlet.failed or not self.outlet.free:
             return None
         silent_s = seg.trailing_silence_s
-        if self._long():
+        if self._breathing():
             return seg.at_breath() if silent_s >= c.breath_s - 1e-9 else None
         return seg.if_silence_holds() if silent_s >= self.pacer.wait_s - 1e-9 else None
 
@@ -94,8 +104,10 @@ class Speculator:
         self.stats.requests += 1
         task = asyncio.create_task(
             self.transcriber.transcribe(np.concatenate([f.pcm for f in held]), prompt))
+        began = self.clock()
+        task.add_done_callback(lambda t: t.cancelled() or self._trips.append(self.clock() - began))
         self.pending = Speculation(seg.open_start or 0, len(held), prompt, task)
-        self._breath, self._overdue = self._long(), False
+        self._breath, self._overdue = self._breathing(), False
         seg.hold_s = self.config.hold_s
 
     def resumed(self) -> None:
@@ -209,6 +221,11 @@ class Speculator:
         """The open utterance's speech before this pause is long: speculate at breaths."""
         c = self.segmenter.config
         return self.segmenter.pause_start * c.frame_s >= c.long_s - 1e-9
+
+    def _breathing(self) -> bool:
+        """Speculate at every breath: long speech, and an engine quick enough for it."""
+        return self._long() and (not self._trips
+                                 or statistics.median(self._trips) <= BREATH_BUDGET_S)
 
     def _boundary(self) -> BoundaryConfig:
         """The end-mark rule only while the engine punctuates (bench/boundary.md: after an
