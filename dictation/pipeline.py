@@ -54,7 +54,8 @@ class Pipeline:
         self.spool = spool  # None: no durable copies (files are their own copy)
         self.recovered = tuple(recovered)
         self.stats = Stats()
-        self.text = TextStage(text or TextConfig())
+        text = text or TextConfig()
+        self.text = TextStage(text)
         self.delivery = Delivery(transcriber, sinks, self.text, prompt=prompt,
                                  keep_dir=keep_dir, guard=self.guard, spool=spool,
                                  recovered=self.recovered, retry=retry or RetryPolicy(),
@@ -64,7 +65,7 @@ class Pipeline:
                                  hearing=lambda: self.endpointer.active)
         self.endpointer = Endpointer(segmenter, transcriber, self.delivery, guard=self.guard,
                                      stats=self.stats, speculate_s=speculate_s,
-                                     interim_s=interim_s,
+                                     interim_s=interim_s, boundary=text.boundary,
                                      on_interim=lambda e: self.observer.interim(e))
         self.gate = gate or Gate()
         self.observer: Observer = observer or Quiet()

@@ -14,6 +14,7 @@ from dictation.cli import main as cli
 from dictation.cli.build import build_config, check_daemon_args, resolve_args
 from dictation.config import RunConfig
 from dictation.errors import ConfigError
+from dictation.text.boundary import BoundaryConfig
 from dictation.text.commands import apply, bias_phrases, build_table
 from dictation.text.postprocess import PostConfig
 
@@ -49,6 +50,14 @@ def test_defaults() -> None:
     assert text.commands.table == {} and text.vocabulary == ()
     assert not text.replacements.plain and not text.replacements.regex
     assert text.post == PostConfig() and not text.post.active
+
+
+def test_hold_from_the_command_line_and_the_file(home: Path) -> None:
+    assert config([]).text.boundary.hold_s == BoundaryConfig().hold_s > 0
+    assert config(["--hold", "0"]).text.boundary.hold_s == 0  # off: the silence alone decides
+    write_config(home, "hold = 2.5\n")
+    assert config([]).text.boundary.hold_s == 2.5
+    assert config(["--hold", "0.8"]).text.boundary.hold_s == 0.8
 
 
 def test_commands_off_from_each_layer(home: Path) -> None:

@@ -272,6 +272,7 @@ def test_a_key_in_the_file_selects_the_api_engine(home: Path) -> None:
     ("beam-size = 0\n", "line 1: beam-size: takes 1 to 100, got 0"),
     ("threads = -1\n", "line 1: threads: takes 0 (one per core) to 1024, got -1"),
     ("speculate = 9\n", "line 1: speculate: takes 0 to 5 seconds, got 9"),
+    ("hold = 11\n", "line 1: hold: takes 0 to 10 seconds, got 11"),
     ("max-utterance = 700\n", "line 1: max-utterance: takes 6 to 600 seconds, got 700"),
     ('pre-roll = "long"\n', "line 1: pre-roll: expected a number, got 'long'"),
     ('fast = "yes"\n', "line 1: fast: expected true or false, got a string"),

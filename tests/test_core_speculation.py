@@ -3,7 +3,8 @@ over a synthesised file and a scripted engine.
 
 With the default segmenter, 1 s of speech ends after 18 silent frames (0.54 s); the
 speculation starts once the silence is half that (9 frames), so a hold after 12 silent frames
-(0.36 s) finds the speculation sent and the utterance still open.
+(0.36 s) finds the speculation sent and the utterance still open. While its text is unknown or
+unfinished, the pause needs the hold (1.3 s) on top of that.
 """
 
 from __future__ import annotations
@@ -77,7 +78,8 @@ def test_a_speculation_overtaken_by_speech_is_discarded_and_never_delivered(
         c1 = r.engine.calls[0]
         assert len(r.engine.calls) == 1
         if answered:  # its text is there before the speech resumes, and still unused
-            c1.answer("Stale half.")
+            # Unfinished words: a finished sentence would have ended the utterance at once.
+            c1.answer("The first half of")
             await r.signal.until(lambda: c1.returned, "the speculation answered")
         r.source.release()
         c2 = await r.engine.call(2)  # the next pause's speculation: both bursts
@@ -138,5 +140,221 @@ def test_cancel_discards_the_speculation_of_the_open_utterance(tmp_path: Path) -
         assert await r.finish() == 0
         assert c1.cancelled and r.sink.texts == [] and len(r.engine.calls) == 1
         assert r.pipeline.stats.speculations_discarded == 1
+
+    asyncio.run(main())
+
+
+def test_a_finished_sentence_is_delivered_before_the_hangover_on_its_speculation(
+        tmp_path: Path) -> None:
+    async def main() -> None:
+        # Held while the speculation is out (0.36 s of silence) and again at 0.45 s, before
+        # the 0.54 s hangover could have ended the utterance.
+        r = rig(tmp_path, speech((P, 0.5), (T, 1), (P, 1.5)), holds=[1.86, 1.95],
+                speculate_s=0.09).start()
+        await r.held()
+        c1 = r.engine.calls[0]
+        c1.answer("Spoken early.")
+        r.source.release()
+        await r.held()
+        assert await r.delivered(1) == ["Spoken early."]
+        r.source.release()
+        assert await r.finish() == 0
+        assert r.sink.texts == ["Spoken early."] and len(r.engine.calls) == 1
+        st = r.pipeline.stats
+        assert (st.requests, st.speculations_used, st.speculations_discarded) == (1, 1, 0)
+        item = r.sink.items[0]
+        assert np.array_equal(c1.pcm, r.source.pcm[round(item.start_s * SAMPLE_RATE):
+                                                     round(item.end_s * SAMPLE_RATE)])
+
+    asyncio.run(main())
+
+
+def test_a_thinking_pause_after_unfinished_words_keeps_the_sentence_one_utterance(
+        tmp_path: Path) -> None:
+    # A 0.9 s pause: the hangover alone (0.54 s) would have cut the sentence in two.
+    audio = speech((P, 0.5), (T, 1), (P, 0.9), (T, 1), (P, 2.5))
+
+    async def main() -> None:
+        r = rig(tmp_path, audio, holds=[1.86], speculate_s=0.09).start()
+        await r.held()
+        c1 = r.engine.calls[0]
+        c1.answer("The meeting is at")
+        r.source.release()
+        c2 = await r.engine.call(2)  # the second pause's: both parts
+        assert c2.seconds > c1.seconds + 1.5 and r.sink.texts == []
+        assert np.array_equal(c2.pcm[:len(c1.pcm)], c1.pcm)
+        c2.answer("The meeting is at noon.")
+        assert await r.finish() == 0
+        assert r.sink.texts == ["The meeting is at noon."] and len(r.engine.calls) == 2
+        st = r.pipeline.stats
+        assert (st.requests, st.speculations_used, st.speculations_discarded) == (2, 1, 1)
+
+    asyncio.run(main())
+
+
+def test_long_speech_is_cut_back_at_a_breath_whose_sentence_end_is_confirmed(
+        tmp_path: Path) -> None:
+    # 3.5 s of talk and a breath of 0.09 s, twice, then the end: held once the talk has
+    # resumed after each breath, while its speculation is at the engine.
+    audio = speech((P, 0.5), (T, 3.5), (P, 0.09), (T, 1.0), (P, 0.09), (T, 1.0), (P, 2.5))
+
+    async def main() -> None:
+        r = rig(tmp_path, audio, holds=[4.3, 5.4], speculate_s=0.09).start()
+        await r.held()
+        c1 = r.engine.calls[0]
+        assert 3.5 < c1.seconds < 4.1 and r.pipeline.segmenter.active
+        c1.answer("The first sentence.")  # a candidate: the talk went on
+        r.source.release()
+        await r.held()
+        c2 = r.engine.calls[1]  # the next breath's: it confirms the first
+        assert 4.5 < c2.seconds < 5.2 and r.sink.texts == []
+        c2.answer("The first sentence. The second")
+        r.source.release()
+        assert await r.delivered(1) == ["The first sentence."]
+        c3 = await r.engine.call(3)  # the rest, at its own pause
+        c3.answer("The second one and more.")
+        assert await r.finish() == 0
+        assert r.sink.texts == ["The first sentence.", "The second one and more."]
+        head, tail = r.sink.items
+        # The head is exactly what the breath's speculation heard; the tail follows it.
+        assert np.array_equal(c1.pcm, r.source.pcm[round(head.start_s * SAMPLE_RATE):
+                                                     round(head.end_s * SAMPLE_RATE)])
+        assert tail.start_s == head.end_s and len(r.engine.calls) == 3
+        st = r.pipeline.stats  # the confirming speculation heard past the cut: discarded
+        assert (st.requests, st.speculations_discarded) == (3, 1)
+
+    asyncio.run(main())
+
+
+def test_long_speech_without_a_sentence_end_is_cut_before_ten_seconds_losing_nothing(
+        tmp_path: Path) -> None:
+    audio = speech((P, 0.5), (T, 12), (P, 2.5))
+
+    async def main() -> None:
+        r = rig(tmp_path, audio, speculate_s=0.09).start()
+        # Each text a sentence, so that no piece is joined to the next: this is about where
+        # the audio is cut, and nothing in 12 s of unbroken talk can confirm a sentence end.
+        r.engine.answer_all(lambda call: f"Part {call.n}.")
+        assert await r.finish() == 0
+        head, tail = r.sink.items
+        assert 7 <= head.end_s - head.start_s <= 10 and tail.start_s == head.end_s
+        # Each utterance's text came from a request that heard its audio, all but silence.
+        for item in (head, tail):
+            pcm = r.source.pcm[round(item.start_s * SAMPLE_RATE):
+                               round(item.end_s * SAMPLE_RATE)]
+            assert any(np.array_equal(c.pcm, pcm[:len(c.pcm)]) and not pcm[len(c.pcm):].any()
+                       for c in r.engine.calls)
+        assert head.start_s <= 0.5 and tail.speech_end_s >= 12.5
+
+    asyncio.run(main())
+
+
+def test_a_speculation_still_at_the_engine_holds_the_pause_only_up_to_the_hold(
+        tmp_path: Path) -> None:
+    # A 2.2 s pause: past the hangover (0.54 s) the utterance waits for the text, but it is
+    # not back by the hold (1.3 s more), and the silence ends the utterance without it.
+    audio = speech((P, 0.5), (T, 1), (P, 2.2), (T, 1), (P, 2.5))
+
+    async def main() -> None:
+        r = rig(tmp_path, audio, holds=[1.86, 2.9, 3.6], speculate_s=0.09).start()
+        await r.held()
+        c1 = r.engine.calls[0]
+        r.source.release()
+        await r.held()  # 1.4 s of silence: the hangover is over, the text awaited
+        assert r.pipeline.segmenter.active and r.pipeline.backlog() == 0
+        r.source.release()
+        await r.held()  # 2.1 s: the hold is over too
+        assert not r.pipeline.segmenter.active and r.pipeline.backlog() == 1
+        assert len(r.engine.calls) == 1 and not c1.cancelled  # its text still rides with it
+        c1.answer("Spoken slowly.")
+        assert await r.delivered(1) == ["Spoken slowly."]
+        r.engine.answer_all(lambda call: "Said again.")
+        r.source.release()
+        assert await r.finish() == 0
+        assert len(r.sink.items) == 2 and r.pipeline.stats.speculations_used == 2
+        first = r.sink.items[0]
+        assert np.array_equal(c1.pcm, r.source.pcm[round(first.start_s * SAMPLE_RATE):
+                                                     round(first.start_s * SAMPLE_RATE)
+                                                     + len(c1.pcm)])
+
+    asyncio.run(main())
+
+
+def test_an_engine_that_stopped_punctuating_no_longer_holds_every_pause(
+        tmp_path: Path) -> None:
+    # Three utterances apart, then two with a 1 s pause between them: held as unfinished
+    # (no end mark) they would be one utterance, but by then the engine's last three texts
+    # had no end mark either, so the end-mark rule is off and the pause ends the first.
+    audio = speech((P, 0.5), (T, 1), (P, 2.5), (T, 1), (P, 2.5), (T, 1), (P, 2.5),
+                   (T, 1), (P, 1.0), (T, 1), (P, 2.5))
+
+    async def main() -> None:
+        r = rig(tmp_path, audio, speculate_s=0.09).start()
+        r.engine.answer_all(lambda call: "we will meet on friday")
+        assert await r.finish() == 0
+        assert r.pipeline.endpointer.seq == 5
+
+    asyncio.run(main())
+
+
+@pytest.mark.parametrize("breaths", ["transcribed", "engine stuck"])
+def test_long_speech_is_cut_before_ten_seconds_between_words(tmp_path: Path,
+                                                             breaths: str) -> None:
+    # 30 words of 0.33 s with 60 ms between them, no pause that ends anything. Each breath's
+    # text is a sentence the next does not confirm, so none cuts by itself; by 10 s the cut
+    # is at a breath that was transcribed, or, with the engine stuck on the first breath
+    # (3 s back by then), at the quietest point: between words either way.
+    audio = speech((P, 0.5), *[part for _ in range(30) for part in ((T, 0.33), (P, 0.06))],
+                   (P, 2.5))
+
+    async def main() -> None:
+        r = rig(tmp_path, audio, holds=[11.0], speculate_s=0.09).start()
+        if breaths == "transcribed":
+            r.engine.answer_all(lambda call: f"Part {call.n}.")
+        await r.held()
+        if breaths == "engine stuck":
+            c1 = r.engine.calls[0]
+            assert len(r.engine.calls) >= 2 and c1.cancelled  # dropped at the cut
+            r.engine.answer_all(lambda call: f"Part {call.n}.")
+        r.source.release()
+        assert await r.finish() == 0
+        head, tail = r.sink.items
+        assert head.end_s - head.start_s <= 10 and tail.start_s == head.end_s
+        assert head.start_s <= 0.5 and tail.speech_end_s >= 0.5 + 30 * 0.39 - 0.07
+        cut = round(head.end_s * SAMPLE_RATE)
+        pcm = r.source.pcm
+        assert not pcm[cut - 480:cut].any() or not pcm[cut:cut + 480].any()  # in a gap
+        # The head's text came from a request that heard exactly its audio but silence.
+        heard = pcm[round(head.start_s * SAMPLE_RATE):cut]
+        assert any(np.array_equal(c.pcm, heard[:len(c.pcm)]) and not heard[len(c.pcm):].any()
+                   for c in r.engine.calls if not c.cancelled)
+
+    asyncio.run(main())
+
+
+@pytest.mark.parametrize("answer_s", [0.0, 1.0])
+def test_breaths_are_transcribed_only_while_the_engine_answers_quickly(
+        tmp_path: Path, answer_s: float) -> None:
+    # Long talk with two breaths, then the end. An engine that took 1 s over its answer (the
+    # clock is the test's) gets no second breath to transcribe: its text would still be at
+    # the engine when the sentence ends, and the end would wait for it.
+    audio = speech((P, 0.5), (T, 3.5), (P, 0.09), (T, 1.0), (P, 0.09), (T, 1.0), (P, 2.5))
+
+    async def main() -> None:
+        r = rig(tmp_path, audio, holds=[4.3], speculate_s=0.09)
+        ticks = iter(range(10**6))
+        if answer_s:
+            r.pipeline.endpointer.specs.clock = lambda: next(ticks) * answer_s
+        r.start()
+        await r.held()
+        c1 = r.engine.calls[0]  # the first breath: nothing known of the engine yet
+        assert 3.5 < c1.seconds < 4.1
+        c1.answer("The first part and")  # unfinished: the talk goes on
+        r.engine.answer_all(lambda call: "The first part and the rest of it.")
+        r.source.release()
+        assert await r.finish() == 0
+        assert r.sink.texts == ["The first part and the rest of it."]
+        breaths = [c for c in r.engine.calls[1:] if c.seconds < 6.0]
+        assert (len(breaths) == 0) == bool(answer_s), [c.seconds for c in r.engine.calls]
 
     asyncio.run(main())

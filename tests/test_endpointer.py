@@ -12,13 +12,15 @@ import asyncio
 from dataclasses import dataclass, field
 
 import numpy as np
+import pytest
 from scripted import ScriptedEngine, Signal, spin
 
 from dictation.audio.vad import Frame
 from dictation.errors import DictationError
-from dictation.records import Speech, Stats
+from dictation.records import Speculation, Speech, Stats
 from dictation.segment.endpointer import RELEASE_TAIL_S, Endpointer
 from dictation.segment.segmenter import Segmenter
+from dictation.text.boundary import BoundaryConfig
 from dictation.text.guard import GuardConfig
 
 F = 0.03
@@ -53,7 +55,7 @@ class Outlet:
         self.put_items.append(item)
 
 
-def endpointer(outlet: Outlet, engine: ScriptedEngine | None = None, **kw: float
+def endpointer(outlet: Outlet, engine: ScriptedEngine | None = None, **kw: object
                ) -> tuple[Endpointer, Stats]:
     stats = Stats()
     ep = Endpointer(Segmenter(), engine or ScriptedEngine(Signal()), outlet,
@@ -153,6 +155,8 @@ def test_a_pause_is_transcribed_early_and_the_speculation_rides_with_its_utteran
         assert spec is not None
         call = await engine.call(1)
         assert call.prompt == "Earlier text." and stats.requests == 1
+        # Its text, a finished sentence, ends the utterance on the frames it heard.
+        await answered(engine, 1, "Done.")
         [(_, speech)] = feed(ep, run((False, 1.0)))
         assert speech.speculation is spec and ep.speculation is None
         # The speculation heard exactly the frames the utterance was put with.
@@ -166,15 +170,15 @@ def test_speech_after_a_speculation_discards_it_and_the_pacer_waits_longer() -> 
     async def main() -> None:
         engine = ScriptedEngine(Signal())
         ep, stats = endpointer(Outlet(), engine, speculate_s=0.09)
-        assert ep.pacer is not None
+        assert ep.specs is not None
         feed(ep, run((False, 0.3), (True, 0.9)))
         pause_until_speculating(ep)
         call = await engine.call(1)
-        wait = ep.pacer.wait_s
+        wait = ep.specs.pacer.wait_s
         assert feed(ep, run((True, 0.3))) == []  # the speaker went on
         await spin()
         assert call.cancelled and ep.speculation is None
-        assert stats.speculations_discarded == 1 and ep.pacer.wait_s > wait
+        assert stats.speculations_discarded == 1 and ep.specs.pacer.wait_s > wait
 
     asyncio.run(main())
 
@@ -205,5 +209,289 @@ def test_interims_follow_the_open_utterance_only_while_delivery_is_idle() -> Non
         feed(ep, run((False, 1.5)))  # the utterance is put: its interim is never shown
         await spin()
         assert len(outlet.put_items) == 1 and call.cancelled
+
+    asyncio.run(main())
+
+
+async def answered(engine: ScriptedEngine, n: int, text: str) -> None:
+    """Answer request ``n`` with ``text`` and let its task finish."""
+    call = await engine.call(n)
+    call.answer(text)
+    await engine.signal.until(lambda: call.returned, f"request {n} answered")
+
+
+def test_a_finished_sentence_ends_its_utterance_at_once_on_the_speculated_frames() -> None:
+    async def main() -> None:
+        engine = ScriptedEngine(Signal())
+        outlet = Outlet()
+        ep, stats = endpointer(outlet, engine, speculate_s=0.09)
+        feed(ep, run((False, 0.3), (True, 0.9)))
+        silent = pause_until_speculating(ep)
+        spec = ep.speculation
+        assert spec is not None
+        await answered(engine, 1, "Spoken early.")
+        # The next frame ends it, long before the hangover would have.
+        [(_, speech)] = feed(ep, [frame(False)])
+        assert (silent + 1) * F < ep.segmenter.needed_silence_s(1.2) - 2 * F
+        assert speech.speculation is spec and len(speech.pcm) == spec.frames * 480
+        assert not ep.active and stats.requests == 1 and stats.speculations_discarded == 0
+        # The rest of the pause is the next utterance's pre-roll: nothing starts from it.
+        assert feed(ep, run((False, 1.5))) == [] and len(engine.calls) == 1
+
+    asyncio.run(main())
+
+
+def test_an_unfinished_sentence_holds_its_pause_and_goes_on_as_one_utterance() -> None:
+    async def main() -> None:
+        engine = ScriptedEngine(Signal())
+        outlet = Outlet()
+        ep, stats = endpointer(outlet, engine, speculate_s=0.09)
+        feed(ep, run((False, 0.3), (True, 0.9)))
+        pause_until_speculating(ep)
+        await answered(engine, 1, "The meeting is at")
+        # A 1.1 s thinking pause: twice the hangover, under the hold.
+        assert feed(ep, run((False, 1.1 - 0.3))) == [] and ep.active
+        assert feed(ep, run((True, 1.0))) == []
+        assert engine.calls[0].returned and stats.speculations_discarded == 1
+        silent = pause_until_speculating(ep)  # a breath: 3 s of it are long speech
+        await answered(engine, 2, "The meeting is at noon.")
+        # Finished: it ends once the pause is as long as the shortest that ends any.
+        [(at, speech)] = feed(ep, run((False, 0.5)))
+        assert (silent + at + 1) * F == pytest.approx(ep.segmenter.config.hangover_min_s)
+        # One utterance: all the speech, both parts, in the second request.
+        assert speech.speech_start_s == 0.3 and speech.speech_end_s > 0.3 + 0.9 + 1.1 + 0.9
+        assert len(engine.calls[1].pcm) == len(speech.pcm) and stats.requests == 2
+
+    asyncio.run(main())
+
+
+def test_a_pause_after_an_unfinished_sentence_ends_it_after_the_hold() -> None:
+    async def main() -> None:
+        engine = ScriptedEngine(Signal())
+        ep, stats = endpointer(Outlet(), engine, speculate_s=0.09)
+        hold = ep.specs.config.hold_s if ep.specs else 0
+        feed(ep, run((False, 0.3), (True, 0.9)))
+        silent = pause_until_speculating(ep)
+        await answered(engine, 1, "The meeting is at")
+        ended = feed(ep, run((False, 3.0)))
+        [(at, speech)] = ended
+        needed = ep.segmenter.needed_silence_s(1.2) + hold  # pre-roll and speech
+        assert abs((silent + at + 1) * F - needed) <= F
+        assert speech.speculation is not None and stats.requests == 1  # its text is reused
+
+    asyncio.run(main())
+
+
+def test_the_hangover_waits_for_a_speculation_still_at_the_engine_but_not_for_ever() -> None:
+    async def main() -> None:
+        engine = ScriptedEngine(Signal())
+        ep, _ = endpointer(Outlet(), engine, speculate_s=0.09)
+        hold = ep.specs.config.hold_s if ep.specs else 0
+        feed(ep, run((False, 0.3), (True, 0.9)))
+        silent = pause_until_speculating(ep)
+        [(at, speech)] = feed(ep, run((False, 3.0)))  # never answered
+        assert abs((silent + at + 1) * F - ep.segmenter.needed_silence_s(1.2) - hold) <= F
+        assert speech.speculation is not None
+
+    asyncio.run(main())
+
+
+def test_an_engine_that_stopped_punctuating_loses_the_end_mark_rule() -> None:
+    async def main() -> None:
+        engine = ScriptedEngine(Signal())
+        outlet = Outlet()
+        ep, _ = endpointer(outlet, engine, speculate_s=0.09)
+        needed = ep.segmenter.needed_silence_s(0.9)
+        ends = []
+        for n in range(1, 5):
+            feed(ep, run((True, 0.9)))
+            silent = pause_until_speculating(ep)
+            await answered(engine, n, "we will meet on friday")
+            [(at, _)] = feed(ep, run((False, 3.0)))
+            ends.append((silent + at + 1) * F)
+            await spin()  # the final's text is read when its task is done
+        # Held as unfinished while there is no evidence; once three finals in a row lack
+        # an end mark, the engine no longer punctuates and the same text ends at once.
+        assert all(t > needed + 1 for t in ends[:3]) and ends[3] < needed
+
+    asyncio.run(main())
+
+
+def breath_candidate(ep: Endpointer, engine: ScriptedEngine) -> Speculation:
+    """3.6 s of speech, a breath of one frame, more speech; the breath's text is a finished
+    sentence: a candidate for a cut, nothing cut yet."""
+    feed(ep, run((False, 0.3), (True, 3.3)))
+    assert feed(ep, [frame(False)]) == []
+    spec = ep.speculation
+    assert spec is not None and spec.frames == ep.segmenter.open_frames
+    # The speaker goes on: a long utterance's breath is kept, its text may cut there.
+    assert feed(ep, run((True, 0.6))) == [] and ep.speculation is spec
+    return spec
+
+
+def test_a_breath_whose_sentence_end_the_next_text_confirms_cuts_long_speech_back_there(
+        ) -> None:
+    async def main() -> None:
+        engine = ScriptedEngine(Signal())
+        ep, stats = endpointer(Outlet(), engine, speculate_s=0.09)
+        spec = breath_candidate(ep, engine)
+        await answered(engine, 1, "The first sentence ends here.")
+        assert feed(ep, [frame(True)]) == [] and ep.specs and ep.specs.candidate is spec
+        assert feed(ep, [frame(False), *run((True, 0.3))]) == []  # the next breath
+        await answered(engine, 2, "The first sentence ends here. And the")
+        [(_, head)] = feed(ep, [frame(True)])
+        assert head.speculation is spec and len(head.pcm) == spec.frames * 480
+        assert round(head.end_s, 2) == 3.63 and ep.active
+        assert ep.segmenter.open_start == round(head.end_s / F)
+        assert stats.speculations_discarded == 1  # the confirming one heard past the cut
+        # The rest stays open and ends at its own pause: nothing lost between them.
+        engine.answer_all(lambda call: "And the rest.")
+        [(_, tail)] = feed(ep, run((True, 0.3), (False, 2.5)))
+        assert tail.start_s == head.end_s and round(tail.speech_end_s, 2) == 4.92
+        assert stats.requests == 3
+
+    asyncio.run(main())
+
+
+def test_a_breath_whose_sentence_the_next_text_continues_is_no_cut() -> None:
+    async def main() -> None:
+        engine = ScriptedEngine(Signal())
+        ep, stats = endpointer(Outlet(), engine, speculate_s=0.09)
+        breath_candidate(ep, engine)
+        await answered(engine, 1, "I left my glasses on the table.")
+        feed(ep, [frame(True), frame(False), *run((True, 0.3))])
+        await answered(engine, 2, "I left my glasses on the table next to the")
+        assert feed(ep, [frame(True)]) == [] and ep.specs and ep.specs.candidate is None
+        assert ep.segmenter.open_start == 0 and stats.speculations_discarded == 2
+
+    asyncio.run(main())
+
+
+def test_a_breath_whose_text_left_out_words_its_audio_held_is_no_cut() -> None:
+    async def main() -> None:
+        engine = ScriptedEngine(Signal())
+        ep, stats = endpointer(Outlet(), engine, speculate_s=0.09)
+        breath_candidate(ep, engine)
+        # 3.3 s of speech, five words: then 0.9 s more cannot hold eight more words unless
+        # the candidate's audio held some after its sentence end that its text left out.
+        await answered(engine, 1, "The first sentence ends here.")
+        feed(ep, [frame(True), frame(False), *run((True, 0.3))])
+        await answered(engine, 2, "The first sentence ends here. And then I went on to say")
+        assert feed(ep, [frame(True)]) == [] and ep.specs and ep.specs.candidate is None
+        assert ep.segmenter.open_start == 0 and stats.speculations_discarded == 2
+
+    asyncio.run(main())
+
+
+def test_a_breath_whose_text_goes_on_is_dropped_once_the_speaker_went_on() -> None:
+    async def main() -> None:
+        engine = ScriptedEngine(Signal())
+        ep, stats = endpointer(Outlet(), engine, speculate_s=0.09)
+        breath_candidate(ep, engine)
+        await answered(engine, 1, "The first sentence goes on to the")
+        assert feed(ep, [frame(True)]) == [] and ep.speculation is None
+        assert ep.specs and ep.specs.candidate is None
+        assert stats.speculations_discarded == 1 and ep.segmenter.open_start == 0
+
+    asyncio.run(main())
+
+
+def test_long_speech_with_no_sentence_end_is_cut_at_its_quietest_point() -> None:
+    async def main() -> None:
+        for speculate_s in (0.09, 0.0):
+            ep, _ = endpointer(Outlet(), ScriptedEngine(Signal()), speculate_s=speculate_s)
+            # 12 s of speech with no pause at all, quieter from 8.1 to 8.25 s.
+            frames = [frame(True, 300.0 if 8.1 <= k * F < 8.25 else LOUD)
+                      for k in range(round(12 / F))]
+            ended = feed(ep, frames)
+            if not speculate_s:  # files: only max_utterance_s cuts
+                assert ended == []
+                continue
+            [(at, head)] = ended
+            assert at == round(10 / F) - 1 and 8.1 <= head.end_s < 8.25
+            assert ep.segmenter.open_start == round(head.end_s / F)
+
+    asyncio.run(main())
+
+
+def test_long_speech_is_cut_at_a_recent_breath_whose_text_is_still_coming() -> None:
+    async def main() -> None:
+        engine = ScriptedEngine(Signal())
+        ep, stats = endpointer(Outlet(), engine, speculate_s=0.09)
+        ended = feed(ep, run((True, 8.7), (False, F), (True, 1.2)))
+        spec = ep.speculation
+        assert ended == [] and spec is not None and spec.frames == round(8.73 / F)
+        [(at, head)] = feed(ep, run((True, 0.3)))
+        # Cut at that breath past 10 s, its text reused (no second request for it).
+        assert head.speculation is spec and len(head.pcm) == spec.frames * 480
+        assert round(9.93 / F) + at + 1 == round(10 / F) and stats.requests == 1
+
+    asyncio.run(main())
+
+
+def test_a_pause_that_outlasted_the_hangover_still_ends_where_a_slow_text_says() -> None:
+    # The text comes back only after the speaker went on: had it not been awaited, the
+    # silence alone would have ended the utterance. Finished, it ends there after all;
+    # unfinished, the speaker's sentence goes on as one utterance.
+    async def main() -> None:
+        for text, cut in (("Spoken late.", True), ("The meeting is at", False)):
+            engine = ScriptedEngine(Signal())
+            ep, stats = endpointer(Outlet(), engine, speculate_s=0.09)
+            feed(ep, run((False, 0.3), (True, 0.9)))
+            pause_until_speculating(ep)
+            spec = ep.speculation
+            assert feed(ep, run((False, 0.4), (True, 0.3))) == [] and ep.speculation is spec
+            await answered(engine, 1, text)
+            ended = feed(ep, [frame(True)])
+            assert ep.active and ep.speculation is None
+            if cut:
+                [(_, head)] = ended
+                assert head.speculation is spec and len(head.pcm) == spec.frames * 480
+                assert ep.segmenter.open_start == round(head.end_s / F)
+            else:
+                assert ended == [] and ep.segmenter.open_start == 0
+                assert stats.speculations_discarded == 1
+
+    asyncio.run(main())
+
+
+def test_a_cut_that_used_a_speculation_counts_for_the_pacer() -> None:
+    async def main() -> None:
+        engine = ScriptedEngine(Signal())
+        ep, _ = endpointer(Outlet(), engine, speculate_s=0.09)
+        assert ep.specs is not None
+        pacer = ep.specs.pacer
+        # Two short pauses the speaker went on after: the wait for the next one grows.
+        feed(ep, run((False, 0.3), (True, 0.6)))
+        for n in (1, 2):
+            pause_until_speculating(ep)
+            await engine.call(n)
+            feed(ep, run((True, 0.6)))
+        grown = pacer.wait_s
+        assert grown > pacer.base_s
+        # Long speech now (2.1 s so far): a breath, confirmed by the next: a cut, and a
+        # useful speculation.
+        feed(ep, run((True, 1.2)))
+        feed(ep, [frame(False), *run((True, 0.3))])
+        await answered(engine, 3, "The meeting is at noon.")
+        feed(ep, [frame(False), *run((True, 0.3))])
+        await answered(engine, 4, "The meeting is at noon. Bring the")
+        [(_, head)] = feed(ep, [frame(True)])
+        assert head.speculation is not None and pacer.wait_s < grown
+
+    asyncio.run(main())
+
+
+def test_hold_zero_lets_the_silence_alone_end_an_unfinished_sentence() -> None:
+    async def main() -> None:
+        engine = ScriptedEngine(Signal())
+        ep, _ = endpointer(Outlet(), engine, speculate_s=0.09,
+                           boundary=BoundaryConfig(hold_s=0.0))
+        feed(ep, run((False, 0.3), (True, 0.9)))
+        silent = pause_until_speculating(ep)
+        await answered(engine, 1, "The meeting is at")
+        [(at, speech)] = feed(ep, run((False, 3.0)))
+        assert abs((silent + at + 1) * F - ep.segmenter.needed_silence_s(1.2)) <= F
+        assert speech.speculation is not None
 
     asyncio.run(main())

@@ -287,3 +287,65 @@ def test_frame_numbering_continues_across_a_release() -> None:
     [u] = feed(seg, [(False, 0.3), (True, 1.0), (False, 2.0)], first=round(5.0 / F))
     # Frames pushed while released still count: times stay true to the capture clock.
     assert u.start == u.payloads[0] >= round(5.0 / F)
+
+
+def test_a_hold_lengthens_one_pause_and_speech_clears_it() -> None:
+    seg = Segmenter()
+    feed(seg, [(True, 3.0)])
+    seg.hold_s = 0.6  # 0.24 s of hangover + 0.6 s: 28 frames
+    assert feed(seg, [(False, 0.81)]) == [] and seg.active
+    assert len(feed(seg, [(False, 0.03)])) == 1  # the 28th silent frame ends it
+    # A pause the speaker ends clears the hold: the next one needs the hangover alone.
+    seg = Segmenter()
+    feed(seg, [(True, 3.0)])
+    seg.hold_s = 0.6
+    assert feed(seg, [(False, 0.15), (True, 0.3)]) == [] and seg.hold_s == 0
+    assert len(feed(seg, [(False, 0.24)])) == 1
+
+
+def test_a_cut_with_speech_after_it_keeps_that_speech_open() -> None:
+    seg = Segmenter()
+    feed(seg, [(False, 0.3), (True, 3.0), (False, 0.06), (True, 1.0)])
+    start, total = seg.open_start, seg.open_frames
+    assert start is not None
+    keep = round(3.3 / F) + 1 - start  # the breath's first frame
+    utt = seg.cut(keep, "breath")
+    assert utt is not None and utt.reason == "breath" and len(utt.payloads) == keep
+    assert seg.active and seg.open_start == utt.end and seg.open_frames == total - keep
+    [tail] = feed(seg, [(False, 1.0)], first=start + total)
+    # Nothing lost, nothing twice: the cut and what followed are one run of frames.
+    assert tail.start == utt.end and list(utt.payloads) + list(tail.payloads)[:total - keep] \
+        == list(range(start, start + total))
+
+
+def test_a_cut_in_silence_ends_the_utterance_and_shares_the_pause() -> None:
+    seg = Segmenter()
+    feed(seg, [(False, 0.3), (True, 1.0), (False, 0.15)])
+    keep = seg.pause_start + 2
+    utt = seg.cut(keep, "sentence")
+    assert utt is not None and utt.reason == "sentence" and not seg.active
+    # The rest of the pause is the next utterance's pre-roll.
+    [nxt] = feed(seg, [(True, 1.0), (False, 1.0)], first=utt.end + 3)
+    assert nxt.start == utt.end
+
+
+def test_at_breath_is_the_utterance_cut_inside_the_pause_so_far() -> None:
+    seg: Segmenter[int] = Segmenter()
+    feed(seg, [(True, 3.0)])
+    assert seg.at_breath() is None
+    offers = []
+    for i in range(100, 104):
+        seg.push(False, 10.0, i)
+        offers.append(seg.at_breath())
+    # The pause's first half, however short the pause: as a pause that ends is shared.
+    assert [o[-1] if o else None for o in offers] == [100, 100, 101, 101]
+
+
+def test_split_on_request_cuts_at_the_quietest_point_of_the_window() -> None:
+    seg = Segmenter(SegmenterConfig(split_window_s=3.0))
+    levels = [50.0 if 8.1 <= k * F < 8.25 else 1000.0 for k in range(round(10 / F))]
+    for k, level in enumerate(levels):
+        assert seg.push(True, level, k) is None
+    utt = seg.split("soft_length")
+    assert utt.reason == "soft_length" and 8.1 <= utt.end * F < 8.25
+    assert seg.open_start == utt.end and seg.open_frames == len(levels) - utt.end

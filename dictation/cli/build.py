@@ -8,6 +8,7 @@ import logging
 import os
 import sys
 from collections.abc import Mapping
+from dataclasses import replace
 
 from dictation.batch import FileJob
 from dictation.cli import settings
@@ -27,6 +28,7 @@ from dictation.daemon import sample_path
 from dictation.errors import ConfigError
 from dictation.output.keytools import TyperConfig
 from dictation.segment.segmenter import SegmenterConfig
+from dictation.text.boundary import BoundaryConfig
 from dictation.text.guard import GuardConfig
 from dictation.transcribe.engines import DEFAULT_BASE_URL, ApiConfig, LocalConfig
 
@@ -180,7 +182,8 @@ def build_config(args: argparse.Namespace, file: ConfigFile | None = None) -> Ru
                      spool_dir=args.spool_dir, spool_max_mb=args.spool_max,
                      give_up_s=args.give_up_after, stop_grace_s=args.stop_grace,
                      srt=args.srt, vtt=args.vtt, events=args.events,
-                     text=build_text(args, engine, file, lambda: read_api_key(args)))
+                     text=replace(build_text(args, engine, file, lambda: read_api_key(args)),
+                                  boundary=BoundaryConfig(hold_s=args.hold)))
 
 
 def build_file_job(args: argparse.Namespace) -> FileJob:

@@ -29,6 +29,7 @@ from dictation.output.keytools import TYPERS, TyperConfig
 from dictation.output.sinks import CLIPBOARD_MODES, OUTPUTS
 from dictation.segment.gate import MODES
 from dictation.segment.segmenter import SegmenterConfig
+from dictation.text.boundary import BoundaryConfig
 
 __all__ = ["FILE_GIVE_UP_S", "GLOBAL_OPTIONS", "INTERIM_S", "SPECULATE_S", "build_parser",
            "normalize_argv"]
@@ -59,6 +60,10 @@ def _add_run_options(p: argparse.ArgumentParser) -> None:
                         "over (longer while pauses keep turning out not to be the end); "
                         f"0 = off (default: local {SPECULATE_S['local']}, "
                         f"api {SPECULATE_S['api']}; off with --fast)")
+    p.add_argument("--hold", type=values.hold, default=BoundaryConfig().hold_s, metavar="S",
+                   help="with --speculate: extra silence a pause after unfinished words "
+                        "(\"the meeting is at\") waits for before the utterance ends; "
+                        f"0 = off (default {BoundaryConfig().hold_s})")
     p.add_argument("--interim", type=values.interim, metavar="S",
                    help="transcribe the utterance in progress every S seconds for provisional "
                         "captions (never typed); 0 = off (default: "

@@ -91,6 +91,11 @@ def speculate(text: str) -> float:
 
 
 @numeric
+def hold(text: str) -> float:
+    return _seconds(text, 0, 10)  # BoundaryConfig's range
+
+
+@numeric
 def interim(text: str) -> float:
     return _seconds(text, 0.2, 10, off=True)
 

@@ -1,12 +1,14 @@
 """The endpointer: classified frames in, utterances out. One object decides when an utterance
-ends (the segmenter), whether it is worth sending (the weak-audio check), what is transcribed
-before its end is certain (speculation, paced), and what captions show meanwhile (interims).
+ends (the segmenter, and the text of a speculation), whether it is worth sending (the
+weak-audio check), what is transcribed before its end is certain (speculation, see
+speculate.py), and what captions show meanwhile (interims).
 
 Speculative endpointing: once an open utterance has been silent for a moment (``speculate_s``
 at first, well before the hangover ends it; see SpeculationPacer), the utterance it will be if
-the silence holds is sent for transcription at once: the same frames, so the same text. If the
-silence holds, the utterance ends with its text already there or on the way; any speech frame
-before the end discards the speculation, and a discarded result is never read.
+the silence holds is sent for transcription at once: the same frames, so the same text. Its
+text then moves the end: a finished sentence ends the utterance at once, an unfinished one
+holds the pause open longer (speculate.py). Long speech is cut at a breath whose text ends a
+sentence, or past ``soft_max_s`` at its quietest point, long before ``max_utterance_s``.
 
 It talks to delivery only through :class:`Outlet`: is the engine free, is it idle, has the run
 failed, what is the next prompt, and here is an utterance. It never waits: every call returns
@@ -15,7 +17,6 @@ at once, and the transcriptions it starts run as tasks.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import time
 from collections.abc import Callable, Sequence
@@ -26,7 +27,9 @@ import numpy as np
 from dictation.audio.levels import measure
 from dictation.records import Heard, Interim, Speculation, Speech, Stats, discard
 from dictation.segment.interim import Interims
-from dictation.segment.pacer import SpeculationPacer
+from dictation.segment.speculate import Speculator
+from dictation.text.boundary import DEFAULT as BOUNDARY
+from dictation.text.boundary import BoundaryConfig
 from dictation.text.guard import DEFAULT, GuardConfig
 
 if TYPE_CHECKING:
@@ -78,14 +81,16 @@ class Endpointer:
 
     def __init__(self, segmenter: Segmenter[Frame], transcriber: Transcriber, outlet: Outlet,
                  *, guard: GuardConfig, stats: Stats, speculate_s: float = 0.0,
-                 interim_s: float = 0.0,
+                 interim_s: float = 0.0, boundary: BoundaryConfig = BOUNDARY,
                  on_interim: Callable[[Interim], None] = lambda event: None) -> None:
         self.segmenter = segmenter
         self.transcriber = transcriber
         self.outlet = outlet
         self.guard = guard
         self.stats = stats
-        self.pacer = (SpeculationPacer(speculate_s, segmenter.config.hangover_max_s)
+        # Speculation, and with it the text's say in where utterances end; off for files
+        # read at full speed, where nobody waits and fewer, longer utterances read better.
+        self.specs = (Speculator(segmenter, transcriber, outlet, stats, speculate_s, boundary)
                       if speculate_s else None)
         # Provisional text of the open utterance, for captions; never a final's text.
         self.interims = (Interims(interim_s, segmenter.config.frame_s, transcriber, guard,
@@ -94,20 +99,22 @@ class Endpointer:
         # One per cancel: an utterance heard before a cancel but put after it is dropped too
         # (in step with Delivery.cancel, which the same command bumps).
         self.generation = 0
-        self.speculation: Speculation | None = None  # for the open utterance
 
     @property
     def active(self) -> bool:
         """An utterance is open: speech is being heard."""
         return self.segmenter.active
 
+    @property
+    def speculation(self) -> Speculation | None:
+        """The speculation of the open utterance, if one is pending."""
+        return self.specs.pending if self.specs else None
+
     def frame(self, frame: Frame) -> Speech | None:
         """One classified frame; the utterance it ended, if one was put."""
         seg = self.segmenter
-        if frame.is_speech and self.speculation and seg.listening:
-            self._drop_speculation()  # speech resumed: that text would be stale
-            if self.pacer:
-                self.pacer.resumed()
+        if frame.is_speech and self.specs and seg.listening:
+            self.specs.resumed()  # speech came back: its text is stale, or cuts back
         return self._ended(seg.push(frame.is_speech, frame.level, frame))
 
     def open(self) -> None:
@@ -138,33 +145,38 @@ class Endpointer:
         return last
 
     def _ended(self, utt: Utterance[Frame] | None) -> Speech | None:
-        """After the segmenter spoke: settle the speculation, put what ended, or speculate
-        on the pause; then the interims' turn."""
-        attached = self._settle(utt)
+        """After the segmenter spoke: end or cut where the text says, settle the speculation,
+        put what ended, or speculate on the pause; then the interims' turn."""
+        specs = self.specs
+        ended = utt is not None
+        if specs and utt is None:
+            utt = self._cut(specs)
+        attached = specs.settle(utt) if specs else None
         speech = None
         if utt is not None:
             speech = self._put(utt, attached)
-        else:
-            self._speculate()
+        elif specs and not ended and (held := specs.due()) is not None and \
+                not too_weak(measure(held), self.guard):
+            if self.interims:
+                self.interims.cancel()  # the speculation may become the final: it goes first
+            specs.launch(held)
         if self.interims and not self.outlet.failed:
             self.interims.tick(self.seq + 1, self.segmenter,
                                self.outlet.idle and self.speculation is None,
                                self.outlet.next_prompt)
         return speech
 
-    def _settle(self, utt: Utterance[Frame] | None) -> Speculation | None:
-        """The speculation that holds all of ``utt`` (silence held from it to the end), or
-        None; one still about the open utterance is kept, any other discarded."""
-        spec, self.speculation = self.speculation, None
-        if (spec and utt and utt.start == spec.start and utt.reason != "max_length"
-                and len(utt.payloads) >= spec.frames):
-            return spec
-        if spec:
-            if self.segmenter.open_start == spec.start:
-                self.speculation = spec
-            else:  # its utterance was dropped or split
-                discard(spec, self.stats)
-        return None
+    def _cut(self, specs: Speculator) -> Utterance[Frame] | None:
+        """The open utterance cut where speculation found a sentence end; or, past
+        ``soft_max_s``, at a recent breath that was transcribed, else at the quietest point;
+        or None."""
+        seg, c = self.segmenter, self.segmenter.config
+        if (verdict := specs.verdict()) is not None:
+            return seg.cut(*verdict)
+        if not c.soft_max_s or seg.open_frames < c.frames(c.soft_max_s):
+            return None
+        at = specs.within(c.frames(c.split_window_s))
+        return seg.split("soft_length") if at is None else seg.cut(*at)
 
     def _put(self, utt: Utterance[Frame], attached: Speculation | None) -> Speech | None:
         frame_s = self.segmenter.config.frame_s
@@ -176,8 +188,8 @@ class Endpointer:
             if attached:
                 discard(attached, self.stats)
             return None
-        if self.pacer and utt.reason == "pause":
-            self.pacer.ended()
+        if self.specs and (utt.reason == "pause" or attached):
+            self.specs.pacer.ended()  # a pause that ended or cut it: worth transcribing early
         self.seq += 1
         if self.interims:
             self.interims.queued()  # the final's request goes first; no late interim
@@ -188,28 +200,9 @@ class Endpointer:
                   utt.end * frame_s, utt.reason, ", speculated" if attached else "")
         return speech
 
-    def _speculate(self) -> None:
-        """Transcribe the open utterance as it will be if this pause holds; only with nothing
-        queued: then the prompt is final and the engine is free."""
-        seg, pacer = self.segmenter, self.pacer
-        if (pacer is None or self.speculation is not None or self.outlet.failed
-                or seg.trailing_silence_s < pacer.wait_s - 1e-9 or not self.outlet.free):
-            return
-        held = seg.if_silence_holds()
-        if held is None or too_weak(measure(held), self.guard):
-            return
-        if self.interims:
-            self.interims.cancel()  # the speculation may become the final: it goes first
-        prompt = self.outlet.next_prompt()
-        self.stats.requests += 1
-        task = asyncio.create_task(
-            self.transcriber.transcribe(np.concatenate([f.pcm for f in held]), prompt))
-        self.speculation = Speculation(seg.open_start or 0, len(held), prompt, task)
-
     def _drop_speculation(self) -> None:
-        if self.speculation:
-            discard(self.speculation, self.stats)
-            self.speculation = None
+        if self.specs:
+            self.specs.drop_all()
 
 
 def speech_of(seq: int, start: int, frames: Sequence[Frame], frame_s: float, heard: Heard,

@@ -37,6 +37,15 @@ class SegmenterConfig:
     """Longer speech is split at the quietest point of the last ``split_window_s``."""
     split_window_s: float = 3.0
     """How far back from the length limit to look for the quietest point."""
+    long_s: float = 3.0
+    """With speculation on: past this much speech, every breath is transcribed to find where
+    a sentence ended (sentences run 2-5 s)."""
+    breath_s: float = 0.03
+    """The least pause of long speech transcribed: one frame, all a fast talker leaves
+    between sentences."""
+    soft_max_s: float = 10.0
+    """With speculation on: longer speech with no sentence end found is cut at its quietest
+    point, long before ``max_utterance_s``; 0 = off. Files read at full speed don't cut."""
 
     def __post_init__(self) -> None:
         checks = [
@@ -49,6 +58,10 @@ class SegmenterConfig:
             (self.hangover_shrink_s >= 0, "hangover shrink must be ≥ 0"),
             (self.max_utterance_s >= 2 * self.split_window_s > 0,
              "max utterance must be at least twice the split window"),
+            (self.long_s >= 0, "long must be ≥ 0"),
+            (self.breath_s > 0, "breath must be positive"),
+            (self.soft_max_s == 0 or self.soft_max_s >= 2 * self.split_window_s,
+             "soft max must be 0 or at least twice the split window"),
         ]
         for ok, message in checks:
             if not ok:
@@ -65,7 +78,7 @@ class Utterance(Generic[T]):
     start: int
     payloads: tuple[T, ...]
     speech_frames: int
-    reason: str  # "pause", "max_length" or "flush"
+    reason: str  # "pause", "max_length", "flush", or what asked for a cut (Segmenter.cut)
 
     @property
     def end(self) -> int:
@@ -92,6 +105,10 @@ class Segmenter(Generic[T]):
         self._run = 0  # consecutive speech frames while idle
         self._silence = 0  # trailing non-speech frames of the open utterance
         self.dropped = 0  # utterances under min_speech_s
+        self.hold_s = 0.0
+        """Extra silence the current pause needs before it ends the utterance, beyond the
+        hangover: the endpointer holds a pause open while its text is unfinished or still
+        unknown. It lasts for one pause: speech, or the end of the utterance, clears it."""
         self.listening = True
         """False between :meth:`close` and :meth:`open` (push-to-talk released, dictation
         stopped): frames only refill the pre-roll, and no utterance starts."""
@@ -114,6 +131,17 @@ class Segmenter(Generic[T]):
         """Length in frames of the open utterance so far; 0 when idle."""
         return len(self._frames)
 
+    @property
+    def pause_over(self) -> bool:
+        """The current pause has lasted the hangover: without a hold it would have ended the
+        open utterance."""
+        return bool(self._silence) and self.trailing_silence_s >= self._hangover_s() - 1e-9
+
+    @property
+    def pause_start(self) -> int:
+        """Frames of the open utterance before its trailing silence: where the pause began."""
+        return len(self._frames) - self._silence
+
     def so_far(self) -> tuple[T, ...] | None:
         """The open utterance's frames up to now, None when idle: what an interim
         transcription of the utterance in progress hears."""
@@ -126,19 +154,28 @@ class Segmenter(Generic[T]):
         text the finished utterance would get."""
         if not self._frames or not self._silence:
             return None
-        c = self.config
-        spoken_s = (len(self._frames) - self._silence) * c.frame_s
-        ending = math.ceil((self.needed_silence_s(spoken_s) - 1e-9) / c.frame_s)
+        ending = math.ceil((self._hangover_s() - 1e-9) / self.config.frame_s)
         keep = len(self._frames) - self._silence + ending - ending // 2  # as _end_at_pause
         if keep > len(self._frames):
             return None
         return tuple(f.payload for f in self._frames[:keep])
+
+    def at_breath(self) -> tuple[T, ...] | None:
+        """The open utterance cut inside its current pause, however short, the pause shared as
+        :meth:`push` shares one (its first half here); None when no pause is under way."""
+        if not self._frames or not self._silence:
+            return None
+        return tuple(f.payload for f in self._frames[:len(self._frames) - self._silence // 2])
 
     def needed_silence_s(self, length_s: float) -> float:
         """Silence that ends an utterance of ``length_s``: shrinks as the utterance grows."""
         c = self.config
         grown = 1.0 if c.hangover_shrink_s == 0 else min(1.0, length_s / c.hangover_shrink_s)
         return c.hangover_max_s - (c.hangover_max_s - c.hangover_min_s) * grown
+
+    def _hangover_s(self) -> float:
+        """The silence that ends the open utterance, as long as it is so far."""
+        return self.needed_silence_s(self.pause_start * self.config.frame_s)
 
     def push(self, is_speech: bool, level: float = 0.0, payload: T = None) -> Utterance[T] | None:
         frame = _Frame(is_speech, level, payload)
@@ -150,13 +187,41 @@ class Segmenter(Generic[T]):
             return self._push_idle(frame)
         self._frames.append(frame)
         self._silence = 0 if is_speech else self._silence + 1
-        c = self.config
-        spoken_s = (len(self._frames) - self._silence) * c.frame_s
-        if self._silence and self._silence * c.frame_s >= self.needed_silence_s(spoken_s) - 1e-9:
+        if is_speech:
+            self.hold_s = 0.0
+        elif self.trailing_silence_s >= self._hangover_s() + self.hold_s - 1e-9:
             return self._end_at_pause()
-        if len(self._frames) >= c.frames(c.max_utterance_s):
-            return self._split()
+        if len(self._frames) >= self.config.frames(self.config.max_utterance_s):
+            return self.split("max_length")
         return None
+
+    def cut(self, keep: int, reason: str) -> Utterance[T] | None:
+        """End the open utterance after its first ``keep`` frames, now. Speech after them
+        stays the open utterance; mere silence after them becomes pre-roll, as after a pause.
+        Nothing is lost or heard twice: every frame is in the utterance or what follows."""
+        frames, start = self._frames, self._start
+        head, rest = frames[:keep], frames[keep:]
+        self.hold_s = 0.0
+        if any(f.is_speech for f in rest):
+            self._frames, self._start = rest, start + keep
+        else:
+            self._frames, self._silence, self._run = [], 0, 0
+            self._pre.clear()
+            self._pre.extend(rest)
+        return self._emit(start, head, reason)
+
+    def split(self, reason: str) -> Utterance[T]:
+        """Cut over-long speech at the quietest point of its last ``split_window_s`` (a frame
+        the VAD called silence if there is one); the rest stays open."""
+        frames = self._frames
+        cut = quietest_cut([f.is_speech for f in frames], [f.level for f in frames],
+                           self.config.frames(self.config.split_window_s))
+        head, tail = frames[:cut], frames[cut:]
+        start = self._start
+        self._frames = tail
+        self._start = start + cut
+        return Utterance(start, tuple(f.payload for f in head),
+                         sum(f.is_speech for f in head), reason)
 
     def flush(self, tail_s: float | None = None) -> Utterance[T] | None:
         """End of stream: hand back the open utterance if it holds enough speech, with at most
@@ -167,7 +232,7 @@ class Segmenter(Generic[T]):
         if tail_s is not None:
             tail = min(self._silence, round(tail_s / self.config.frame_s))
             frames = frames[:len(frames) - self._silence + tail]
-        self._silence = 0
+        self._silence, self.hold_s = 0, 0.0
         self._pre.clear()
         return self._emit(self._start, frames, "flush")
 
@@ -201,7 +266,7 @@ class Segmenter(Generic[T]):
 
     def cancel(self) -> None:
         """Forget the open utterance and the pre-roll."""
-        self._frames, self._silence, self._run = [], 0, 0
+        self._frames, self._silence, self._run, self.hold_s = [], 0, 0, 0.0
         self._pre.clear()
 
     def _push_idle(self, frame: _Frame[T]) -> Utterance[T] | None:
@@ -221,21 +286,10 @@ class Segmenter(Generic[T]):
         keep = len(self._frames) - self._silence // 2
         frames, rest = self._frames[:keep], self._frames[keep:]
         start = self._start
-        self._frames, self._silence, self._run = [], 0, 0
+        self._frames, self._silence, self._run, self.hold_s = [], 0, 0, 0.0
         self._pre.clear()
         self._pre.extend(rest)
         return self._emit(start, frames, "pause")
-
-    def _split(self) -> Utterance[T]:
-        frames = self._frames
-        cut = quietest_cut([f.is_speech for f in frames], [f.level for f in frames],
-                           self.config.frames(self.config.split_window_s))
-        head, tail = frames[:cut], frames[cut:]
-        start = self._start
-        self._frames = tail
-        self._start = start + cut
-        return Utterance(start, tuple(f.payload for f in head),
-                         sum(f.is_speech for f in head), "max_length")
 
     def _emit(self, start: int, frames: list[_Frame[T]], reason: str) -> Utterance[T] | None:
         speech = sum(f.is_speech for f in frames)

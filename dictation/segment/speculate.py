@@ -1,0 +1,267 @@
+"""Speculation: the open utterance transcribed before its end is certain, and what that text
+says about where the utterance ends.
+
+A pause is transcribed once it lasts ``speculate_s`` (paced, see SpeculationPacer); in speech
+longer than ``SegmenterConfig.long_s``, every breath is. The text then decides with the
+silence (``dictation.text.boundary``):
+
+- **Complete** (the words end a sentence): the utterance ends at once, after exactly the
+  frames transcribed, so the text is already there and no second request is made.
+- **Complete, but the speaker went on** (a breath in long speech): most of a sentence reads
+  as a sentence too ("I left my glasses on the table." + "next to the bowl"), so the breath is
+  only a candidate. The next speculation, which hears more, confirms it when its text ends a
+  sentence at the same word; then the utterance is cut back at that breath, the candidate's
+  text attached, and what followed stays open. Otherwise the candidate is dropped.
+- **Incomplete** (a thinking pause): the pause needs ``BoundaryConfig.hold_s`` more silence
+  before it ends the utterance; if the speaker goes on, the sentence stays one utterance.
+- **Not back yet** when the hangover would end the utterance: the same hold bounds the wait.
+
+Any speech after a short utterance's speculation discards it, as before: its text would be
+stale. The text is read only from the tail (``boundary.TAIL_CHARS``): nothing heavy on the loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import statistics
+import time
+from collections import deque
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from dictation.records import Speculation, Stats, discard
+from dictation.segment.pacer import SpeculationPacer
+from dictation.text import boundary
+from dictation.text.boundary import BoundaryConfig
+
+if TYPE_CHECKING:
+    from dictation.audio.vad import Frame
+    from dictation.segment.endpointer import Outlet
+    from dictation.segment.segmenter import Segmenter, Utterance
+    from dictation.transcribe import Transcriber, Transcript
+
+FINALS_KEPT = 12  # recent final texts: enough to tell whether the engine still punctuates
+AGREE_CHARS = 2000
+"""A speculation's text is searched for sentence ends this far: 30 s of the fastest speech
+(bench/speech_rate.py) is under 600 characters; any longer answer costs no more."""
+BREATH_BUDGET_S = 0.5
+"""Breaths are transcribed only while the engine answers within this (the median of its last
+few answers): a breath's text still at the engine when the sentence ends keeps that end
+waiting, and with the API here (about 0.7 s an answer) calm sentence ends came 1.7 s after
+speech instead of 0.9 s. A slower engine's long speech is cut past ``soft_max_s`` instead."""
+TRIPS_KEPT = 5
+AGREE_WORDS = 2  # a confirming text may place the sentence end this many words off
+DROPPED_WORDS = 2.0
+"""A breath is no cut when its audio, at the speaker's rate, held this many words more than
+its text: Whisper leaves out the words of a sentence just begun at the very end of its audio
+("…vegetables. I picked up" came back as "…vegetables."), and those words would be lost."""
+_TOKEN = re.compile(r"[^\W_]+(?:['’][^\W_]+)*|[.?!]+(?=[\s\"'”’)\]}»]|$)")
+
+
+class Speculator:
+    """The one speculation of the open utterance, from :meth:`due` and :meth:`launch` to
+    :meth:`verdict` and :meth:`settle`."""
+
+    def __init__(self, segmenter: Segmenter[Frame], transcriber: Transcriber, outlet: Outlet,
+                 stats: Stats, speculate_s: float, config: BoundaryConfig) -> None:
+        self.segmenter = segmenter
+        self.transcriber = transcriber
+        self.outlet = outlet
+        self.stats = stats
+        self.config = config
+        self.pacer = SpeculationPacer(speculate_s, segmenter.config.hangover_max_s)
+        self.pending: Speculation | None = None  # about the open utterance
+        self.candidate: Speculation | None = None  # a breath whose text ended a sentence
+        self._candidate_words = 0  # how many words that text had
+        self._judged: Speculation | None = None  # its text was read and did not end it
+        self._breath = False  # the pending one is a breath of long speech
+        # The silence had lasted the hangover when the speaker went on: the pending one's
+        # pause would have ended the utterance had its text not been awaited.
+        self._overdue = False
+        self._finals: deque[str] = deque(maxlen=FINALS_KEPT)
+        self._trips: deque[float] = deque(maxlen=TRIPS_KEPT)  # seconds to an answer
+        self.clock = time.monotonic
+
+    def due(self) -> tuple[Frame, ...] | None:
+        """The frames to transcribe now, if this pause (or, in long speech, this breath) is
+        long enough and nothing is pending; only with nothing queued: then the prompt is
+        final and the engine is free."""
+        seg, c = self.segmenter, self.segmenter.config
+        if self.pending is not None or self.outlet.failed or not self.outlet.free:
+            return None
+        silent_s = seg.trailing_silence_s
+        if self._breathing():
+            return seg.at_breath() if silent_s >= c.breath_s - 1e-9 else None
+        return seg.if_silence_holds() if silent_s >= self.pacer.wait_s - 1e-9 else None
+
+    def launch(self, held: tuple[Frame, ...]) -> None:
+        """Transcribe ``held``; the hangover waits for its text, for ``hold_s`` at most."""
+        seg = self.segmenter
+        prompt = self.outlet.next_prompt()
+        self.stats.requests += 1
+        task = asyncio.create_task(
+            self.transcriber.transcribe(np.concatenate([f.pcm for f in held]), prompt))
+        began = self.clock()
+        task.add_done_callback(lambda t: t.cancelled() or self._trips.append(self.clock() - began))
+        self.pending = Speculation(seg.open_start or 0, len(held), prompt, task)
+        self._breath, self._overdue = self._breathing(), False
+        seg.hold_s = self.config.hold_s
+
+    def resumed(self) -> None:
+        """Speech came back during the pending speculation: stale, unless its text may yet
+        end the utterance there: a breath of long speech, or a pause that outlasted the
+        hangover while its text was awaited (a slow engine must not cost the end the
+        silence alone would have made)."""
+        spec = self.pending
+        if spec is None:
+            return
+        if spec is not self._judged:
+            self._overdue = self._overdue or self.segmenter.pause_over
+            if self._breath or self._overdue:
+                return
+        self.drop()
+        if not self._breath:
+            self.pacer.resumed()
+
+    def verdict(self) -> tuple[int, str] | None:
+        """Once the pending speculation's text is back, read it once: where to end or cut the
+        utterance (frames, reason), or None (held, a new candidate, or discarded)."""
+        spec, seg = self.pending, self.segmenter
+        if (spec is None or spec is self._judged or not spec.task.done()
+                or spec.start != seg.open_start):  # settle() discards one of no open utterance
+            return None
+        covers = spec.frames >= seg.pause_start  # nothing but silence after it
+        text = _text(spec.task)
+        finished = text is not None and boundary.incomplete(text, cfg := self._boundary()) is None
+        if covers and finished and seg.trailing_silence_s < seg.config.hangover_min_s - 1e-9:
+            return None  # no shorter pause than any that ends an utterance: read it again
+        self._judged = spec
+        if self._overdue:  # the silence ended it; a sentence that goes on keeps it open
+            if text is None or finished:
+                return spec.frames, "pause"
+            self.drop()
+            return None
+        if text is None:  # failed: the silence alone decides
+            seg.hold_s = 0.0
+            if not covers:
+                self.drop()
+            return None
+        if covers and finished:
+            return spec.frames, "sentence"
+        if (cand := self.candidate) is not None:
+            if _ends_near(text, self._candidate_words) and not self._dropped(cand, spec, text):
+                return cand.frames, "breath"  # settle() discards this one: it heard past it
+            self._drop_candidate()
+        if covers:
+            seg.hold_s = boundary.hold_for(text, cfg)
+        elif finished and self._breath:  # confirmed or not by the next one
+            self.pending, self.candidate = None, spec
+            self._candidate_words = len(_words(text))
+        else:  # the speaker went on, and the text does not end there
+            self.drop()
+        return None
+
+    def _dropped(self, cand: Speculation, spec: Speculation, text: str) -> bool:
+        """Did the candidate's text leave out words its audio held? The confirming text's
+        words, spread over its speech frames, say how many the candidate's speech held."""
+        frames = self.segmenter.so_far() or ()
+        heard = sum(f.is_speech for f in frames[:cand.frames])
+        more = sum(f.is_speech for f in frames[:spec.frames])
+        words = len(_words(text))
+        return more > 0 and words * heard / more - self._candidate_words >= DROPPED_WORDS
+
+    def within(self, frames: int) -> tuple[int, str] | None:
+        """Where a breath of the open utterance's last ``frames`` was transcribed (the
+        candidate's first), to cut there with its text."""
+        seg = self.segmenter
+        for spec in (self.candidate, self.pending):
+            if (spec and seg.open_start == spec.start
+                    and seg.open_frames - frames <= spec.frames <= seg.open_frames):
+                return spec.frames, "soft_length"
+        return None
+
+    def settle(self, utt: Utterance[Frame] | None) -> Speculation | None:
+        """The speculation that holds all of ``utt`` (nothing but silence after its frames),
+        or None; those still about the open utterance are kept, any other discarded."""
+        attached = None
+        for spec in (self.candidate, self.pending):
+            if (spec and utt and attached is None and utt.start == spec.start
+                    and len(utt.payloads) >= spec.frames
+                    and not any(f.is_speech for f in utt.payloads[spec.frames:])):
+                attached = spec
+                spec.task.add_done_callback(self._final)
+            elif spec and self.segmenter.open_start != spec.start:
+                discard(spec, self.stats)  # its utterance was dropped or cut elsewhere
+            else:
+                continue
+            if spec is self.candidate:
+                self.candidate = None
+            else:
+                self.pending = None
+        return attached
+
+    def drop(self) -> None:
+        if self.pending:
+            discard(self.pending, self.stats)
+            self.pending = None
+
+    def drop_all(self) -> None:
+        self.drop()
+        self._drop_candidate()
+
+    def _drop_candidate(self) -> None:
+        if self.candidate:
+            discard(self.candidate, self.stats)
+            self.candidate = None
+
+    def _long(self) -> bool:
+        """The open utterance's speech before this pause is long: speculate at breaths."""
+        c = self.segmenter.config
+        return self.segmenter.pause_start * c.frame_s >= c.long_s - 1e-9
+
+    def _breathing(self) -> bool:
+        """Speculate at every breath: long speech, and an engine quick enough for it."""
+        return self._long() and (not self._trips
+                                 or statistics.median(self._trips) <= BREATH_BUDGET_S)
+
+    def _boundary(self) -> BoundaryConfig:
+        """The end-mark rule only while the engine punctuates (bench/boundary.md: after an
+        unpunctuated prompt tiny.en stops, and the rule would then hold every utterance)."""
+        cfg = self.config
+        if cfg.require_end_mark and not boundary.punctuates(list(self._finals)):
+            return replace(cfg, require_end_mark=False)
+        return cfg
+
+    def _final(self, task: asyncio.Task[Transcript]) -> None:
+        if (text := _text(task)) is not None:
+            self._finals.append(text)
+
+
+def _words(text: str) -> list[str]:
+    return [t for t in _TOKEN.findall(text[:AGREE_CHARS]) if t[0] not in ".?!"]
+
+
+def _ends_near(text: str, words: int) -> bool:
+    """Does ``text`` end a sentence within AGREE_WORDS of its ``words``-th word, with more
+    words after it? Whisper may word the same speech a little differently (a number, a
+    contraction) when it hears more of it."""
+    count, end = 0, None
+    for token in _TOKEN.findall(text[:AGREE_CHARS]):
+        if token[0] not in ".?!":
+            if end is not None and abs(end - words) <= AGREE_WORDS:
+                return True
+            count, end = count + 1, None
+        elif count and "." not in token[1:]:  # "..." is a pause, not an end
+            end = count
+    return False
+
+
+def _text(task: asyncio.Task[Transcript]) -> str | None:
+    """A finished task's text; None if it failed or was cancelled."""
+    if task.cancelled() or task.exception() is not None:
+        return None
+    return task.result().text
+
