@@ -18,12 +18,13 @@ install-service: deps venv ## run dictation as a systemd user service; ARGS go t
 	$(BIN)/dictation install-service -- $(ARGS)
 
 # Tests run side by side: most of them wait on audio played at real time, so they overlap
-# well even on two cores. Each worker has its own sound server, API server and X servers.
+# well even on two cores. Each worker has its own sound server, API server and X servers;
+# an idle worker takes queued tests from a busy one (worksteal), so no long test runs last.
 JOBS ?= 4
 RUNS ?= 5
 
 test: deps venv lint ## everything, real parts included (what CI runs)
-	$(BIN)/python -m pytest -n $(JOBS) --durations=15 $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(JOBS) --dist worksteal --durations=15 $(PYTEST_ARGS)
 
 test-fast: venv ## the edit loop: pure and in-process tests only, no real parts
 	$(BIN)/python -m pytest -n 2 -m "not real" $(PYTEST_ARGS)
