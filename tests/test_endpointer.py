@@ -20,7 +20,7 @@ from dictation.errors import DictationError
 from dictation.records import Speculation, Speech, Stats
 from dictation.segment.endpointer import RELEASE_TAIL_S, Endpointer
 from dictation.segment.segmenter import Segmenter
-from dictation.text.boundary import BoundaryConfig
+from dictation.text.boundary import BoundaryConfig, punctuates
 from dictation.text.guard import GuardConfig
 
 F = 0.03
@@ -50,6 +50,15 @@ class Outlet:
 
     def next_prompt(self) -> str:
         return self.prompt
+
+    @property
+    def punctuates(self) -> bool:
+        # As delivery reads it, from the texts delivered: here those of the speculations the
+        # utterances put carried, once back.
+        return punctuates([s.speculation.task.result().text for s in self.put_items
+                           if s.speculation and s.speculation.task.done()
+                           and not s.speculation.task.cancelled()
+                           and s.speculation.task.exception() is None])
 
     def put(self, item: Speech) -> None:
         self.put_items.append(item)
@@ -451,6 +460,27 @@ def test_a_pause_that_outlasted_the_hangover_still_ends_where_a_slow_text_says()
             else:
                 assert ended == [] and ep.segmenter.open_start == 0
                 assert stats.speculations_discarded == 1
+
+    asyncio.run(main())
+
+
+def test_a_text_still_awaited_at_the_next_pause_leaves_the_first_pause_to_the_silence() -> None:
+    # A slow engine (or a hanging server): the first pause outlasted the hangover, the
+    # speaker went on, and the text is still not back when the next pause ends. The first
+    # pause then ends an utterance as the silence alone would have; waiting on would make one
+    # utterance of every pause behind the slow engine.
+    async def main() -> None:
+        engine, outlet = ScriptedEngine(Signal()), Outlet()
+        ep, stats = endpointer(outlet, engine, speculate_s=0.09)
+        feed(ep, run((False, 0.3), (True, 0.9)))
+        pause_until_speculating(ep)
+        spec = ep.speculation
+        assert feed(ep, run((False, 0.4), (True, 0.6))) == [] and ep.speculation is spec
+        feed(ep, run((False, 2.0)))
+        head, tail = outlet.put_items  # two utterances, the pauses apart
+        assert head.speculation is spec and len(head.pcm) == spec.frames * 480
+        assert tail.start_s == head.end_s and tail.speculation is not spec
+        assert not spec.task.done() and stats.speculations_discarded == 0  # its text comes
 
     asyncio.run(main())
 

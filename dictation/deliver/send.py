@@ -74,6 +74,11 @@ class Sender:
         """The prompt of the next utterance to be transcribed."""
         return self.prompter.prompt().text
 
+    @property
+    def punctuates(self) -> bool:
+        """Does the engine still end its sentences, by the texts delivered so far?"""
+        return self.stage.punctuates
+
     async def send(self, item: Speech, current: Callable[[], bool]) -> None:
         """Transcribe ``item`` and deliver its text, unless the guard drops it or it is
         cancelled meanwhile (``current()`` turns false). Raises Postponed, MadeUp,

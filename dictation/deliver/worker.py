@@ -125,6 +125,12 @@ class Delivery:
         """The prompt of the next utterance to be transcribed."""
         return self._sender.next_prompt()
 
+    @property
+    def punctuates(self) -> bool:
+        """Does the engine still end its sentences? Read from every text delivered: one
+        reading for the endpointer and the text stage."""
+        return self._sender.punctuates
+
     # --- what the others do ----------------------------------------------------------------
 
     def prepare(self) -> None:

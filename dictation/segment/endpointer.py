@@ -60,6 +60,10 @@ class Outlet(Protocol):
 
     def next_prompt(self) -> str: ...
 
+    @property
+    def punctuates(self) -> bool:
+        """Does the engine still end its sentences, by the texts delivered so far?"""
+
     def put(self, item: Speech) -> None:
         """Deliver this utterance, after every one put before it."""
 
@@ -113,8 +117,11 @@ class Endpointer:
     def frame(self, frame: Frame) -> Speech | None:
         """One classified frame; the utterance it ended, if one was put."""
         seg = self.segmenter
-        if frame.is_speech and self.specs and seg.listening:
-            self.specs.resumed()  # speech came back: its text is stale, or cuts back
+        if self.specs and seg.listening:
+            if frame.is_speech:
+                self.specs.resumed()  # speech came back: its text is stale, or cuts back
+            elif (keep := self.specs.overtaken()) is not None:
+                self._ended(seg.cut(keep, "pause"))
         return self._ended(seg.push(frame.is_speech, frame.level, frame))
 
     def open(self) -> None:

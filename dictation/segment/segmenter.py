@@ -138,6 +138,12 @@ class Segmenter(Generic[T]):
         return bool(self._silence) and self.trailing_silence_s >= self._hangover_s() - 1e-9
 
     @property
+    def ends_next(self) -> bool:
+        """One more silent frame ends the open utterance at this pause."""
+        return bool(self._silence) and (self.trailing_silence_s + self.config.frame_s
+                                        >= self._hangover_s() + self.hold_s - 1e-9)
+
+    @property
     def pause_start(self) -> int:
         """Frames of the open utterance before its trailing silence: where the pause began."""
         return len(self._frames) - self._silence

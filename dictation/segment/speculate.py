@@ -27,7 +27,6 @@ import re
 import statistics
 import time
 from collections import deque
-from dataclasses import replace
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -43,7 +42,6 @@ if TYPE_CHECKING:
     from dictation.segment.segmenter import Segmenter, Utterance
     from dictation.transcribe import Transcriber, Transcript
 
-FINALS_KEPT = 12  # recent final texts: enough to tell whether the engine still punctuates
 AGREE_CHARS = 2000
 """A speculation's text is searched for sentence ends this far: 30 s of the fastest speech
 (bench/speech_rate.py) is under 600 characters; any longer answer costs no more."""
@@ -81,7 +79,6 @@ class Speculator:
         # The silence had lasted the hangover when the speaker went on: the pending one's
         # pause would have ended the utterance had its text not been awaited.
         self._overdue = False
-        self._finals: deque[str] = deque(maxlen=FINALS_KEPT)
         self._trips: deque[float] = deque(maxlen=TRIPS_KEPT)  # seconds to an answer
         self.clock = time.monotonic
 
@@ -192,7 +189,6 @@ class Speculator:
                     and len(utt.payloads) >= spec.frames
                     and not any(f.is_speech for f in utt.payloads[spec.frames:])):
                 attached = spec
-                spec.task.add_done_callback(self._final)
             elif spec and self.segmenter.open_start != spec.start:
                 discard(spec, self.stats)  # its utterance was dropped or cut elsewhere
             else:
@@ -228,17 +224,22 @@ class Speculator:
                                  or statistics.median(self._trips) <= BREATH_BUDGET_S)
 
     def _boundary(self) -> BoundaryConfig:
-        """The end-mark rule only while the engine punctuates (bench/boundary.md: after an
-        unpunctuated prompt tiny.en stops, and the rule would then hold every utterance)."""
-        cfg = self.config
-        if cfg.require_end_mark and not boundary.punctuates(list(self._finals)):
-            return replace(cfg, require_end_mark=False)
-        return cfg
+        """The rules as delivery applies them: the end-mark rule only while the engine
+        punctuates (bench/boundary.md: after an unpunctuated prompt tiny.en stops, and the
+        rule would then hold every utterance)."""
+        return boundary.in_effect(self.config, self.outlet.punctuates)
 
-    def _final(self, task: asyncio.Task[Transcript]) -> None:
-        if (text := _text(task)) is not None:
-            self._finals.append(text)
-
+    def overtaken(self) -> int | None:
+        """The frames of a pause that outlasted the hangover while its text was awaited, if
+        that text is still not back when the next silent frame would end the utterance at a
+        later pause: the silence decides the first pause, as it would have without
+        speculation. Waiting on would make one utterance of all a slow engine's pauses."""
+        spec, seg = self.pending, self.segmenter
+        if (spec is None or not self._overdue or spec.task.done()
+                or spec.start != seg.open_start or seg.pause_start <= spec.frames
+                or not seg.ends_next):
+            return None
+        return spec.frames
 
 def _words(text: str) -> list[str]:
     return [t for t in _TOKEN.findall(text[:AGREE_CHARS]) if t[0] not in ".?!"]

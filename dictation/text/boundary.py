@@ -17,7 +17,7 @@ Only the last :data:`TAIL_CHARS` characters are read, so any input costs the sam
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 TAIL_CHARS = 300
 """The end of a sentence is decided by its last few words; 300 characters holds them and the
@@ -241,6 +241,14 @@ def continues(text: str, config: BoundaryConfig = DEFAULT) -> str | None:
     if word.lower() in CONTINUERS:
         return f"starts with {word.lower()!r}"
     return None
+
+
+def in_effect(config: BoundaryConfig, punctuating: bool) -> BoundaryConfig:
+    """``config`` as it applies: without the end-mark rule while the engine does not
+    punctuate (:func:`punctuates`)."""
+    if config.require_end_mark and not punctuating:
+        return replace(config, require_end_mark=False)
+    return config
 
 
 def punctuates(finals: list[str], share: float = 0.5, min_texts: int = 3) -> bool:

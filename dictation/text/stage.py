@@ -21,7 +21,7 @@ from collections import deque
 from dataclasses import replace
 
 from dictation.text.assemble import Assembler, Revision
-from dictation.text.boundary import BoundaryConfig, continues, incomplete, punctuates
+from dictation.text.boundary import BoundaryConfig, continues, in_effect, incomplete, punctuates
 from dictation.text.commands import (
     CLAUSE_PUNCT,
     Rendered,
@@ -103,23 +103,26 @@ class TextStage:
 
     # --- what the text says about sentences ---------------------------------------------
 
-    def _boundary(self) -> BoundaryConfig:
-        """The end-mark rule only while the engine punctuates (boundary.punctuates)."""
-        config = self.config.boundary
-        if config.require_end_mark and not punctuates(list(self._recent)):
-            return replace(config, require_end_mark=False)
-        return config
+    @property
+    def punctuates(self) -> bool:
+        """Does the engine still end its sentences (boundary.punctuates, on the recent
+        transcripts)? The endpointer asks the same, through delivery."""
+        return punctuates(list(self._recent))
+
+    def boundary(self) -> BoundaryConfig:
+        """The boundary rules in effect: the end-mark rule only while the engine punctuates."""
+        return in_effect(self.config.boundary, self.punctuates)
 
     def complete(self, piece: str) -> bool:
         """Does ``piece`` end a sentence, or a line said as a command? Then nothing that
         follows is joined to it."""
         if piece.rstrip(" \t").endswith("\n"):
             return True
-        return incomplete(piece, self._boundary()) is None
+        return incomplete(piece, self.boundary()) is None
 
     def continues(self, transcript: str) -> bool:
         """Does ``transcript`` read as the rest of the sentence before it?"""
-        return continues(transcript, self._boundary()) is not None
+        return continues(transcript, self.boundary()) is not None
 
     # --- assembly -------------------------------------------------------------------------
 
