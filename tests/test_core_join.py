@@ -122,6 +122,26 @@ def test_a_fragment_is_transcribed_again_with_its_continuation_in_one_request(
     asyncio.run(main())
 
 
+def test_a_joint_text_that_leaves_the_continuation_out_sends_it_alone(tmp_path: Path) -> None:
+    # Heard together, the model wrote the fragment's words only: joined, the continuation's
+    # words would be lost. It goes alone instead, and its text continues the fragment.
+    async def main() -> None:
+        r = rig(tmp_path, speech((P, 0.5), (T, 1), (P, 1.5), (T, 1.2), (P, 1)))
+        out, _, _ = with_outputs(r, tmp_path)
+        r.start()
+        (await r.engine.call(1)).answer("The meeting is at.")
+        (await r.engine.call(2)).answer("The meeting is at.")  # both: the rest left out
+        c3 = await r.engine.call(3)
+        assert len(c3.pcm) < len(r.engine.calls[1].pcm)  # the continuation alone
+        c3.answer("three on Friday.")
+        assert await r.finish() == 0
+        assert r.pipeline.stats.joined == 0
+        assert r.sink.shown == "The meeting is at three on Friday."
+        assert out.getvalue() == "The meeting is at three on Friday.\n"
+
+    asyncio.run(main())
+
+
 def test_when_both_heard_together_say_the_fragment_was_a_sentence_it_stays_one(
         tmp_path: Path) -> None:
     # "That is the way it is." reads as unfinished (an auxiliary at the end); transcribed

@@ -289,8 +289,18 @@ def test_an_engine_that_stopped_punctuating_no_longer_holds_every_pause(
                    (T, 1), (P, 1.0), (T, 1), (P, 2.5))
 
     async def main() -> None:
-        r = rig(tmp_path, audio, speculate_s=0.09).start()
-        r.engine.answer_all(lambda call: "we will meet on friday")
+        # The file waits before each of the next utterances until the one before it was
+        # delivered: the evidence is the texts delivered, whatever the machine's speed.
+        r = rig(tmp_path, audio, speculate_s=0.09, holds=[3.9, 7.4, 10.9]).start()
+        # No end marks, and each text its own (the same again would be dropped as an echo
+        # of the prompt).
+        r.engine.answer_all(lambda call: f"we will meet on day {call.n}")
+        for n in (1, 2, 3):
+            await r.held()
+            # Delivered: a piece of its own, or (these pieces are unfinished) a revision.
+            await r.signal.until(lambda n=n: len(r.sink.items) + len(r.sink.revisions) >= n,
+                                 f"utterance {n} delivered")
+            r.source.release()
         assert await r.finish() == 0
         assert r.pipeline.endpointer.seq == 5
 

@@ -147,15 +147,16 @@ class Sender:
                            ) -> bool:
         """The open fragment and ``item`` in one request, the fragment revised to the text
         of both. False when ``item`` is to be sent alone after all: the guard dropped the
-        joint text (``item`` alone may still be speech), it ends with "scratch that" (which
-        counts only as an utterance of its own), or the piece became final meanwhile."""
+        joint text (``item`` alone may still be speech), the joint text left ``item``'s words
+        out, it ends with "scratch that" (which counts only as an utterance of its own), or
+        the piece became final meanwhile."""
         joint = held.joined(item)
         got = await self._text(joint.request(item), self.prompter.prompt(before_last=True),
                                current)
         if got is None:
             return False
         text, result = got
-        if self.stage.ends_with_retract(text):
+        if self.stage.ends_with_retract(text) or self._left_out(held, item, text):
             return False
         rendered = await self.stage.render(text)
         pending = self.outputs.pending
@@ -178,6 +179,18 @@ class Sender:
                            joint.timed(result.segments))
         await self._revise(rev, base, joint)
         return True
+
+    def _left_out(self, held: Held, item: Speech, text: str) -> bool:
+        """Did the joint text leave the continuation out? Given two stretches of speech with
+        the pause between them cut short, tiny.en may write the first only; the continuation
+        then goes alone rather than be lost. Expected: at least a word, and a quarter of the
+        words its speech holds at the piece's own speaking rate (a rate is no count)."""
+        last = self.stage.last
+        before = len(last[1].split()) if last else 0
+        s = held.speech
+        rate = before / max(s.speech_end_s - s.speech_start_s, 0.5)
+        added = len(text.split()) - before
+        return added < max(1.0, 0.25 * rate * (item.speech_end_s - item.speech_start_s))
 
     async def _send_alone(self, item: Speech, current: Callable[[], bool]) -> None:
         got = await self._text(item, self.prompter.prompt(), current)
