@@ -13,6 +13,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
 from conftest import SAMPLE, Daemon, _need, dictation_cmd, one_clear_line
@@ -24,6 +25,9 @@ from dictation.errors import SinkError
 from dictation.output.ydotool import check_owner
 
 NOBODY = 65534
+
+
+T = TypeVar("T")
 
 
 def environ(pid: int) -> dict[str, str]:
@@ -53,8 +57,15 @@ def comm(pid: int) -> str:
         return ""
 
 
-def find(what: str, timeout: float, look: Callable[[], int | None]) -> int:
-    """Wait for a process ``look()`` finds (its pid), polling /proc."""
+def cmdline(pid: int) -> list[str]:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace").split("\0")
+    except OSError:
+        return []
+
+
+def find(what: str, timeout: float, look: Callable[[], T | None]) -> T:
+    """Wait for a process ``look()`` finds (its pid, or what it read of it), polling /proc."""
     deadline = time.monotonic() + timeout
     while (pid := look()) is None:
         assert time.monotonic() < deadline, f"no {what} appeared"
@@ -103,9 +114,12 @@ def test_typing_and_clipboard_children_get_no_key(tmp_path: Path, xdisplay: str,
                    "clipboard", "--typer", "xdotool", "--type-delay", "300", "--socket",
                    str(tmp_path / "ctl.sock"), base_env=env)
         try:
-            typer = find("xdotool", 60, lambda: next(
-                (c for c in children(d.proc.pid) if comm(c) == "xdotool"), None))
-            typing = environ(typer)
+            # The xdotool that types (others ask for the focused window and are gone at
+            # once), its environment read while it runs.
+            typing = find("xdotool typing", 60, lambda: next(
+                (env for c in children(d.proc.pid)
+                 if comm(c) == "xdotool" and "type" in cmdline(c) and (env := environ(c))),
+                None))
             # xclip forks to serve the selection and outlives the helper that started it.
             clip = find("xclip", 60, lambda: next(
                 (int(p.name) for p in Path("/proc").iterdir() if p.name.isdigit()
