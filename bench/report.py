@@ -169,6 +169,10 @@ def notes(r: CaseResult, m: dict | None) -> str:
     if r.endpoint:
         out.append(f"latency = endpointing {np.median(r.endpoint):.2f} s + transcription "
                    f"{np.median(r.transcribe):.2f} s (medians)")
+    if finals := [u["final_after"] for u in r.utterances if "final_after" in u]:
+        # stdout prints final text; typing and the captions show it when delivered
+        out.append(f"final (stdout) {np.median(finals):.2f} s median, {max(finals):.2f} s "
+                   "at most after the text was shown")
     if r.stats and r.stats["requests"]:
         out.append(f"{r.stats['utterances']} utterances, {r.stats['requests']} requests "
                    f"({r.stats['used']} speculative used, {r.stats['discarded']} discarded)")
