@@ -176,6 +176,9 @@ class FaultServer:
     socket already bound (and refusing connections, see conftest's ``refused_port``) to
     serve on, e.g. to bring a server up where a client already retries."""
 
+    route = PATH
+    """The one path answered from the script; any other gets a 404 (and is recorded)."""
+
     def __init__(self, script: Sequence[Step] = (), default: Step | None = None,
                  tls: ssl.SSLContext | None = None, sock: socket.socket | None = None) -> None:
         self.script = list(script)
@@ -220,6 +223,14 @@ class FaultServer:
             req.index = len(self.requests)
             step = self.script.pop(0) if self.script else self.default
         return step(req) if callable(step) else step
+
+    def _request(self, path: str, headers: dict[str, str], body: bytes) -> Request:
+        """A request as the script's steps see it: here the transcription form."""
+        try:
+            fields, files = parse_multipart(headers.get("content-type", ""), body)
+        except (ValueError, UnicodeDecodeError):
+            fields, files = {}, {}  # recorded as such; the test's asserts catch it
+        return Request(0, time.monotonic(), "POST", path, headers, fields, files)
 
     def _handler_class(self) -> type[BaseHTTPRequestHandler]:
         server = self
@@ -270,13 +281,8 @@ class FaultServer:
             def do_POST(self) -> None:
                 body = self._read_body()
                 headers = {k.lower(): v for k, v in self.headers.items()}
-                try:
-                    fields, files = parse_multipart(headers.get("content-type", ""), body)
-                except (ValueError, UnicodeDecodeError):
-                    fields, files = {}, {}  # recorded as such; the test's asserts catch it
-                req = Request(0, time.monotonic(), "POST", self.path, headers, fields, files)
-                step = server._next(req)
-                if self.path != PATH:
+                step = server._next(server._request(self.path, headers, body))
+                if self.path != server.route:
                     self._send(404, {"Content-Type": "application/json"},
                                b'{"error": {"message": "no such route"}}')
                 elif isinstance(step, Action):
