@@ -196,6 +196,10 @@ def score(r: CaseResult, m: dict) -> None:
             r.approx_latency.append(i)
         line = r.lines[line_of[idx[-1]]]
         r.latencies.append(round(line["t"] - heard, 3))
+        # Typing and the captions showed it when it was delivered: before stdout, by as long
+        # as the piece stayed open after.
+        final = final_of(r, line["t"])
+        r.shown.append(round(line["t"] - heard - (final["final_after"] if final else 0.0), 3))
         if (u := utterance_of(r, line["t"])) is not None:
             r.endpoint.append(round(u["closed_at"] - heard, 3))
             r.transcribe.append(round(line["t"] - u["closed_at"], 3))
@@ -206,6 +210,13 @@ def score(r: CaseResult, m: dict) -> None:
         for j in js:
             line_sents.setdefault(j, []).append(i)
     r.merged = [v for _, v in sorted(line_sents.items()) if len(v) > 1]
+
+
+def final_of(r: CaseResult, t: float) -> dict | None:
+    """The utterance whose piece became final as the line at ``t`` was printed (the log line
+    comes first; 50 ms allows for thread jitter)."""
+    done = [u for u in r.utterances if "final_at" in u and u["final_at"] <= t + 0.05]
+    return max(done, key=lambda u: u["final_at"]) if done else None
 
 
 def utterance_of(r: CaseResult, t: float) -> dict | None:

@@ -231,7 +231,7 @@ class Speech:
     start_s: float
     end_s: float
     pcm: np.ndarray
-    ended_at: float  # monotonic time the segmenter closed it
+    ended_at: float  # monotonic time its last frame was heard
     heard: Heard  # how far its speech stood above the background, how much was speech
     speech_start_s: float  # first and last frame called speech
     speech_end_s: float

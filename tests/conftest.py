@@ -303,7 +303,9 @@ def xserver() -> Iterator[XServer]:
     """A real X server (Xvfb); it picks a free display number itself and tells us."""
     _need("Xvfb")
     read, write = os.pipe()
-    proc = procs.spawn(["Xvfb", "-displayfd", str(write), "-nolisten", "tcp"],
+    # -r: no key autorepeat. Under load xdotool's release may come 660 ms after its press,
+    # and the server then typed the key twice ("Dearr Samantha").
+    proc = procs.spawn(["Xvfb", "-displayfd", str(write), "-nolisten", "tcp", "-r"],
                        pass_fds=(write,), stderr=subprocess.DEVNULL)
     os.close(write)
     server = None

@@ -21,12 +21,16 @@ from dictation.deliver.retry import RetryPolicy
 from dictation.deliver.spool import Adopted, Spool
 from dictation.pipeline import Pipeline
 from dictation.segment.segmenter import Segmenter
+from dictation.text.boundary import BoundaryConfig
 from dictation.text.commands import CommandConfig
 from dictation.text.config import TextConfig
 
 # The core tests are about order, speculation, retries and the spool: spoken commands (and
-# their bias words in every prompt) are off unless a test turns them on.
-PLAIN = TextConfig(commands=CommandConfig(enabled=False))
+# their bias words in every prompt) are off unless a test turns them on, and so is hearing a
+# complete sentence again with speech after a thinking pause, as their pauses are of any
+# length (test_core_join tests it).
+ONCE = BoundaryConfig(rethink_s=(0.0, 0.0))
+PLAIN = TextConfig(commands=CommandConfig(enabled=False), boundary=ONCE)
 
 # Fast retries: the retry tests are about order and reporting, not about backoff.
 FAST_RETRY = RetryPolicy(base_s=0.001, cap_s=0.001, jitter=0.0)

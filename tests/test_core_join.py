@@ -14,7 +14,7 @@ from pathlib import Path
 import jsonschema
 import numpy as np
 import pytest
-from corerig import Rig, rig, speech
+from corerig import ONCE, Rig, rig, speech
 from scripted import Signal, spin
 from test_cues import parse_srt
 
@@ -24,11 +24,13 @@ from dictation.output.captionfiles import CaptionFile
 from dictation.output.events import EventStream, schema_path
 from dictation.output.sinks import StdoutSink
 from dictation.records import Fanout, Final, Quiet
+from dictation.text.boundary import BoundaryConfig
+from dictation.text.commands import CommandConfig
 from dictation.text.config import TextConfig
 
 T, P = "talk", "pause"
 VALIDATOR = jsonschema.Draft202012Validator(json.loads(schema_path().read_text()))
-COMMANDS = TextConfig()  # spoken commands on, as `dictation run` has them by default
+COMMANDS = TextConfig(boundary=ONCE)  # spoken commands on, as `dictation run` has them
 
 
 class Written(io.StringIO):
@@ -193,6 +195,117 @@ def test_a_complete_piece_is_final_at_once_and_an_open_one_when_the_window_passe
         r.source.release()
         assert await r.finish() == 0
         assert r.sink.revisions == []
+
+    asyncio.run(main())
+
+
+def rethinking(lo: float, hi: float) -> TextConfig:
+    return TextConfig(commands=CommandConfig(enabled=False),
+                      boundary=BoundaryConfig(rethink_s=(lo, hi)))
+
+
+def test_a_sentence_the_model_ended_at_a_thinking_pause_is_heard_again_with_the_rest(
+        tmp_path: Path) -> None:
+    # "The invoice from the printing company." reads complete: only the pause says the
+    # speaker was thinking. Speech that resumes within the band is transcribed together with
+    # it; stdout shows the one sentence only. (A wide band: the window after the piece is
+    # wall-clock time, and this file is read at full speed; the band is boundary.rethinks'.)
+    async def main() -> None:
+        r = rig(tmp_path, speech((P, 0.5), (T, 1), (P, 0.8), (T, 1.2), (P, 1)),
+                text=rethinking(0.5, 3.0))
+        out, ev, _ = with_outputs(r, tmp_path)
+        r.start()
+        (await r.engine.call(1)).answer("The invoice from the printing company.")
+        await r.delivered(1)
+        c2 = await r.engine.call(2)
+        assert len(c2.pcm) > len(r.engine.calls[0].pcm)  # both utterances in one request
+        assert out.getvalue() == ""  # it may still change: stdout waits
+        c2.answer("The invoice from the printing company still has the wrong address.")
+        assert await r.finish() == 0
+        assert r.pipeline.stats.joined == 1
+        assert r.sink.shown == "The invoice from the printing company still has the wrong " \
+                               "address."
+        assert out.getvalue() == r.sink.shown + "\n"
+        assert [e["type"] for e in events(ev) if e["type"] in ("final", "revise")] == \
+               ["final", "revise"]
+
+    asyncio.run(main())
+
+
+def test_a_sentence_followed_by_a_pause_past_the_band_is_final_and_stands_alone(
+        tmp_path: Path) -> None:
+    # A calm talker's gap between sentences: no second request, two lines, the first out
+    # while the second is at the engine. (A gap shorter
+    # than the band: tests/test_text_boundary.py, as the rig's segmenter never cuts one.)
+    async def main() -> None:
+        r = rig(tmp_path, speech((P, 0.5), (T, 1), (P, 2.0), (T, 1), (P, 1)),
+                text=rethinking(0.5, 1.5))
+        out, _, _ = with_outputs(r, tmp_path)
+        r.start()
+        c1 = await r.engine.call(1)
+        c1.answer("It works.")
+        c2 = await r.engine.call(2)
+        assert len(c2.pcm) < 1.5 * len(c1.pcm)  # alone
+        # Final as soon as the next utterance began past the band, not once its text came.
+        await r.signal.until(lambda: out.getvalue() == "It works.\n", "the first line out")
+        c2.answer("Ship it.")
+        assert await r.finish() == 0
+        assert len(r.engine.calls) == 2 and r.pipeline.stats.joined == 0
+        assert out.getvalue() == "It works.\nShip it.\n"
+        assert r.sink.revisions == []
+
+    asyncio.run(main())
+
+
+def test_a_sentence_is_final_once_speech_resumes_too_soon_for_a_thinking_pause(
+        tmp_path: Path) -> None:
+    # The piece is out and open; the next utterance begins 0.9 s after its last word, short
+    # of this band: final then, while that utterance is still at the engine. (The band's
+    # top is far: no window passes during the test.)
+    async def main() -> None:
+        r = rig(tmp_path, speech((P, 0.5), (T, 1), (P, 0.9), (T, 1), (P, 1)), holds=[2.3],
+                text=rethinking(1.2, 10.0))
+        out, _, _ = with_outputs(r, tmp_path)
+        r.start()
+        (await r.engine.call(1)).answer("It works.")
+        await r.delivered(1)
+        await r.held()
+        assert out.getvalue() == ""  # open: a thinking pause may still follow
+        r.source.release()
+        c2 = await r.engine.call(2)
+        await r.signal.until(lambda: out.getvalue() == "It works.\n", "the first line out")
+        c2.answer("Ship it.")
+        assert await r.finish() == 0
+        assert r.pipeline.stats.joined == 0
+        assert out.getvalue() == "It works.\nShip it.\n"
+
+    asyncio.run(main())
+
+
+def test_a_sentence_is_final_once_the_band_passed_after_its_last_word(tmp_path: Path) -> None:
+    class Stamps(Quiet):
+        def __init__(self) -> None:
+            self.delivered: dict[int, tuple[float, float]] = {}
+
+        def final(self, event: Final) -> None:
+            self.delivered[event.item.seq] = (time.monotonic(), event.latency_s)
+
+    async def main() -> None:
+        hi = 1.5
+        r = rig(tmp_path, speech((P, 0.5), (T, 1), (P, 2.5)), holds=[3.0],
+                text=rethinking(0.5, hi))
+        out, _, _ = with_outputs(r, tmp_path)
+        stamps = Stamps()
+        r.pipeline.observer = Fanout(r.pipeline.observer, stamps)
+        r.start()
+        (await r.engine.call(1)).answer("It works.")
+        await r.held()  # nothing more is heard and nothing waits
+        await r.signal.until(lambda: out.getvalue() == "It works.\n", "the band passed")
+        # Final once the band passed after its last word: its latency was part of that.
+        at, latency = stamps.delivered[1]
+        assert out.times[-1] - at >= hi - latency - 0.01
+        r.source.release()
+        assert await r.finish() == 0
 
     asyncio.run(main())
 

@@ -47,6 +47,7 @@ class Outlet:
     failed: DictationError | None = None
     prompt: str = "Earlier text."
     put_items: list[Speech] = field(default_factory=list)
+    started: list[float] = field(default_factory=list)
 
     def next_prompt(self) -> str:
         return self.prompt
@@ -62,6 +63,9 @@ class Outlet:
 
     def put(self, item: Speech) -> None:
         self.put_items.append(item)
+
+    def speaking(self, start_s: float) -> None:
+        self.started.append(start_s)
 
 
 def endpointer(outlet: Outlet, engine: ScriptedEngine | None = None, **kw: object
@@ -105,6 +109,18 @@ def test_each_utterance_gets_the_next_number() -> None:
     ep, _ = endpointer(outlet)
     feed(ep, run((False, 0.6), *[(True, 0.8), (False, 1.5)] * 3))
     assert [s.seq for s in outlet.put_items] == [1, 2, 3]
+
+
+def test_each_utterance_says_when_its_first_word_began_as_it_opens() -> None:
+    # Delivery decides from the pause before it whether a sentence was a thought broken off.
+    outlet = Outlet()
+    ep, _ = endpointer(outlet)
+    feed(ep, run((False, 0.6), (True, 0.8), (False, 1.5)))
+    assert outlet.started == [0.6] and len(outlet.put_items) == 1
+    feed(ep, run((True, 0.06)))  # reported while the utterance is still being spoken
+    assert outlet.started == pytest.approx([0.6, 2.9], abs=F) and len(outlet.put_items) == 1
+    feed(ep, run((True, 0.5), (False, 1.5)))
+    assert [s.speech_start_s for s in outlet.put_items] == outlet.started
 
 
 def test_speech_that_hardly_rose_above_the_background_is_never_put() -> None:

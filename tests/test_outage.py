@@ -30,7 +30,10 @@ def test_a_60_s_outage_loses_nothing(tmp_path: Path, refused_port: socket.socket
     daemon = spawn(
         [sys.executable, "-m", "dictation", "run", "--input", str(wav),
          "--base-url", f"http://127.0.0.1:{port}/v1", "--keep-dir", str(tmp_path / "kept"),
-         "--hangover-max", "0.4", "--hangover-min", "0.2", "--pre-roll", "0.1"],
+         "--hangover-max", "0.4", "--hangover-min", "0.2", "--pre-roll", "0.1",
+         # Each tone its own request: its answer reads as a sentence, and the 1.1 s gap
+         # after it would otherwise be taken as a thinking pause and both heard again.
+         "--hold", "0"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
     began = time.monotonic()
     backlog = 0

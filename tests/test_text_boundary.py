@@ -14,6 +14,7 @@ from dictation.text.boundary import (
     hold_for,
     incomplete,
     punctuates,
+    rethinks,
 )
 
 # What tiny.en wrote for the speculative transcription at a thinking pause.
@@ -147,7 +148,19 @@ def test_hold_for() -> None:
     assert hold_for("", cfg) == 0.0
 
 
+def test_only_a_thinking_pause_rethinks_a_complete_sentence() -> None:
+    # Measured gaps: a quick talker's between sentences, thinking pauses, a calm talker's.
+    band = BoundaryConfig()
+    assert not any(rethinks(p, band) for p in (0.27, 0.35, 0.42))
+    assert all(rethinks(p, band) for p in (0.51, 0.75, 0.99))
+    assert not any(rethinks(p, band) for p in (1.11, 1.5, 1.95))
+    assert not rethinks(0.75, BoundaryConfig(rethink_s=(0.0, 0.0)))
+    assert not rethinks(0.75, BoundaryConfig(hold_s=0))  # silence alone ends sentences
+
+
 def test_config_is_checked() -> None:
+    with pytest.raises(ValueError):
+        BoundaryConfig(rethink_s=(1.0, 0.5))
     with pytest.raises(ValueError):
         BoundaryConfig(hold_s=-1)
     with pytest.raises(ValueError):

@@ -9,6 +9,7 @@ import sys
 
 from dictation.deliver.prompting import Prompter
 from dictation.records import Heard
+from dictation.text.boundary import BoundaryConfig
 from dictation.text.commands import CommandConfig, Rendered
 from dictation.text.config import TextConfig
 from dictation.text.guard import judge
@@ -100,3 +101,13 @@ def test_commands_off_leave_the_prompt_to_the_user_and_the_transcript() -> None:
     assert Prompter(stage, "Notes:").prompt().text == "Notes:"
     assert render(stage, "The trial period ends, new line.").text == \
         "The trial period ends, new line."
+
+
+def test_the_models_sentence_end_is_doubted_a_line_said_as_a_command_is_not() -> None:
+    stage = TextStage(TextConfig())
+    hi = BoundaryConfig().rethink_s[1]
+    assert stage.rethink_s("The invoice from the printing company.") == hi
+    assert stage.rethink_s("Could you ask Sarah to?") == hi
+    assert stage.rethink_s("Dear Sam,\n") == 0.0  # a line said as a command
+    off = TextStage(TextConfig(boundary=BoundaryConfig(hold_s=0)))
+    assert off.rethink_s("The invoice from the printing company.") == 0.0

@@ -63,7 +63,8 @@ def _add_run_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--hold", type=values.hold, default=BoundaryConfig().hold_s, metavar="S",
                    help="with --speculate: extra silence a pause after unfinished words "
                         "(\"the meeting is at\") waits for before the utterance ends; "
-                        f"0 = off (default {BoundaryConfig().hold_s})")
+                        "0 = off, and a sentence is not heard again with what follows "
+                        f"a thinking pause (default {BoundaryConfig().hold_s})")
     p.add_argument("--interim", type=values.interim, metavar="S",
                    help="transcribe the utterance in progress every S seconds for provisional "
                         "captions (never typed); 0 = off (default: "

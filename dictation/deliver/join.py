@@ -12,6 +12,7 @@ maps a time in the audio back to capture time, for the segments.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -42,23 +43,36 @@ class Held:
     start to the last one's end, ``seq`` the piece's."""
     spans: tuple[tuple[float, float], ...]
     """(seconds into the audio, capture time there), one per utterance."""
+    complete: bool = False
+    """Its text reads as a whole sentence: only speech after a thinking pause
+    (boundary.rethinks) is heard together with it."""
 
     @classmethod
-    def of(cls, item: Speech) -> Held | None:
+    def of(cls, item: Speech, complete: bool = False) -> Held | None:
         """The audio of a new piece, unless it cannot be joined to anything anyway."""
         if item.recovered or len(item.pcm) / SAMPLE_RATE > JOIN_MAX_S:
             return None  # a dead run's times, or too long to transcribe again with more
-        return cls(replace(item, speculation=None, spooled=None), ((0.0, item.start_s),))
+        return cls(replace(item, speculation=None, spooled=None), ((0.0, item.start_s),),
+                   complete)
 
     @property
     def seq(self) -> int:
         return self.speech.seq
 
-    def takes(self, item: Speech) -> bool:
-        """Can ``item`` be transcribed together with this piece?"""
+    def pause(self, item: Speech) -> float:
+        """Seconds from this piece's last word to ``item``'s first."""
+        return item.speech_start_s - self.speech.speech_end_s
+
+    def takes(self, item: Speech, rethinks: Callable[[float], bool]) -> bool:
+        """Can ``item`` be transcribed together with this piece? ``rethinks``: is a pause
+        this long a thinking pause (for a piece that reads complete)?"""
+        pause = self.pause(item)
         return (not item.recovered
-                and 0 <= item.speech_start_s - self.speech.speech_end_s <= JOIN_GAP_S
+                and (rethinks(pause) if self.complete else 0 <= pause <= JOIN_GAP_S)
                 and (len(self.speech.pcm) + len(item.pcm)) / SAMPLE_RATE <= JOIN_MAX_S)
+
+    def completed(self, complete: bool) -> Held:
+        return replace(self, complete=complete)
 
     def joined(self, item: Speech) -> Held:
         """This piece with ``item`` after it, the pause between cut down."""
@@ -75,7 +89,8 @@ class Held:
                          end_s=item.end_s, speech_end_s=item.speech_end_s, heard=heard,
                          ended_at=item.ended_at)
         return Held(speech, (*self.spans, (keep / SAMPLE_RATE,
-                                           item.start_s + skip / SAMPLE_RATE)))
+                                           item.start_s + skip / SAMPLE_RATE)),
+                    self.complete)
 
     def request(self, item: Speech) -> Speech:
         """What is sent: ``item`` (its number, its clock) with this audio and its measures."""

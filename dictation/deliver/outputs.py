@@ -4,7 +4,10 @@ Sinks that can change what they show (typing with xdotool, the clipboard, captio
 each piece at once and its revisions after; sinks that cannot (stdout, typing on Wayland,
 paste: ``final_only``) get a piece once it is **final**, that is once no join can change it:
 
-- it is complete: it ends a sentence, or a line said as a command;
+- it is complete: it ends a sentence, or a line said as a command, and no thinking pause
+  can follow it any more: a sentence ending in a period stays open until
+  ``BoundaryConfig.rethink_s`` passed after its last word (about a second), as the model
+  ends fragments with one too; speech that began by then decides (deliver/send.py);
 - a newer piece was delivered (only the newest piece can be joined);
 - ``window_s`` passed since it was delivered or last revised and no speech was heard or
   waited for meanwhile (while some was, the decision waits for that utterance);
@@ -66,9 +69,11 @@ class Outputs:
         self._timer: asyncio.TimerHandle | None = None
         self._tasks: set[asyncio.Task[None]] = set()
 
-    async def deliver(self, event: Final, final: bool) -> list[SinkError]:
-        """A new piece (the piece before it is final now). Returns the errors of the sinks
-        that show it at once, for the caller to keep its audio; raises stdout's."""
+    async def deliver(self, event: Final, final: bool, window: float | None = None
+                      ) -> list[SinkError]:
+        """A new piece (the piece before it is final now); ``window``: how long it stays
+        open, if not the join window. Returns the errors of the sinks that show it at once,
+        for the caller to keep its audio; raises stdout's."""
         async with self.lock:
             await self._finalize()
             errors: list[SinkError] = []
@@ -82,10 +87,11 @@ class Outputs:
             if final:
                 await self._to_later(event.item)
             else:
-                self._hold(event.item)
+                self._hold(event.item, window)
             return errors
 
-    async def revise(self, rev: Revised, final: bool = False) -> None:
+    async def revise(self, rev: Revised, final: bool = False, window: float | None = None
+                     ) -> None:
         """A delivered piece changed (``final``: and cannot change any more), or was taken
         back."""
         async with self.lock:
@@ -107,7 +113,16 @@ class Outputs:
             elif final:
                 await self._to_later(rev.item)
             else:
-                self._hold(rev.item)
+                self._hold(rev.item, window)
+
+    def finalize_soon(self, seq: int) -> None:
+        """Piece ``seq``, if still pending when the lock is free, is final now: its window
+        passed, or what followed it began too soon or too late to be its continuation."""
+        if self.pending is not None and self.pending.seq == seq:
+            self._cancel_timer()
+        task = asyncio.create_task(self._settle(seq))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
 
     async def finalize(self) -> None:
         """The pending piece is final now (the run is ending)."""
@@ -142,9 +157,9 @@ class Outputs:
                     raise
                 self._failed(err, item)
 
-    def _hold(self, item: Transcribed) -> None:
+    def _hold(self, item: Transcribed, window: float | None) -> None:
         self.pending = item
-        self._arm(self._window)
+        self._arm(self._window if window is None else window)
 
     # --- the window ---------------------------------------------------------------------
 
@@ -164,12 +179,12 @@ class Outputs:
         if self._busy():  # that utterance decides: joined to the piece, or a new one
             self._arm(RECHECK_S)
             return
-        task = asyncio.create_task(self._settle())
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        self.finalize_soon(self.pending.seq)
 
-    async def _settle(self) -> None:
+    async def _settle(self, seq: int) -> None:
         try:
-            await self.finalize()
+            async with self.lock:
+                if self.pending is not None and self.pending.seq == seq:
+                    await self._finalize()
         except SinkError as err:
             self._fatal(err)

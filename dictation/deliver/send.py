@@ -18,7 +18,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections import OrderedDict
+from collections import OrderedDict, deque
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
@@ -43,6 +43,11 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("dictation")
 
+HEARD_LAG_S = 0.25
+"""How long after a word is spoken the endpointer may report it (capture blocks, the VAD's
+opening run): a piece's window waits this much past the band, so that speech begun within
+the band is heard (and waited for) before the window closes."""
+
 
 class MadeUp(Exception):
     """Far more text than the utterance's audio could hold: a hallucination, dropped."""
@@ -65,6 +70,9 @@ class Sender:
         self.outputs = Outputs(sinks, delivered=delivered, revised=revised, busy=busy,
                                failed=self._failed, fatal=fatal)
         self.held: Held | None = None  # the pending piece's audio, while it may be joined
+        # First words of the utterances begun after the newest piece's last word: no more
+        # than the utterances waiting (the spool's bound caps those).
+        self._starts: deque[float] = deque()
         self.delivered = 0
         self._items: OrderedDict[int, Transcribed] = OrderedDict()  # pieces standing
         self._error = error
@@ -92,6 +100,22 @@ class Sender:
             if await self._send_joined(item, held, current) or not current():
                 return
         await self._send_alone(item, current)
+
+    def speaking(self, start_s: float) -> None:
+        """An utterance began, its first word at ``start_s``. The pending piece, if it reads
+        complete, is final at once unless that pause was a thinking pause: the speaker went
+        on too soon (a quick talker's next sentence) or too late for one."""
+        self._starts.append(start_s)
+        held = self.held  # the newest piece's, its delivery maybe still under way
+        if held is None or not held.complete:
+            return
+        if self._next_start(held) != start_s:
+            return
+        pause = start_s - held.speech.speech_end_s
+        log.debug("utterance %d: speech again %.2f s after its last word", held.seq, pause)
+        if not self.stage.rethinks(pause):
+            self.held = None
+            self.outputs.finalize_soon(held.seq)
 
     async def undo(self) -> None:
         """Take the newest piece back (``dictation ctl undo``)."""
@@ -141,7 +165,7 @@ class Sender:
         pending, held = self.outputs.pending, self.held
         if pending is None or held is None or held.seq != pending.seq:
             return None
-        return held if held.takes(item) else None
+        return held if held.takes(item, self.stage.rethinks) else None
 
     async def _send_joined(self, item: Speech, held: Held, current: Callable[[], bool]
                            ) -> bool:
@@ -232,11 +256,13 @@ class Sender:
         done = Transcribed(item.seq, body, item.start_s, item.end_s, item.speech_start_s,
                            item.speech_end_s, result.segments, item.recovered, lead)
         self._remember(done)
-        final = item.recovered or self.stage.complete(piece)
-        self.held = None if final else Held.of(item)
-        # Speech ended (end_s - speech_end_s) of trailing silence before the utterance closed.
-        latency = time.monotonic() - item.ended_at + max(0.0, item.end_s - item.speech_end_s)
-        errors = await self.outputs.deliver(Final(done, latency, item.recovered), final)
+        self._forget(item.speech_end_s)
+        complete = self.stage.complete(piece)
+        self.held, window = self._stays_open(piece, None if item.recovered else Held.of(item),
+                                             complete)
+        final = item.recovered or (complete and self.held is None)
+        errors = await self.outputs.deliver(Final(done, _since_speech(item), item.recovered),
+                                            final, window)
         if errors:  # the line shows the text only with --log-text: the audio keeps it anyway
             where = f"; audio kept in {kept}" if (kept := self._keep(item)) else ""
             for e in errors:
@@ -248,10 +274,41 @@ class Sender:
         """Hand ``rev`` to the outputs, the piece now ``base`` with the revised text."""
         lead, body = split_piece(rev.new)
         item = replace(base, text=body, lead=lead)
-        final = self.stage.complete(rev.new)
-        self.held = None if final else held
+        complete = self.stage.complete(rev.new)
+        self.held, window = self._stays_open(rev.new, held, complete)
+        final = complete and self.held is None
         self._remember(item)
-        await self.outputs.revise(Revised(rev.seq, rev.old, rev.new, item), final)
+        await self.outputs.revise(Revised(rev.seq, rev.old, rev.new, item), final, window)
+
+    def _next_start(self, held: Held) -> float | None:
+        """When the first utterance after ``held`` began, if one did."""
+        self._forget(held.speech.speech_end_s)
+        return self._starts[0] if self._starts else None
+
+    def _forget(self, before_s: float) -> None:
+        """Pieces come in order: starts before the newest one's last word are not needed."""
+        while self._starts and self._starts[0] <= before_s:
+            self._starts.popleft()
+
+    def _rethinks(self, held: Held, start_s: float) -> bool:
+        return self.stage.rethinks(start_s - held.speech.speech_end_s)
+
+    def _stays_open(self, piece: str, held: Held | None, complete: bool
+                    ) -> tuple[Held | None, float | None]:
+        """The audio of the newest piece, ``piece``, to keep while it may still be joined,
+        and how long it stays open (None: the join window). A fragment keeps ``held``. One
+        that reads complete stays open only to speech after a thinking pause: until that
+        pause, counted from its last word, could be over, and not once the next utterance
+        began outside it."""
+        if not complete:
+            return held, None
+        if held is None or not (brief := self.stage.rethink_s(piece)):
+            return None, None
+        held = held.completed(True)
+        start = self._next_start(held)
+        if start is not None and not self._rethinks(held, start):
+            return None, None  # the next utterance had begun already, outside the band
+        return held, max(0.0, brief + HEARD_LAG_S - _since_speech(held.speech))
 
     async def _retract(self, why: str) -> None:
         rev = self.stage.retract_last()
@@ -283,3 +340,9 @@ class Sender:
         kept = self._keep(held.speech) if held is not None and held.seq == item.seq else None
         where = f"; audio kept in {kept}" if kept else ""
         self._error("%s (text: %s%s)", err, Said(item.text), where)
+
+
+def _since_speech(item: Speech) -> float:
+    """Seconds since ``item``'s last word: its utterance closed (end_s - speech_end_s) of
+    trailing silence after it."""
+    return time.monotonic() - item.ended_at + max(0.0, item.end_s - item.speech_end_s)

@@ -144,6 +144,10 @@ class Delivery:
         """Deliver ``item`` after every utterance put before it; it is spooled first."""
         self._queue.put_nowait(self._keeper.add(item))
 
+    def speaking(self, start_s: float) -> None:
+        """An utterance began (Outlet.speaking)."""
+        self._sender.speaking(start_s)
+
     def undo(self) -> None:
         """Take back the newest piece of text (``dictation ctl undo``) once every utterance
         put before was delivered: the last thing said is what is taken back."""

@@ -67,6 +67,10 @@ class Outlet(Protocol):
     def put(self, item: Speech) -> None:
         """Deliver this utterance, after every one put before it."""
 
+    def speaking(self, start_s: float) -> None:
+        """An utterance began, its first word at ``start_s`` (capture time): the pause
+        before it is known before its text is."""
+
 
 def too_weak(heard: Heard, config: GuardConfig = DEFAULT) -> str | None:
     """Why an utterance is not worth sending to the engine, or None to send it."""
@@ -100,6 +104,7 @@ class Endpointer:
         self.interims = (Interims(interim_s, segmenter.config.frame_s, transcriber, guard,
                                   stats, on_interim) if interim_s else None)
         self.seq = 0  # utterances put so far
+        self._opened: int | None = None  # start of the open utterance last reported
         # One per cancel: an utterance heard before a cancel but put after it is dropped too
         # (in step with Delivery.cancel, which the same command bumps).
         self.generation = 0
@@ -122,7 +127,12 @@ class Endpointer:
                 self.specs.resumed()  # speech came back: its text is stale, or cuts back
             elif (keep := self.specs.overtaken()) is not None:
                 self._ended(seg.cut(keep, "pause"))
-        return self._ended(seg.push(frame.is_speech, frame.level, frame))
+        speech = self._ended(seg.push(frame.is_speech, frame.level, frame))
+        if (start := seg.open_start) is not None and start != self._opened:
+            self._opened = start
+            if (first := seg.open_speech) is not None:
+                self.outlet.speaking(first * seg.config.frame_s)
+        return speech
 
     def open(self) -> None:
         """Start listening (push-to-talk pressed, dictation started)."""
@@ -201,7 +211,7 @@ class Endpointer:
         if self.interims:
             self.interims.queued()  # the final's request goes first; no late interim
         speech = speech_of(self.seq, utt.start, utt.payloads, frame_s, heard, attached,
-                           self.generation)
+                           self.generation, self.segmenter.position)
         self.outlet.put(speech)
         log.debug("utterance %d: %.2f-%.2f s, ended by %s%s", self.seq, utt.start * frame_s,
                   utt.end * frame_s, utt.reason, ", speculated" if attached else "")
@@ -213,10 +223,13 @@ class Endpointer:
 
 
 def speech_of(seq: int, start: int, frames: Sequence[Frame], frame_s: float, heard: Heard,
-              speculation: Speculation | None, generation: int) -> Speech:
-    """Utterance ``seq``: ``frames``, the first of them frame number ``start``."""
+              speculation: Speculation | None, generation: int, heard_to: int) -> Speech:
+    """Utterance ``seq``: ``frames``, the first of them frame number ``start``; frames up to
+    ``heard_to`` have been heard. An utterance cut where a speculation found its end was put
+    only when that text came back, frames later: its clock starts at its own last frame."""
     spoken = [i for i, f in enumerate(frames) if f.is_speech] or [0]
-    return Speech(seq, start * frame_s, (start + len(frames)) * frame_s,
-                  np.concatenate([f.pcm for f in frames]), time.monotonic(), heard,
+    end = start + len(frames)
+    return Speech(seq, start * frame_s, end * frame_s, np.concatenate([f.pcm for f in frames]),
+                  time.monotonic() - max(0, heard_to - end) * frame_s, heard,
                   (start + spoken[0]) * frame_s, (start + spoken[-1] + 1) * frame_s,
                   speculation, generation)

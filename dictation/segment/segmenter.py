@@ -122,9 +122,21 @@ class Segmenter(Generic[T]):
         return self._silence * self.config.frame_s
 
     @property
+    def position(self) -> int:
+        """Frames pushed so far: the index of the next one."""
+        return self._index
+
+    @property
     def open_start(self) -> int | None:
         """Frame index where the open utterance starts, None when idle."""
         return self._start if self._frames else None
+
+    @property
+    def open_speech(self) -> int | None:
+        """Frame index of the open utterance's first speech frame, None when idle. It sits
+        within the pre-roll of a new utterance, or at the start of what a cut left open."""
+        first = next((i for i, f in enumerate(self._frames) if f.is_speech), None)
+        return None if first is None else self._start + first
 
     @property
     def open_frames(self) -> int:

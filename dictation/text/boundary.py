@@ -94,6 +94,12 @@ class BoundaryConfig:
     """Extra silence an incomplete sentence is given beyond the segmenter's own hangover
     (0.24-0.7 s): 1.5-2 s in all, longer than the thinking pauses measured (0.5-1.1 s) and
     short enough that a speaker who did stop is not kept waiting long."""
+    rethink_s: tuple[float, float] = (0.45, 1.1)
+    """A pause after words that read as a whole sentence, after which speech that resumes
+    may still be the same sentence: a thinking pause. Whisper (tiny.en above all) ends
+    nearly every fragment with a period ("The invoice from the printing company."), so only
+    the pause tells. Measured (VAD, last word to next word): thinking pauses 0.51-0.99 s;
+    between a quick talker's sentences 0.27-0.42 s, a calm one's 1.11-1.95 s. (0, 0): off."""
     require_end_mark: bool = True
     """A text of several words without . ? or ! is incomplete. Turn off for an engine that
     never punctuates, or every utterance would be held."""
@@ -113,6 +119,9 @@ class BoundaryConfig:
     def __post_init__(self) -> None:
         if not 0 <= self.hold_s <= 10:
             raise ValueError("hold must be between 0 and 10 s")
+        lo, hi = self.rethink_s
+        if not 0 <= lo <= hi <= 10:
+            raise ValueError("the rethink pause must be 0 ≤ low ≤ high ≤ 10 s")
         if self.opener_words < 0:
             raise ValueError("opener words must be ≥ 0")
 
@@ -223,6 +232,14 @@ def hold_for(text: str, config: BoundaryConfig = DEFAULT) -> float:
     whose speculative text is ``text``: :attr:`BoundaryConfig.hold_s` when the sentence is
     incomplete, else 0."""
     return config.hold_s if incomplete(text, config) is not None else 0.0
+
+
+def rethinks(pause_s: float, config: BoundaryConfig = DEFAULT) -> bool:
+    """Is a pause of ``pause_s`` after a complete-looking sentence a thinking pause, so that
+    what follows it is heard together with the sentence before the break is taken as said?
+    Off with ``hold_s`` 0: the user asked that silence alone ends sentences."""
+    lo, hi = config.rethink_s
+    return config.hold_s > 0 and hi > 0 and lo <= pause_s <= hi
 
 
 def continues(text: str, config: BoundaryConfig = DEFAULT) -> str | None:

@@ -21,7 +21,14 @@ from collections import deque
 from dataclasses import replace
 
 from dictation.text.assemble import Assembler, Revision
-from dictation.text.boundary import BoundaryConfig, continues, in_effect, incomplete, punctuates
+from dictation.text.boundary import (
+    BoundaryConfig,
+    continues,
+    in_effect,
+    incomplete,
+    punctuates,
+    rethinks,
+)
 from dictation.text.commands import (
     CLAUSE_PUNCT,
     Rendered,
@@ -119,6 +126,20 @@ class TextStage:
         if piece.rstrip(" \t").endswith("\n"):
             return True
         return incomplete(piece, self.boundary()) is None
+
+    def rethink_s(self, piece: str) -> float:
+        """How long after its last word ``piece``, complete as it reads, stays open to speech
+        after a thinking pause (boundary.rethinks); 0: final at once. The model's sentence
+        end is doubted, as it writes one after fragments too ("Could you ask Sarah to?"); a
+        line break said as a command is not."""
+        b = self.config.boundary
+        if b.hold_s <= 0 or piece.rstrip(" \t").endswith("\n"):
+            return 0.0
+        return b.rethink_s[1]
+
+    def rethinks(self, pause_s: float) -> bool:
+        """Is ``pause_s`` after a complete-looking piece a thinking pause?"""
+        return rethinks(pause_s, self.config.boundary)
 
     def continues(self, transcript: str) -> bool:
         """Does ``transcript`` read as the rest of the sentence before it?"""
