@@ -368,3 +368,28 @@ def test_breaths_are_transcribed_only_while_the_engine_answers_quickly(
         assert (len(breaths) == 0) == bool(answer_s), [c.seconds for c in r.engine.calls]
 
     asyncio.run(main())
+
+
+def test_past_twice_the_long_length_breaths_are_transcribed_whatever_the_engine(
+        tmp_path: Path) -> None:
+    # A slow engine (1 s an answer, by the test's clock) in long talk: no breath before 6 s
+    # of speech, but the one after it is, rather than waiting for the cut past 10 s.
+    audio = speech((P, 0.5), (T, 3.5), (P, 0.09), (T, 1.0), (P, 0.09), (T, 2.0), (P, 0.09),
+                   (T, 1.0), (P, 2.5))
+
+    async def main() -> None:
+        r = rig(tmp_path, audio, holds=[4.3], speculate_s=0.09)
+        ticks = iter(range(10**6))
+        r.pipeline.endpointer.specs.clock = lambda: next(ticks) * 1.0
+        r.start()
+        await r.held()
+        r.engine.calls[0].answer("The first part and")
+        r.engine.answer_all(lambda call: "The first part and the rest of it.")
+        r.source.release()
+        assert await r.finish() == 0
+        assert r.sink.texts == ["The first part and the rest of it."]
+        seconds = [round(c.seconds, 2) for c in r.engine.calls]
+        assert not [s for s in seconds[1:] if s < 6.0], seconds
+        assert [s for s in seconds if 6.5 < s < 7.6], seconds  # the breath after 6 s
+
+    asyncio.run(main())

@@ -49,7 +49,10 @@ BREATH_BUDGET_S = 0.5
 """Breaths are transcribed only while the engine answers within this (the median of its last
 few answers): a breath's text still at the engine when the sentence ends keeps that end
 waiting, and with the API here (about 0.7 s an answer) calm sentence ends came 1.7 s after
-speech instead of 0.9 s. A slower engine's long speech is cut past ``soft_max_s`` instead."""
+speech instead of 0.9 s. A slower engine's breaths are transcribed only once the speech
+runs twice ``long_s`` (6 s), past most sentences: under a little other load the local engine
+passed this budget, and a monologue then waited for the cut past ``soft_max_s`` (2.9 s → 6.8
+s median)."""
 TRIPS_KEPT = 5
 AGREE_WORDS = 2  # a confirming text may place the sentence end this many words off
 DROPPED_WORDS = 2.0
@@ -219,9 +222,14 @@ class Speculator:
         return self.segmenter.pause_start * c.frame_s >= c.long_s - 1e-9
 
     def _breathing(self) -> bool:
-        """Speculate at every breath: long speech, and an engine quick enough for it."""
-        return self._long() and (not self._trips
-                                 or statistics.median(self._trips) <= BREATH_BUDGET_S)
+        """Speculate at every breath: long speech, and an engine quick enough for it; or,
+        whatever the engine, speech twice that long, where no sentence end was found yet
+        and a late one is better than waiting for the cut past ``soft_max_s``."""
+        if not self._long():
+            return False
+        c = self.segmenter.config
+        return (not self._trips or statistics.median(self._trips) <= BREATH_BUDGET_S
+                or self.segmenter.pause_start * c.frame_s >= 2 * c.long_s - 1e-9)
 
     def _boundary(self) -> BoundaryConfig:
         """The rules as delivery applies them: the end-mark rule only while the engine
