@@ -44,6 +44,8 @@ class CaseResult:
     baseline_text: str | None = None
     latencies: list[float | None] = field(default_factory=list)  # per sentence
     shown: list[float] = field(default_factory=list)  # per sentence, typed and captions
+    revisions: int = 0  # pieces revised by a join (the events' "revise")
+    deleted_chars: int = 0  # characters a typing sink took back for them
     # The latency in two parts: sentence end → segmenter closed its utterance, then
     # → text on stdout (transcription and delivery).
     endpoint: list[float] = field(default_factory=list)
@@ -175,6 +177,10 @@ def notes(r: CaseResult, m: dict | None) -> str:
         # stdout prints final text; typing and the captions show it when delivered
         out.append(f"final (stdout) {np.median(finals):.2f} s median, {max(finals):.2f} s "
                    "at most after the text was shown")
+    if m and m["sentences"]:
+        per = 100 * r.revisions / len(m["sentences"])
+        out.append(f"{r.revisions} revisions ({per:.0f} per 100 sentences), "
+                   f"{r.deleted_chars} characters deleted by typing")
     if r.stats and r.stats["requests"]:
         out.append(f"{r.stats['utterances']} utterances, {r.stats['requests']} requests "
                    f"({r.stats['used']} speculative used, {r.stats['discarded']} discarded)")

@@ -32,6 +32,8 @@ from report import Bench, CaseResult, report
 from rig import Daemon, Line, Load, Recorder, heard_ends, recorder, virtual_mic
 from whisper_normalizer.english import EnglishTextNormalizer
 
+from dictation.text.revise import edit
+
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 sys.path.insert(0, str(REPO / "tools"))
@@ -44,6 +46,7 @@ BASELINE_CASES = ("calm", "quick", "monologue", "noisy", "hesitation")  # whole-
 FLOOR_CASES = ("calm", "quick")  # also the cases run again with --speculate 0
 ENGINES = ("local", "api")
 IDLE_S = 30.0  # the CPU measurement while listening to a silent mic
+RUNS = HERE / ".runs"  # raw results, gitignored
 SETTLE_S = 3.0  # after playback: time for the last utterance to end and be transcribed
 
 _normalizer = EnglishTextNormalizer()
@@ -87,7 +90,10 @@ def play_case(m: dict, engine: Engine, sink: str, rec: Recorder, extra: list[str
               ) -> CaseResult:
     r = CaseResult(m["case"], m["duration"], engine.name)
     load = Load()
-    d = engine.daemon(sink, extra)
+    RUNS.mkdir(exist_ok=True)
+    events = RUNS / f"events-{engine.name}-{m['case']}.jsonl"
+    events.unlink(missing_ok=True)
+    d = engine.daemon(sink, [*extra, "--events", str(events)])
     try:
         d.wait_listening()
         cpu0, w0 = d.cpu_s(), time.monotonic()
@@ -114,8 +120,21 @@ def play_case(m: dict, engine: Engine, sink: str, rec: Recorder, extra: list[str
     r.load_s = d.load_s
     r.lines = [{"t": round(line.t - t0, 3), "text": line.text} for line in d.out]
     read_log(r, d.err, t0)
+    read_revisions(r, events)
     score(r, m)
     return r
+
+
+def read_revisions(r: CaseResult, events: Path) -> None:
+    """The joins the event stream reports, and what a typing sink deleted for them: its
+    backspaces (text.revise.edit, as the xdotool sink computes them)."""
+    if not events.exists():
+        return
+    for line in events.read_text().splitlines():
+        e = json.loads(line)
+        if e.get("type") == "revise" and e["text"]:
+            r.revisions += 1
+            r.deleted_chars += edit(e["old_text"], e["text"])[0]
 
 
 def read_log(r: CaseResult, err: list[Line], t0: float) -> None:
@@ -368,7 +387,7 @@ def save(b: Bench, args: argparse.Namespace, text: str) -> None:
     old = args.out.read_text() if args.append and args.out.exists() else "# dictation benchmark\n"
     args.out.write_text(old.rstrip("\n") + "\n\n" + text)
     # Raw numbers and transcripts for later digging (gitignored).
-    runs = HERE / ".runs"
+    runs = RUNS
     runs.mkdir(exist_ok=True)
     stamp = time.strftime("%Y%m%d-%H%M%S")
     slug = re.sub(r"[^A-Za-z0-9_.-]+", "_", b.label)[:40]
