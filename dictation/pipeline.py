@@ -62,7 +62,8 @@ class Pipeline:
                                  stats=self.stats, changed=self._changed, stop=self.stop,
                                  final=lambda event: self.observer.final(event),
                                  revised=lambda event: self.observer.revise(event),
-                                 hearing=lambda: self.endpointer.active)
+                                 hearing=lambda: self.endpointer.active,
+                                 heard_s=lambda: self.endpointer.heard_s)
         self.endpointer = Endpointer(segmenter, transcriber, self.delivery, guard=self.guard,
                                      stats=self.stats, speculate_s=speculate_s,
                                      interim_s=interim_s, boundary=text.boundary,

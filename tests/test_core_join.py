@@ -292,7 +292,9 @@ def test_a_sentence_is_final_once_the_band_passed_after_its_last_word(tmp_path: 
 
     async def main() -> None:
         hi = 1.5
-        r = rig(tmp_path, speech((P, 0.5), (T, 1), (P, 2.5)), holds=[3.0],
+        # Held once the band is over in the audio too (the pause is counted in capture
+        # time as well, so that a machine hearing late does not cut it short).
+        r = rig(tmp_path, speech((P, 0.5), (T, 1), (P, 2.5)), holds=[3.6],
                 text=rethinking(0.5, hi))
         out, _, _ = with_outputs(r, tmp_path)
         stamps = Stamps()

@@ -122,6 +122,39 @@ def test_a_paused_sentence_is_one_sentence_everywhere_and_undo_takes_it_back(
     assert "Traceback" not in err
 
 
+COMPLETE, GOES_ON = "The invoice from the printing company", "still has the wrong address."
+
+
+@pytest.mark.realtime
+def test_a_sentence_the_model_ends_at_a_thinking_pause_is_heard_again_with_the_rest(
+        tmp_path: Path, xdisplay: str, window: TextWindow, say: Callable[..., Path],
+        join: Callable[..., Path]) -> None:
+    # Its first part reads as a whole sentence: tiny.en ends it with a period, and it goes
+    # out at once. The speaker goes on after a thinking pause (0.4 s added to the voice's own
+    # silences: 0.9 s from word to word): both are transcribed again together, and every
+    # output ends with one sentence.
+    wav = join(say(COMPLETE, pad=(0.3, 0.4)), say(GOES_ON, pad=(0.0, 1.5)))
+    d, events, _ = start(tmp_path, xdisplay, wav)
+    try:
+        line = d.line(LONG_S)
+        code = d.proc.wait(LONG_S)
+    finally:
+        if d.proc.poll() is None:
+            d.stop()
+    assert code == 0, d.stderr
+    words = norm(line).split()
+    assert words[:2] == ["the", "invoice"] and words[-1] == "address", line
+    assert line.count(".") == 1 and line.endswith("."), line
+    assert [w for w in line.split() if w[:1].isupper()] == ["The"], line
+    found = read_events(events)
+    kinds = [e["type"] for e in found if e["type"] in ("final", "revise")]
+    assert kinds == ["final", "revise"], found  # out as a sentence, then joined
+    first = next(e["text"] for e in found if e["type"] == "final")
+    assert first.endswith("."), first  # the model's period: it read as complete
+    assert applied(found) == [line]
+    assert window.wait_for(line, LONG_S) == line
+
+
 @pytest.mark.realtime
 def test_a_key_pressed_between_fragment_and_continuation_is_never_deleted(
         tmp_path: Path, xdisplay: str, window: TextWindow, say: Callable[..., Path],

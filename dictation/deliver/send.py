@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import time
 from collections import OrderedDict, deque
 from collections.abc import Callable
@@ -43,6 +44,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("dictation")
 
+RETHINK_CAP_S = 3.0
+"""The most the audio heard may lag the wall clock before a sentence is final without it."""
 HEARD_LAG_S = 0.25
 """How long after a word is spoken the endpointer may report it (capture blocks, the VAD's
 opening run): a piece's window waits this much past the band, so that speech begun within
@@ -58,17 +61,22 @@ class Sender:
                  guard: GuardConfig, stats: Stats, error: Callable[..., None],
                  keep: Callable[[Speech], Path | None], delivered: Callable[[Final], None],
                  revised: Callable[[Revised], None], busy: Callable[[], bool],
-                 fatal: Callable[[SinkError], None]) -> None:
+                 fatal: Callable[[SinkError], None],
+                 heard_s: Callable[[], float] = lambda: math.inf) -> None:
         """``error``: report a failing sink (Delivery.error); ``keep``: set an utterance's
         audio aside; ``delivered``, ``revised``: the observer; ``busy``: speech is heard or
-        waits for text; ``fatal``: stdout failed outside an utterance's delivery."""
+        waits for text; ``fatal``: stdout failed outside an utterance's delivery;
+        ``heard_s``: capture time of the audio heard so far."""
         self.retrying = retrying
         self.stage = stage
         self.prompter = Prompter(stage, prompt)
         self.guard = guard
         self.stats = stats
-        self.outputs = Outputs(sinks, delivered=delivered, revised=revised, busy=busy,
+        self.outputs = Outputs(sinks, delivered=delivered, revised=revised,
+                               busy=lambda: busy() or self._rethinking(),
                                failed=self._failed, fatal=fatal)
+        self._heard_s = heard_s
+        self._rethink_until = 0.0  # wall clock: the audio may stop coming (a lost device)
         self.held: Held | None = None  # the pending piece's audio, while it may be joined
         # First words of the utterances begun after the newest piece's last word: no more
         # than the utterances waiting (the spool's bound caps those).
@@ -290,6 +298,16 @@ class Sender:
         while self._starts and self._starts[0] <= before_s:
             self._starts.popleft()
 
+    def _rethinking(self) -> bool:
+        """Is the newest piece, a sentence, still within the thinking pause after it by the
+        audio heard? Counted in capture time: a loaded machine that hears late does not cut
+        the pause short (the window is wall-clock time, and only the first look)."""
+        held = self.held
+        if held is None or not held.complete or time.monotonic() > self._rethink_until:
+            return False
+        band = self.stage.config.boundary.rethink_s[1]
+        return self._heard_s() < held.speech.speech_end_s + band + HEARD_LAG_S
+
     def _rethinks(self, held: Held, start_s: float) -> bool:
         return self.stage.rethinks(start_s - held.speech.speech_end_s)
 
@@ -308,7 +326,9 @@ class Sender:
         start = self._next_start(held)
         if start is not None and not self._rethinks(held, start):
             return None, None  # the next utterance had begun already, outside the band
-        return held, max(0.0, brief + HEARD_LAG_S - _since_speech(held.speech))
+        window = max(0.0, brief + HEARD_LAG_S - _since_speech(held.speech))
+        self._rethink_until = time.monotonic() + window + RETHINK_CAP_S
+        return held, window
 
     async def _retract(self, why: str) -> None:
         rev = self.stage.retract_last()

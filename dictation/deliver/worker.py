@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import math
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -41,10 +42,12 @@ class Delivery:
                  changed: Callable[[], None], stop: Callable[[], None],
                  final: Callable[[Final], None] = lambda event: None,
                  revised: Callable[[Revised], None] = lambda event: None,
-                 hearing: Callable[[], bool] = lambda: False) -> None:
+                 hearing: Callable[[], bool] = lambda: False,
+                 heard_s: Callable[[], float] = lambda: math.inf) -> None:
         """``changed``: the status may have changed; ``stop``: end the run (a fatal error);
         ``final``, ``revised``: a piece of text reached the sinks, or changed there;
-        ``hearing``: an utterance is being spoken (a fragment's continuation may be)."""
+        ``hearing``: an utterance is being spoken (a fragment's continuation may be);
+        ``heard_s``: capture time of the audio heard so far."""
         self.transcriber = transcriber
         self.stats = stats
         self.recovered = tuple(recovered)
@@ -58,7 +61,7 @@ class Delivery:
         self._sender = Sender(retrying, sinks, stage, prompt=prompt, guard=guard, stats=stats,
                               error=self.error, keep=self._keeper.keep, delivered=final,
                               revised=revised, busy=lambda: not self.free or hearing(),
-                              fatal=self._fatal)
+                              heard_s=heard_s, fatal=self._fatal)
         self._failed: DictationError | None = None  # what ended the run early
         self._aborted = False
         self._expired: float | None = None  # the stop grace that ran out, if one did

@@ -115,6 +115,11 @@ class Endpointer:
         return self.segmenter.active
 
     @property
+    def heard_s(self) -> float:
+        """Capture time of the audio heard so far."""
+        return self.segmenter.position * self.segmenter.config.frame_s
+
+    @property
     def speculation(self) -> Speculation | None:
         """The speculation of the open utterance, if one is pending."""
         return self.specs.pending if self.specs else None
