@@ -363,6 +363,6 @@ class Sender:
 
 
 def _since_speech(item: Speech) -> float:
-    """Seconds since ``item``'s last word: its utterance closed (end_s - speech_end_s) of
-    trailing silence after it."""
+    """Seconds since ``item``'s last word: ``ended_at`` dates its last frame, which came
+    (end_s - speech_end_s) of silence after that word."""
     return time.monotonic() - item.ended_at + max(0.0, item.end_s - item.speech_end_s)
