@@ -217,9 +217,9 @@ def score(r: CaseResult, m: dict) -> None:
         r.latencies.append(round(line["t"] - heard, 3))
         # Typing and the captions showed it when it was delivered: before stdout, by as long
         # as the piece stayed open after.
-        final = final_of(r, line["t"])
+        final = logged_before(r, line["t"], "final_at")
         r.shown.append(round(line["t"] - heard - (final["final_after"] if final else 0.0), 3))
-        if (u := utterance_of(r, line["t"])) is not None:
+        if (u := logged_before(r, line["t"], "done_at")) is not None:
             r.endpoint.append(round(u["closed_at"] - heard, 3))
             r.transcribe.append(round(line["t"] - u["closed_at"], 3))
         if len(sentence_lines[i]) > 1:
@@ -231,18 +231,12 @@ def score(r: CaseResult, m: dict) -> None:
     r.merged = [v for _, v in sorted(line_sents.items()) if len(v) > 1]
 
 
-def final_of(r: CaseResult, t: float) -> dict | None:
-    """The utterance whose piece became final as the line at ``t`` was printed (the log line
-    comes first; 50 ms allows for thread jitter)."""
-    done = [u for u in r.utterances if "final_at" in u and u["final_at"] <= t + 0.05]
-    return max(done, key=lambda u: u["final_at"]) if done else None
-
-
-def utterance_of(r: CaseResult, t: float) -> dict | None:
-    """The utterance a line at ``t`` came from: the last one whose transcription was logged
-    before the line arrived (the log precedes delivery; 50 ms allows for thread jitter)."""
-    done = [u for u in r.utterances if "done_at" in u and u["done_at"] <= t + 0.05]
-    return max(done, key=lambda u: u["done_at"]) if done else None
+def logged_before(r: CaseResult, t: float, key: str) -> dict | None:
+    """The utterance whose ``key`` line ("done_at": its text came; "final_at": its piece
+    became final) was logged last before the line at ``t`` was printed: the log comes first,
+    and 50 ms allows for thread jitter."""
+    done = [u for u in r.utterances if key in u and u[key] <= t + 0.05]
+    return max(done, key=lambda u: u[key]) if done else None
 
 
 def baseline(m: dict, url: str) -> str:
@@ -387,11 +381,10 @@ def save(b: Bench, args: argparse.Namespace, text: str) -> None:
     old = args.out.read_text() if args.append and args.out.exists() else "# dictation benchmark\n"
     args.out.write_text(old.rstrip("\n") + "\n\n" + text)
     # Raw numbers and transcripts for later digging (gitignored).
-    runs = RUNS
-    runs.mkdir(exist_ok=True)
+    RUNS.mkdir(exist_ok=True)
     stamp = time.strftime("%Y%m%d-%H%M%S")
     slug = re.sub(r"[^A-Za-z0-9_.-]+", "_", b.label)[:40]
-    (runs / f"{stamp}-{slug}.json").write_text(json.dumps(asdict(b), indent=1) + "\n")
+    (RUNS / f"{stamp}-{slug}.json").write_text(json.dumps(asdict(b), indent=1) + "\n")
 
 
 def main(argv: list[str] | None = None) -> int:

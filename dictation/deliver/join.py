@@ -59,20 +59,17 @@ class Held:
     def seq(self) -> int:
         return self.speech.seq
 
-    def pause(self, item: Speech) -> float:
-        """Seconds from this piece's last word to ``item``'s first."""
-        return item.speech_start_s - self.speech.speech_end_s
+    def pause(self, start_s: float) -> float:
+        """Seconds from this piece's last word to speech that began at ``start_s``."""
+        return start_s - self.speech.speech_end_s
 
     def takes(self, item: Speech, rethinks: Callable[[float], bool]) -> bool:
         """Can ``item`` be transcribed together with this piece? ``rethinks``: is a pause
         this long a thinking pause (for a piece that reads complete)?"""
-        pause = self.pause(item)
+        pause = self.pause(item.speech_start_s)
         return (not item.recovered
                 and (rethinks(pause) if self.complete else 0 <= pause <= JOIN_GAP_S)
                 and (len(self.speech.pcm) + len(item.pcm)) / SAMPLE_RATE <= JOIN_MAX_S)
-
-    def completed(self, complete: bool) -> Held:
-        return replace(self, complete=complete)
 
     def joined(self, item: Speech) -> Held:
         """This piece with ``item`` after it, the pause between cut down."""

@@ -119,7 +119,7 @@ class Sender:
             return
         if self._next_start(held) != start_s:
             return
-        pause = start_s - held.speech.speech_end_s
+        pause = held.pause(start_s)
         log.debug("utterance %d: speech again %.2f s after its last word", held.seq, pause)
         if not self.stage.rethinks(pause):
             self.held = None
@@ -308,9 +308,6 @@ class Sender:
         band = self.stage.config.boundary.rethink_s[1]
         return self._heard_s() < held.speech.speech_end_s + band + HEARD_LAG_S
 
-    def _rethinks(self, held: Held, start_s: float) -> bool:
-        return self.stage.rethinks(start_s - held.speech.speech_end_s)
-
     def _stays_open(self, piece: str, held: Held | None, complete: bool
                     ) -> tuple[Held | None, float | None]:
         """The audio of the newest piece, ``piece``, to keep while it may still be joined,
@@ -322,9 +319,9 @@ class Sender:
             return held, None
         if held is None or not (brief := self.stage.rethink_s(piece)):
             return None, None
-        held = held.completed(True)
+        held = replace(held, complete=True)
         start = self._next_start(held)
-        if start is not None and not self._rethinks(held, start):
+        if start is not None and not self.stage.rethinks(held.pause(start)):
             return None, None  # the next utterance had begun already, outside the band
         window = max(0.0, brief + HEARD_LAG_S - _since_speech(held.speech))
         self._rethink_until = time.monotonic() + window + RETHINK_CAP_S

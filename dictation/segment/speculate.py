@@ -216,20 +216,19 @@ class Speculator:
             discard(self.candidate, self.stats)
             self.candidate = None
 
-    def _long(self) -> bool:
-        """The open utterance's speech before this pause is long: speculate at breaths."""
+    def _long(self, times: float = 1.0) -> bool:
+        """The open utterance's speech before this pause is ``times`` ``long_s`` or longer:
+        at once, speculate at breaths."""
         c = self.segmenter.config
-        return self.segmenter.pause_start * c.frame_s >= c.long_s - 1e-9
+        return self.segmenter.pause_start * c.frame_s >= times * c.long_s - 1e-9
 
     def _breathing(self) -> bool:
         """Speculate at every breath: long speech, and an engine quick enough for it; or,
         whatever the engine, speech twice that long, where no sentence end was found yet
         and a late one is better than waiting for the cut past ``soft_max_s``."""
-        if not self._long():
-            return False
-        c = self.segmenter.config
-        return (not self._trips or statistics.median(self._trips) <= BREATH_BUDGET_S
-                or self.segmenter.pause_start * c.frame_s >= 2 * c.long_s - 1e-9)
+        return self._long() and (not self._trips
+                                 or statistics.median(self._trips) <= BREATH_BUDGET_S
+                                 or self._long(2.0))
 
     def _boundary(self) -> BoundaryConfig:
         """The rules as delivery applies them: the end-mark rule only while the engine
