@@ -6,7 +6,7 @@ APT_PACKAGES := libportaudio2 pulseaudio pulseaudio-utils libasound2-plugins esp
 	festival festvox-us-slt-hts sox xclip xvfb curl python3-venv systemd \
 	xdotool x11-xserver-utils xinput wtype ydotool python3-tk openssl tmux
 
-.PHONY: run demo install-service test test-fast flake lint bench deps venv clean
+.PHONY: run demo install-service test test-fast repeat flake lint bench deps venv clean
 
 run: deps venv ## dictate from the default microphone (bundled sample if there is none)
 	$(BIN)/dictation run --demo-fallback $(ARGS)
@@ -21,7 +21,6 @@ install-service: deps venv ## run dictation as a systemd user service; ARGS go t
 # well even on two cores. Each worker has its own sound server, API server and X servers;
 # an idle worker takes queued tests from a busy one (worksteal), so no long test runs last.
 JOBS ?= 4
-RUNS ?= 5
 
 test: deps venv lint ## everything, real parts included (what CI runs)
 	$(BIN)/python -m pytest -n $(JOBS) --dist worksteal --durations=15 $(PYTEST_ARGS)
@@ -29,8 +28,11 @@ test: deps venv lint ## everything, real parts included (what CI runs)
 test-fast: venv ## the edit loop: pure and in-process tests only, no real parts
 	$(BIN)/python -m pytest -n 2 -m "not real" $(PYTEST_ARGS)
 
-flake: deps venv ## the timing-sensitive tests RUNS times under a busy loop: pass counts
-	$(BIN)/python tools/flake.py --runs $(RUNS) --jobs $(JOBS) $(ARGS)
+repeat: venv ## every fast test RUNS (20) times shuffled, and as often alone: pass counts
+	$(BIN)/python tools/repeat.py --runs $(or $(RUNS),20) $(ARGS)
+
+flake: deps venv ## the timing-sensitive tests RUNS (5) times under a busy loop: pass counts
+	$(BIN)/python tools/flake.py --runs $(or $(RUNS),5) --jobs $(JOBS) $(ARGS)
 
 lint: venv
 	$(BIN)/ruff check .

@@ -5,6 +5,7 @@ nothing lost."""
 from __future__ import annotations
 
 import asyncio
+import logging
 from pathlib import Path
 
 import numpy as np
@@ -26,13 +27,23 @@ def busy(retry_after: float | None = None) -> TranscriptionError:
     return TranscriptionError("server busy (503)", retryable=True, retry_after=retry_after)
 
 
+@pytest.mark.parametrize("second", ["before", "during"])
 def test_retryable_failures_are_retried_in_order_and_the_outage_reported_once(
-        tmp_path: Path) -> None:
+        tmp_path: Path, caplog: pytest.LogCaptureFixture, second: str) -> None:
+    # Utterance 2 is queued before the first failure, or heard during the outage: the file
+    # is held after it ends, or before it begins, until utterance 1 has failed.
+    caplog.set_level(logging.INFO, logger="dictation")
+    hold = {"before": 4.4, "during": 2.2}[second]
+
     async def main() -> None:
-        r = rig(tmp_path, TWO, prompt="Memo:").start()
+        r = rig(tmp_path, TWO, prompt="Memo:", holds=[hold]).start()
         c1 = await r.engine.call(1)
+        await r.held()
+        assert r.pipeline.backlog() == (2 if second == "before" else 1)
         c1.fail(busy())
-        c2 = await r.engine.call(2)
+        await r.engine.call(2)
+        r.source.release()
+        c2 = r.engine.calls[1]
         # The same utterance again, with the same prompt; utterance 2 waits its turn.
         assert np.array_equal(c2.pcm, c1.pcm) and c2.prompt == c1.prompt == "Memo:"
         assert r.pipeline.status()["state"] == "retrying"
@@ -48,10 +59,21 @@ def test_retryable_failures_are_retried_in_order_and_the_outage_reported_once(
         c4.answer("Second.")
         assert await r.finish() == 0
         assert r.sink.texts == ["First.", "Second."]
-        # One report at the outage's start (with the error), none per attempt, one at its end.
-        retrying = [s for s in r.observer.states if s["state"] == "retrying"]
-        assert len(retrying) == 1 and retrying[0]["last_error"] == "server busy (503)"
-        assert r.observer.states[-1]["last_error"] is None
+        # One outage for the failure streak, reported once at its start (with the error) and
+        # once at its end, none per attempt. Utterance 2 may be heard before the first failure
+        # or during the outage: the status then shows a new backlog, not a new outage.
+        states = r.observer.states
+        began = [s for before, s in zip([{}, *states], states, strict=False)
+                 if s["state"] == "retrying" and before.get("state") != "retrying"]
+        assert len(began) == 1 and began[0]["last_error"] == "server busy (503)"
+        assert all(s["last_error"] == "server busy (503)" for s in states
+                   if s["state"] == "retrying")
+        assert states[-1]["last_error"] is None
+        lines = [(rec.levelname, rec.getMessage()) for rec in caplog.records]
+        warned = [m for level, m in lines if level == "WARNING"]
+        answered = [m for _, m in lines if "answers again" in m]
+        assert len(warned) == 1 and warned[0].startswith("server busy (503)"), lines
+        assert len(answered) == 1, lines
         assert r.pipeline.stats.requests == 4 and r.pipeline.kept == []
 
     asyncio.run(main())
@@ -120,5 +142,22 @@ def test_a_fatal_error_ends_the_run_with_every_utterance_kept(tmp_path: Path,
         assert len(files) == 2 and np.array_equal(saved[0], c1.pcm)
         burst2 = r.source.pcm[2 * SAMPLE_RATE:4 * SAMPLE_RATE]  # and all of burst 2
         assert np.array_equal(np.trim_zeros(saved[1]), np.trim_zeros(burst2))
+
+    asyncio.run(main())
+
+
+def test_a_refusal_after_failures_ends_the_outage(tmp_path: Path) -> None:
+    # The server failed, then answered that it will not take this audio: it is back, so the
+    # status no longer says retrying, though no text came of the utterance.
+    async def main() -> None:
+        r = rig(tmp_path, TWO).start()
+        (await r.engine.call(1)).fail(busy())
+        (await r.engine.call(2)).fail(TranscriptionError("the server refused this audio (400)"))
+        c3 = await r.engine.call(3)
+        assert not r.pipeline.delivery.retrying
+        assert r.pipeline.status()["state"] != "retrying"
+        c3.answer("Second.")
+        assert await r.finish() == 1  # the first utterance's audio was kept
+        assert r.sink.texts == ["Second."]
 
     asyncio.run(main())

@@ -11,6 +11,7 @@ its event; the counts show which. Exits 1 if any run of any test failed.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import subprocess
 import sys
@@ -18,7 +19,25 @@ import tempfile
 import time
 import xml.etree.ElementTree as ET
 from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
+
+
+@contextlib.contextmanager
+def busy_loop(on: bool = True) -> Iterator[None]:
+    """A busy loop holding one of the CPUs the tests may use, while the block runs."""
+    if not on:
+        yield
+        return
+    cpu = min(os.sched_getaffinity(0))
+    hog = subprocess.Popen(["taskset", "-c", str(cpu), sys.executable, "-c",
+                            "while True: pass"])
+    print(f"a busy loop holds CPU {cpu}", file=sys.stderr)
+    try:
+        yield
+    finally:
+        hog.kill()
+        hog.wait()
 
 
 def outcomes(junit: Path) -> dict[str, str | None]:
@@ -39,15 +58,8 @@ def main() -> int:
     parser.add_argument("--no-load", action="store_true", help="no busy loop")
     parser.add_argument("pytest_args", nargs="*", help="after --: more pytest arguments")
     args = parser.parse_args()
-    hog = None
-    if not args.no_load:
-        cpu = min(os.sched_getaffinity(0))  # one of the CPUs the tests may use
-        hog = subprocess.Popen(["taskset", "-c", str(cpu), sys.executable, "-c",
-                                "while True: pass"])
-        print(f"flake: a busy loop holds CPU {cpu}", file=sys.stderr)
     passed, seen = Counter[str](), Counter[str]()
-    try:
-        with tempfile.TemporaryDirectory() as tmp:
+    with busy_loop(not args.no_load), tempfile.TemporaryDirectory() as tmp:
             for run in range(1, args.runs + 1):
                 junit = Path(tmp) / f"run{run}.xml"
                 began = time.monotonic()
@@ -68,10 +80,6 @@ def main() -> int:
                       f"{len(result)} passed in {time.monotonic() - began:.0f} s"
                       + "".join(f"\n  FAILED {n}: {result[n]}" for n in failed),
                       file=sys.stderr)
-    finally:
-        if hog:
-            hog.kill()
-            hog.wait()
     for name in sorted(seen, key=lambda n: (passed[n] - seen[n], n)):
         print(f"{passed[name]}/{seen[name]}  {name}")
     total_ok = sum(passed.values())
