@@ -3,6 +3,7 @@ third-party faster-whisper-server with the bundled tiny.en model, and an X serve
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import re
@@ -74,7 +75,7 @@ def _no_user_config(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
     # Processes the session's fixtures start (servers, the sound server) carry this token;
     # whatever their finalisers missed is killed when the session ends.
     session = f"session-{uuid.uuid4().hex}"
-    os.environ[procs.TOKEN] = session
+    os.environ[procs.TOKEN] = os.environ[procs.SESSION_TOKEN] = session
     try:
         yield
     finally:
@@ -144,7 +145,9 @@ def join(speech_dir: Path) -> Callable[..., Path]:
 @pytest.fixture(scope="session")
 def server_url() -> Iterator[str]:
     """Base URL (…/v1) of a warm faster-whisper-server serving the bundled tiny.en."""
-    with running_server() as url:
+    with contextlib.ExitStack() as stack:
+        with procs.session_owned():
+            url = stack.enter_context(running_server())
         yield url
 
 
@@ -224,7 +227,8 @@ def pulse() -> Iterator[PrivatePulse]:
     the tests start: PULSE_SERVER is set for the session."""
     root = _private_root()
     server = PrivatePulse(root)
-    server.start()
+    with procs.session_owned():
+        server.start()
     os.environ["PULSE_SERVER"] = server.server
     try:
         yield server

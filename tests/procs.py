@@ -19,11 +19,25 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import IO, Any
 
 TOKEN = "TEST_PROCESS_TOKEN"  # in the environment of every process a test starts
+SESSION_TOKEN = "TEST_SESSION_TOKEN"  # the test run's own, for what outlives one test
+
+
+@contextlib.contextmanager
+def session_owned() -> Iterator[None]:
+    """Processes started in the block carry the test run's token, not the running test's:
+    a session fixture first asked for inside a test (``request.getfixturevalue``) starts its
+    server while the test's token is set, and that test's end would kill it."""
+    saved = os.environ[TOKEN]
+    os.environ[TOKEN] = os.environ[SESSION_TOKEN]
+    try:
+        yield
+    finally:
+        os.environ[TOKEN] = saved
 
 
 class Stream:

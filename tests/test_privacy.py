@@ -1,19 +1,18 @@
 """What dictation lets out besides the text the user asked for: the environment its child
-processes get (read from /proc), the ydotoold socket it will type to, and transcript text in
-its logs and in the journal."""
+processes get (each writes down its own), the ydotoold socket it will type to, and
+transcript text in its logs and in the journal."""
 
 from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import socket
 import subprocess
 import sys
-import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
-from typing import TypeVar
 
 import pytest
 from conftest import SAMPLE, Daemon, _need, dictation_cmd, one_clear_line
@@ -27,9 +26,6 @@ from dictation.output.ydotool import check_owner
 NOBODY = 65534
 
 
-T = TypeVar("T")
-
-
 def environ(pid: int) -> dict[str, str]:
     """A process's environment; empty when it is gone (or not ours to read)."""
     try:
@@ -40,37 +36,11 @@ def environ(pid: int) -> dict[str, str]:
                 if "=" in item)
 
 
-def children(pid: int) -> list[int]:
-    found = []
-    for task in Path(f"/proc/{pid}/task").iterdir():
-        try:  # a thread may end between the listing and the read
-            found += [int(c) for c in (task / "children").read_text().split()]
-        except OSError:
-            continue
-    return found
-
-
 def comm(pid: int) -> str:
     try:
         return Path(f"/proc/{pid}/comm").read_text().strip()
     except OSError:
         return ""
-
-
-def cmdline(pid: int) -> list[str]:
-    try:
-        return Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace").split("\0")
-    except OSError:
-        return []
-
-
-def find(what: str, timeout: float, look: Callable[[], T | None]) -> T:
-    """Wait for a process ``look()`` finds (its pid, or what it read of it), polling /proc."""
-    deadline = time.monotonic() + timeout
-    while (pid := look()) is None:
-        assert time.monotonic() < deadline, f"no {what} appeared"
-        time.sleep(0.02)
-    return pid
 
 
 # --- child processes -----------------------------------------------------------------------
@@ -96,6 +66,33 @@ def started() -> Iterator[list[int]]:
             os.kill(pid, 9)
 
 
+def _recording(wrappers: Path, records: Path, tool: str) -> None:
+    """``tool`` on a PATH of the test's own: the real program, after the environment it was
+    given is written down by the process itself, whole. Reading /proc/PID/environ of the
+    real child instead raced its exit: a read over several pages came back cut short."""
+    real = shutil.which(tool)
+    assert real, tool
+    script = wrappers / tool
+    script.write_text(
+        "#!/bin/sh\n"
+        f'out="{records}/{tool}.$$"\n'
+        'printf \'%s\\n\' "$@" > "$out.args"\n'
+        'env -0 > "$out.tmp" && mv "$out.tmp" "$out.env"\n'
+        f'exec {real} "$@"\n')
+    script.chmod(0o755)
+
+
+def _recorded(records: Path, tool: str, arg: str) -> dict[str, str] | None:
+    """The environment of a run of ``tool`` that had ``arg`` among its arguments, once its
+    record is complete."""
+    for args in sorted(records.glob(f"{tool}.*.args")):
+        env = args.with_suffix(".env")
+        if arg in args.read_text().splitlines() and env.exists():
+            return dict(item.split("=", 1) for item in env.read_text().split("\0")
+                        if "=" in item)
+    return None
+
+
 def test_typing_and_clipboard_children_get_no_key(tmp_path: Path, xdisplay: str,
                                                   started: list[int]) -> None:
     for tool in ("xdotool", "xclip"):
@@ -104,34 +101,33 @@ def test_typing_and_clipboard_children_get_no_key(tmp_path: Path, xdisplay: str,
     keyfile = tmp_path / "key"
     keyfile.write_text(key)
     keyfile.chmod(0o600)
+    wrappers, records = tmp_path / "bin", tmp_path / "records"
+    wrappers.mkdir()
+    records.mkdir()
+    for tool in ("xdotool", "xclip"):
+        _recording(wrappers, records, tool)
     one = buzz_wav(tmp_path / "one.wav", 1)
-    # 12 characters 300 ms apart: xdotool types for ~4 s, long enough to read its /proc.
     with FaultServer(default=json_text("Hello there.")) as srv:
         env = {**os.environ, "DISPLAY": xdisplay, "OPENAI_API_KEY": key,
                "DICTATION_API_KEY_FILE": str(keyfile), "DICTATION_BASE_URL": srv.url + "/v1",
-               "XDG_STATE_HOME": str(tmp_path / "state")}
+               "XDG_STATE_HOME": str(tmp_path / "state"),
+               "PATH": f"{wrappers}:{os.environ['PATH']}"}
         d = Daemon(None, "--input", str(one), "--fast", "--output", "type", "--output",
-                   "clipboard", "--typer", "xdotool", "--type-delay", "300", "--socket",
-                   str(tmp_path / "ctl.sock"), base_env=env)
+                   "clipboard", "--typer", "xdotool", "--socket", str(tmp_path / "ctl.sock"),
+                   base_env=env)
         try:
-            # The xdotool that types (others ask for the focused window and are gone at
-            # once), its environment read while it runs.
-            typing = find("xdotool typing", 60, lambda: next(
-                (env for c in children(d.proc.pid)
-                 if comm(c) == "xdotool" and "type" in cmdline(c) and (env := environ(c))),
-                None))
-            # xclip forks to serve the selection and outlives the helper that started it.
-            clip = find("xclip", 60, lambda: next(
-                (int(p.name) for p in Path("/proc").iterdir() if p.name.isdigit()
-                 and comm(int(p.name)) == "xclip"
-                 and environ(int(p.name)).get("DISPLAY") == xdisplay), None))
-            started.append(clip)
-            clipboard = environ(clip)
             d.proc.wait(timeout=60)  # the file is done: the run ends by itself
             out, err, code = d.stop()
         finally:
             stop_group(d.proc)
+            # xclip forks to serve the selection and outlives the helper that started it.
+            started += [int(p.name) for p in Path("/proc").iterdir() if p.name.isdigit()
+                        and comm(int(p.name)) == "xclip"
+                        and environ(int(p.name)).get("DISPLAY") == xdisplay]
     assert code == 0 and out == "", err  # no stdout output was asked for
+    typing = _recorded(records, "xdotool", "type")  # the xdotool that typed the text
+    clipboard = _recorded(records, "xclip", "-selection")
+    assert typing is not None and clipboard is not None, sorted(records.iterdir())
     for name, env_of in (("xdotool", typing), ("xclip", clipboard)):
         assert not SECRET_VARIABLES & env_of.keys(), (name, sorted(env_of))
         assert key not in "".join(env_of.values()), name
