@@ -226,3 +226,12 @@ def test_sanitize_output_is_always_clean() -> None:
         assert is_clean(out), (raw, out)
         assert out == out.strip() and "  " not in out
         assert sanitize(out) == out  # idempotent: sanitising twice changes nothing
+
+
+@pytest.mark.parametrize("body", [b'{"text": "this answer is cut sh', b'{"segments": [{"te',
+                                  '{"text": "Grüß'.encode()[:-1]])
+def test_an_answer_cut_short_is_retried(body: bytes) -> None:
+    # A proxy or a connection that closed early: asked again, the server answers whole.
+    with pytest.raises(TranscriptionError) as err:
+        parse(body, "verbose_json")
+    assert err.value.retryable and not err.value.fatal

@@ -126,6 +126,8 @@ class Retrying:
             except TranscriptionError as err:
                 task = None
                 if not err.retryable:
+                    if not err.fatal:
+                        self._answered()  # a refusal is an answer: the server is back
                     raise
                 now = time.monotonic()
                 failures += 1
@@ -134,11 +136,15 @@ class Retrying:
                 if not current():
                     return Transcript("")  # cancelled while it waited
                 continue
-            if (down := self.outage.recovered(time.monotonic())) is not None:
-                log.info("the engine answers again after %.1f s of failures; delivering %d "
-                         "utterance(s)", down, self._waiting())
-                self._reported(None)
+            self._answered()
             return result
+
+    def _answered(self) -> None:
+        """The engine answered: an outage, if there was one, is over."""
+        if (down := self.outage.recovered(time.monotonic())) is not None:
+            log.info("the engine answers again after %.1f s of failures; delivering %d "
+                     "utterance(s)", down, self._waiting())
+            self._reported(None)
 
     async def _attempt(self, item: Speech, prompt: str,
                        task: asyncio.Task[Transcript] | None) -> Transcript:

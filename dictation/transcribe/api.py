@@ -202,6 +202,14 @@ class ApiTranscriber:
             reason = scrub(str(err) or type(err).__name__, self._secrets)
             raise TranscriptionError(f"cannot reach server at {where}: {reason}",
                                      retryable=True) from None
+        except httpx.DecodingError as err:  # a compressed body cut short or garbled
+            reason = scrub(str(err) or type(err).__name__, self._secrets)
+            raise TranscriptionError(f"server at {where} answered a body that does not "
+                                     f"decode: {reason}", retryable=True) from None
+        except httpx.HTTPError as err:  # too many redirects, a URL httpx refuses
+            reason = scrub(str(err) or type(err).__name__, self._secrets)
+            raise TranscriptionError(f"request to {where} failed: {reason}",
+                                     fatal=True) from None
 
     async def _read(self, resp: httpx.Response, audio_s: float) -> bytes:
         """The body, or at most enough of an error's for its message; a success bigger than

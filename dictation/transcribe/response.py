@@ -62,12 +62,23 @@ def _segments(raw: object) -> tuple[Segment, ...]:
     return tuple(out)
 
 
+def _cut_short(text: str) -> bool:
+    """JSON that begins and never ends: an answer cut short on the way (a proxy, a connection
+    closed early, a compressed body cut), which the server gives whole when asked again.
+    Anything else that is not JSON (a proxy's HTML page) will not change by asking."""
+    body = text.strip()
+    return body.startswith(("{", "[")) and not body.endswith(("}", "]"))
+
+
 def parse(body: bytes, response_format: str) -> Transcript:
     """Turn a 2xx body into a Transcript, or raise a one-line TranscriptionError."""
     try:
         text = body.decode("utf-8-sig")  # a byte-order mark is legal, if rare
-    except UnicodeDecodeError:
-        raise TranscriptionError("server answered with text that is not UTF-8") from None
+    except UnicodeDecodeError as err:
+        # Cut inside its last character, the answer was cut short: asked again, the server
+        # answers whole. Bytes wrong in the middle are a server that does not speak UTF-8.
+        raise TranscriptionError("server answered with text that is not UTF-8",
+                                 retryable=err.end == len(body)) from None
     if response_format in ("text", "srt", "vtt"):
         stripped = text.lstrip()
         if stripped.startswith("{"):  # some servers answer JSON whatever was asked
@@ -79,8 +90,8 @@ def parse(body: bytes, response_format: str) -> Transcript:
         data = json.loads(text)
     except json.JSONDecodeError:
         preview = sanitize(text[:4096])[:60]
-        raise TranscriptionError(f"server answered with a body that is not JSON: {preview!r}"
-                                 ) from None
+        raise TranscriptionError(f"server answered with a body that is not JSON: {preview!r}",
+                                 retryable=_cut_short(text)) from None
     except RecursionError:  # "[[[[…": the decoder recurses once per level
         raise TranscriptionError("server answered JSON nested too deeply to be a transcript"
                                  ) from None
