@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import itertools
 import json
 import os
 import re
@@ -40,7 +41,7 @@ from dictation.audio.vad import SAMPLE_RATE, Vad  # noqa: E402
 from dictation.records import Heard  # noqa: E402
 from dictation.segment.endpointer import too_weak  # noqa: E402
 from dictation.segment.segmenter import Segmenter  # noqa: E402
-from dictation.text.guard import GuardConfig, judge  # noqa: E402
+from dictation.text.guard import GuardConfig, Verdict, judge, settle  # noqa: E402
 from dictation.transcribe import Segment  # noqa: E402
 from dictation.transcribe.engines import ApiConfig, LocalConfig  # noqa: E402
 
@@ -224,13 +225,29 @@ def before(row: dict) -> str:
     return text
 
 
-def after(row: dict, config: GuardConfig) -> str:
+def _verdict(row: dict, config: GuardConfig) -> Verdict | None:
     heard = Heard(**row["heard"])
     if too_weak(heard, config) or not row["text"]:
-        return ""
+        return None
     segments = tuple(Segment(**s) for s in row["segments"])
-    verdict = judge(row["text"], row["prompt"], heard, segments, config)
-    return "" if verdict.reason else verdict.text
+    return judge(row["text"], row["prompt"], heard, segments, config)
+
+
+def after(row: dict, config: GuardConfig, unprompted: dict | None = None) -> str:
+    """What the guard lets out of ``row``. A text suspected of echoing the prompt is settled
+    as delivery settles it, by the same utterance transcribed without the prompt
+    (``unprompted``, the run's own row for it)."""
+    verdict = _verdict(row, config)
+    if verdict is not None and verdict.suspect and unprompted is not None:
+        verdict = settle(verdict, _verdict(unprompted, config))[0]
+    return "" if verdict is None or verdict.reason else verdict.text
+
+
+def pairs(rows: list[dict]) -> dict[int, dict]:
+    """Each prompted row's unprompted twin: the same utterance, sent just before it."""
+    return {id(b): a for a, b in itertools.pairwise(rows)
+            if b["prompt"] and not a["prompt"] and a["clip"] == b["clip"]
+            and a["engine"] == b["engine"] and a["heard"] == b["heard"]}
 
 
 def report(rows: list[dict], config: GuardConfig, command: str) -> str:
@@ -274,8 +291,9 @@ def report(rows: list[dict], config: GuardConfig, command: str) -> str:
     passes: dict[str, list[tuple[str, str, str]]] = defaultdict(list)
     for engine in engines:
         noise = [r for r in rows if r["engine"] == engine and r["kind"] == "noise"]
+        twin = pairs(noise)
         b = [before(r) for r in noise]
-        a = [after(r, config) for r in noise]
+        a = [after(r, config, twin.get(id(r))) for r in noise]
         sent = sum(not too_weak(Heard(**r["heard"]), config) for r in noise)
         lines.append(f"| {engine} | {len(noise)} | {sent} | {sum(map(bool, b))} | "
                      f"{sum(map(bool, a))} | {sum(map(len, b))} | {sum(map(len, a))} |")

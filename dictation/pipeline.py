@@ -174,8 +174,9 @@ class Pipeline:
             log.warning("%s", rest)
         st = self.stats
         log.debug("%d utterances, %d transcriptions (%d speculative used, %d discarded, "
-                  "%d interim); %d joined to a fragment", st.utterances, st.requests,
-                  st.speculations_used, st.speculations_discarded, st.interims, st.joined)
+                  "%d interim, %d without the prompt to tell an echo); %d joined to a fragment",
+                  st.utterances, st.requests, st.speculations_used, st.speculations_discarded,
+                  st.interims, st.echo_checks, st.joined)
         if self.aborted:
             return 130
         if self.failed:

@@ -213,6 +213,7 @@ class Stats:
     speculations_discarded: int = 0
     interims: int = 0  # interim transcriptions started (also counted in requests)
     joined: int = 0  # utterances transcribed together with the fragment before them
+    echo_checks: int = 0  # texts that might echo the prompt, transcribed again without it
 
 
 def discard(spec: Speculation, stats: Stats) -> None:

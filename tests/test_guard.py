@@ -16,7 +16,9 @@ from dictation.segment.endpointer import too_weak
 from dictation.text.guard import (
     DEFAULT,
     GuardConfig,
+    bias_words,
     compression_ratio,
+    confirms,
     cut_loops,
     drop_reason,
     judge,
@@ -128,6 +130,7 @@ def test_judge_cuts_first_then_judges_what_is_left() -> None:
     bare = judge("So we're going to see what we do, " * 5 + "so we're going", "",
                  Heard(LOUD, 0.5))
     assert bare.cut and bare.reason == "one phrase over and over, nothing else"
+    assert bare.suspect  # unless the audio, asked without the prompt, says the phrase
     plain = judge("Send it today.", "", Heard(LOUD, 0.5))
     assert not plain.cut and plain.text == "Send it today."
 
@@ -152,6 +155,50 @@ def test_a_loop_of_the_prompt_is_dropped_but_a_said_loop_of_new_words_is_not() -
     assert again.reason is None
     said = judge("Deploy it again and deploy it again tomorrow.", prior, Heard(LOUD, 0.5))
     assert said.reason is None
+
+
+def test_repeats_in_a_row_are_kept_when_the_speech_was_long_enough_to_say_them() -> None:
+    # The same sentence three times in one utterance: 3 s of audio, 80 % of it speech, is
+    # room for 48 characters at a brisk 20 a second, and a looping model writes far more.
+    said = "I agree with you. I agree with you. I agree with you."  # 53 characters
+    speaking = Heard(LOUD, 0.9)
+    v = judge(said, "", speaking, audio_s=3.5)
+    assert v.reason is None and not v.cut and v.text == said
+    assert judge(said, "", speaking, audio_s=1.5).text == "I agree with you."  # too fast
+    yes = "Yes. Yes. Yes. Yes. Yes."  # nothing but one word over and over
+    assert judge(yes, "", speaking, audio_s=2.0).text == yes
+    assert judge(yes, "", speaking, audio_s=0.5).reason == \
+        "one phrase over and over, nothing else"
+    # A stock phrase over and over is dropped, however long the audio.
+    assert judge("you you you you you", "", speaking, audio_s=9.0).reason
+    # Repeated five times, a sentence compresses well: judged as said once, it stays.
+    five = " ".join(["The meeting is at noon tomorrow."] * 5)
+    assert compression_ratio(five) > DEFAULT.compression_ratio
+    assert judge(five, "", speaking, audio_s=10.0).text == five
+
+
+def test_text_from_the_prompt_is_suspected_and_the_audio_decides() -> None:
+    prior = "We deployed the new dashboard yesterday and it looks fine."
+    echo = judge("We deployed the new dashboard yesterday.", prior, Heard(LOUD, 0.5))
+    assert echo.suspect and echo.reason == "it echoes the prompt"
+    replay = judge("We deployed " + "the new dashboard and " * 4, prior, Heard(LOUD, 0.5))
+    assert replay.suspect and replay.reason == "the prompt over and over"
+    # Evidence of the audio wins over a suspicion: the model's own scores say silence.
+    silent = Segment(0.0, 1.0, "x", -1.5, 0.9)
+    assert not judge("We deployed the new dashboard yesterday.", prior, Heard(LOUD, 0.5),
+                     [silent]).suspect
+    # Nothing but the prompt's bias words, three or more, is suspected too; one command
+    # said alone is not.
+    bias = bias_words(["comma", "period", "new line", "new paragraph", "Grafana"])
+    noise = judge("Comma, period, new line, comma.", "", Heard(LOUD, 0.5), bias=bias)
+    assert noise.suspect and noise.reason == "it is made of the prompt's bias words"
+    assert judge("New paragraph.", "", Heard(LOUD, 0.5), bias=bias).reason is None
+    assert judge("Grafana is down, comma", "", Heard(LOUD, 0.5), bias=bias).reason is None
+    # Without the prompt, the same words again confirm a speaker who said them again.
+    assert confirms("We deployed the new dashboard yesterday.",
+                    "we deployed a new dashboard yesterday")
+    assert not confirms("We deployed the new dashboard yesterday.", "Ship it tonight.")
+    assert not confirms("", "anything")
 
 
 def test_text_that_compresses_too_well_repeats_itself() -> None:

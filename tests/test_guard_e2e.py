@@ -109,3 +109,41 @@ def test_api_engine_with_verbose_segments(tmp_path: Path, server_url: str, noise
     assert r.returncode == 0 and r.stdout == "", r.stderr
     r = _run(tmp_path, join(say("Yes."), say("Thank you.")), *api, "--prompt", PRIOR)
     assert [norm(line) for line in r.stdout.splitlines()] == ["yes", "thank you"], r.stderr
+
+
+# --- said again, or an echo of the prompt: the audio decides ---
+
+REPEATED = "Please send the report to the whole team."
+ENGINES = {"local": ("--engine", "local"),
+           "api": ("--engine", "api", "--response-format", "verbose_json")}
+
+
+def _engine(name: str, request: pytest.FixtureRequest) -> tuple[str, ...]:
+    if name == "api":
+        return (*ENGINES[name], "--base-url", request.getfixturevalue("server_url"))
+    return ENGINES[name]
+
+
+@pytest.mark.parametrize("gap_s", [2.0, 0.6])
+@pytest.mark.parametrize("engine", ["local", "api"])
+def test_a_sentence_said_three_times_comes_out_three_times(
+        tmp_path: Path, say: Callable, join: Callable, engine: str, gap_s: float,
+        request: pytest.FixtureRequest) -> None:
+    # Each time the sentence is in the prompt (the text before it); 0.6 s apart the three may
+    # also reach the model as one utterance.
+    once = say(REPEATED, pad=(0.0, gap_s))
+    r = _run(tmp_path, join(say("Good morning.", pad=(0.3, 1.0)), once, once, once),
+             *_engine(engine, request))
+    assert r.returncode == 0, r.stderr
+    assert norm(r.stdout).count(norm(REPEATED)) == 3, (r.stdout, r.stderr)
+
+
+@pytest.mark.parametrize("engine", ["local", "api"])
+def test_after_a_sentence_silence_and_noise_add_nothing(
+        tmp_path: Path, say: Callable, join: Callable, noise_file: Path, engine: str,
+        request: pytest.FixtureRequest) -> None:
+    # The sentence is the prompt of everything after it: Whisper's echo of it on the noise
+    # and the silence is told apart by the audio, and none of it comes out.
+    r = _run(tmp_path, join(say(REPEATED), noise_file), *_engine(engine, request))
+    assert r.returncode == 0, r.stderr
+    assert [norm(line) for line in r.stdout.splitlines()] == [norm(REPEATED)], r.stderr

@@ -34,7 +34,7 @@ from dictation.errors import SinkError
 from dictation.logtext import Said
 from dictation.records import Final, Revised, Speech, Stats, Transcribed, discard
 from dictation.text.assemble import MAX_PIECES, Revision
-from dictation.text.guard import GuardConfig, judge
+from dictation.text.guard import GuardConfig, Verdict, bias_words, judge, settle
 from dictation.text.stage import TextStage, split_piece
 
 if TYPE_CHECKING:
@@ -70,6 +70,7 @@ class Sender:
         self.retrying = retrying
         self.stage = stage
         self.prompter = Prompter(stage, prompt)
+        self._bias = bias_words(self.prompter.bias)
         self.guard = guard
         self.stats = stats
         self.outputs = Outputs(sinks, delivered=delivered, revised=revised,
@@ -151,20 +152,40 @@ class Sender:
         if not current():
             log.debug("utterance %d: cancelled; dropped %s", item.seq, Said(text))
             return None
-        # Off the loop: the answer may be up to the reader's cap, and the guard's work grows
-        # with it (linearly, and it refuses an answer too long for its audio at once).
-        verdict = await asyncio.to_thread(judge, text, prompt.echo, item.heard,
-                                          result.segments, self.guard,
-                                          len(item.pcm) / SAMPLE_RATE)
-        if verdict.made_up:
-            raise MadeUp(f"utterance {item.seq}: the engine answered {verdict.reason}; "
-                         "dropped as made up")
+        verdict = await self._judge(item, result, prompt.echo, self._bias)
+        if verdict.suspect:
+            verdict, result = await self._ask_audio(item, verdict, result, current)
         if verdict.reason:
             log.debug("utterance %d: dropped %s: %s", item.seq, Said(text), verdict.reason)
             return None
         if verdict.cut:
             log.debug("utterance %d: cut a repetition loop: %s", item.seq, Said(text))
-        return verdict.text if verdict.cut else text, result
+        return verdict.text, result
+
+    async def _judge(self, item: Speech, result: Transcript, prompt: str,
+                     bias: frozenset[str]) -> Verdict:
+        # Off the loop: the answer may be up to the reader's cap, and the guard's work grows
+        # with it (linearly, and it refuses an answer too long for its audio at once).
+        verdict = await asyncio.to_thread(judge, result.text, prompt, item.heard,
+                                          result.segments, self.guard,
+                                          len(item.pcm) / SAMPLE_RATE, bias)
+        if verdict.made_up:
+            raise MadeUp(f"utterance {item.seq}: the engine answered {verdict.reason}; "
+                         "dropped as made up")
+        return verdict
+
+    async def _ask_audio(self, item: Speech, suspect: Verdict, result: Transcript,
+                         current: Callable[[], bool]) -> tuple[Verdict, Transcript]:
+        """The text may come from the prompt, or the speaker said it again: the text alone
+        cannot tell, so the audio is transcribed again without any prompt (guard.settle)."""
+        self.stats.echo_checks += 1
+        again = await self.retrying.transcribe(replace(item, speculation=None), "", current)
+        second = await self._judge(item, again, "", frozenset()) if again.text else None
+        verdict, other = settle(suspect, second)
+        if verdict.reason is None:
+            log.debug("utterance %d: %s", item.seq, "without the prompt, other words" if other
+                      else "said again, not an echo of the prompt")
+        return verdict, again if other else result
 
     # --- the three ways -------------------------------------------------------------------
 

@@ -8,10 +8,16 @@ two places:
 - before sending: an utterance whose speech hardly rose above the background, or that the
   VAD called speech for only a sliver of its frames, is never sent (the endpointer's
   ``too_weak``, with this module's GuardConfig);
-- after (:func:`judge`): loops are cut to one occurrence, then text is dropped when it holds
-  no words, echoes the prompt, every segment is likely silence by the model's own measures,
-  or it is a stock phrase and the audio did not clearly hold speech; and text longer than
-  anyone could say in the audio's time (:func:`max_chars`) is a hallucination.
+- after (:func:`judge`): loops are cut to one occurrence, unless the audio's speech was long
+  enough to say every repeat (a speaker who said it again); then text is dropped when it holds
+  no words, every segment is likely silence by the model's own measures, or it is a stock
+  phrase and the audio did not clearly hold speech; and text longer than anyone could say in
+  the audio's time (:func:`max_chars`) is a hallucination.
+
+Text that could have come from the prompt (an echo of it, the prompt replayed, the bias words
+alone, one phrase looped and nothing else) is only *suspected*: the text alone cannot tell an
+echo from a speaker who said the same thing again, so :class:`Verdict` marks it ``suspect``
+and delivery asks the audio, by transcribing it again without the prompt (:func:`settle`).
 
 Every check is linear in the answer's length (loops.py says how loops are found), and an
 answer too long to be a loop of real text is refused before any of them runs.
@@ -26,7 +32,7 @@ import math
 import re
 import zlib
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from dictation.text.loops import find_loops
@@ -59,6 +65,10 @@ bench/speech_rate.py, bench/hostile.md."""
 MAX_CHARS_PER_UTTERANCE = 40
 """Added once per utterance: a short answer said quickly ("See you tomorrow." in half a
 second) and the punctuation a model adds."""
+SAID_CHARS_PER_S = 20.0
+"""Repeats in a row are kept as said when the whole text fits the utterance's speech (the
+frames the VAD called speech) at this rate: a brisk talker's, where a decoding loop runs far
+faster than anyone talks (conversational speech is about 15 characters a second)."""
 LOOP_ROOM_CHARS = 8000
 """Per 30 s window of audio, how much longer than :func:`max_chars` a raw answer may be and
 still be looked at: Whisper decodes at most 448 tokens a window, so a loop that ran to the
@@ -134,7 +144,8 @@ def answer_limit(audio_s: float, config: GuardConfig = DEFAULT) -> int:
 
 
 def is_prompt_echo(text: str, prompt: str) -> bool:
-    """True when ``text`` merely repeats the prompt, as Whisper does on near-silent audio.
+    """True when ``text`` could merely repeat the prompt, as Whisper does on near-silent audio
+    (or be said again: :func:`judge` only suspects it).
 
     Short answers are only called echoes when they equal the whole prompt, so a real "yes"
     after an earlier "yes" survives; three words or more repeated verbatim are an echo.
@@ -203,6 +214,22 @@ def mean_logprob(segments: Sequence[Segment]) -> float | None:
     return sum(probs) / len(probs) if probs else None
 
 
+ECHO = "it echoes the prompt"
+
+
+def from_bias(text: str, bias: frozenset[str]) -> bool:
+    """True when ``text`` is three words or more, every one of them a word the prompt biased
+    recognition toward (the vocabulary, the command phrases): what Whisper makes of noise
+    with such a prompt ("Comma, period, new line, comma.")."""
+    said = normalize(text).split()
+    return len(said) >= 3 and set(said) <= bias
+
+
+def bias_words(phrases: Iterable[str]) -> frozenset[str]:
+    """The words of the prompt's bias phrases, as :func:`from_bias` compares them."""
+    return frozenset(w for p in phrases for w in normalize(p).split())
+
+
 def drop_reason(text: str, prompt: str, snr: float, segments: Sequence[Segment] = (),
                 config: GuardConfig = DEFAULT) -> str | None:
     """Why ``text`` must not be output, or None to output it (loops already cut)."""
@@ -211,8 +238,6 @@ def drop_reason(text: str, prompt: str, snr: float, segments: Sequence[Segment] 
         return "it holds no words"
     if _annotations_only(text):
         return "it holds only sound annotations"
-    if is_prompt_echo(text, prompt):
-        return "it echoes the prompt"
     if likely_silence(segments, config):
         return "the model found no speech in it"
     if compression_ratio(text) > config.compression_ratio:
@@ -225,21 +250,36 @@ def drop_reason(text: str, prompt: str, snr: float, segments: Sequence[Segment] 
         if logprob is not None and (logprob < config.phrase_logprob
                                     or (no_speech > 0.6 and logprob < -0.9)):
             return f"a stock phrase the model was unsure of (log-probability {logprob:.2f})"
+    if is_prompt_echo(text, prompt):
+        return ECHO  # last: any evidence above drops it without asking the audio
     return None
 
 
 @dataclass(frozen=True)
 class Verdict:
-    text: str  # what may be output: the text with loops cut
+    text: str  # what may be output: the text with loops cut (unless said, see judge)
     reason: str | None  # why nothing is output, or None
     cut: bool = False  # a loop was cut
     made_up: bool = False  # far more text than the audio could hold: a hallucination
+    suspect: bool = False
+    """``reason`` is a doubt the text alone cannot settle (it may come from the prompt, or be
+    one phrase looped over noise): it is dropped only if the audio, transcribed without the
+    prompt, does not say it too (:func:`settle`)."""
+
+
+def said_repeats(text: str, heard: Heard, audio_s: float | None) -> bool:
+    """Could the utterance's speech hold all of ``text``, repeats and all, at a brisk
+    talker's rate? The audio's evidence that repeats in a row were said, not looped."""
+    return audio_s is not None and len(text) <= SAID_CHARS_PER_S * heard.speech_share * audio_s
 
 
 def judge(text: str, prompt: str, heard: Heard, segments: Sequence[Segment] = (),
-          config: GuardConfig = DEFAULT, audio_s: float | None = None) -> Verdict:
+          config: GuardConfig = DEFAULT, audio_s: float | None = None,
+          bias: frozenset[str] = frozenset()) -> Verdict:
     """The text to output (loops cut), or why none. With ``audio_s``, the length of the
-    audio the text came from, text longer than :func:`max_chars` is ``made_up``."""
+    audio the text came from, text longer than :func:`max_chars` is ``made_up``, and repeats
+    in a row short enough to have been said in it (:func:`said_repeats`) are kept. ``bias``:
+    the words the prompt biased toward (:func:`bias_words`)."""
     if audio_s is not None and len(text) > answer_limit(audio_s, config):
         return Verdict("", _too_long(len(text), audio_s, config), made_up=True)
     if audio_s is not None and len(segments) > max_chars(audio_s, config):  # each holds text
@@ -249,13 +289,38 @@ def judge(text: str, prompt: str, heard: Heard, segments: Sequence[Segment] = ()
     kept, cut = loops.kept, loops.loops > 0
     if cut and normalize(kept) in config.silence_phrases:
         return Verdict(kept, "a stock phrase over and over", cut)  # "you you you you you"
-    if loops.only:
-        return Verdict(kept, "one phrase over and over, nothing else", cut)
+    said = cut and said_repeats(text, heard, audio_s)
     if audio_s is not None and len(kept) > max_chars(audio_s, config):
         return Verdict(kept, _too_long(len(kept), audio_s, config), cut, made_up=True)
-    if (cut and is_prompt_loop(kept, prompt)) or replays_prompt(text, prompt):
-        return Verdict(kept, "the prompt over and over", cut)
-    return Verdict(kept, drop_reason(kept, prompt, heard.snr_db, segments, config), cut)
+    out, cut = (" ".join(text.split()), False) if said else (kept, cut)
+    if loops.only and not said:  # Whisper on noise, or on the phrase said once after a prompt
+        return Verdict(kept, "one phrase over and over, nothing else", cut, suspect=True)
+    if (loops.loops and is_prompt_loop(kept, prompt)) or replays_prompt(text, prompt):
+        return Verdict(out, "the prompt over and over", cut, suspect=True)
+    if from_bias(kept, bias):
+        return Verdict(out, "it is made of the prompt's bias words", cut, suspect=True)
+    reason = drop_reason(kept, prompt, heard.snr_db, segments, config)
+    return Verdict(out, reason, cut, suspect=reason == ECHO)
+
+
+def confirms(suspect: str, again: str) -> bool:
+    """Does ``again``, the audio transcribed without the prompt, say what ``suspect`` said?
+    Half its words or more are there: the speaker said it again (the prompt only helped)."""
+    said = set(normalize(suspect).split())
+    return bool(said) and len(said & set(normalize(again).split())) * 2 >= len(said)
+
+
+def settle(suspect: Verdict, again: Verdict | None) -> tuple[Verdict, bool]:
+    """What a text suspected of coming from the prompt becomes, given ``again``: the same
+    audio transcribed without the prompt and judged (None: no text at all). An echo is gone
+    then, and is dropped; a repetition is still there, and the prompted text stands; other
+    words are what the audio holds. The second item: whether ``again`` replaces the text."""
+    if again is None or again.reason:
+        why = again.reason if again else "it holds no words"
+        return replace(suspect, reason=f"{suspect.reason}, and without the prompt {why}"), False
+    if confirms(suspect.text, again.text):
+        return replace(suspect, reason=None, suspect=False), False
+    return again, True
 
 
 def _too_long(chars: int, audio_s: float, config: GuardConfig) -> str:
