@@ -31,6 +31,7 @@ from dictation.text.config import TextConfig
 from dictation.text.guard import GuardConfig
 from dictation.text.stage import TextStage
 from dictation.transcribe import Transcriber
+from dictation.transcribe.scheduler import Scheduler
 
 log = logging.getLogger("dictation")
 
@@ -54,9 +55,12 @@ class Pipeline:
         self.spool = spool  # None: no durable copies (files are their own copy)
         self.recovered = tuple(recovered)
         self.stats = Stats()
+        # Every engine call, from every stage, goes through it: one at a time for an engine
+        # in this process, as its decodes share the machine's cores.
+        self.engine = Scheduler(transcriber, self.stats)
         text = text or TextConfig()
         self.text = TextStage(text)
-        self.delivery = Delivery(transcriber, sinks, self.text, prompt=prompt,
+        self.delivery = Delivery(self.engine, sinks, self.text, prompt=prompt,
                                  keep_dir=keep_dir, guard=self.guard, spool=spool,
                                  recovered=self.recovered, retry=retry or RetryPolicy(),
                                  stats=self.stats, changed=self._changed, stop=self.stop,
@@ -64,9 +68,9 @@ class Pipeline:
                                  revised=lambda event: self.observer.revise(event),
                                  hearing=lambda: self.endpointer.active,
                                  heard_s=lambda: self.endpointer.heard_s)
-        self.endpointer = Endpointer(segmenter, transcriber, self.delivery, guard=self.guard,
-                                     stats=self.stats, speculate_s=speculate_s,
-                                     interim_s=interim_s, boundary=text.boundary,
+        self.endpointer = Endpointer(segmenter, self.engine, self.delivery, guard=self.guard,
+                                     speculate_s=speculate_s, interim_s=interim_s,
+                                     boundary=text.boundary,
                                      on_interim=lambda e: self.observer.interim(e))
         self.gate = gate or Gate()
         self.observer: Observer = observer or Quiet()
@@ -174,9 +178,9 @@ class Pipeline:
             log.warning("%s", rest)
         st = self.stats
         log.debug("%d utterances, %d transcriptions (%d speculative used, %d discarded, "
-                  "%d interim, %d without the prompt to tell an echo); %d joined to a fragment",
+                  "%d interim); %d joined to a fragment; %d asked again without the prompt",
                   st.utterances, st.requests, st.speculations_used, st.speculations_discarded,
-                  st.interims, st.echo_checks, st.joined)
+                  st.interims, st.joined, st.echo_checks)
         if self.aborted:
             return 130
         if self.failed:

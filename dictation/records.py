@@ -5,6 +5,7 @@ whoever hears about the daemon's life. The bottom of the package: it imports no 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import IntEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
@@ -13,7 +14,8 @@ if TYPE_CHECKING:
 
     import numpy as np
 
-    from dictation.transcribe import Segment, Transcript
+    from dictation.transcribe import Segment
+    from dictation.transcribe.scheduler import Call
 
 GAP = "gap"
 """Put in the audio queue when capture broke off, and again on every retry while it waits:
@@ -202,7 +204,16 @@ class Speculation:
     start: int  # frame index of the utterance it belongs to
     frames: int  # how many frames it transcribed: all of the utterance if silence holds
     prompt: str
-    task: asyncio.Task[Transcript]
+    call: Call  # the engine call, owned by the scheduler
+
+
+class Kind(IntEnum):
+    """What an engine call is for (transcribe/scheduler.py); lower goes first."""
+
+    FINAL = 0  # a finished utterance's text: someone waits for it
+    SPECULATION = 1  # the open utterance at a pause: it may become the final
+    REFINE = 2  # a second look by a better model: only ever a revision
+    INTERIM = 3  # provisional captions: never a final's text
 
 
 @dataclass
@@ -214,14 +225,6 @@ class Stats:
     interims: int = 0  # interim transcriptions started (also counted in requests)
     joined: int = 0  # utterances transcribed together with the fragment before them
     echo_checks: int = 0  # texts that might echo the prompt, transcribed again without it
-
-
-def discard(spec: Speculation, stats: Stats) -> None:
-    """Abandon a speculation: its text would be stale, or is no longer wanted."""
-    stats.speculations_discarded += 1
-    spec.task.cancel()
-    # Retrieve its outcome so an error in an abandoned call is not reported as unhandled.
-    spec.task.add_done_callback(lambda t: t.cancelled() or t.exception())
 
 
 @dataclass(frozen=True)

@@ -354,7 +354,7 @@ def test_breaths_are_transcribed_only_while_the_engine_answers_quickly(
         r = rig(tmp_path, audio, holds=[4.3], speculate_s=0.09)
         ticks = iter(range(10**6))
         if answer_s:
-            r.pipeline.endpointer.specs.clock = lambda: next(ticks) * answer_s
+            r.pipeline.engine.clock = lambda: next(ticks) * answer_s
         r.start()
         await r.held()
         c1 = r.engine.calls[0]  # the first breath: nothing known of the engine yet
@@ -380,7 +380,7 @@ def test_past_twice_the_long_length_breaths_are_transcribed_whatever_the_engine(
     async def main() -> None:
         r = rig(tmp_path, audio, holds=[4.3], speculate_s=0.09)
         ticks = iter(range(10**6))
-        r.pipeline.endpointer.specs.clock = lambda: next(ticks) * 1.0
+        r.pipeline.engine.clock = lambda: next(ticks) * 1.0
         r.start()
         await r.held()
         r.engine.calls[0].answer("The first part and")

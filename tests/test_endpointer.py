@@ -22,6 +22,7 @@ from dictation.segment.endpointer import RELEASE_TAIL_S, Endpointer
 from dictation.segment.segmenter import Segmenter
 from dictation.text.boundary import BoundaryConfig, punctuates
 from dictation.text.guard import GuardConfig
+from dictation.transcribe.scheduler import Scheduler
 
 F = 0.03
 SILENT_PCM = np.zeros(480, np.int16)
@@ -56,10 +57,8 @@ class Outlet:
     def punctuates(self) -> bool:
         # As delivery reads it, from the texts delivered: here those of the speculations the
         # utterances put carried, once back.
-        return punctuates([s.speculation.task.result().text for s in self.put_items
-                           if s.speculation and s.speculation.task.done()
-                           and not s.speculation.task.cancelled()
-                           and s.speculation.task.exception() is None])
+        return punctuates([s.speculation.call.value().text for s in self.put_items
+                           if s.speculation and s.speculation.call.value() is not None])
 
     def put(self, item: Speech) -> None:
         self.put_items.append(item)
@@ -71,8 +70,9 @@ class Outlet:
 def endpointer(outlet: Outlet, engine: ScriptedEngine | None = None, **kw: object
                ) -> tuple[Endpointer, Stats]:
     stats = Stats()
-    ep = Endpointer(Segmenter(), engine or ScriptedEngine(Signal()), outlet,
-                    guard=GuardConfig(), stats=stats, **kw)  # type: ignore[arg-type]
+    scheduler = Scheduler(engine or ScriptedEngine(Signal()), stats)  # type: ignore[arg-type]
+    ep = Endpointer(Segmenter(), scheduler, outlet, guard=GuardConfig(),
+                    **kw)  # type: ignore[arg-type]
     return ep, stats
 
 
@@ -496,7 +496,7 @@ def test_a_text_still_awaited_at_the_next_pause_leaves_the_first_pause_to_the_si
         head, tail = outlet.put_items  # two utterances, the pauses apart
         assert head.speculation is spec and len(head.pcm) == spec.frames * 480
         assert tail.start_s == head.end_s and tail.speculation is not spec
-        assert not spec.task.done() and stats.speculations_discarded == 0  # its text comes
+        assert not spec.call.done() and stats.speculations_discarded == 0  # its text comes
 
     asyncio.run(main())
 

@@ -20,11 +20,11 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from dictation.errors import TranscriptionError
-from dictation.records import Speech, Stats, discard
+from dictation.records import Kind, Speech, Stats
 from dictation.transcribe import Transcript
 
 if TYPE_CHECKING:
-    from dictation.transcribe import Transcriber
+    from dictation.transcribe.scheduler import Call, Scheduler
 
 log = logging.getLogger("dictation")
 
@@ -97,12 +97,12 @@ class Retrying:
     utterance N+1 waits: the speculation's answer if its prompt still holds, else the engine.
     A wait between attempts ends early at a stop (Postponed) or a cancel."""
 
-    def __init__(self, transcriber: Transcriber, policy: RetryPolicy, stats: Stats,
+    def __init__(self, engine: Scheduler, policy: RetryPolicy, stats: Stats,
                  stopping: asyncio.Event, *, waiting: Callable[[], int], spooled: bool,
                  reported: Callable[[str | None], None]) -> None:
         """``waiting``: how many utterances wait, for the outage's lines; ``reported``: the
         engine's error when an outage starts, None when it ends."""
-        self.transcriber = transcriber
+        self.engine = engine
         self.policy = policy
         self.stats = stats
         self.stopping = stopping
@@ -116,15 +116,17 @@ class Retrying:
         """The text of ``item``; empty if it was cancelled while it waited (``current()``
         false)."""
         spec = item.speculation
-        task = spec.task if spec and spec.prompt == prompt else None
-        if spec and task is None:  # an earlier utterance changed the transcript since
-            discard(spec, self.stats)
+        early = spec.call if spec and spec.prompt == prompt else None
+        if spec and early is None:  # an earlier utterance changed the transcript since
+            spec.call.discard()
+        elif early is not None:
+            early.promote(Kind.FINAL)  # someone waits for it now
         failures, first = 0, 0.0
         while True:
             try:
-                result = await self._attempt(item, prompt, task)
+                result = await self._attempt(item, prompt, early)
             except TranscriptionError as err:
-                task = None
+                early = None
                 if not err.retryable:
                     if not err.fatal:
                         self._answered()  # a refusal is an answer: the server is back
@@ -146,14 +148,12 @@ class Retrying:
                      "utterance(s)", down, self._waiting())
             self._reported(None)
 
-    async def _attempt(self, item: Speech, prompt: str,
-                       task: asyncio.Task[Transcript] | None) -> Transcript:
-        if task is not None:
-            result = await task
+    async def _attempt(self, item: Speech, prompt: str, early: Call | None) -> Transcript:
+        if early is not None:
+            result: Transcript = await early.result()
             self.stats.speculations_used += 1
             return result
-        self.stats.requests += 1
-        return await self.transcriber.transcribe(item.pcm, prompt)
+        return await self.engine.transcribe(Kind.FINAL, item.pcm, prompt)
 
     async def _wait(self, item: Speech, err: TranscriptionError, failures: int, now: float,
                     first: float) -> None:

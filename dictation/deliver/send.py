@@ -32,7 +32,7 @@ from dictation.deliver.prompting import Prompt, Prompter
 from dictation.deliver.retry import Retrying
 from dictation.errors import SinkError
 from dictation.logtext import Said
-from dictation.records import Final, Revised, Speech, Stats, Transcribed, discard
+from dictation.records import Final, Revised, Speech, Stats, Transcribed
 from dictation.text.assemble import MAX_PIECES, Revision
 from dictation.text.guard import GuardConfig, Verdict, bias_words, judge, settle
 from dictation.text.stage import TextStage, split_piece
@@ -104,7 +104,7 @@ class Sender:
         held = self._open(item)
         if held is not None:
             if item.speculation:  # its prompt and audio were the utterance's alone
-                discard(item.speculation, self.stats)
+                item.speculation.call.discard()
                 item = replace(item, speculation=None)
             if await self._send_joined(item, held, current) or not current():
                 return

@@ -21,14 +21,14 @@ from dictation.deliver.keeper import Keeper
 from dictation.deliver.retry import Postponed, Retrying, RetryPolicy
 from dictation.deliver.send import MadeUp, Sender
 from dictation.errors import DictationError, SinkError, TranscriptionError
-from dictation.records import Final, Revised, Speech, Stats, discard
+from dictation.records import Final, Revised, Speech, Stats
 from dictation.text.guard import GuardConfig
 from dictation.text.stage import TextStage
 
 if TYPE_CHECKING:
     from dictation.deliver.spool import Adopted, Spool
     from dictation.output.sinks import Sink
-    from dictation.transcribe import Transcriber
+    from dictation.transcribe.scheduler import Scheduler
 
 log = logging.getLogger("dictation")
 
@@ -36,7 +36,7 @@ UNDO = "undo"  # queued among the utterances: it takes back what was said before
 
 
 class Delivery:
-    def __init__(self, transcriber: Transcriber, sinks: list[Sink], stage: TextStage, *,
+    def __init__(self, engine: Scheduler, sinks: list[Sink], stage: TextStage, *,
                  prompt: str, keep_dir: Path, guard: GuardConfig, spool: Spool | None,
                  recovered: Sequence[Adopted], retry: RetryPolicy, stats: Stats,
                  changed: Callable[[], None], stop: Callable[[], None],
@@ -48,7 +48,7 @@ class Delivery:
         ``final``, ``revised``: a piece of text reached the sinks, or changed there;
         ``hearing``: an utterance is being spoken (a fragment's continuation may be);
         ``heard_s``: capture time of the audio heard so far."""
-        self.transcriber = transcriber
+        self.engine = engine
         self.stats = stats
         self.recovered = tuple(recovered)
         self.last_error: str | None = None
@@ -56,7 +56,7 @@ class Delivery:
         self._queue: asyncio.Queue[Speech | str | None] = asyncio.Queue()
         self._taken = asyncio.Event()  # the worker took an utterance, or capture may resume
         self._stopping = asyncio.Event()  # ends waits between retries
-        retrying = Retrying(transcriber, retry, stats, self._stopping, waiting=self.count,
+        retrying = Retrying(engine, retry, stats, self._stopping, waiting=self.count,
                             spooled=spool is not None, reported=self._reported)
         self._sender = Sender(retrying, sinks, stage, prompt=prompt, guard=guard, stats=stats,
                               error=self.error, keep=self._keeper.keep, delivered=final,
@@ -141,7 +141,7 @@ class Delivery:
         the engine; utterances queue up meanwhile."""
         self._keeper.recovered(self.recovered)
         self._keeper.check_bound()
-        self._ready = asyncio.create_task(self.transcriber.prepare())
+        self._ready = asyncio.create_task(self.engine.prepare())
 
     def put(self, item: Speech) -> None:
         """Deliver ``item`` after every utterance put before it; it is spooled first."""
@@ -269,14 +269,14 @@ class Delivery:
         if item.generation != self._generation:
             log.debug("utterance %d: cancelled", item.seq)
             if item.speculation:
-                discard(item.speculation, self.stats)
+                item.speculation.call.discard()
             keeper.remove(item)
             self._changed()
             return
         if self._failed or self._expired is not None or (
                 self._stopping.is_set() and self.retrying):
             if item.speculation:
-                discard(item.speculation, self.stats)
+                item.speculation.call.discard()
             keeper.hold(item)  # it waits in the spool for the next start
             return
         self._inflight = asyncio.create_task(

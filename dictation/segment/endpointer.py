@@ -12,7 +12,8 @@ sentence, or past ``soft_max_s`` at its quietest point, long before ``max_uttera
 
 It talks to delivery only through :class:`Outlet`: is the engine free, is it idle, has the run
 failed, what is the next prompt, and here is an utterance. It never waits: every call returns
-at once, and the transcriptions it starts run as tasks.
+at once, and the transcriptions it asks for are the scheduler's calls (transcribe/scheduler.py),
+never tasks of its own.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from typing import TYPE_CHECKING, Protocol
 import numpy as np
 
 from dictation.audio.levels import measure
-from dictation.records import Heard, Interim, Speculation, Speech, Stats, discard
+from dictation.records import Heard, Interim, Speculation, Speech
 from dictation.segment.interim import Interims
 from dictation.segment.speculate import Speculator
 from dictation.text.boundary import DEFAULT as BOUNDARY
@@ -36,7 +37,7 @@ if TYPE_CHECKING:
     from dictation.audio.vad import Frame
     from dictation.errors import DictationError
     from dictation.segment.segmenter import Segmenter, Utterance
-    from dictation.transcribe import Transcriber
+    from dictation.transcribe.scheduler import Scheduler
 
 log = logging.getLogger("dictation")
 
@@ -87,22 +88,21 @@ class Endpointer:
     at the end of the input. Each finished utterance worth sending is put to the outlet and
     returned."""
 
-    def __init__(self, segmenter: Segmenter[Frame], transcriber: Transcriber, outlet: Outlet,
-                 *, guard: GuardConfig, stats: Stats, speculate_s: float = 0.0,
-                 interim_s: float = 0.0, boundary: BoundaryConfig = BOUNDARY,
+    def __init__(self, segmenter: Segmenter[Frame], engine: Scheduler, outlet: Outlet,
+                 *, guard: GuardConfig, speculate_s: float = 0.0, interim_s: float = 0.0,
+                 boundary: BoundaryConfig = BOUNDARY,
                  on_interim: Callable[[Interim], None] = lambda event: None) -> None:
+        """``engine``: where the transcriptions it asks for are started and owned."""
         self.segmenter = segmenter
-        self.transcriber = transcriber
         self.outlet = outlet
         self.guard = guard
-        self.stats = stats
         # Speculation, and with it the text's say in where utterances end; off for files
         # read at full speed, where nobody waits and fewer, longer utterances read better.
-        self.specs = (Speculator(segmenter, transcriber, outlet, stats, speculate_s, boundary)
+        self.specs = (Speculator(segmenter, engine, outlet, speculate_s, boundary)
                       if speculate_s else None)
         # Provisional text of the open utterance, for captions; never a final's text.
-        self.interims = (Interims(interim_s, segmenter.config.frame_s, transcriber, guard,
-                                  stats, on_interim) if interim_s else None)
+        self.interims = (Interims(interim_s, segmenter.config.frame_s, engine, guard,
+                                  on_interim) if interim_s else None)
         self.seq = 0  # utterances put so far
         self._opened: int | None = None  # start of the open utterance last reported
         # One per cancel: an utterance heard before a cancel but put after it is dropped too
@@ -208,7 +208,7 @@ class Endpointer:
             log.debug("%.2f-%.2f s: not transcribed: %s", utt.start * frame_s,
                       utt.end * frame_s, weak)
             if attached:
-                discard(attached, self.stats)
+                attached.call.discard()
             return None
         if self.specs and (utt.reason == "pause" or attached):
             self.specs.pacer.ended()  # a pause that ended or cut it: worth transcribing early

@@ -24,13 +24,14 @@ from dictation.audio.levels import measure
 from dictation.audio.wav import SAMPLE_RATE
 from dictation.errors import DictationError
 from dictation.logtext import Said
-from dictation.records import Interim, Stats
-from dictation.text.guard import GuardConfig, judge
+from dictation.records import Interim, Kind
+from dictation.text.guard import GuardConfig, Verdict, judge
 
 if TYPE_CHECKING:
     from dictation.audio.vad import Frame
     from dictation.segment.segmenter import Segmenter
-    from dictation.transcribe import Transcriber
+    from dictation.transcribe import Transcript
+    from dictation.transcribe.scheduler import Call, Scheduler
 
 log = logging.getLogger("dictation")
 
@@ -55,23 +56,22 @@ class Interims:
     """Interim transcriptions of the open utterance; the pipeline calls :meth:`tick` after
     each frame and :meth:`queued` when an utterance goes to delivery."""
 
-    def __init__(self, every_s: float, frame_s: float, transcriber: Transcriber,
-                 guard: GuardConfig, stats: Stats, emit: Callable[[Interim], None]) -> None:
+    def __init__(self, every_s: float, frame_s: float, engine: Scheduler,
+                 guard: GuardConfig, emit: Callable[[Interim], None]) -> None:
         self.every = max(1, round(every_s / frame_s))
         self.frame_s = frame_s
-        self.transcriber = transcriber
+        self.engine = engine
         self.guard = guard
-        self.stats = stats
         self._emit = emit
         self._start: int | None = None  # frame index of the utterance being followed
         self._due = 0  # its length in frames at which the next interim is due
         self._last = ""  # the previous interim's text of that utterance
         self._shown: tuple[int, float, float] | None = None  # (seq, start_s, end_s) on screen
-        self._task: asyncio.Task[None] | None = None
+        self._call: Call | None = None
 
     @property
     def running(self) -> bool:
-        return self._task is not None and not self._task.done()
+        return self._call is not None and not self._call.done()
 
     def tick(self, seq: int, seg: Segmenter[Frame], idle: bool,
              prompt: Callable[[], str]) -> None:
@@ -90,11 +90,18 @@ class Interims:
         if self.running or not idle or (frames := seg.so_far()) is None:
             return
         pcm = np.concatenate([f.pcm for f in frames])
-        self.stats.requests += 1
-        self.stats.interims += 1
+        text = prompt()
+        heard = measure(frames)
+
+        async def judged(result: Transcript) -> tuple[Transcript, Verdict]:
+            # Off the loop: the guard's work grows with the answer.
+            return result, await asyncio.to_thread(
+                judge, result.text, text, heard, result.segments, self.guard,
+                len(pcm) / SAMPLE_RATE)
+
+        call = self._call = self.engine.start(Kind.INTERIM, pcm, text, after=judged)
         end = start + len(frames)
-        self._task = asyncio.create_task(
-            self._run(seq, start, end, pcm, prompt(), frames))
+        call.then(lambda c: self._show(c, seq, start, end))
 
     def queued(self) -> None:
         """An utterance went to delivery: its interim in flight is never shown."""
@@ -103,9 +110,9 @@ class Interims:
 
     def cancel(self) -> None:
         """Stop the interim in flight, if any; e.g. a final or speculation needs the engine."""
-        if self._task is not None and not self._task.done():
-            self._task.cancel()
-        self._task = None
+        if self._call is not None:
+            self._call.discard()
+        self._call = None
 
     def dropped(self) -> None:
         """The utterance followed ended without being queued (too little speech, noise,
@@ -116,19 +123,19 @@ class Interims:
             self._emit(Interim(seq, "", "", start_s, end_s))
         self._start, self._shown = None, None
 
-    async def _run(self, seq: int, start: int, end: int, pcm: np.ndarray, prompt: str,
-                   frames: tuple[Frame, ...]) -> None:
-        try:
-            result = await self.transcriber.transcribe(pcm, prompt)
-        except DictationError as err:  # the final's own request reports engine failures
-            log.debug("interim %d: %s", seq, err)
+    def _show(self, call: Call, seq: int, start: int, end: int) -> None:
+        """An interim's text is back (judged): shown, unless its utterance was queued or
+        dropped meanwhile."""
+        if call is self._call:
+            self._call = None
+        if call.discarded or call.task.cancelled() or self._start != start:
             return
-        if self._start != start:  # its utterance was queued or dropped meanwhile
+        if (err := call.task.exception()) is not None:
+            if not isinstance(err, DictationError):
+                raise err  # a bug: reported by the loop, as any
+            log.debug("interim %d: %s", seq, err)  # the final's request reports failures
             return
-        verdict = await asyncio.to_thread(judge, result.text, prompt, measure(frames),
-                                          result.segments, self.guard, len(pcm) / SAMPLE_RATE)
-        if self._start != start:  # queued or dropped while it was judged
-            return
+        result, verdict = call.value()
         if not verdict.text or verdict.reason:
             log.debug("interim %d: dropped %s: %s", seq, Said(result.text),
                       verdict.reason or "empty")

@@ -22,16 +22,14 @@ stale. The text is read only from the tail (``boundary.TAIL_CHARS``): nothing he
 
 from __future__ import annotations
 
-import asyncio
 import re
 import statistics
-import time
 from collections import deque
 from typing import TYPE_CHECKING
 
 import numpy as np
 
-from dictation.records import Speculation, Stats, discard
+from dictation.records import Kind, Speculation
 from dictation.segment.pacer import SpeculationPacer
 from dictation.text import boundary
 from dictation.text.boundary import BoundaryConfig
@@ -40,7 +38,7 @@ if TYPE_CHECKING:
     from dictation.audio.vad import Frame
     from dictation.segment.endpointer import Outlet
     from dictation.segment.segmenter import Segmenter, Utterance
-    from dictation.transcribe import Transcriber, Transcript
+    from dictation.transcribe.scheduler import Call, Scheduler
 
 AGREE_CHARS = 2000
 """A speculation's text is searched for sentence ends this far: 30 s of the fastest speech
@@ -66,12 +64,11 @@ class Speculator:
     """The one speculation of the open utterance, from :meth:`due` and :meth:`launch` to
     :meth:`verdict` and :meth:`settle`."""
 
-    def __init__(self, segmenter: Segmenter[Frame], transcriber: Transcriber, outlet: Outlet,
-                 stats: Stats, speculate_s: float, config: BoundaryConfig) -> None:
+    def __init__(self, segmenter: Segmenter[Frame], engine: Scheduler, outlet: Outlet,
+                 speculate_s: float, config: BoundaryConfig) -> None:
         self.segmenter = segmenter
-        self.transcriber = transcriber
+        self.engine = engine
         self.outlet = outlet
-        self.stats = stats
         self.config = config
         self.pacer = SpeculationPacer(speculate_s, segmenter.config.hangover_max_s)
         self.pending: Speculation | None = None  # about the open utterance
@@ -83,7 +80,6 @@ class Speculator:
         # pause would have ended the utterance had its text not been awaited.
         self._overdue = False
         self._trips: deque[float] = deque(maxlen=TRIPS_KEPT)  # seconds to an answer
-        self.clock = time.monotonic
 
     def due(self) -> tuple[Frame, ...] | None:
         """The frames to transcribe now, if this pause (or, in long speech, this breath) is
@@ -101,14 +97,16 @@ class Speculator:
         """Transcribe ``held``; the hangover waits for its text, for ``hold_s`` at most."""
         seg = self.segmenter
         prompt = self.outlet.next_prompt()
-        self.stats.requests += 1
-        task = asyncio.create_task(
-            self.transcriber.transcribe(np.concatenate([f.pcm for f in held]), prompt))
-        began = self.clock()
-        task.add_done_callback(lambda t: t.cancelled() or self._trips.append(self.clock() - began))
-        self.pending = Speculation(seg.open_start or 0, len(held), prompt, task)
+        call = self.engine.start(Kind.SPECULATION, np.concatenate([f.pcm for f in held]),
+                                 prompt)
+        call.then(self._answered)
+        self.pending = Speculation(seg.open_start or 0, len(held), prompt, call)
         self._breath, self._overdue = self._breathing(), False
         seg.hold_s = self.config.hold_s
+
+    def _answered(self, call: Call) -> None:
+        if call.elapsed_s is not None:
+            self._trips.append(call.elapsed_s)
 
     def resumed(self) -> None:
         """Speech came back during the pending speculation: stale, unless its text may yet
@@ -130,11 +128,11 @@ class Speculator:
         """Once the pending speculation's text is back, read it once: where to end or cut the
         utterance (frames, reason), or None (held, a new candidate, or discarded)."""
         spec, seg = self.pending, self.segmenter
-        if (spec is None or spec is self._judged or not spec.task.done()
+        if (spec is None or spec is self._judged or not spec.call.done()
                 or spec.start != seg.open_start):  # settle() discards one of no open utterance
             return None
         covers = spec.frames >= seg.pause_start  # nothing but silence after it
-        text = _text(spec.task)
+        text = _text(spec.call)
         finished = text is not None and boundary.incomplete(text, cfg := self._boundary()) is None
         if covers and finished and seg.trailing_silence_s < seg.config.hangover_min_s - 1e-9:
             return None  # no shorter pause than any that ends an utterance: read it again
@@ -193,7 +191,7 @@ class Speculator:
                     and not any(f.is_speech for f in utt.payloads[spec.frames:])):
                 attached = spec
             elif spec and self.segmenter.open_start != spec.start:
-                discard(spec, self.stats)  # its utterance was dropped or cut elsewhere
+                spec.call.discard()  # its utterance was dropped or cut elsewhere
             else:
                 continue
             if spec is self.candidate:
@@ -204,7 +202,7 @@ class Speculator:
 
     def drop(self) -> None:
         if self.pending:
-            discard(self.pending, self.stats)
+            self.pending.call.discard()
             self.pending = None
 
     def drop_all(self) -> None:
@@ -213,7 +211,7 @@ class Speculator:
 
     def _drop_candidate(self) -> None:
         if self.candidate:
-            discard(self.candidate, self.stats)
+            self.candidate.call.discard()
             self.candidate = None
 
     def _long(self, times: float = 1.0) -> bool:
@@ -242,7 +240,7 @@ class Speculator:
         later pause: the silence decides the first pause, as it would have without
         speculation. Waiting on would make one utterance of all a slow engine's pauses."""
         spec, seg = self.pending, self.segmenter
-        if (spec is None or not self._overdue or spec.task.done()
+        if (spec is None or not self._overdue or spec.call.done()
                 or spec.start != seg.open_start or seg.pause_start <= spec.frames
                 or not seg.ends_next):
             return None
@@ -267,9 +265,8 @@ def _ends_near(text: str, words: int) -> bool:
     return False
 
 
-def _text(task: asyncio.Task[Transcript]) -> str | None:
-    """A finished task's text; None if it failed or was cancelled."""
-    if task.cancelled() or task.exception() is not None:
-        return None
-    return task.result().text
+def _text(call: Call) -> str | None:
+    """A finished call's text; None if it failed or was cancelled."""
+    result = call.value()
+    return None if result is None else result.text
 
