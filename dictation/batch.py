@@ -83,7 +83,7 @@ def render(items: Sequence[Transcribed], fmt: str, duration_s: float) -> str:
 
 class CollectSink:
     """Keeps a file's pieces of text for rendering and moves the progress bar. It takes them
-    final (deliver/outputs.py): a fragment joined to its continuation arrives as one."""
+    final (deliver/finality.py): a fragment joined to its continuation arrives as one."""
 
     name = "file"
     final_only = True

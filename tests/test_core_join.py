@@ -19,7 +19,7 @@ from scripted import Signal, spin
 from test_cues import parse_srt
 
 from dictation.audio.vad import SAMPLE_RATE
-from dictation.deliver import outputs
+from dictation.deliver import finality
 from dictation.output.captionfiles import CaptionFile
 from dictation.output.events import EventStream, schema_path
 from dictation.output.sinks import StdoutSink
@@ -54,7 +54,7 @@ def with_outputs(r: Rig, tmp_path: Path) -> tuple[Written, Written, CaptionFile]
     stream beside the recording observer."""
     out, ev = Written(r.signal), Written(r.signal)
     srt = CaptionFile(tmp_path / "c.srt", "srt")
-    fanout = r.pipeline.delivery._sender.outputs  # sorted as the Outputs sort them
+    fanout = r.pipeline.delivery._sender.finality.outputs  # sorted as Outputs sort them
     every = [*fanout.live, srt, StdoutSink(out)]
     fanout.live = [s for s in every if not getattr(s, "final_only", False)]
     fanout.later = [s for s in every if getattr(s, "final_only", False)]
@@ -168,7 +168,7 @@ def test_when_both_heard_together_say_the_fragment_was_a_sentence_it_stays_one(
 def test_a_complete_piece_is_final_at_once_and_an_open_one_when_the_window_passed(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     window = 0.3  # the test waits for it: short
-    monkeypatch.setattr(outputs, "JOIN_WINDOW_S", window)
+    monkeypatch.setattr(finality, "JOIN_WINDOW_S", window)
 
     class Stamps(Quiet):
         def __init__(self) -> None:

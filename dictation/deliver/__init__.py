@@ -6,7 +6,8 @@ lost on the way.
 - send.py       one utterance's way: its text (retried), judged by the guard, through the text
                 stage, then joined to the open fragment, continuing it, or a new piece
 - join.py       the open fragment's audio, transcribed again with its continuation
-- outputs.py    each piece to every sink and the observer; what is final, and when
+- finality.py   when the newest piece is final: the join window, the thinking-pause band
+- outputs.py    each piece to every sink and the observer
 - prompting.py  each request's prompt: the user's, the bias words, the assembled text's tail
 - retry.py      the retry policy (backoff, jitter, Retry-After, give-up), the outage, the loop
 - keeper.py     each utterance in the spool until delivered; the spool's bound; kept audio

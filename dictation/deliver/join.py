@@ -32,7 +32,7 @@ onset by about 90 ms."""
 JOIN_GAP_S = 5.0
 """The longest pause between a fragment's last word and its continuation's first that still
 joins them: the silence that ended the fragment (a hangover and a hold, up to about 2 s) and
-the join window after its delivery (deliver/outputs.py). The window decides in live use, where
+the join window after its delivery (deliver/finality.py). The window decides in live use, where
 audio and wall clock run together; this decides for a file read at full speed."""
 
 

@@ -19,13 +19,14 @@ import asyncio
 import logging
 import math
 import time
-from collections import OrderedDict, deque
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from dictation.audio.wav import SAMPLE_RATE
+from dictation.deliver.finality import Finality, since_speech
 from dictation.deliver.join import Held
 from dictation.deliver.outputs import Outputs
 from dictation.deliver.prompting import Prompt, Prompter
@@ -43,13 +44,6 @@ if TYPE_CHECKING:
     from dictation.transcribe import Transcript
 
 log = logging.getLogger("dictation")
-
-RETHINK_CAP_S = 3.0
-"""The most the audio heard may lag the wall clock before a sentence is final without it."""
-HEARD_LAG_S = 0.25
-"""How long after a word is spoken the endpointer may report it (capture blocks, the VAD's
-opening run): a piece's window waits this much past the band, so that speech begun within
-the band is heard (and waited for) before the window closes."""
 
 
 class MadeUp(Exception):
@@ -73,15 +67,9 @@ class Sender:
         self._bias = bias_words(self.prompter.bias)
         self.guard = guard
         self.stats = stats
-        self.outputs = Outputs(sinks, delivered=delivered, revised=revised,
-                               busy=lambda: busy() or self._rethinking(),
-                               failed=self._failed, fatal=fatal)
-        self._heard_s = heard_s
-        self._rethink_until = 0.0  # wall clock: the audio may stop coming (a lost device)
-        self.held: Held | None = None  # the pending piece's audio, while it may be joined
-        # First words of the utterances begun after the newest piece's last word: no more
-        # than the utterances waiting (the spool's bound caps those).
-        self._starts: deque[float] = deque()
+        self.finality = Finality(
+            Outputs(sinks, delivered=delivered, revised=revised, failed=self._failed), stage,
+            busy=busy, fatal=fatal, heard_s=heard_s)
         self.delivered = 0
         self._items: OrderedDict[int, Transcribed] = OrderedDict()  # pieces standing
         self._error = error
@@ -111,20 +99,8 @@ class Sender:
         await self._send_alone(item, current)
 
     def speaking(self, start_s: float) -> None:
-        """An utterance began, its first word at ``start_s``. The pending piece, if it reads
-        complete, is final at once unless that pause was a thinking pause: the speaker went
-        on too soon (a quick talker's next sentence) or too late for one."""
-        self._starts.append(start_s)
-        held = self.held  # the newest piece's, its delivery maybe still under way
-        if held is None or not held.complete:
-            return
-        if self._next_start(held) != start_s:
-            return
-        pause = held.pause(start_s)
-        log.debug("utterance %d: speech again %.2f s after its last word", held.seq, pause)
-        if not self.stage.rethinks(pause):
-            self.held = None
-            self.outputs.finalize_soon(held.seq)
+        """An utterance began, its first word at ``start_s`` (Finality.speaking)."""
+        self.finality.speaking(start_s)
 
     async def undo(self) -> None:
         """Take the newest piece back (``dictation ctl undo``)."""
@@ -132,8 +108,7 @@ class Sender:
 
     async def close(self) -> None:
         """The run ends: the pending piece is final; raises stdout's error."""
-        await self.outputs.close()
-        self.held = None
+        await self.finality.close()
 
     # --- the text ---------------------------------------------------------------------------
 
@@ -191,10 +166,8 @@ class Sender:
 
     def _open(self, item: Speech) -> Held | None:
         """The pending piece's audio, if ``item`` may be transcribed together with it."""
-        pending, held = self.outputs.pending, self.held
-        if pending is None or held is None or held.seq != pending.seq:
-            return None
-        return held if held.takes(item, self.stage.rethinks) else None
+        held = self.finality.joinable
+        return held if held is not None and held.takes(item, self.stage.rethinks) else None
 
     async def _send_joined(self, item: Speech, held: Held, current: Callable[[], bool]
                            ) -> bool:
@@ -212,7 +185,7 @@ class Sender:
         if self.stage.ends_with_retract(text) or self._left_out(held, item, text):
             return False
         rendered = await self.stage.render(text)
-        pending = self.outputs.pending
+        pending = self.finality.pending
         if pending is None or pending.seq != held.seq or not rendered.text.strip(" "):
             return False
         if (rest := self.stage.after_last(rendered)) is not None:
@@ -225,7 +198,7 @@ class Sender:
         log.debug("utterance %d: joined to utterance %d", item.seq, held.seq)
         rev = self.stage.revise_last(rendered)
         if rev is None:  # nothing new to show (a cough), but the piece now holds both
-            self.held = joint
+            self.finality.held = joint
             return True
         s = joint.speech
         base = Transcribed(held.seq, "", s.start_s, s.end_s, s.speech_start_s, s.speech_end_s,
@@ -255,7 +228,7 @@ class Sender:
         if rendered.retract:
             await self._retract(f"utterance {item.seq}: scratch that")
             return
-        pending = self.outputs.pending
+        pending = self.finality.pending
         if pending is not None and (rendered.attach or self.stage.continues(text)):
             await self._extend(item, pending, rendered, result)
             return
@@ -285,13 +258,8 @@ class Sender:
         done = Transcribed(item.seq, body, item.start_s, item.end_s, item.speech_start_s,
                            item.speech_end_s, result.segments, item.recovered, lead)
         self._remember(done)
-        self._forget(item.speech_end_s)
-        complete = self.stage.complete(piece)
-        self.held, window = self._stays_open(piece, None if item.recovered else Held.of(item),
-                                             complete)
-        final = item.recovered or (complete and self.held is None)
-        errors = await self.outputs.deliver(Final(done, _since_speech(item), item.recovered),
-                                            final, window)
+        errors = await self.finality.show(Final(done, since_speech(item), item.recovered),
+                                          piece, None if item.recovered else Held.of(item))
         if errors:  # the line shows the text only with --log-text: the audio keeps it anyway
             where = f"; audio kept in {kept}" if (kept := self._keep(item)) else ""
             for e in errors:
@@ -303,50 +271,8 @@ class Sender:
         """Hand ``rev`` to the outputs, the piece now ``base`` with the revised text."""
         lead, body = split_piece(rev.new)
         item = replace(base, text=body, lead=lead)
-        complete = self.stage.complete(rev.new)
-        self.held, window = self._stays_open(rev.new, held, complete)
-        final = complete and self.held is None
         self._remember(item)
-        await self.outputs.revise(Revised(rev.seq, rev.old, rev.new, item), final, window)
-
-    def _next_start(self, held: Held) -> float | None:
-        """When the first utterance after ``held`` began, if one did."""
-        self._forget(held.speech.speech_end_s)
-        return self._starts[0] if self._starts else None
-
-    def _forget(self, before_s: float) -> None:
-        """Pieces come in order: starts before the newest one's last word are not needed."""
-        while self._starts and self._starts[0] <= before_s:
-            self._starts.popleft()
-
-    def _rethinking(self) -> bool:
-        """Is the newest piece, a sentence, still within the thinking pause after it by the
-        audio heard? Counted in capture time: a loaded machine that hears late does not cut
-        the pause short (the window is wall-clock time, and only the first look)."""
-        held = self.held
-        if held is None or not held.complete or time.monotonic() > self._rethink_until:
-            return False
-        band = self.stage.config.boundary.rethink_s[1]
-        return self._heard_s() < held.speech.speech_end_s + band + HEARD_LAG_S
-
-    def _stays_open(self, piece: str, held: Held | None, complete: bool
-                    ) -> tuple[Held | None, float | None]:
-        """The audio of the newest piece, ``piece``, to keep while it may still be joined,
-        and how long it stays open (None: the join window). A fragment keeps ``held``. One
-        that reads complete stays open only to speech after a thinking pause: until that
-        pause, counted from its last word, could be over, and not once the next utterance
-        began outside it."""
-        if not complete:
-            return held, None
-        if held is None or not (brief := self.stage.rethink_s(piece)):
-            return None, None
-        held = replace(held, complete=True)
-        start = self._next_start(held)
-        if start is not None and not self.stage.rethinks(held.pause(start)):
-            return None, None  # the next utterance had begun already, outside the band
-        window = max(0.0, brief + HEARD_LAG_S - _since_speech(held.speech))
-        self._rethink_until = time.monotonic() + window + RETHINK_CAP_S
-        return held, window
+        await self.finality.revise(Revised(rev.seq, rev.old, rev.new, item), held)
 
     async def _retract(self, why: str) -> None:
         rev = self.stage.retract_last()
@@ -356,9 +282,7 @@ class Sender:
         log.debug("%s: took back utterance %d", why, rev.seq)
         item = self._item(rev.seq, rev.old)
         self._items.pop(rev.seq, None)
-        if self.held is not None and self.held.seq == rev.seq:
-            self.held = None
-        await self.outputs.revise(Revised(rev.seq, rev.old, "", item))
+        await self.finality.retract(Revised(rev.seq, rev.old, "", item))
 
     def _item(self, seq: int, piece: str) -> Transcribed:
         """Piece ``seq`` as delivered; made up from its text if it is too old to be kept."""
@@ -374,13 +298,7 @@ class Sender:
     def _failed(self, err: SinkError, item: Transcribed) -> None:
         """A sink failed to show a final piece or a revision: one line, with the text (shown
         with --log-text), and the audio kept while it is still held."""
-        held = self.held
+        held = self.finality.held
         kept = self._keep(held.speech) if held is not None and held.seq == item.seq else None
         where = f"; audio kept in {kept}" if kept else ""
         self._error("%s (text: %s%s)", err, Said(item.text), where)
-
-
-def _since_speech(item: Speech) -> float:
-    """Seconds since ``item``'s last word: ``ended_at`` dates its last frame, which came
-    (end_s - speech_end_s) of silence after that word."""
-    return time.monotonic() - item.ended_at + max(0.0, item.end_s - item.speech_end_s)

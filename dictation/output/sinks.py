@@ -1,7 +1,7 @@
 """Where finished text goes. Every sink has one shape: ``await sink.deliver(item)``, one piece
 of text at a time. A sink that can change what it shows also has ``await sink.revise(rev)``
 (dictation.records.Revised); one that cannot sets ``final_only`` and is handed each piece
-only once it is final (deliver/outputs.py)."""
+only once it is final (deliver/finality.py)."""
 
 from __future__ import annotations
 

@@ -1,0 +1,282 @@
+"""When the newest piece of text is final: the one place that decides it, and the only one
+that may hand a piece to the outputs that cannot take text back (stdout, typing on Wayland,
+paste).
+
+Only the newest piece can still change, and it is in one of three states:
+
+- **fragment**: it does not end a sentence. Its audio is held (``held``), and an utterance
+  begun within the join window (``JOIN_WINDOW_S`` after it was shown) is transcribed together
+  with it (deliver/join.py). The window waits while speech is heard or an utterance waits for
+  its text: that utterance decides.
+- **sentence**: it ends a sentence, but Whisper ends fragments with a period too, so a
+  thinking pause may still follow. It stays open until the band
+  (``BoundaryConfig.rethink_s``) after its last word has passed, counted in the audio heard
+  (a loaded machine that hears late does not cut the pause short) and at most
+  ``RETHINK_CAP_S`` longer by the clock (a device that stops delivering audio). Speech that
+  begins inside the band is heard together with it; speech that begins outside makes it
+  final at once (:meth:`Finality.speaking`).
+- **final**: shown for good.
+
+::
+
+    shown ──complete?──no──▶ fragment ──window passed, nobody speaking──▶ final
+      │                        │  ▲
+      yes, band on             │  └── joined: revised, still a fragment
+      ▼                        ▼
+    sentence ──band passed / speech outside it / newer piece / run ends──▶ final
+      └── speech inside the band: joined (revised)
+
+A line said as a command, a piece with the band off (``--hold 0``) and one recovered from a
+dead run are final when shown. "Scratch that" and ``dictation ctl undo`` may still take back a
+final piece: they are the speaker's own decision, and the outputs that showed it for good
+keep it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import math
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+from dictation.errors import SinkError
+
+if TYPE_CHECKING:
+    from dictation.deliver.join import Held
+    from dictation.deliver.outputs import Outputs
+    from dictation.records import Final, Revised, Speech, Transcribed
+    from dictation.text.stage import TextStage
+
+log = logging.getLogger("dictation")
+
+JOIN_WINDOW_S = 3.0
+"""How long after a fragment was shown its continuation may begin and still be joined to
+it. The speaker paused already for the hangover and the hold that ended the fragment (up to
+about 2 s) before it was delivered; thinking pauses measured 0.5-1.1 s. Longer means later
+lines on stdout for sentences that end without a period."""
+RECHECK_S = 0.25
+"""While speech is heard or an utterance waits, finality is looked at again this often."""
+RETHINK_CAP_S = 3.0
+"""The most the audio heard may lag the wall clock before a sentence is final without it."""
+HEARD_LAG_S = 0.25
+"""How long after a word is spoken the endpointer may report it (capture blocks, the VAD's
+opening run): a piece's window waits this much past the band, so that speech begun within
+the band is heard (and waited for) before the window closes."""
+
+
+def since_speech(item: Speech) -> float:
+    """Seconds since ``item``'s last word: ``ended_at`` dates its last frame, which came
+    (end_s - speech_end_s) of silence after that word."""
+    return time.monotonic() - item.ended_at + max(0.0, item.end_s - item.speech_end_s)
+
+
+class Finality:
+    """The newest piece, its audio while it may be joined, and when it is final. Every
+    method that shows text takes :attr:`lock`, so a piece's revision never overtakes its
+    showing, nor a final piece the one before it."""
+
+    def __init__(self, outputs: Outputs, stage: TextStage, *, busy: Callable[[], bool],
+                 fatal: Callable[[SinkError], None],
+                 heard_s: Callable[[], float] = lambda: math.inf,
+                 window_s: float | None = None) -> None:
+        """``busy``: speech is heard or an utterance waits for text; ``fatal``: stdout failed
+        outside an utterance's delivery; ``heard_s``: capture time of the audio heard."""
+        self.outputs = outputs
+        self.stage = stage
+        self.lock = asyncio.Lock()
+        self.pending: Transcribed | None = None
+        """The newest piece while it is not final."""
+        self.held: Held | None = None
+        """Its audio, while it may be joined (it may outlive ``pending`` by a moment: the
+        piece's showing may still be under way)."""
+        self._busy = busy
+        self._fatal = fatal
+        self._heard_s = heard_s
+        self._window = JOIN_WINDOW_S if window_s is None else window_s
+        # First words of the utterances begun after the newest piece's last word: no more
+        # than the utterances waiting (the spool's bound caps those).
+        self._starts: deque[float] = deque()
+        self._rethink_until = 0.0  # wall clock: the audio may stop coming (a lost device)
+        self._band_s = 0.0  # the thinking-pause band's end after the newest sentence
+        self._since = 0.0  # when the pending piece was shown, for the debug line
+        self._timer: asyncio.TimerHandle | None = None
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    # --- what happens ------------------------------------------------------------------------
+
+    async def show(self, event: Final, piece: str, held: Held | None) -> list[SinkError]:
+        """A new piece, ``piece`` its text with its lead; ``held``: its audio (None: it can
+        be joined to nothing). The piece before it is final now. Returns the errors of the
+        outputs that show it at once; raises stdout's."""
+        self._forget(event.item.speech_end_s)
+        complete = self.stage.complete(piece)
+        self.held, window = self._stays_open(piece, held, complete)
+        final = event.recovered or (complete and self.held is None)
+        async with self.lock:
+            await self._finalize()
+            errors = await self.outputs.show(event)
+            self._since = time.monotonic()
+            if final:
+                await self._to_later(event.item)
+            else:
+                self._hold(event.item, window)
+            return errors
+
+    async def revise(self, rev: Revised, held: Held | None) -> None:
+        """The newest piece changed; ``held``: its audio now, if it may still be joined."""
+        complete = self.stage.complete(rev.new)
+        self.held, window = self._stays_open(rev.new, held, complete)
+        await self._change(rev, complete and self.held is None, window)
+
+    async def retract(self, rev: Revised) -> None:
+        """A piece was taken back ("scratch that", undo): final or not."""
+        if self.held is not None and self.held.seq == rev.seq:
+            self.held = None
+        await self._change(rev, False, None)
+
+    def speaking(self, start_s: float) -> None:
+        """An utterance began, its first word at ``start_s``. The newest piece, if it reads
+        complete, is final at once unless that pause was a thinking pause: the speaker went
+        on too soon (a quick talker's next sentence) or too late for one."""
+        self._starts.append(start_s)
+        held = self.held  # the newest piece's, its showing maybe still under way
+        if held is None or not held.complete or self._next_start(held) != start_s:
+            return
+        pause = held.pause(start_s)
+        log.debug("utterance %d: speech again %.2f s after its last word", held.seq, pause)
+        if not self.stage.rethinks(pause):
+            self.held = None
+            self.finalize_soon(held.seq)
+
+    @property
+    def joinable(self) -> Held | None:
+        """The newest piece's audio, while the piece is pending and may be joined."""
+        pending, held = self.pending, self.held
+        if pending is None or held is None or held.seq != pending.seq:
+            return None
+        return held
+
+    def finalize_soon(self, seq: int) -> None:
+        """Piece ``seq``, if still pending when the lock is free, is final now."""
+        if self.pending is not None and self.pending.seq == seq:
+            self._cancel_timer()
+        task = asyncio.create_task(self._settle(seq))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def close(self) -> None:
+        """The run ends: nothing is pending any more; raises stdout's error."""
+        self._cancel_timer()
+        for task in list(self._tasks):
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        async with self.lock:
+            await self._finalize()
+        self.held = None
+
+    # --- the decision ------------------------------------------------------------------------
+
+    def _stays_open(self, piece: str, held: Held | None, complete: bool
+                    ) -> tuple[Held | None, float | None]:
+        """The audio of the newest piece, ``piece``, to keep while it may still be joined,
+        and how long it stays open (None: the join window). A fragment keeps ``held``. One
+        that reads complete stays open only to speech after a thinking pause: until that
+        pause, counted from its last word, could be over, and not once the next utterance
+        began outside it."""
+        if not complete:
+            return held, None
+        if held is None or not (brief := self.stage.rethink_s(piece)):
+            return None, None
+        held = replace(held, complete=True)
+        start = self._next_start(held)
+        if start is not None and not self.stage.rethinks(held.pause(start)):
+            return None, None  # the next utterance had begun already, outside the band
+        window = max(0.0, brief + HEARD_LAG_S - since_speech(held.speech))
+        self._rethink_until = time.monotonic() + window + RETHINK_CAP_S
+        self._band_s = brief
+        return held, window
+
+    def _rethinking(self) -> bool:
+        """Is the newest piece, a sentence, still within the thinking pause after it by the
+        audio heard? Counted in capture time: a loaded machine that hears late does not cut
+        the pause short (the window is wall-clock time, and only the first look)."""
+        held = self.held
+        if held is None or not held.complete or time.monotonic() > self._rethink_until:
+            return False
+        return self._heard_s() < held.speech.speech_end_s + self._band_s + HEARD_LAG_S
+
+    def _next_start(self, held: Held) -> float | None:
+        """When the first utterance after ``held`` began, if one did."""
+        self._forget(held.speech.speech_end_s)
+        return self._starts[0] if self._starts else None
+
+    def _forget(self, before_s: float) -> None:
+        """Pieces come in order: starts before the newest one's last word are not needed."""
+        while self._starts and self._starts[0] <= before_s:
+            self._starts.popleft()
+
+    # --- inside the lock -------------------------------------------------------------------
+
+    async def _change(self, rev: Revised, final: bool, window: float | None) -> None:
+        async with self.lock:
+            await self.outputs.change(rev)
+            if self.pending is None or self.pending.seq != rev.seq:
+                return  # a final piece: the final-only outputs keep what they showed
+            self._cancel_timer()
+            self.pending = None
+            self._since = time.monotonic()
+            if rev.retracted:
+                log.debug("utterance %d: taken back before it was final", rev.seq)
+            elif final:
+                await self._to_later(rev.item)
+            else:
+                self._hold(rev.item, window)
+
+    async def _finalize(self) -> None:
+        item, self.pending = self.pending, None
+        self._cancel_timer()
+        if item is not None:
+            await self._to_later(item)
+
+    async def _to_later(self, item: Transcribed) -> None:
+        # The benchmark reads this: final text (stdout) against text shown at once (typed).
+        log.debug("utterance %d: final %.2f s after it was delivered", item.seq,
+                  time.monotonic() - self._since)
+        await self.outputs.to_later(item)
+
+    def _hold(self, item: Transcribed, window: float | None) -> None:
+        self.pending = item
+        self._arm(self._window if window is None else window)
+
+    async def _settle(self, seq: int) -> None:
+        try:
+            async with self.lock:
+                if self.pending is not None and self.pending.seq == seq:
+                    await self._finalize()
+        except SinkError as err:
+            self._fatal(err)
+
+    # --- the window ------------------------------------------------------------------------
+
+    def _arm(self, delay: float) -> None:
+        self._cancel_timer()
+        self._timer = asyncio.get_running_loop().call_later(delay, self._due)
+
+    def _cancel_timer(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+
+    def _due(self) -> None:
+        self._timer = None
+        if self.pending is None:
+            return
+        if self._busy() or self._rethinking():  # what is heard decides: joined, or new
+            self._arm(RECHECK_S)
+            return
+        self.finalize_soon(self.pending.seq)
