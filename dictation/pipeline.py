@@ -31,7 +31,7 @@ from dictation.text.config import TextConfig
 from dictation.text.guard import GuardConfig
 from dictation.text.stage import TextStage
 from dictation.transcribe import Transcriber
-from dictation.transcribe.scheduler import Scheduler
+from dictation.transcribe.scheduler import Lane, Scheduler
 
 log = logging.getLogger("dictation")
 
@@ -56,8 +56,8 @@ class Pipeline:
         self.recovered = tuple(recovered)
         self.stats = Stats()
         # Every engine call, from every stage, goes through it: one at a time for an engine
-        # in this process, as its decodes share the machine's cores.
-        self.engine = Scheduler(transcriber, self.stats)
+        # in this process, as its decodes share the machine's cores, finals first.
+        self.engine = Scheduler(transcriber, self.stats, Lane(transcriber.slots))
         text = text or TextConfig()
         self.text = TextStage(text)
         self.delivery = Delivery(self.engine, sinks, self.text, prompt=prompt,

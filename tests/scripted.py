@@ -89,6 +89,7 @@ class ScriptedEngine:
     """A Transcriber whose answers and their timing the test controls."""
 
     description = "scripted engine"
+    slots = None  # every call at once: the test answers them in the order it wants
 
     def __init__(self, signal: Signal) -> None:
         self.signal = signal

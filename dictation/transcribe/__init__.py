@@ -37,6 +37,9 @@ class Transcript:
 
 class Transcriber(Protocol):
     description: str
+    slots: int | None
+    """Calls it takes at once: 1 for an engine in this process (its decodes share the
+    machine's cores), None for a server (it queues them itself)."""
 
     async def prepare(self) -> None:
         """Get ready (load a model); raises the one-line error that makes it unusable."""

@@ -70,6 +70,8 @@ class _Answer:
 
 
 class ApiTranscriber:
+    slots = None  # the server queues requests itself
+
     def __init__(self, config: ApiConfig, transport: httpx.AsyncBaseTransport | None = None):
         self.config = config
         self.base_url = check_endpoint(config.base_url, config.allow_insecure_http)

@@ -96,6 +96,8 @@ def _fetch(name: str) -> str:
 
 
 class LocalTranscriber:
+    slots = 1  # one decode at a time: it uses every core
+
     def __init__(self, config: LocalConfig) -> None:
         self.config = config
         self._source, self.label, self._is_dir = resolve_model(config.model)

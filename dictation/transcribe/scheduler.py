@@ -59,6 +59,7 @@ class Call:
     def go(self) -> None:
         """Its turn came: the engine takes it now."""
         if not self._turn.done():
+            self._scheduler.taken(self)
             self._turn.set_result(None)
 
     def done(self) -> bool:
@@ -96,26 +97,60 @@ class Call:
         self.task.add_done_callback(lambda t: t.cancelled() or t.exception())
 
 
-class Scheduler:
-    """The engine behind one queue. ``slots``: calls the engine takes at once (None: all;
-    a server queues them itself)."""
+class Lane:
+    """What calls wait for: a resource engines share. The local engines of one process share
+    the machine's cores, so a fast model and a refining one take turns in one lane; a
+    server queues its requests itself (``slots`` None)."""
 
-    def __init__(self, transcriber: Transcriber, stats: Stats, slots: int | None = None
+    def __init__(self, slots: int | None = None) -> None:
+        self.slots = slots
+        self.running: set[Call] = set()
+        self.waiting: list[tuple[int, int, Call]] = []
+        self.order = itertools.count()
+
+    def add(self, call: Call) -> None:
+        heapq.heappush(self.waiting, (call.kind, next(self.order), call))
+        self.dispatch()
+
+    def remove(self, call: Call) -> None:
+        """``call`` is done or discarded: its slot, or its place in the queue, is free."""
+        if call in self.running:  # a cancelled task may never reach its finally
+            self.running.discard(call)
+        else:
+            self.waiting = [w for w in self.waiting if w[2] is not call]
+            heapq.heapify(self.waiting)
+        self.dispatch()
+
+    def reorder(self) -> None:
+        self.waiting = [(c.kind, n, c) for _, n, c in self.waiting]
+        heapq.heapify(self.waiting)
+        self.dispatch()
+
+    def dispatch(self) -> None:
+        while self.waiting and (self.slots is None or len(self.running) < self.slots):
+            _, _, call = heapq.heappop(self.waiting)
+            self.running.add(call)
+            call.go()
+
+
+class Scheduler:
+    """One engine's calls, in ``lane`` (by default a lane of its own that takes every call
+    at once)."""
+
+    def __init__(self, transcriber: Transcriber, stats: Stats, lane: Lane | None = None
                  ) -> None:
         self.transcriber = transcriber
         self.description = transcriber.description
         self.stats = stats
-        self.slots = slots
-        self._running: set[Call] = set()
-        self._waiting: list[tuple[int, int, Call]] = []
-        self._order = itertools.count()
+        self.lane = lane or Lane()
         self.clock = time.monotonic  # how long the engine takes: a test's own clock
+        self._calls: set[Call] = set()
 
     async def prepare(self) -> None:
         await self.transcriber.prepare()
 
     async def aclose(self) -> None:
-        for call in [*self._running, *(c for _, _, c in self._waiting)]:
+        for call in list(self._calls):
             call.discard()
         await self.transcriber.aclose()
 
@@ -124,8 +159,8 @@ class Scheduler:
         """A call, running as soon as its turn comes; ``after``: what becomes of its text
         before it is the call's result (e.g. the guard's verdict, off the loop)."""
         call = Call(self, kind, pcm, prompt, after)
-        heapq.heappush(self._waiting, (kind, next(self._order), call))
-        self._dispatch()
+        self._calls.add(call)
+        self.lane.add(call)
         return call
 
     async def transcribe(self, kind: Kind, pcm: np.ndarray, prompt: str) -> Transcript:
@@ -137,32 +172,22 @@ class Scheduler:
             call.discard()
             raise
 
-    # --- the queue --------------------------------------------------------------------------
+    # --- what its calls report --------------------------------------------------------------
+
+    def taken(self, call: Call) -> None:
+        """The engine takes ``call`` now."""
+        self.stats.requests += 1  # counted when the engine takes it, not when asked
+        if call.kind is Kind.INTERIM:
+            self.stats.interims += 1
 
     def finished(self, call: Call) -> None:
-        self._running.discard(call)
-        self._dispatch()
+        self._calls.discard(call)
+        self.lane.remove(call)
 
     def discarded(self, call: Call) -> None:
         if call.speculative:
             self.stats.speculations_discarded += 1
-        if call in self._running:  # its slot is free (a cancelled task may never run)
-            self._running.discard(call)
-        else:  # never taken: it leaves the queue
-            self._waiting = [w for w in self._waiting if w[2] is not call]
-            heapq.heapify(self._waiting)
-        self._dispatch()
+        self.finished(call)
 
     def reorder(self) -> None:
-        self._waiting = [(c.kind, n, c) for _, n, c in self._waiting]
-        heapq.heapify(self._waiting)
-        self._dispatch()
-
-    def _dispatch(self) -> None:
-        while self._waiting and (self.slots is None or len(self._running) < self.slots):
-            _, _, call = heapq.heappop(self._waiting)
-            self._running.add(call)
-            self.stats.requests += 1  # counted when the engine takes it, not when asked
-            if call.kind is Kind.INTERIM:
-                self.stats.interims += 1
-            call.go()
+        self.lane.reorder()
