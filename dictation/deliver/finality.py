@@ -17,6 +17,10 @@ Only the newest piece can still change, and it is in one of three states:
   final at once (:meth:`Finality.speaking`).
 - **final**: shown for good.
 
+With a refiner (deliver/refine.py), a piece whose window has passed waits, besides, for its
+refinement, at most ``RefineConfig.wait_s`` after it was shown: stdout then prints the
+refined text. A newer piece does not wait: the one before it is final at once, refined or not.
+
 ::
 
     shown ──complete?──no──▶ fragment ──window passed, nobody speaking──▶ final
@@ -83,9 +87,13 @@ class Finality:
     def __init__(self, outputs: Outputs, stage: TextStage, *, busy: Callable[[], bool],
                  fatal: Callable[[SinkError], None],
                  heard_s: Callable[[], float] = lambda: math.inf,
+                 refining: Callable[[int], float] = lambda seq: 0.0,
+                 on_final: Callable[[int], None] = lambda seq: None,
                  window_s: float | None = None) -> None:
         """``busy``: speech is heard or an utterance waits for text; ``fatal``: stdout failed
-        outside an utterance's delivery; ``heard_s``: capture time of the audio heard."""
+        outside an utterance's delivery; ``heard_s``: capture time of the audio heard;
+        ``refining``: how much longer to wait for piece ``seq``'s refinement; ``on_final``:
+        piece ``seq`` went final."""
         self.outputs = outputs
         self.stage = stage
         self.lock = asyncio.Lock()
@@ -97,6 +105,10 @@ class Finality:
         self._busy = busy
         self._fatal = fatal
         self._heard_s = heard_s
+        self._refining = refining
+        self._on_final = on_final
+        # The pending piece whose window is over, waiting only for its refinement now.
+        self._decided: int | None = None
         self._window = JOIN_WINDOW_S if window_s is None else window_s
         # First words of the utterances begun after the newest piece's last word: no more
         # than the utterances waiting (the spool's bound caps those).
@@ -162,12 +174,23 @@ class Finality:
         return held
 
     def finalize_soon(self, seq: int) -> None:
-        """Piece ``seq``, if still pending when the lock is free, is final now."""
+        """Piece ``seq``, if still pending when the lock is free, is final now (once its
+        refinement is back, if one is awaited)."""
         if self.pending is not None and self.pending.seq == seq:
             self._cancel_timer()
+            if (left := self._refining(seq)) > 0:
+                self._decided = seq
+                self._arm(left)
+                return
         task = asyncio.create_task(self._settle(seq))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
+
+    def refined(self, seq: int) -> None:
+        """Piece ``seq``'s refinement was applied or given up: a piece that waited only for
+        it is final now."""
+        if self.pending is not None and self.pending.seq == seq and self._decided == seq:
+            self.finalize_soon(seq)
 
     async def close(self) -> None:
         """The run ends: nothing is pending any more; raises stdout's error."""
@@ -247,10 +270,11 @@ class Finality:
         # The benchmark reads this: final text (stdout) against text shown at once (typed).
         log.debug("utterance %d: final %.2f s after it was delivered", item.seq,
                   time.monotonic() - self._since)
+        self._on_final(item.seq)
         await self.outputs.to_later(item)
 
     def _hold(self, item: Transcribed, window: float | None) -> None:
-        self.pending = item
+        self.pending, self._decided = item, None
         self._arm(self._window if window is None else window)
 
     async def _settle(self, seq: int) -> None:
@@ -276,7 +300,8 @@ class Finality:
         self._timer = None
         if self.pending is None:
             return
-        if self._busy() or self._rethinking():  # what is heard decides: joined, or new
-            self._arm(RECHECK_S)
+        seq = self.pending.seq
+        if self._decided != seq and (self._busy() or self._rethinking()):
+            self._arm(RECHECK_S)  # what is heard decides: joined, or a new piece
             return
-        self.finalize_soon(self.pending.seq)
+        self.finalize_soon(seq)

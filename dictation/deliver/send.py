@@ -15,27 +15,25 @@ three things:
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import math
-import time
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from dictation.audio.wav import SAMPLE_RATE
 from dictation.deliver.finality import Finality, since_speech
+from dictation.deliver.guarded import Guarded
 from dictation.deliver.join import Held
 from dictation.deliver.outputs import Outputs
-from dictation.deliver.prompting import Prompt, Prompter
+from dictation.deliver.prompting import Prompter
 from dictation.deliver.retry import Retrying
 from dictation.errors import SinkError
 from dictation.logtext import Said
 from dictation.records import Final, Revised, Speech, Stats, Transcribed
 from dictation.text.assemble import MAX_PIECES, Revision
-from dictation.text.guard import GuardConfig, Verdict, bias_words, judge, settle
+from dictation.text.guard import GuardConfig, bias_words
 from dictation.text.stage import TextStage, split_piece
 
 if TYPE_CHECKING:
@@ -44,10 +42,6 @@ if TYPE_CHECKING:
     from dictation.transcribe import Transcript
 
 log = logging.getLogger("dictation")
-
-
-class MadeUp(Exception):
-    """Far more text than the utterance's audio could hold: a hallucination, dropped."""
 
 
 class Sender:
@@ -64,8 +58,7 @@ class Sender:
         self.retrying = retrying
         self.stage = stage
         self.prompter = Prompter(stage, prompt)
-        self._bias = bias_words(self.prompter.bias)
-        self.guard = guard
+        self.guarded = Guarded(retrying, guard, stats, bias_words(self.prompter.bias))
         self.stats = stats
         self.finality = Finality(
             Outputs(sinks, delivered=delivered, revised=revised, failed=self._failed), stage,
@@ -110,58 +103,6 @@ class Sender:
         """The run ends: the pending piece is final; raises stdout's error."""
         await self.finality.close()
 
-    # --- the text ---------------------------------------------------------------------------
-
-    async def _text(self, item: Speech, prompt: Prompt, current: Callable[[], bool]
-                    ) -> tuple[str, Transcript] | None:
-        """The engine's text for ``item`` as the guard lets it through, or None."""
-        began = time.monotonic()
-        result = await self.retrying.transcribe(item, prompt.text, current)
-        text = result.text
-        log.debug("utterance %d%s: %.2f s of audio, text %.2f s after its end (%.2f s waited)",
-                  item.seq, " (recovered)" if item.recovered else "",
-                  len(item.pcm) / SAMPLE_RATE, time.monotonic() - item.ended_at,
-                  time.monotonic() - began)
-        if not text:
-            return None
-        if not current():
-            log.debug("utterance %d: cancelled; dropped %s", item.seq, Said(text))
-            return None
-        verdict = await self._judge(item, result, prompt.echo, self._bias)
-        if verdict.suspect:
-            verdict, result = await self._ask_audio(item, verdict, result, current)
-        if verdict.reason:
-            log.debug("utterance %d: dropped %s: %s", item.seq, Said(text), verdict.reason)
-            return None
-        if verdict.cut:
-            log.debug("utterance %d: cut a repetition loop: %s", item.seq, Said(text))
-        return verdict.text, result
-
-    async def _judge(self, item: Speech, result: Transcript, prompt: str,
-                     bias: frozenset[str]) -> Verdict:
-        # Off the loop: the answer may be up to the reader's cap, and the guard's work grows
-        # with it (linearly, and it refuses an answer too long for its audio at once).
-        verdict = await asyncio.to_thread(judge, result.text, prompt, item.heard,
-                                          result.segments, self.guard,
-                                          len(item.pcm) / SAMPLE_RATE, bias)
-        if verdict.made_up:
-            raise MadeUp(f"utterance {item.seq}: the engine answered {verdict.reason}; "
-                         "dropped as made up")
-        return verdict
-
-    async def _ask_audio(self, item: Speech, suspect: Verdict, result: Transcript,
-                         current: Callable[[], bool]) -> tuple[Verdict, Transcript]:
-        """The text may come from the prompt, or the speaker said it again: the text alone
-        cannot tell, so the audio is transcribed again without any prompt (guard.settle)."""
-        self.stats.echo_checks += 1
-        again = await self.retrying.transcribe(replace(item, speculation=None), "", current)
-        second = await self._judge(item, again, "", frozenset()) if again.text else None
-        verdict, other = settle(suspect, second)
-        if verdict.reason is None:
-            log.debug("utterance %d: %s", item.seq, "without the prompt, other words" if other
-                      else "said again, not an echo of the prompt")
-        return verdict, again if other else result
-
     # --- the three ways -------------------------------------------------------------------
 
     def _open(self, item: Speech) -> Held | None:
@@ -177,7 +118,7 @@ class Sender:
         out, it ends with "scratch that" (which counts only as an utterance of its own), or
         the piece became final meanwhile."""
         joint = held.joined(item)
-        got = await self._text(joint.request(item), self.prompter.prompt(before_last=True),
+        got = await self.guarded.text(joint.request(item), self.prompter.prompt(before_last=True),
                                current)
         if got is None:
             return False
@@ -219,7 +160,7 @@ class Sender:
         return added < max(1.0, 0.25 * rate * (item.speech_end_s - item.speech_start_s))
 
     async def _send_alone(self, item: Speech, current: Callable[[], bool]) -> None:
-        got = await self._text(item, self.prompter.prompt(), current)
+        got = await self.guarded.text(item, self.prompter.prompt(), current)
         if got is None:
             return
         text, result = got

@@ -17,9 +17,10 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from dictation.deliver.guarded import MadeUp
 from dictation.deliver.keeper import Keeper
 from dictation.deliver.retry import Postponed, Retrying, RetryPolicy
-from dictation.deliver.send import MadeUp, Sender
+from dictation.deliver.send import Sender
 from dictation.errors import DictationError, SinkError, TranscriptionError
 from dictation.records import Final, Revised, Speech, Stats
 from dictation.text.guard import GuardConfig

@@ -1,0 +1,134 @@
+"""Two passes: the fast model's text is shown at once, and a better model, the refiner, hears
+each piece again, its prompt the text before the piece as refined so far. Where its text
+differs, the piece is revised through the same path as a join or "scratch that"; the outputs
+that show only final text (stdout) wait for it, a bounded while.
+
+It never sits on the fast path, and it never becomes a backlog:
+
+- a piece is offered to the refiner only while nothing else needs the engines: no speech is
+  heard and no utterance waits for its text (a quick talker's next sentence, the next breath
+  of a monologue); such a piece stays as the fast model wrote it (``busy``);
+- one piece at a time, the newest: a newer piece, a join or an extension makes a refinement
+  stale, and it is discarded (``late``);
+- stdout waits for it at most ``wait_s`` after the piece was shown; a refinement back later
+  is discarded too (``late``): the piece is final as it was.
+
+Every piece offered or passed over is counted (:class:`RefineStats`), for the log and the
+benchmark.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from dictation.records import Kind
+
+if TYPE_CHECKING:
+    from dictation.deliver.prompting import Prompt
+    from dictation.records import Speech
+    from dictation.transcribe import Transcript
+    from dictation.transcribe.scheduler import Call, Scheduler
+
+log = logging.getLogger("dictation")
+
+WAIT_S = 1.2
+"""How long after a piece was shown stdout waits for its refinement. A sentence followed by
+silence is final about 1.1 s after its last word anyway (the thinking-pause band), and the
+fast text shows about 0.4 s after it: so a refinement back within 1.2 s of the showing
+costs stdout nothing more than 0.5 s at most."""
+
+
+@dataclass(frozen=True)
+class RefineConfig:
+    wait_s: float = WAIT_S
+    """stdout waits at most this long after a piece was shown for its refinement."""
+
+
+@dataclass
+class RefineStats:
+    offered: int = 0  # pieces sent to the refiner
+    revised: int = 0  # its text differed, and the piece was revised to it
+    same: int = 0  # its text was the piece's own
+    busy: int = 0  # not offered: speech was heard, or an utterance waited for its text
+    late: int = 0  # back after the piece changed or went final: the piece stayed as it was
+    failed: int = 0  # the refiner failed, or the guard dropped its text
+
+    def line(self) -> str:
+        return (f"refined {self.offered} piece(s): {self.revised} revised, {self.same} the "
+                f"same, {self.late} late, {self.failed} failed; {self.busy} not refined "
+                "while speech or text was waiting")
+
+
+@dataclass(frozen=True)
+class Refining:
+    """One piece's refinement under way."""
+
+    seq: int
+    piece: str  # the piece as it was offered, lead included: it must still read so
+    speech: Speech  # its audio, as sent
+    prompt: Prompt
+    call: Call
+    shown_at: float  # monotonic time the piece was shown, or last changed
+
+
+class Refiner:
+    def __init__(self, engine: Scheduler, config: RefineConfig, *, idle: Callable[[], bool],
+                 back: Callable[[int], None]) -> None:
+        """``idle``: no speech is heard and no utterance waits; ``back``: a refinement of
+        piece ``seq`` is back (delivery applies it in turn)."""
+        self.engine = engine
+        self.config = config
+        self.stats = RefineStats()
+        self.current: Refining | None = None
+        self._idle = idle
+        self._back = back
+
+    def offer(self, seq: int, piece: str, speech: Speech, prompt: Prompt) -> None:
+        """Piece ``seq`` was shown (or changed) as ``piece``: refine it, if the engines are
+        free. Any refinement of an earlier version is stale."""
+        self.drop()  # an earlier piece's, or this one's before it changed
+        if not self._idle():
+            self.stats.busy += 1
+            return
+        self.stats.offered += 1
+        call = self.engine.start(Kind.REFINE, speech.pcm, prompt.text)
+        self.current = Refining(seq, piece, speech, prompt, call, time.monotonic())
+        call.then(lambda c: self._back(seq) if self.current and self.current.call is c
+                  else None)
+
+    def left_s(self, seq: int) -> float:
+        """How much longer stdout waits for piece ``seq``'s refinement (0: none awaited)."""
+        r = self.current
+        if r is None or r.seq != seq:
+            return 0.0
+        return max(0.0, r.shown_at + self.config.wait_s - time.monotonic())
+
+    def take(self, seq: int) -> tuple[Refining, Transcript] | None:
+        """The refinement of ``seq`` that is back, to apply; None if it is no longer wanted
+        or failed (counted)."""
+        r = self.current
+        if r is None or r.seq != seq or not r.call.done():
+            return None
+        self.current = None
+        result = r.call.value()
+        if result is None:
+            self.stats.failed += 1
+            if (err := r.call.task.exception() if not r.call.task.cancelled() else None):
+                log.debug("utterance %d: the refiner failed: %s", seq, err)
+            return None
+        return r, result
+
+    def drop(self, seq: int | None = None) -> None:
+        """The refinement under way is not wanted (``seq``: if it is that piece's): its piece
+        changed, was taken back or went final."""
+        r = self.current
+        if r is None or (seq is not None and r.seq != seq):
+            return
+        self.current = None
+        r.call.discard()
+        self.stats.late += 1
+        log.debug("utterance %d: its refinement came too late", r.seq)
