@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from dictation.deliver.refine import WAIT_S
 from dictation.output.keytools import TyperConfig
 from dictation.segment.segmenter import SegmenterConfig
 from dictation.text.config import TextConfig
@@ -53,3 +54,7 @@ class RunConfig:
     events: str | None = None  # JSON lines of the session: a file, or "-" for stdout
     captions: bool = False
     """Show the text on a live captions screen (the terminal) instead of as stdout lines."""
+    refine: ApiConfig | LocalConfig | None = None
+    """A second, better engine that hears each piece again (deliver/refine.py); None: off."""
+    refine_wait_s: float = WAIT_S
+    """How long after a piece was shown stdout waits for its refinement."""

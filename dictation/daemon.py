@@ -138,12 +138,15 @@ async def _open(stack: contextlib.AsyncExitStack, cfg: RunConfig, env: dict[str,
     source = open_source(cfg, demo_fallback)  # a misnamed device: one line, no model
     transcriber = make_transcriber(cfg.engine)
     stack.push_async_callback(transcriber.aclose)
+    refiner = make_transcriber(cfg.refine) if cfg.refine else None
+    if refiner:
+        stack.push_async_callback(refiner.aclose)
     for name in cfg.outputs:
         sinks.append(sink := make_sink(name, cfg.clipboard_mode, cfg.typer))
         if close := getattr(sink, "aclose", None):  # the typing sinks free the keys they bound
             stack.push_async_callback(close)
     observer, captions = _observer(cfg, notifier, cues, events)
-    pipeline = _pipeline(cfg, source, transcriber, sinks, observer, spool, recovered)
+    pipeline = _pipeline(cfg, source, transcriber, sinks, observer, spool, recovered, refiner)
     return _Run(pipeline, source, server, hotkey, events, captions)
 
 
@@ -188,8 +191,10 @@ def _observer(cfg: RunConfig, notifier: Notifier, cues: Cues | None,
 
 
 def _pipeline(cfg: RunConfig, source: Source, transcriber: Transcriber, sinks: list[Sink],
-              observer: Observer, spool: Spool, recovered: Sequence[Adopted]) -> Pipeline:
+              observer: Observer, spool: Spool, recovered: Sequence[Adopted],
+              refiner: Transcriber | None) -> Pipeline:
     from dictation.audio.vad import Vad
+    from dictation.deliver.refine import RefineConfig
     from dictation.deliver.retry import RetryPolicy
     from dictation.deliver.spool import default_keep_dir
     from dictation.pipeline import Pipeline
@@ -201,7 +206,8 @@ def _pipeline(cfg: RunConfig, source: Source, transcriber: Transcriber, sinks: l
                     keep_dir=cfg.keep_dir or default_keep_dir(), speculate_s=cfg.speculate_s,
                     gate=Gate(cfg.mode), observer=observer, guard=cfg.guard, spool=spool,
                     recovered=recovered, retry=RetryPolicy(give_up_s=cfg.give_up_s),
-                    interim_s=cfg.interim_s, text=cfg.text)
+                    interim_s=cfg.interim_s, text=cfg.text, refiner=refiner,
+                    refine=RefineConfig(wait_s=cfg.refine_wait_s))
 
 
 async def _session(run: _Run, cfg: RunConfig, notifier: Notifier) -> int:
@@ -231,8 +237,9 @@ async def _session(run: _Run, cfg: RunConfig, notifier: Notifier) -> int:
             # While the screen is up, log lines show in it.
             if captions:
                 captions.state(pipeline.status())
-            log.info("listening on %s → %s; Ctrl-C to stop%s", run.source.description,
-                     pipeline.transcriber.description, waiting)
+            refined = f", refined by {r.description}" if (r := pipeline.refiner) else ""
+            log.info("listening on %s → %s%s; Ctrl-C to stop%s", run.source.description,
+                     pipeline.transcriber.description, refined, waiting)
             notifier.ready(status_line(pipeline.status()))  # the microphone is open
             code = await pipeline.run()
             return code

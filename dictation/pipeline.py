@@ -18,6 +18,7 @@ import numpy as np
 
 from dictation.audio.levels import dbfs
 from dictation.audio.vad import Frame, Vad
+from dictation.deliver.refine import RefineConfig
 from dictation.deliver.retry import RetryPolicy
 from dictation.deliver.spool import Adopted, Spool
 from dictation.deliver.worker import Delivery
@@ -45,7 +46,9 @@ class Pipeline:
                  observer: Observer | None = None, guard: GuardConfig | None = None,
                  spool: Spool | None = None, recovered: Sequence[Adopted] = (),
                  retry: RetryPolicy | None = None, interim_s: float = 0.0,
-                 text: TextConfig | None = None) -> None:
+                 text: TextConfig | None = None, refiner: Transcriber | None = None,
+                 refine: RefineConfig | None = None) -> None:
+        """``refiner``: a second engine that hears each piece again (deliver/refine.py)."""
         self.source = source
         self.guard = guard or GuardConfig()
         self.vad = vad
@@ -57,7 +60,12 @@ class Pipeline:
         self.stats = Stats()
         # Every engine call, from every stage, goes through it: one at a time for an engine
         # in this process, as its decodes share the machine's cores, finals first.
-        self.engine = Scheduler(transcriber, self.stats, Lane(transcriber.slots))
+        lane = Lane(transcriber.slots)
+        self.engine = Scheduler(transcriber, self.stats, lane)
+        # A refiner in this process takes turns with the fast engine on the same cores, its
+        # calls last; a server's are its own.
+        self.refiner = refiner and Scheduler(
+            refiner, Stats(), lane if refiner.slots and transcriber.slots else Lane(refiner.slots))
         text = text or TextConfig()
         self.text = TextStage(text)
         self.delivery = Delivery(self.engine, sinks, self.text, prompt=prompt,
@@ -67,7 +75,8 @@ class Pipeline:
                                  final=lambda event: self.observer.final(event),
                                  revised=lambda event: self.observer.revise(event),
                                  hearing=lambda: self.endpointer.active,
-                                 heard_s=lambda: self.endpointer.heard_s)
+                                 heard_s=lambda: self.endpointer.heard_s,
+                                 refiner=self.refiner, refine=refine)
         self.endpointer = Endpointer(segmenter, self.engine, self.delivery, guard=self.guard,
                                      speculate_s=speculate_s, interim_s=interim_s,
                                      boundary=text.boundary,
@@ -181,6 +190,8 @@ class Pipeline:
                   "%d interim); %d joined to a fragment; %d asked again without the prompt",
                   st.utterances, st.requests, st.speculations_used, st.speculations_discarded,
                   st.interims, st.joined, st.echo_checks)
+        if self.delivery.refiner:
+            log.debug("%s", self.delivery.refiner.stats.line())
         if self.aborted:
             return 130
         if self.failed:

@@ -60,7 +60,8 @@ class Transcribed:
 @dataclass(frozen=True)
 class Revised:
     """Piece ``seq``, delivered as ``old``, now reads ``new``: a fragment joined with its
-    continuation, or taken back (``new`` is "": "scratch that", ``dictation ctl undo``).
+    continuation, refined by a better model, or taken back (``new`` is "": "scratch that",
+    ``dictation ctl undo``).
     ``old`` and ``new`` are whole pieces, lead included; only the newest piece standing is
     ever revised."""
 
@@ -70,6 +71,8 @@ class Revised:
     item: Transcribed
     """The piece as it stands now (times merged when utterances were joined); as it was,
     when it was taken back."""
+    why: str = ""
+    """joined, continued, punctuation, refined, scratch that, undo."""
 
     @property
     def retracted(self) -> bool:

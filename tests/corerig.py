@@ -17,6 +17,7 @@ from scripted import GUARD_S, RecordingObserver, RecordingSink, ScriptedEngine, 
 from dictation.audio.codec import encode_wav
 from dictation.audio.files import FileSource
 from dictation.audio.vad import SAMPLE_RATE, Vad
+from dictation.deliver.refine import RefineConfig
 from dictation.deliver.retry import RetryPolicy
 from dictation.deliver.spool import Adopted, Spool
 from dictation.pipeline import Pipeline
@@ -159,9 +160,11 @@ class Rig:
 def rig(tmp_path: Path, audio: np.ndarray, *, holds: Sequence[float] = (), prompt: str = "",
         spool: Spool | None = None, recovered: Sequence[Adopted] = (),
         retry: RetryPolicy = FAST_RETRY, speculate_s: float = 0.0,
-        interim_s: float = 0.0, text: TextConfig = PLAIN, sinks: Sequence[Any] = ()) -> Rig:
+        interim_s: float = 0.0, text: TextConfig = PLAIN, sinks: Sequence[Any] = (),
+        refiner: ScriptedEngine | None = None, refine: RefineConfig | None = None) -> Rig:
     """The real pipeline over ``audio`` written as a WAV file; call inside the loop.
-    ``sinks``: more sinks after the recording one."""
+    ``sinks``: more sinks after the recording one; ``refiner``: a second scripted engine,
+    the second pass."""
     wav = tmp_path / "input.wav"
     wav.write_bytes(encode_wav(audio))
     signal = Signal()
@@ -170,7 +173,7 @@ def rig(tmp_path: Path, audio: np.ndarray, *, holds: Sequence[float] = (), promp
     pipeline = Pipeline(source, Vad(), Segmenter(), engine, [sink, *sinks], prompt=prompt,
                         keep_dir=tmp_path / "unsent", speculate_s=speculate_s,
                         observer=observer, spool=spool, recovered=recovered, retry=retry,
-                        interim_s=interim_s, text=text)
+                        interim_s=interim_s, text=text, refiner=refiner, refine=refine)
     return Rig(pipeline, engine, sink, observer, source, signal)
 
 

@@ -226,14 +226,17 @@ def test_event_stream_revise_events_follow_the_schema() -> None:
     fragment = item(1, 0.5, 2.0, "The meeting is at.")
     joined = item(1, 0.5, 6.0, "The meeting is at three.")
     ev.final(Final(fragment, 0.3))
-    ev.revise(Revised(1, fragment.text, joined.text, joined))
-    ev.revise(Revised(1, joined.text, "", joined))  # taken back
+    ev.revise(Revised(1, fragment.text, joined.text, joined, "joined"))
+    ev.revise(Revised(1, joined.text, "", joined, "scratch that"))  # taken back
     events = events_of(out.getvalue())
     assert [(e["type"], e["v"], e["seq"], e["text"]) for e in events] == [
-        ("final", 2, 1, "The meeting is at."), ("revise", 2, 1, "The meeting is at three."),
-        ("revise", 2, 1, "")]
+        ("final", 3, 1, "The meeting is at."), ("revise", 3, 1, "The meeting is at three."),
+        ("revise", 3, 1, "")]
     assert events[1]["old_text"] == "The meeting is at." and events[1]["end_s"] == 6.0
     assert events[2]["old_text"] == "The meeting is at three."
+    assert [e.get("why") for e in events] == [None, "joined", "scratch that"]
+    with pytest.raises(jsonschema.ValidationError):  # only the reasons there are
+        VALIDATOR.validate({**events[1], "why": "felt like it"})
     with pytest.raises(jsonschema.ValidationError):  # the schema can fail
         VALIDATOR.validate({**events[1], "old_text": ""})
 
@@ -265,7 +268,7 @@ def test_event_stream_interim_final_and_a_closed_stream(caplog: pytest.LogCaptur
                                            "state", "stop"]
     check_order(events)
     assert events[0]["input"] == "mic" and events[0]["mode"] == "toggle"
-    assert events[3] | {"time": 0} == {"v": 2, "type": "interim", "time": 0, "t": 4.0,
+    assert events[3] | {"time": 0} == {"v": 3, "type": "interim", "time": 0, "t": 4.0,
                                        "seq": 1, "text": "hello wor", "stable": "hello",
                                        "start_s": 0.5, "end_s": 1.25}
     assert events[4]["segments"] == [{"start_s": 0.6, "end_s": 1.9, "text": " Hello "}]

@@ -94,6 +94,28 @@ def build_engine(args: argparse.Namespace, *, timestamps: bool = False
                      request_timeout_s=args.request_timeout)
 
 
+def build_refiner(args: argparse.Namespace, fast: ApiConfig | LocalConfig
+                  ) -> ApiConfig | LocalConfig | None:
+    """The second pass's engine (``--refine-model``): a local model, the API, or none."""
+    name = args.refine_model
+    if name in (None, "off"):
+        return None
+    if name == "api":
+        if isinstance(fast, ApiConfig):
+            raise ConfigError("--refine-model api refines with the API, which already writes "
+                              "the text: give a local model to refine with, or off")
+        if not (read_api_key(args) or args.base_url):
+            raise ConfigError("--refine-model api needs an OpenAI-compatible server: set "
+                              "--base-url or OPENAI_API_KEY")
+        api = build_engine(argparse.Namespace(**{**vars(args), "engine": "api"}))
+        assert isinstance(api, ApiConfig)
+        return api
+    return LocalConfig(model=name, device=args.device, compute_type=args.compute_type,
+                       threads=args.threads, beam_size=args.beam_size,
+                       language=args.language, temperature=args.temperature,
+                       full_window=args.full_window)
+
+
 def build_segmenter(args: argparse.Namespace) -> SegmenterConfig:
     try:
         return SegmenterConfig(
@@ -172,6 +194,7 @@ def build_config(args: argparse.Namespace, file: ConfigFile | None = None) -> Ru
     if captions:  # the screen shows the lines: not printed a second time
         outputs = tuple(o for o in outputs if o != "stdout")
     return RunConfig(engine=engine, segmenter=build_segmenter(args),
+                     refine=build_refiner(args, engine), refine_wait_s=args.refine_wait,
                      vad_aggressiveness=args.vad_aggressiveness, input=inp, fast=args.fast,
                      prompt=args.prompt, speculate_s=speculate_s(args, engine),
                      interim_s=interim_s(args, engine),

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from dictation.cli import settings, values
 from dictation.cli.textopts import vocabulary_word
+from dictation.deliver.refine import RefineConfig
 from dictation.segment.segmenter import SegmenterConfig
 from dictation.text.guard import GuardConfig
 from dictation.text.postprocess import PostConfig
@@ -77,6 +78,18 @@ def add_engine_options(p: argparse.ArgumentParser) -> None:
     loc.add_argument("--beam-size", type=values.beam_size, default=1, metavar="N")
     loc.add_argument("--full-window", action="store_true",
                      help="encode Whisper's whole 30 s window even for short audio (slower)")
+
+
+def add_refine_options(p: argparse.ArgumentParser) -> None:
+    ref = p.add_argument_group("two passes")
+    ref.add_argument("--refine-model", metavar="NAME|DIR|api|off",
+                     help="a second, better model hears each piece again, and the piece is "
+                          "revised to its text (stdout prints it): a local model name or "
+                          "directory, api (the configured server, after a local engine), or "
+                          "off (default)")
+    ref.add_argument("--refine-wait", type=values.refine_wait, default=RefineConfig.wait_s,
+                     metavar="S", help="how long after a piece was shown stdout waits for "
+                                       f"its refinement (default {RefineConfig.wait_s:g})")
 
 
 def add_keep_dir(group: argparse._ArgumentGroup) -> None:

@@ -21,6 +21,7 @@ from dictation.cli.optgroups import (
     add_engine_options,
     add_guard_options,
     add_keep_dir,
+    add_refine_options,
     add_text_options,
     add_vad_options,
 )
@@ -55,6 +56,7 @@ def _add_run_options(p: argparse.ArgumentParser) -> None:
     src.add_argument("--demo-fallback", action="store_true",
                      help="when no microphone can be opened, play the bundled sample instead")
     add_engine_options(p)
+    add_refine_options(p)
     p.add_argument("--speculate", type=values.speculate, metavar="S",
                    help="transcribe after this much silence, before the utterance is surely "
                         "over (longer while pauses keep turning out not to be the end); "

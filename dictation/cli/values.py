@@ -162,6 +162,11 @@ def stop_grace(text: str) -> float:
 
 
 @numeric
+def refine_wait(text: str) -> float:
+    return _seconds(text, 0, 30)
+
+
+@numeric
 def megabytes(text: str) -> float:
     value = _number(text, float)
     if not 0 < value <= 1_000_000:

@@ -133,10 +133,7 @@ class Finality:
             await self._finalize()
             errors = await self.outputs.show(event)
             self._since = time.monotonic()
-            if final:
-                await self._to_later(event.item)
-            else:
-                self._hold(event.item, window)
+            await self._final_or_held(event.item, final, window)
             return errors
 
     async def revise(self, rev: Revised, held: Held | None) -> None:
@@ -255,10 +252,20 @@ class Finality:
             self._since = time.monotonic()
             if rev.retracted:
                 log.debug("utterance %d: taken back before it was final", rev.seq)
-            elif final:
-                await self._to_later(rev.item)
             else:
-                self._hold(rev.item, window)
+                await self._final_or_held(rev.item, final, window)
+
+    async def _final_or_held(self, item: Transcribed, final: bool, window: float | None
+                             ) -> None:
+        """``item`` is final now, or pending for ``window``; a final one whose refinement is
+        awaited waits for it, for what is left of the refiner's bound."""
+        if final and (left := self._refining(item.seq)) > 0:
+            self._hold(item, left)
+            self._decided = item.seq
+        elif final:
+            await self._to_later(item)
+        else:
+            self._hold(item, window)
 
     async def _finalize(self) -> None:
         item, self.pending = self.pending, None

@@ -84,6 +84,8 @@ class Refiner:
         self.config = config
         self.stats = RefineStats()
         self.current: Refining | None = None
+        self.ready = False  # its model loaded: until then a call would hold the cores' turn
+        self._failing = False  # said once
         self._idle = idle
         self._back = back
 
@@ -91,7 +93,7 @@ class Refiner:
         """Piece ``seq`` was shown (or changed) as ``piece``: refine it, if the engines are
         free. Any refinement of an earlier version is stale."""
         self.drop()  # an earlier piece's, or this one's before it changed
-        if not self._idle():
+        if not self.ready or not self._idle():
             self.stats.busy += 1
             return
         self.stats.offered += 1
@@ -117,9 +119,13 @@ class Refiner:
         result = r.call.value()
         if result is None:
             self.stats.failed += 1
-            if (err := r.call.task.exception() if not r.call.task.cancelled() else None):
-                log.debug("utterance %d: the refiner failed: %s", seq, err)
+            err = None if r.call.task.cancelled() else r.call.task.exception()
+            if err is not None and not self._failing:
+                self._failing = True  # once: every piece keeps the fast text the same way
+                log.warning("the refining model failed (%s); pieces keep the fast model's "
+                            "text", err)
             return None
+        self._failing = False
         return r, result
 
     def drop(self, seq: int | None = None) -> None:

@@ -10,11 +10,14 @@ three things:
   or a line break said as a command): the piece loses its sentence end and goes on;
 - **a new piece**; the piece before it is final then.
 
-"Scratch that", and ``dictation ctl undo``, take the newest piece back the same way.
+"Scratch that", and ``dictation ctl undo``, take the newest piece back the same way, and so
+does a refinement (deliver/refine.py): a better model's text of the newest piece.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import math
 from collections import OrderedDict
@@ -24,12 +27,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from dictation.deliver.finality import Finality, since_speech
-from dictation.deliver.guarded import Guarded
+from dictation.deliver.guarded import Guarded, MadeUp
 from dictation.deliver.join import Held
 from dictation.deliver.outputs import Outputs
 from dictation.deliver.prompting import Prompter
 from dictation.deliver.retry import Retrying
-from dictation.errors import SinkError
+from dictation.errors import DictationError, SinkError
 from dictation.logtext import Said
 from dictation.records import Final, Revised, Speech, Stats, Transcribed
 from dictation.text.assemble import MAX_PIECES, Revision
@@ -37,6 +40,7 @@ from dictation.text.guard import GuardConfig, bias_words
 from dictation.text.stage import TextStage, split_piece
 
 if TYPE_CHECKING:
+    from dictation.deliver.refine import Refiner
     from dictation.output.sinks import Sink
     from dictation.text.commands import Rendered
     from dictation.transcribe import Transcript
@@ -50,19 +54,23 @@ class Sender:
                  keep: Callable[[Speech], Path | None], delivered: Callable[[Final], None],
                  revised: Callable[[Revised], None], busy: Callable[[], bool],
                  fatal: Callable[[SinkError], None],
-                 heard_s: Callable[[], float] = lambda: math.inf) -> None:
+                 heard_s: Callable[[], float] = lambda: math.inf,
+                 refiner: Refiner | None = None) -> None:
         """``error``: report a failing sink (Delivery.error); ``keep``: set an utterance's
         audio aside; ``delivered``, ``revised``: the observer; ``busy``: speech is heard or
         waits for text; ``fatal``: stdout failed outside an utterance's delivery;
-        ``heard_s``: capture time of the audio heard so far."""
+        ``heard_s``: capture time of the audio heard so far; ``refiner``: the second pass."""
         self.retrying = retrying
         self.stage = stage
         self.prompter = Prompter(stage, prompt)
         self.guarded = Guarded(retrying, guard, stats, bias_words(self.prompter.bias))
         self.stats = stats
+        self.refiner = refiner
         self.finality = Finality(
             Outputs(sinks, delivered=delivered, revised=revised, failed=self._failed), stage,
-            busy=busy, fatal=fatal, heard_s=heard_s)
+            busy=busy, fatal=fatal, heard_s=heard_s,
+            refining=refiner.left_s if refiner else lambda seq: 0.0,
+            on_final=refiner.drop if refiner else lambda seq: None)
         self.delivered = 0
         self._items: OrderedDict[int, Transcribed] = OrderedDict()  # pieces standing
         self._error = error
@@ -100,8 +108,57 @@ class Sender:
         await self._retract("undo")
 
     async def close(self) -> None:
-        """The run ends: the pending piece is final; raises stdout's error."""
+        """The run ends: the pending piece is final, once its refinement is back or its
+        bound passed; raises stdout's error."""
+        if self.refiner and (r := self.refiner.current) is not None:
+            with contextlib.suppress(TimeoutError, DictationError):
+                await asyncio.wait_for(asyncio.shield(r.call.task),
+                                       self.refiner.left_s(r.seq))
+            await self.refined(r.seq)
+            self.refiner.drop()
         await self.finality.close()
+
+    async def refined(self, seq: int) -> None:
+        """Piece ``seq``'s refinement is back: the piece is revised to its text, if the
+        piece still reads as it did when it was offered and the guard lets the text through.
+        Any other outcome leaves the piece as the fast model wrote it."""
+        if self.refiner is None or (got := self.refiner.take(seq)) is None:
+            return
+        r, result = got
+        stats = self.refiner.stats
+        try:
+            last = self.stage.last
+            if last is None or last != (seq, r.piece) or self.finality.pending is None:
+                stats.late += 1  # it changed, or went final, while the refiner listened
+                return
+            verdict = await self.guarded.judge(r.speech, result, r.prompt.echo,
+                                               self.guarded.bias)
+            if verdict.reason or not verdict.text:
+                stats.failed += 1
+                return
+            rendered = await self.stage.render(verdict.text, recent=False)
+            if rendered.retract or rendered.attach or not rendered.text.strip(" "):
+                stats.failed += 1
+                return
+            rev = self.stage.revise_last(rendered)
+            if rev is None:
+                stats.same += 1
+                return
+            stats.revised += 1
+            log.debug("utterance %d: refined", seq)
+            held = self.finality.held
+            await self._revise(rev, self._item(seq, r.piece),
+                               held if held is not None and held.seq == seq else None,
+                               why="refined")
+        except MadeUp:
+            stats.failed += 1
+        finally:
+            self.finality.refined(seq)
+
+    def _refine(self, seq: int, speech: Speech) -> None:
+        """Offer the newest piece, ``seq``, shown from ``speech``'s audio, to the refiner."""
+        if self.refiner is not None and (last := self.stage.last) and last[0] == seq:
+            self.refiner.offer(seq, last[1], speech, self.prompter.prompt(before_last=True))
 
     # --- the three ways -------------------------------------------------------------------
 
@@ -144,7 +201,8 @@ class Sender:
         s = joint.speech
         base = Transcribed(held.seq, "", s.start_s, s.end_s, s.speech_start_s, s.speech_end_s,
                            joint.timed(result.segments))
-        await self._revise(rev, base, joint)
+        self._refine(held.seq, joint.speech)
+        await self._revise(rev, base, joint, why="joined")
         return True
 
     def _left_out(self, held: Held, item: Speech, text: str) -> bool:
@@ -187,18 +245,22 @@ class Sender:
                        segments=(*pending.segments, *(replace(s, start=s.start + shift,
                                                               end=s.end + shift)
                                                       for s in result.segments)))
-        await self._revise(rev, base, None)
+        if self.refiner:
+            self.refiner.drop(pending.seq)  # its audio and text no longer match
+        await self._revise(rev, base, None, why="continued")
 
     async def _new_piece(self, item: Speech, rendered: Rendered, result: Transcript) -> None:
         mark, piece = self.stage.add(item.seq, rendered)
         if mark is not None:  # a punctuation command replaced the final piece's own mark
-            await self._revise(mark, self._item(mark.seq, mark.old), None)
+            await self._revise(mark, self._item(mark.seq, mark.old), None, why="punctuation")
         if not piece:
             return
         lead, body = split_piece(piece)
         done = Transcribed(item.seq, body, item.start_s, item.end_s, item.speech_start_s,
                            item.speech_end_s, result.segments, item.recovered, lead)
         self._remember(done)
+        if not item.recovered and not rendered.attach:
+            self._refine(item.seq, item)  # first: stdout then knows to wait for it
         errors = await self.finality.show(Final(done, since_speech(item), item.recovered),
                                           piece, None if item.recovered else Held.of(item))
         if errors:  # the line shows the text only with --log-text: the audio keeps it anyway
@@ -208,12 +270,13 @@ class Sender:
 
     # --- revisions --------------------------------------------------------------------------
 
-    async def _revise(self, rev: Revision, base: Transcribed, held: Held | None) -> None:
+    async def _revise(self, rev: Revision, base: Transcribed, held: Held | None, *,
+                      why: str) -> None:
         """Hand ``rev`` to the outputs, the piece now ``base`` with the revised text."""
         lead, body = split_piece(rev.new)
         item = replace(base, text=body, lead=lead)
         self._remember(item)
-        await self.finality.revise(Revised(rev.seq, rev.old, rev.new, item), held)
+        await self.finality.revise(Revised(rev.seq, rev.old, rev.new, item, why), held)
 
     async def _retract(self, why: str) -> None:
         rev = self.stage.retract_last()
@@ -223,7 +286,10 @@ class Sender:
         log.debug("%s: took back utterance %d", why, rev.seq)
         item = self._item(rev.seq, rev.old)
         self._items.pop(rev.seq, None)
-        await self.finality.retract(Revised(rev.seq, rev.old, "", item))
+        if self.refiner:
+            self.refiner.drop(rev.seq)
+        await self.finality.retract(Revised(rev.seq, rev.old, "", item,
+                                            "undo" if why == "undo" else "scratch that"))
 
     def _item(self, seq: int, piece: str) -> Transcribed:
         """Piece ``seq`` as delivered; made up from its text if it is too old to be kept."""

@@ -14,11 +14,13 @@ import contextlib
 import logging
 import math
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from dictation.deliver.guarded import MadeUp
 from dictation.deliver.keeper import Keeper
+from dictation.deliver.refine import RefineConfig, Refiner
 from dictation.deliver.retry import Postponed, Retrying, RetryPolicy
 from dictation.deliver.send import Sender
 from dictation.errors import DictationError, SinkError, TranscriptionError
@@ -36,6 +38,13 @@ log = logging.getLogger("dictation")
 UNDO = "undo"  # queued among the utterances: it takes back what was said before it
 
 
+@dataclass(frozen=True)
+class _Back:
+    """Queued among the utterances: piece ``seq``'s refinement is back, to apply in turn."""
+
+    seq: int
+
+
 class Delivery:
     def __init__(self, engine: Scheduler, sinks: list[Sink], stage: TextStage, *,
                  prompt: str, keep_dir: Path, guard: GuardConfig, spool: Spool | None,
@@ -44,25 +53,32 @@ class Delivery:
                  final: Callable[[Final], None] = lambda event: None,
                  revised: Callable[[Revised], None] = lambda event: None,
                  hearing: Callable[[], bool] = lambda: False,
-                 heard_s: Callable[[], float] = lambda: math.inf) -> None:
+                 heard_s: Callable[[], float] = lambda: math.inf,
+                 refiner: Scheduler | None = None,
+                 refine: RefineConfig | None = None) -> None:
         """``changed``: the status may have changed; ``stop``: end the run (a fatal error);
         ``final``, ``revised``: a piece of text reached the sinks, or changed there;
         ``hearing``: an utterance is being spoken (a fragment's continuation may be);
-        ``heard_s``: capture time of the audio heard so far."""
+        ``heard_s``: capture time of the audio heard so far; ``refiner``: the second pass's
+        engine."""
         self.engine = engine
         self.stats = stats
         self.recovered = tuple(recovered)
         self.last_error: str | None = None
         self._keeper = Keeper(spool, keep_dir, error=self.error, resumed=self._resumed)
-        self._queue: asyncio.Queue[Speech | str | None] = asyncio.Queue()
+        self._queue: asyncio.Queue[Speech | str | _Back | None] = asyncio.Queue()
+        self._waiting = 0  # utterances in the queue, markers aside
         self._taken = asyncio.Event()  # the worker took an utterance, or capture may resume
         self._stopping = asyncio.Event()  # ends waits between retries
         retrying = Retrying(engine, retry, stats, self._stopping, waiting=self.count,
                             spooled=spool is not None, reported=self._reported)
+        self.refiner = refiner and Refiner(
+            refiner, refine or RefineConfig(), idle=lambda: not self._waiting and not hearing(),
+            back=lambda seq: self._queue.put_nowait(_Back(seq)))
         self._sender = Sender(retrying, sinks, stage, prompt=prompt, guard=guard, stats=stats,
                               error=self.error, keep=self._keeper.keep, delivered=final,
                               revised=revised, busy=lambda: not self.free or hearing(),
-                              heard_s=heard_s, fatal=self._fatal)
+                              heard_s=heard_s, fatal=self._fatal, refiner=self.refiner)
         self._failed: DictationError | None = None  # what ended the run early
         self._aborted = False
         self._expired: float | None = None  # the stop grace that ran out, if one did
@@ -70,6 +86,7 @@ class Delivery:
         self._changed = changed
         self._stop = stop
         self._ready: asyncio.Task[None] | None = None
+        self._refining: asyncio.Task[None] | None = None  # the refiner's model loading
         self._inflight: asyncio.Task[None] | None = None
 
     # --- what the others see ---------------------------------------------------------------
@@ -143,10 +160,13 @@ class Delivery:
         self._keeper.recovered(self.recovered)
         self._keeper.check_bound()
         self._ready = asyncio.create_task(self.engine.prepare())
+        if self.refiner:
+            self._refining = asyncio.create_task(self._prepare_refiner(self.refiner))
 
     def put(self, item: Speech) -> None:
         """Deliver ``item`` after every utterance put before it; it is spooled first."""
         self._queue.put_nowait(self._keeper.add(item))
+        self._waiting += 1
 
     def speaking(self, start_s: float) -> None:
         """An utterance began (Outlet.speaking)."""
@@ -219,8 +239,19 @@ class Delivery:
         """No longer waiting for text: aborted, or the stop grace ran out."""
         return self._aborted or self._expired is not None
 
+    async def _prepare_refiner(self, refiner: Refiner) -> None:
+        """The refiner's model loads beside the fast one; pieces are offered to it once it is
+        ready. One that cannot load is said once, and dictation goes on with the fast text."""
+        try:
+            await refiner.engine.prepare()
+        except DictationError as err:
+            log.error("the refining model cannot run (%s); the text stays the fast model's",
+                      err)
+            return
+        refiner.ready = True
+
     def _cancel_tasks(self) -> None:
-        for task in (self._ready, self._inflight):
+        for task in (self._ready, self._inflight, self._refining):
             if task:
                 task.cancel()
 
@@ -256,7 +287,13 @@ class Delivery:
             self._taken.set()
             if isinstance(item, str):  # UNDO
                 await self._sender.undo()
+            elif isinstance(item, _Back):
+                try:
+                    await self._sender.refined(item.seq)
+                except SinkError as err:
+                    self._fatal(err)
             else:
+                self._waiting -= 1
                 await self._handle(item)
         try:
             await self._sender.close()  # the last piece is final: stdout shows it

@@ -30,7 +30,7 @@ from dictation.records import Final, Interim, Quiet, Revised
 
 log = logging.getLogger("dictation")
 
-VERSION = 2  # 2: the revise event
+VERSION = 3  # 2: the revise event; 3: why a piece was revised
 STATE_KEYS = ("mode", "state", "listening", "engine", "backlog", "delivered", "last_error")
 
 
@@ -97,7 +97,8 @@ class EventStream(Quiet):
     def revise(self, event: Revised) -> None:
         item = event.item
         self._emit("revise", seq=event.seq, text="" if event.retracted else item.text,
-                   old_text=event.old_text, start_s=_s(item.start_s), end_s=_s(item.end_s))
+                   old_text=event.old_text, start_s=_s(item.start_s), end_s=_s(item.end_s),
+                   **({"why": event.why} if event.why else {}))
 
     def close(self) -> None:
         if self._stream is sys.stdout:

@@ -80,9 +80,12 @@ class TextStage:
 
     # --- an utterance's text ------------------------------------------------------------
 
-    async def render(self, transcript: str) -> Rendered:
-        """Commands, replacements and post-processing applied to a guarded transcript."""
-        self._recent.append(transcript)
+    async def render(self, transcript: str, recent: bool = True) -> Rendered:
+        """Commands, replacements and post-processing applied to a guarded transcript;
+        ``recent``: it is the engine's, read to tell whether it still punctuates (not a
+        second model's)."""
+        if recent:
+            self._recent.append(transcript)
         rendered = await asyncio.to_thread(self._rules, transcript)
         if self.post is None or rendered.retract or not rendered.text.strip():
             return rendered
