@@ -86,7 +86,7 @@ def test_auto_chooses_from_the_measurements_and_says_why(tmp_path: Path,
     said = [ln for ln in roomy.stderr.splitlines() if "local model auto" in ln]
     assert said == [f"dictation: local model auto: base: decodes the 11.7 s sample in "
                     f"{figures['base']:.2f} s here, within the 30 s latency budget; the most "
-                    "accurate of the 2 that do (2 measured)"]
+                    "accurate of the 2 measured that do"]
     assert "local engine, model base (auto)" in roomy.stderr
     lines = roomy.stdout.lower().splitlines()
     assert len(lines) == 2 and "cursor" in lines[0] and "sentence" in lines[1]

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import textwrap
 from typing import Any
 
 from dictation.transcribe.auto import Choice
 from dictation.transcribe.models import Model
 from dictation.transcribe.speed import Measurement, lookup
 
-HEADER = ("", "MODEL", "LANGUAGES", "SIZE", "INSTALLED", "DECODE")
+HEADER = ("", "MODEL", "LANGUAGES", "SIZE", "INSTALLED", "DECODE (sample / 1 s)")
 
 
 def _size(m: Model) -> str:
@@ -47,14 +48,13 @@ def table(models: list[Model], measured: list[Measurement], choice: Choice,
     widths = [max(len(r[i]) for r in rows) for i in range(len(HEADER) - 1)]
     lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=False)) + "  " + r[-1]
              for r in rows]
-    sample = next((f"{r.audio_s:g} s" for r in measured), "spoken")
-    lines += [
-        "",
-        "* installed; ~ an approximate download size. DECODE: the median time this machine "
-        f"took for the bundled {sample} sample / 1 s of it (`dictation models bench`).",
-        f"--local-model auto (budget {budget_s:g} s) would choose {choice.name}: "
-        f"{choice.reason}.",
-    ]
+    sample = next((f"{r.audio_s:.1f} s" for r in measured), "spoken")
+    notes = ["* installed; ~ an approximate download size. DECODE: the median time this "
+             f"machine took to decode the bundled {sample} sample / 1 s of it (`dictation "
+             "models bench` measures).",
+             f"--local-model auto (budget {budget_s:g} s) would choose {choice.name}: "
+             f"{choice.reason}."]
+    lines += ["", *(wrapped for note in notes for wrapped in textwrap.wrap(note, 100))]
     return "\n".join(line.rstrip() for line in lines) + "\n"
 
 

@@ -35,10 +35,12 @@ def choose(measured: Sequence[Measurement], language: str | None, budget_s: floa
     if fits:
         best = max(fits, key=lambda m: (rank(m.family, m.english_only, english),
                                         -m.utterance_s))
+        among = ("the only model measured" if len(usable) == 1
+                 else f"the only one of the {len(usable)} measured that does" if len(fits) == 1
+                 else f"the most accurate of the {len(fits)} measured that do")
         return Choice(best.name, best.path,
                       f"decodes the {best.audio_s:.1f} s sample in {best.utterance_s:.2f} s "
-                      f"here, within the {budget_s:g} s latency budget; the most accurate "
-                      f"of the {len(fits)} that do ({len(usable)} measured)")
+                      f"here, within the {budget_s:g} s latency budget; {among}")
     fastest = min(usable, key=lambda m: m.utterance_s)
     return Choice(fastest.name, fastest.path,
                   f"none of the {len(usable)} measured decodes the {fastest.audio_s:.1f} s "
