@@ -72,6 +72,8 @@ def describe(directory: Path, lfs: tuple[str, ...] = LFS_FILES) -> list[RepoFile
 class Faults:
     cut_at: int | None = None
     """model.bin: the connection is closed once this many of its bytes were sent."""
+    cut_every: int | None = None
+    """model.bin: every connection is closed there, one that starts there at once."""
     stall_at: int | None = None
     """model.bin: sending stops at this many bytes until ``release`` is set."""
     corrupt: bool = False
@@ -238,7 +240,8 @@ class _CdnHandler(_Handler):
             if faults.corrupt and pos <= f.size // 2 < pos + len(block):
                 i = f.size // 2 - pos
                 block = block[:i] + bytes([block[i] ^ 0xFF]) + block[i + 1:]
-            for limit, kind in ((faults.cut_at, "cut"), (faults.stall_at, "stall")):
+            for limit, kind in ((faults.cut_at, "cut"), (faults.cut_every, "cut every"),
+                                (faults.stall_at, "stall")):
                 if limit is not None and pos <= limit < pos + len(block):
                     self.wfile.write(block[:limit - pos])
                     self._fault(faults, kind)
@@ -248,7 +251,7 @@ class _CdnHandler(_Handler):
     def _fault(self, faults: Faults, kind: str) -> None:
         if kind == "cut":
             faults.cut_at = None
-        else:
+        elif kind == "stall":
             faults.stall_at = None
             faults.stalled.set()
             faults.release.wait()

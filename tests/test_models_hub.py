@@ -130,6 +130,26 @@ def test_a_dropped_connection_is_resumed_in_the_same_run(hub: HubServer, tmp_pat
     check_snapshot(pulled.stdout, base_model_dir)
 
 
+def test_a_connection_that_keeps_dropping_gives_up_with_one_line(hub: HubServer,
+                                                                 tmp_path: Path) -> None:
+    from dictation.transcribe.fetch import RETRIES
+
+    hub.faults.cut_every = 20 * MB  # and nothing more comes, however often it is asked
+    env = hub_env(tmp_path, hub.url)
+    done = dictation(env, "models", "pull", "base")
+    assert done.returncode == 1 and done.stdout == ""
+    errors = [ln for ln in done.stderr.splitlines() if "error" in ln]
+    assert len(errors) == 1 and re.fullmatch(
+        r"dictation: error: downloading base failed: .+; 20\.0 MB of model\.bin are kept: "
+        r"`dictation models pull base` resumes", errors[0]), done.stderr
+    # Resumed at once after progress, then RETRIES times with a pause, then given up.
+    notes = [ln for ln in done.stderr.splitlines() if "connection lost at 20.0 MB" in ln]
+    assert len(notes) == 1 + RETRIES and notes[-1].endswith(" s")
+    ranges = [d.range for d in hub.downloads()]
+    assert ranges == [None, *[f"bytes={20 * MB}-"] * (1 + RETRIES)]
+    assert size(partial(tmp_path, hub)) == 20 * MB
+
+
 def test_a_pull_stopped_with_ctrl_c_resumes_where_it_stopped(hub: HubServer, tmp_path: Path,
                                                              base_model_dir: Path) -> None:
     env = hub_env(tmp_path, hub.url)

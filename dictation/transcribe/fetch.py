@@ -39,8 +39,8 @@ from dictation.transcribe.progress import Meter, megabytes
 
 log = logging.getLogger("dictation")
 
-RETRIES = 5  # failed attempts in a row, with nothing received, before a pull gives up
-BACKOFF_S = (1, 2, 4, 8, 8)
+RETRIES = 4  # attempts in a row that bring nothing before a pull gives up…
+BACKOFF_S = (0.5, 1, 2, 4)  # …waiting this long before each: a link back within seconds
 
 
 class Cancelled(Exception):
@@ -141,6 +141,8 @@ def _download(t: _Target, part: Path, name: str, meter: Meter,
             if isinstance(err, HfHubHTTPError) and not _transient(err):
                 raise FetchError(f"downloading {name}: the hub answered "
                                  f"{err.response.status_code} for {t.file.path}") from None
+            if cancel is not None and cancel.is_set():
+                raise Cancelled from None
             failures = 0 if _size(part) > have else failures + 1
             if failures > RETRIES:
                 raise FetchError(f"downloading {name} failed: {reason(err)}; "
@@ -149,10 +151,8 @@ def _download(t: _Target, part: Path, name: str, meter: Meter,
             delay = BACKOFF_S[min(failures, len(BACKOFF_S)) - 1] if failures else 0
             meter.note(f"{t.file.path}: connection lost at {megabytes(_size(part))} "
                        f"({reason(err)}); resuming" + (f" in {delay} s" if delay else ""))
-            if delay and cancel is not None and cancel.wait(delay):
+            if delay and (cancel or threading.Event()).wait(delay):
                 raise Cancelled from None
-            if delay and cancel is None:
-                threading.Event().wait(delay)
         except OSError as err:
             where = part.parent.parent
             if err.errno == errno.ENOSPC:
