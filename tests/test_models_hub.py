@@ -11,12 +11,10 @@ import json
 import os
 import pty
 import re
-import select
 import shlex
 import signal
 import socket
 import subprocess
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -283,22 +281,11 @@ def test_a_progress_bar_on_a_terminal(hub: HubServer, tmp_path: Path) -> None:
                        stdout=subprocess.DEVNULL, stderr=child,
                        env={**hub_env(tmp_path, hub.url), "COLUMNS": "120", "TERM": "xterm"})
     os.close(child)
-    seen = b""
-    deadline = time.monotonic() + 300  # generous: a loaded machine
-    while time.monotonic() < deadline:
-        ready, _, _ = select.select([main], [], [], 0.5)
-        chunk = b""
-        if ready:
-            try:
-                chunk = os.read(main, 65536)
-            except OSError:  # the child closed its end
-                break
-            seen += chunk
-        if (ready and not chunk) or (not ready and proc.poll() is not None):
-            break
-    assert proc.wait(60) == 0
-    os.close(main)
-    screen = re.sub(rb"\x1b\[[0-9;?]*[A-Za-z]", b"", seen).decode(errors="replace")
+    try:
+        screen = procs.read_terminal(proc, main, 300)  # generous: a loaded machine
+    finally:
+        os.close(main)
+    assert proc.wait(60) == 0, screen
     assert "147.9/147.9 MB" in screen, screen  # bytes done of all
     assert re.search(r"[\d.]+ [MG]B/s", screen) and re.search(r"\d:\d\d:\d\d", screen)
     assert "━" in screen

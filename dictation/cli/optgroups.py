@@ -70,6 +70,10 @@ def add_engine_options(p: argparse.ArgumentParser) -> None:
                      help="stop retrying an utterance after S seconds of network or server "
                           "failures; its audio then goes to --keep-dir (default: run never "
                           f"gives up; transcribe after {FILE_GIVE_UP_S:g})")
+    _add_local_engine_options(p)
+
+
+def _add_local_engine_options(p: argparse.ArgumentParser) -> None:
     loc = p.add_argument_group("local engine")
     loc.add_argument("--local-model", default=BUNDLED_MODEL, metavar="NAME|DIR",
                      help=f"model directory, {BUNDLED_MODEL} (bundled, the default), a "
