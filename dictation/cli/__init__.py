@@ -10,6 +10,7 @@
 - textopts.py    the text stage's settings: commands and their tables, vocabulary, replacements,
                  post-processing; and what `dictation config` shows of them
 - ctl.py         `dictation ctl` and `dictation status`, loaded before (and without) the rest
+- models.py      `dictation models`: list, pull, rm, bench; modeltable.py: what list prints
 
 May import every other part of dictation; nothing imports it but the entry point. ctl.py
 imports only the standard library and the control client: a key binding waits on it.

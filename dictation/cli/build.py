@@ -74,8 +74,9 @@ def build_engine(args: argparse.Namespace, *, timestamps: bool = False
     base_url = args.base_url
     engine = args.engine or ("api" if key or base_url else "local")
     if engine == "local":
-        return LocalConfig(model=args.local_model, device=args.device,
-                           compute_type=args.compute_type, threads=args.threads,
+        return LocalConfig(model=args.local_model, latency_budget_s=args.latency_budget,
+                           device=args.device, compute_type=args.compute_type,
+                           threads=args.threads,
                            beam_size=args.beam_size, language=args.language,
                            temperature=args.temperature, full_window=args.full_window,
                            timestamps=timestamps)

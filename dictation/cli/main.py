@@ -97,6 +97,10 @@ def dispatch(resolved: settings.Resolved) -> int:
                       args.json)
     if args.command == "devices":
         return list_devices()
+    if args.command == "models":
+        from dictation.cli.models import models_command
+
+        return models_command(args)
     if args.command == "install-service":
         from dictation.control.service import install_service
 

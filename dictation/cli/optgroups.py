@@ -13,7 +13,14 @@ from dictation.deliver.refine import RefineConfig
 from dictation.segment.segmenter import SegmenterConfig
 from dictation.text.guard import GuardConfig
 from dictation.text.postprocess import PostConfig
-from dictation.transcribe.engines import BUNDLED_MODEL, DEFAULT_BASE_URL, FORMATS, ApiConfig
+from dictation.transcribe.engines import (
+    AUTO_MODEL,
+    BUNDLED_MODEL,
+    DEFAULT_BASE_URL,
+    FORMATS,
+    LATENCY_BUDGET_S,
+    ApiConfig,
+)
 
 # `transcribe` has the input file to fall back on and nobody at a microphone: a minute of
 # failures of one utterance is long enough to wait before its audio is set aside.
@@ -64,10 +71,17 @@ def add_engine_options(p: argparse.ArgumentParser) -> None:
                      help="stop retrying an utterance after S seconds of network or server "
                           "failures; its audio then goes to --keep-dir (default: run never "
                           f"gives up; transcribe after {FILE_GIVE_UP_S:g})")
+    _add_local_engine_options(p)
+
+
+def _add_local_engine_options(p: argparse.ArgumentParser) -> None:
     loc = p.add_argument_group("local engine")
     loc.add_argument("--local-model", default=BUNDLED_MODEL, metavar="NAME|DIR",
-                     help=f"model directory, {BUNDLED_MODEL} (bundled, the default) or a "
-                          "faster-whisper model name (downloaded once)")
+                     help=f"model directory, {BUNDLED_MODEL} (bundled, the default), a "
+                          "faster-whisper model name (downloaded once; see `dictation models`) "
+                          f"or {AUTO_MODEL}: the most accurate installed model measured to "
+                          "decode within --latency-budget here")
+    add_latency_budget(loc)
     loc.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto",
                      help="auto: CUDA when available, else CPU")
     loc.add_argument("--compute-type", default="auto", metavar="TYPE",
@@ -90,6 +104,14 @@ def add_refine_options(p: argparse.ArgumentParser) -> None:
     ref.add_argument("--refine-wait", type=values.refine_wait, default=RefineConfig.wait_s,
                      metavar="S", help="how long after a piece was shown stdout waits for "
                                        f"its refinement (default {RefineConfig.wait_s:g})")
+
+
+def add_latency_budget(group: argparse._ActionsContainer) -> None:
+    group.add_argument("--latency-budget", type=values.latency_budget,
+                       default=LATENCY_BUDGET_S, metavar="S",
+                       help=f"with --local-model {AUTO_MODEL}: the longest decoding an "
+                            "utterance may take on this machine, as `dictation models bench` "
+                            f"measured it (default {LATENCY_BUDGET_S:g})")
 
 
 def add_keep_dir(group: argparse._ArgumentGroup) -> None:

@@ -16,6 +16,7 @@ from dictation.cli.ctl import (
     add_socket_option,
     add_status_arguments,
 )
+from dictation.cli.models import add_models_parser
 from dictation.cli.optgroups import (
     FILE_GIVE_UP_S,
     add_engine_options,
@@ -183,6 +184,7 @@ def build_parser() -> argparse.ArgumentParser:
     tr = sub.add_parser("transcribe", help="transcribe audio files to text or captions")
     _add_transcribe_options(tr)
     sub.add_parser("devices", help="list input devices")
+    add_models_parser(sub)
     cfg = sub.add_parser("config", help="print the effective configuration of run, where each "
                                         "value comes from (secrets redacted)")
     settings.not_a_key(cfg.add_argument("--path", action="store_true",

@@ -78,6 +78,19 @@ def beam_size(text: str) -> int:
 
 
 @numeric
+def latency_budget(text: str) -> float:
+    return _seconds(text, 0.05, 60)
+
+
+@numeric
+def bench_runs(text: str) -> int:
+    value = int(_number(text, int))
+    if not 1 <= value <= 100:
+        raise ArgumentTypeError(f"takes 1 to 100, got {value}")
+    return value
+
+
+@numeric
 def vad_aggressiveness(text: str) -> int:
     value = int(_number(text, int))
     if not 0 <= value <= 3:

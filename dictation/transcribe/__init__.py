@@ -7,9 +7,17 @@
 - split.py     where to halve an utterance a server refused as too large
 - local.py     faster-whisper in this process, on its own thread, with a short window
 - prompt.py    the prompt: the user's, then the transcript's tail, within Whisper's window
+- models.py    the local engine's models: the catalogue, what each is (languages, size, family)
+- installed.py which are on this machine: bundled, in packages, in the Hugging Face cache
+- hub.py       the model hub through huggingface_hub: a repository's files, errors as one line
+- fetch.py     a model downloaded into its cache: resumable, retried, verified
+- progress.py  a download's progress: rich's bar on a terminal, else plain lines
+- speed.py     how fast this machine decodes with each model: measured, stored
+- auto.py      `--local-model auto`: the most accurate measured model within the budget
 
 May import: dictation.audio (WAV, levels), dictation.text (sanitising, the guard's bounds),
-dictation.errors, dictation.logtext; httpx, faster-whisper. Nothing of delivery or after.
+dictation.errors, dictation.logtext, dictation.storage; httpx, faster-whisper, huggingface_hub,
+rich (a download's progress). Nothing of delivery or after.
 """
 
 from __future__ import annotations

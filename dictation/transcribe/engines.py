@@ -13,6 +13,8 @@ if TYPE_CHECKING:
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
 FORMATS = ("json", "text", "srt", "verbose_json", "vtt")  # the API's response formats
 BUNDLED_MODEL = "tiny.en"
+AUTO_MODEL = "auto"
+LATENCY_BUDGET_S = 0.6
 
 
 @dataclass(frozen=True)
@@ -39,7 +41,10 @@ class ApiConfig:
 @dataclass(frozen=True)
 class LocalConfig:
     model: str = BUNDLED_MODEL
-    """A model directory, ``tiny.en`` (bundled, offline), or a faster-whisper model name."""
+    """A model directory, ``tiny.en`` (bundled, offline), a faster-whisper model name, or
+    ``auto``: the most accurate measured model within ``latency_budget_s`` (auto.py)."""
+    latency_budget_s: float = LATENCY_BUDGET_S
+    """With ``auto``: the longest this machine may take to decode an utterance."""
     device: str = "auto"
     """``auto``: CUDA when a GPU is visible, else CPU."""
     compute_type: str = "auto"

