@@ -44,7 +44,9 @@ class CaseResult:
     baseline_text: str | None = None
     latencies: list[float | None] = field(default_factory=list)  # per sentence
     shown: list[float] = field(default_factory=list)  # per sentence, typed and captions
-    revisions: int = 0  # pieces revised by a join (the events' "revise")
+    revisions: int = 0  # pieces revised by a join or a refinement (the events' "revise")
+    revised_by: dict = field(default_factory=dict)  # the revise events' "why": how many
+    refined: dict | None = None  # the second pass's count line: offered, revised, late…
     deleted_chars: int = 0  # characters a typing sink took back for them
     # The latency in two parts: sentence end → segmenter closed its utterance, then
     # → text on stdout (transcription and delivery).
@@ -179,8 +181,14 @@ def notes(r: CaseResult, m: dict | None) -> str:
                    "at most after the text was shown")
     if m and m["sentences"]:
         per = 100 * r.revisions / len(m["sentences"])
-        out.append(f"{r.revisions} revisions ({per:.0f} per 100 sentences), "
-                   f"{r.deleted_chars} characters deleted by typing")
+        why = ", ".join(f"{n} {k}" for k, n in sorted(r.revised_by.items()))
+        out.append(f"{r.revisions} revisions ({per:.0f} per 100 sentences"
+                   f"{f': {why}' if why else ''}), {r.deleted_chars} characters deleted by "
+                   "typing")
+    if (f := r.refined) is not None:
+        out.append(f"second pass: {f['offered']} pieces refined ({f['revised']} revised, "
+                   f"{f['same']} the same, {f['late']} late, {f['failed']} failed), "
+                   f"{f['busy']} left unrefined while speech or text waited")
     if r.stats and r.stats["requests"]:
         out.append(f"{r.stats['utterances']} utterances, {r.stats['requests']} requests "
                    f"({r.stats['used']} speculative used, {r.stats['discarded']} discarded)")

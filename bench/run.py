@@ -82,6 +82,9 @@ TRANSCRIBED_RE = re.compile(r"utterance (\d+): [\d.]+ s of audio, text ([\d.]+) 
 # revised (typed): the difference between the two latencies.
 FINAL_RE = re.compile(r"utterance (\d+): final ([\d.]+) s after it was delivered")
 # The daemon's exit line; an interim count may follow the discarded ones.
+# The second pass's count, at the end of a run with --refine-model.
+REFINED_RE = re.compile(r"refined (\d+) piece\(s\): (\d+) revised, (\d+) the same, (\d+) "
+                        r"late, (\d+) failed; (\d+) not refined")
 EXIT_RE = re.compile(r"(\d+) utterances, (\d+) transcriptions \((\d+) speculative used, "
                      r"(\d+) discarded[,)]")
 
@@ -135,6 +138,8 @@ def read_revisions(r: CaseResult, events: Path) -> None:
         if e.get("type") == "revise" and e["text"]:
             r.revisions += 1
             r.deleted_chars += edit(e["old_text"], e["text"])[0]
+            why = e.get("why", "joined")
+            r.revised_by[why] = r.revised_by.get(why, 0) + 1
 
 
 def read_log(r: CaseResult, err: list[Line], t0: float) -> None:
@@ -155,6 +160,9 @@ def read_log(r: CaseResult, err: list[Line], t0: float) -> None:
             for u in r.utterances:
                 if u["seq"] == int(g[1]):
                     u.update(final_after=float(g[2]), final_at=round(line.t - t0, 3))
+        elif g := REFINED_RE.search(line.text):
+            r.refined = dict(zip(("offered", "revised", "same", "late", "failed", "busy"),
+                                 map(int, g.groups()), strict=True))
         elif g := EXIT_RE.search(line.text):
             r.stats = {"utterances": int(g[1]), "requests": int(g[2]), "used": int(g[3]),
                        "discarded": int(g[4])}
