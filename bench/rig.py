@@ -207,11 +207,15 @@ class Line:
 
 
 def product_env() -> dict[str, str]:
-    """The environment for the product under test: no OPENAI_* or DICTATION_* variable and no
-    config file can pick its engine, endpoint or settings behind the benchmark's back, and no
-    model hub is asked for anything (the bundled model is a directory)."""
+    """The environment for the product under test: no OPENAI_* or DICTATION_* variable, no
+    config file and no stored measurement can pick its engine, endpoint or settings behind
+    the benchmark's back, and no model hub is asked for anything."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "DICTATION_"))}
-    return {**env, "DICTATION_CONFIG": os.devnull, "HF_HUB_OFFLINE": "1"}
+    # A state directory of its own: models measured on this machine (`dictation models
+    # bench`) would otherwise turn a second pass on (--refine-model auto) behind its back.
+    state = REPO / "bench" / ".runs" / "state"
+    return {**env, "DICTATION_CONFIG": os.devnull, "HF_HUB_OFFLINE": "1",
+            "XDG_STATE_HOME": str(state)}
 
 
 # The local engine's info line once its model is loaded.

@@ -175,3 +175,24 @@ def test_an_unreadable_store_is_no_measurement_and_one_warning(
     with caplog.at_level(logging.WARNING, logger="dictation"):
         assert load(env) == []
     assert len(caplog.records) == 1 and "ignoring" in caplog.records[0].getMessage()
+
+
+def test_the_second_pass_is_chosen_from_what_was_measured() -> None:
+    from dictation.transcribe.auto import choose_refiner
+
+    def m(name: str, family: str, sample_s: float, english: bool = False) -> Measurement:
+        return Measurement(name, f"/m/{name}", "id", english, family, sample_s, sample_s / 3,
+                           11.7, 3, "2026-12-06T10:00")
+
+    tiny, base, small = m("tiny.en", "tiny", 0.5, True), m("base", "base", 1.4), \
+        m("small.en", "small", 4.0, True)
+    # Nothing measured, nothing better than the fast model, or nothing fast enough: off.
+    assert choose_refiner([], "tiny", None, 1.2) is None
+    assert choose_refiner([tiny], "tiny", None, 1.2) is None
+    assert choose_refiner([small], "tiny", None, 1.2) is None  # 2 s a sentence: too slow
+    got = choose_refiner([tiny, base, small], "tiny", None, 1.2)
+    assert got is not None and got.name == "base" and "0.70 s" in got.reason
+    assert choose_refiner([tiny, base, small], "tiny", None, 2.5).name == "small.en"
+    # An English-only model is no second pass for German; nor one no better than the first.
+    assert choose_refiner([tiny, small], "tiny", "de", 2.5) is None
+    assert choose_refiner([tiny, base], "base", None, 1.2) is None

@@ -33,7 +33,7 @@ def _run(tmp_path: Path, wav: Path, *args: str) -> tuple[subprocess.CompletedPro
 def test_a_piece_is_refined_by_a_better_model_and_stdout_prints_the_refined_text(
         tmp_path: Path, say: Callable[..., Path], base_model_dir: Path) -> None:
     wav = say(SAID, pad=(0.5, 2.5))
-    fast, fast_events = _run(tmp_path / "fast", wav)
+    fast, _ = _run(tmp_path / "fast", wav)
     assert fast.returncode == 0, fast.stderr
     assert "cash" in fast.stdout.lower()  # what the smallest model hears, alone
     p, events = _run(tmp_path / "two", wav, "--refine-model", str(base_model_dir))

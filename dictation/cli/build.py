@@ -30,7 +30,7 @@ from dictation.output.keytools import TyperConfig
 from dictation.segment.segmenter import SegmenterConfig
 from dictation.text.boundary import BoundaryConfig
 from dictation.text.guard import GuardConfig
-from dictation.transcribe.engines import DEFAULT_BASE_URL, ApiConfig, LocalConfig
+from dictation.transcribe.engines import AUTO_MODEL, DEFAULT_BASE_URL, ApiConfig, LocalConfig
 
 log = logging.getLogger("dictation")
 
@@ -97,8 +97,12 @@ def build_engine(args: argparse.Namespace, *, timestamps: bool = False
 
 def build_refiner(args: argparse.Namespace, fast: ApiConfig | LocalConfig
                   ) -> ApiConfig | LocalConfig | None:
-    """The second pass's engine (``--refine-model``): a local model, the API, or none."""
+    """The second pass's engine (``--refine-model``): a local model, the API, or none;
+    ``auto`` (the default) a model measured here to be more accurate than the fast one and
+    fast enough (transcribe/auto.py), else none."""
     name = args.refine_model
+    if name == AUTO_MODEL:
+        name = _auto_refiner(args, fast)
     if name in (None, "off"):
         return None
     if name == "api":
@@ -115,6 +119,25 @@ def build_refiner(args: argparse.Namespace, fast: ApiConfig | LocalConfig
                        threads=args.threads, beam_size=args.beam_size,
                        language=args.language, temperature=args.temperature,
                        full_window=args.full_window)
+
+
+def _auto_refiner(args: argparse.Namespace, fast: ApiConfig | LocalConfig) -> str | None:
+    """``--refine-model auto``: off behind the API (its text is a server's already), else
+    the choice of the stored measurements, said in one line when there is one."""
+    if not isinstance(fast, LocalConfig) or args.fast:
+        return None
+    from dictation.transcribe.auto import auto_model, choose_refiner
+    from dictation.transcribe.models import family_of
+    from dictation.transcribe.speed import load
+
+    model = fast.model
+    if model == AUTO_MODEL:
+        model = auto_model(fast.language, fast.latency_budget_s).name
+    choice = choose_refiner(load(), family_of(model), fast.language, args.refine_wait)
+    if choice is None:
+        return None
+    log.info("refining with %s (--refine-model auto): %s", choice.name, choice.reason)
+    return choice.path or choice.name
 
 
 def build_segmenter(args: argparse.Namespace) -> SegmenterConfig:

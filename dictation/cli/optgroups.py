@@ -96,11 +96,12 @@ def _add_local_engine_options(p: argparse.ArgumentParser) -> None:
 
 def add_refine_options(p: argparse.ArgumentParser) -> None:
     ref = p.add_argument_group("two passes")
-    ref.add_argument("--refine-model", metavar="NAME|DIR|api|off",
+    ref.add_argument("--refine-model", metavar="NAME|DIR|api|auto|off", default=AUTO_MODEL,
                      help="a second, better model hears each piece again, and the piece is "
                           "revised to its text (stdout prints it): a local model name or "
-                          "directory, api (the configured server, after a local engine), or "
-                          "off (default)")
+                          "directory, api (the configured server, after a local engine), "
+                          "off, or auto (default): a model `dictation models bench` measured "
+                          "to be more accurate than the fast one and fast enough, else off")
     ref.add_argument("--refine-wait", type=values.refine_wait, default=RefineConfig.wait_s,
                      metavar="S", help="how long after a piece was shown stdout waits for "
                                        f"its refinement (default {RefineConfig.wait_s:g})")

@@ -48,6 +48,25 @@ def choose(measured: Sequence[Measurement], language: str | None, budget_s: floa
                   f"fastest ({fastest.utterance_s:.2f} s)")
 
 
+def choose_refiner(measured: Sequence[Measurement], fast: str, language: str | None,
+                   wait_s: float) -> Choice | None:
+    """The second pass for a fast model of family ``fast``: the most accurate model measured
+    here that is more accurate than it and decodes a sentence of the sample (it holds two)
+    within ``wait_s``, the time stdout waits for a refinement; None when none is."""
+    english = language in (None, "en")
+    floor = rank(fast, False, english)[0]  # a larger family: tiny.en is no second pass to tiny
+    fits = [m for m in measured if (english or not m.english_only)
+            and rank(m.family, m.english_only, english)[0] > floor
+            and m.utterance_s / 2 <= wait_s]
+    if not fits:
+        return None
+    best = max(fits, key=lambda m: (rank(m.family, m.english_only, english), -m.utterance_s))
+    return Choice(best.name, best.path,
+                  f"more accurate than {fast}, and decodes a sentence of the sample in about "
+                  f"{best.utterance_s / 2:.2f} s here, within the {wait_s:g} s that stdout "
+                  "waits for a refinement")
+
+
 def auto_model(language: str | None, budget_s: float) -> Choice:
     from dictation.transcribe.speed import load
 
