@@ -157,11 +157,13 @@ class Pipeline:
         return {"mode": self.gate.mode, "state": state, "listening": self.gate.open,
                 "engine": self.transcriber.description, "backlog": backlog,
                 "delivered": self.delivery.delivered,
-                "last_error": self.delivery.last_error, **spool}
+                "last_error": self.delivery.last_error,
+                "language": self.delivery.language, **spool}
 
     def _changed(self) -> None:
         status = self.status()
-        key = f"{status['state']} {status['backlog']} {status['last_error']}"
+        key = (f"{status['state']} {status['backlog']} {status['last_error']} "
+               f"{status['language']}")
         if key != self._state:
             self._state = key
             self.observer.state(status)

@@ -50,6 +50,8 @@ class Transcribed:
     lead: str = ""
     """What joins ``text`` to the session's text before it: a space, or nothing (the first
     piece, punctuation said as a command, text after a line break)."""
+    language: str | None = None
+    """The language it is in, as the engine decided it; None: not said."""
 
     @property
     def piece(self) -> str:

@@ -15,7 +15,7 @@ import numpy as np
 
 from dictation.audio.vad import SAMPLE_RATE
 from dictation.records import Final, Interim, Quiet, Revised, Transcribed
-from dictation.transcribe import Transcript
+from dictation.transcribe import Hint, Transcript
 
 # Only a guard against a hang, so that a broken pipeline fails the test instead of stalling
 # the suite; every wait ends on an event long before it on any machine.
@@ -71,6 +71,7 @@ class Call:
     pcm: np.ndarray
     prompt: str
     future: asyncio.Future[Transcript]
+    hint: Hint | None = None
     cancelled: bool = False
     returned: bool = False
 
@@ -78,8 +79,8 @@ class Call:
     def seconds(self) -> float:
         return len(self.pcm) / SAMPLE_RATE
 
-    def answer(self, text: str) -> None:
-        self.future.set_result(Transcript(text))
+    def answer(self, text: str, language: str | None = None) -> None:
+        self.future.set_result(Transcript(text, language=language))
 
     def fail(self, err: Exception) -> None:
         self.future.set_exception(err)
@@ -90,6 +91,7 @@ class ScriptedEngine:
 
     description = "scripted engine"
     slots = None  # every call at once: the test answers them in the order it wants
+    languages: tuple[str, ...] = ()  # any: the test says which, with each answer
 
     def __init__(self, signal: Signal) -> None:
         self.signal = signal
@@ -101,9 +103,10 @@ class ScriptedEngine:
     async def prepare(self) -> None:
         pass
 
-    async def transcribe(self, pcm: np.ndarray, prompt: str) -> Transcript:
+    async def transcribe(self, pcm: np.ndarray, prompt: str, hint: Hint | None = None
+                         ) -> Transcript:
         call = Call(len(self.calls) + 1, pcm.copy(), prompt,
-                    asyncio.get_running_loop().create_future())
+                    asyncio.get_running_loop().create_future(), hint=hint)
         self.calls.append(call)
         self.in_flight += 1
         self.most_in_flight = max(self.most_in_flight, self.in_flight)

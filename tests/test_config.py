@@ -268,7 +268,7 @@ def test_a_key_in_the_file_selects_the_api_engine(home: Path) -> None:
      "line 6: vad-aggressiveness: takes 0 to 3 (webrtcvad's modes), got 7"),
     ("temperature = 1.5\n", "line 1: temperature: must be between 0 and 1, got 1.5"),
     ('language = "english"\n',
-     "line 1: language: takes an ISO-639-1 code such as 'en', got 'english'"),
+     "line 1: language: takes an ISO-639-1 code such as 'en', or auto, got 'english'"),
     ("beam-size = 0\n", "line 1: beam-size: takes 1 to 100, got 0"),
     ("threads = -1\n", "line 1: threads: takes 0 (one per core) to 1024, got -1"),
     ("speculate = 9\n", "line 1: speculate: takes 0 to 5 seconds, got 9"),

@@ -50,6 +50,9 @@ class Outlet:
     put_items: list[Speech] = field(default_factory=list)
     started: list[float] = field(default_factory=list)
 
+    def next_hint(self) -> None:
+        return None
+
     def next_prompt(self) -> str:
         return self.prompt
 

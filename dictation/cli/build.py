@@ -73,11 +73,12 @@ def build_engine(args: argparse.Namespace, *, timestamps: bool = False
     key = read_api_key(args)
     base_url = args.base_url
     engine = args.engine or ("api" if key or base_url else "local")
+    fixed, spoken = languages_of(args)
     if engine == "local":
         return LocalConfig(model=args.local_model, latency_budget_s=args.latency_budget,
                            device=args.device, compute_type=args.compute_type,
                            threads=args.threads,
-                           beam_size=args.beam_size, language=args.language,
+                           beam_size=args.beam_size, language=fixed, languages=spoken,
                            temperature=args.temperature, full_window=args.full_window,
                            timestamps=timestamps)
     base_url = base_url or DEFAULT_BASE_URL
@@ -88,11 +89,24 @@ def build_engine(args: argparse.Namespace, *, timestamps: bool = False
 
     check_endpoint(base_url, args.allow_insecure_http)  # refused before anything starts
     tls_context(args.ca_cert)
-    return ApiConfig(base_url=base_url, api_key=key, model=args.model, language=args.language,
+    return ApiConfig(base_url=base_url, api_key=key, model=args.model, language=fixed,
+                     languages=spoken,
                      temperature=args.temperature, response_format=args.response_format,
                      allow_insecure_http=args.allow_insecure_http, ca_cert=args.ca_cert,
                      connect_timeout_s=args.connect_timeout, read_timeout_s=args.read_timeout,
                      request_timeout_s=args.request_timeout)
+
+
+def languages_of(args: argparse.Namespace) -> tuple[str | None, tuple[str, ...]]:
+    """(the one language spoken, or None for each utterance's own; the languages detection
+    may pick among, empty for any)."""
+    spoken = tuple(dict.fromkeys(c for group in args.languages or () for c in group))
+    fixed = None if args.language in (None, "auto") else args.language
+    if fixed and spoken and fixed not in spoken:
+        raise ConfigError(f"--language {fixed} is not among --languages {','.join(spoken)}")
+    if not fixed and len(spoken) == 1:
+        fixed = spoken[0]
+    return fixed, spoken
 
 
 def build_refiner(args: argparse.Namespace, fast: ApiConfig | LocalConfig
@@ -115,9 +129,10 @@ def build_refiner(args: argparse.Namespace, fast: ApiConfig | LocalConfig
         api = build_engine(argparse.Namespace(**{**vars(args), "engine": "api"}))
         assert isinstance(api, ApiConfig)
         return api
+    fixed, spoken = languages_of(args)
     return LocalConfig(model=name, device=args.device, compute_type=args.compute_type,
-                       threads=args.threads, beam_size=args.beam_size,
-                       language=args.language, temperature=args.temperature,
+                       threads=args.threads, beam_size=args.beam_size, language=fixed,
+                       languages=spoken, temperature=args.temperature,
                        full_window=args.full_window)
 
 

@@ -71,7 +71,8 @@ def list_models(args: argparse.Namespace) -> int:
     from dictation.transcribe.speed import load
 
     models, measured = all_models(), load()
-    choice = choose(measured, args.language, args.latency_budget)
+    language = None if args.language == "auto" else args.language
+    choice = choose(measured, language, args.latency_budget)
     if args.json:
         print(json.dumps(as_json(models, measured, choice, args), indent=1))
     else:
@@ -127,7 +128,9 @@ def bench_models(args: argparse.Namespace) -> int:
                 # The engine's own lines (model ready on…) only with -v: ours say it all.
                 log.setLevel(level if level <= logging.DEBUG else logging.WARNING)
                 r = measure(m.name, m.path, english_only=m.english_only, family=m.family,
-                            runs=args.runs, language=args.language, step=step)
+                            runs=args.runs,
+                            language=None if args.language == "auto" else args.language,
+                            step=step)
                 log.setLevel(level)
             stored = save(r)
             print(f"{m.name}: {r.utterance_s:.2f} s to decode the {r.audio_s:g} s sample, "

@@ -31,8 +31,13 @@ def add_engine_options(p: argparse.ArgumentParser) -> None:
     eng = p.add_argument_group("engine")
     eng.add_argument("--engine", choices=("api", "local"),
                      help="default: api when an API key or base URL is configured, else local")
-    eng.add_argument("--language", type=values.language, metavar="CODE",
-                     help="ISO-639-1 code, e.g. en")
+    eng.add_argument("--language", type=values.language, metavar="CODE|auto",
+                     help="the language spoken, an ISO-639-1 code such as en; auto (default): "
+                          "each utterance's detected (a multilingual model; an English-only "
+                          "one hears English)")
+    eng.add_argument("--languages", type=values.languages, action="append",
+                     metavar="CODES", help="with auto: the languages you speak, e.g. en,fr,es "
+                                           "(repeatable): detection picks among these only")
     eng.add_argument("--temperature", type=values.temperature, default=0.0)
     eng.add_argument("--prompt", default="",
                      help="vocabulary/style prompt, always sent before the prior transcript")

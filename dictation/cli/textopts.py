@@ -185,7 +185,8 @@ def build_post(args: argparse.Namespace, engine: ApiConfig | LocalConfig,
 def build_text(args: argparse.Namespace, engine: ApiConfig | LocalConfig,
                file: ConfigFile | None, read_key: Callable[[], str | None]) -> TextConfig:
     return TextConfig(
-        commands=CommandConfig(enabled=args.commands == "on", language=args.language,
+        commands=CommandConfig(enabled=args.commands == "on",
+                               language=None if args.language == "auto" else args.language,
                                table=command_tables(file)),
         replacements=build_replacements(args, file),
         post=build_post(args, engine, read_key),

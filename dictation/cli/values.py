@@ -56,9 +56,25 @@ def temperature(text: str) -> float:
 
 
 def language(text: str) -> str:
+    if text == "auto":
+        return text
     if not (text.isalpha() and 2 <= len(text) <= 3):
-        raise ArgumentTypeError(f"takes an ISO-639-1 code such as 'en', got {text!r}")
-    return text
+        raise ArgumentTypeError(f"takes an ISO-639-1 code such as 'en', or auto, got {text!r}")
+    from dictation.transcribe.language import known
+
+    if known([text.lower()]):
+        raise ArgumentTypeError(f"'{text}' is not a language Whisper knows")
+    return text.lower()
+
+
+def languages(text: str) -> tuple[str, ...]:
+    """A comma-separated list of language codes: ``en,fr,es``."""
+    codes = tuple(c.strip().lower() for c in text.split(",") if c.strip())
+    if not codes:
+        raise ArgumentTypeError("takes language codes such as en,fr,es")
+    for code in codes:
+        language(code)
+    return codes
 
 
 @numeric

@@ -20,8 +20,9 @@ def status_line(status: dict[str, Any]) -> str:
     if status["backlog"] and "spool_bytes" in status:
         backlog += (f" ({status['spool_seconds']:.1f} s of audio, "
                     f"{status['spool_bytes'] / 1e6:.1f} MB in the spool)")
-    parts = [f"{status['mode']}: {status['state']}", backlog,
-             str(status["engine"]), f"last error: {status['last_error'] or 'none'}"]
+    parts = [f"{status['mode']}: {status['state']}", backlog, str(status["engine"]),
+             *([f"language {status['language']}"] if status.get("language") else []),
+             f"last error: {status['last_error'] or 'none'}"]
     return " · ".join(parts)
 
 

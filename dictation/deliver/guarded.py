@@ -21,6 +21,8 @@ if TYPE_CHECKING:
     from dictation.records import Speech, Stats
     from dictation.transcribe import Transcript
 
+from dictation.transcribe import Hint
+
 log = logging.getLogger("dictation")
 
 
@@ -42,7 +44,7 @@ class Guarded:
         """The engine's text for ``item`` as the guard lets it through, or None. Raises
         MadeUp, and what the retrying raises."""
         began = time.monotonic()
-        result = await self.retrying.transcribe(item, prompt.text, current)
+        result = await self.retrying.transcribe(item, prompt.text, current, prompt.hint)
         text = result.text
         log.debug("utterance %d%s: %.2f s of audio, text %.2f s after its end (%.2f s waited)",
                   item.seq, " (recovered)" if item.recovered else "",
@@ -81,7 +83,8 @@ class Guarded:
         """The text may come from the prompt, or the speaker said it again: the text alone
         cannot tell, so the audio is transcribed again without any prompt (guard.settle)."""
         self.stats.echo_checks += 1
-        again = await self.retrying.transcribe(replace(item, speculation=None), "", current)
+        again = await self.retrying.transcribe(replace(item, speculation=None), "", current,
+                                               Hint(language=result.language))
         second = await self.judge(item, again, "", frozenset()) if again.text else None
         verdict, other = settle(suspect, second)
         if verdict.reason is None:

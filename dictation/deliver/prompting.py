@@ -4,14 +4,22 @@ the text stage's assembled text, within Whisper's 224 tokens (transcribe/prompt.
 
 The guard compares an answer with the prompt WITHOUT the bias words: a command said alone
 ("New line, new paragraph.") must not pass for an echo of the command list.
+
+When the engine may hear several languages, the prompt goes with a hint: the language of the
+piece before (a short or uncertain utterance keeps it), and a prompt per language, each with
+the tail of the text in that language only; the engine picks the one for the language it
+decides on (transcribe.Hint).
 """
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 
+from dictation.records import Transcribed
 from dictation.text.stage import TextStage
+from dictation.transcribe import Hint
 from dictation.transcribe.prompt import fit_vocabulary, prompt_parts
 
 log = logging.getLogger("dictation")
@@ -23,12 +31,20 @@ class Prompt:
     """Sent with the request: the user's prompt, the bias words, the transcript's tail."""
     echo: str
     """The same without the bias words: what the guard compares an answer with."""
+    hint: Hint = field(default_factory=Hint)
+    """What is known of the next utterance's language, with a prompt per language."""
 
 
 class Prompter:
-    def __init__(self, stage: TextStage, user_prompt: str = "") -> None:
+    def __init__(self, stage: TextStage, user_prompt: str = "",
+                 pieces: Callable[[], Sequence[Transcribed]] = tuple,
+                 languages: Sequence[str] = ("en",)) -> None:
+        """``pieces``: the pieces standing, oldest first, with their languages;
+        ``languages``: what the engine may hear (() any)."""
         self.stage = stage
         self.user_prompt = user_prompt
+        self._pieces = pieces
+        self._languages = tuple(languages)
         fit, dropped = fit_vocabulary(stage.bias, user_prompt)
         user = stage.config.vocabulary
         lost = [w for w in user if w.strip() and " ".join(w.split()) not in fit]
@@ -45,4 +61,20 @@ class Prompter:
         user, vocab, tail = prompt_parts(self.user_prompt, self.stage.history(before_last),
                                          vocabulary=self.bias)
         return Prompt(" ".join(p for p in (user, vocab, tail) if p),
-                      " ".join(p for p in (user, tail) if p))
+                      " ".join(p for p in (user, tail) if p), self._hint(before_last))
+
+    def _hint(self, before_last: bool) -> Hint:
+        pieces = list(self._pieces())[:-1 if before_last else None]
+        previous = pieces[-1].language if pieces else None
+        if len(self._languages) == 1:  # one language: nothing to decide
+            return Hint(previous=previous)
+        spoken = {p.language for p in pieces if p.language} | set(self._languages)
+
+        def text(history: str) -> str:
+            user, vocab, tail = prompt_parts(self.user_prompt, history, vocabulary=self.bias)
+            return " ".join(p for p in (user, vocab, tail) if p)
+
+        return Hint(previous=previous, other=text(""),
+                    prompts={lang: text("".join(p.lead + p.text for p in pieces
+                                                if p.language == lang))
+                             for lang in sorted(spoken)})

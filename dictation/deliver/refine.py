@@ -97,7 +97,7 @@ class Refiner:
             self.stats.busy += 1
             return
         self.stats.offered += 1
-        call = self.engine.start(Kind.REFINE, speech.pcm, prompt.text)
+        call = self.engine.start(Kind.REFINE, speech.pcm, prompt.text, hint=prompt.hint)
         self.current = Refining(seq, piece, speech, prompt, call, time.monotonic())
         call.then(lambda c: self._back(seq) if self.current and self.current.call is c
                   else None)

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 
 from dictation.errors import TranscriptionError
 from dictation.records import Kind, Speech, Stats
-from dictation.transcribe import Transcript
+from dictation.transcribe import Hint, Transcript
 
 if TYPE_CHECKING:
     from dictation.transcribe.scheduler import Call, Scheduler
@@ -111,8 +111,8 @@ class Retrying:
         self._where = " in the spool" if spooled else ""
         self._reported = reported
 
-    async def transcribe(self, item: Speech, prompt: str,
-                         current: Callable[[], bool]) -> Transcript:
+    async def transcribe(self, item: Speech, prompt: str, current: Callable[[], bool],
+                         hint: Hint | None = None) -> Transcript:
         """The text of ``item``; empty if it was cancelled while it waited (``current()``
         false)."""
         spec = item.speculation
@@ -124,7 +124,7 @@ class Retrying:
         failures, first = 0, 0.0
         while True:
             try:
-                result = await self._attempt(item, prompt, early)
+                result = await self._attempt(item, prompt, early, hint)
             except TranscriptionError as err:
                 early = None
                 if not err.retryable:
@@ -148,12 +148,13 @@ class Retrying:
                      "utterance(s)", down, self._waiting())
             self._reported(None)
 
-    async def _attempt(self, item: Speech, prompt: str, early: Call | None) -> Transcript:
+    async def _attempt(self, item: Speech, prompt: str, early: Call | None,
+                       hint: Hint | None) -> Transcript:
         if early is not None:
             result: Transcript = await early.result()
             self.stats.speculations_used += 1
             return result
-        return await self.engine.transcribe(Kind.FINAL, item.pcm, prompt)
+        return await self.engine.transcribe(Kind.FINAL, item.pcm, prompt, hint)
 
     async def _wait(self, item: Speech, err: TranscriptionError, failures: int, now: float,
                     first: float) -> None:

@@ -62,7 +62,8 @@ class Sender:
         ``heard_s``: capture time of the audio heard so far; ``refiner``: the second pass."""
         self.retrying = retrying
         self.stage = stage
-        self.prompter = Prompter(stage, prompt)
+        self.prompter = Prompter(stage, prompt, pieces=lambda: list(self._items.values()),
+                                 languages=retrying.engine.transcriber.languages)
         self.guarded = Guarded(retrying, guard, stats, bias_words(self.prompter.bias))
         self.stats = stats
         self.refiner = refiner
@@ -75,6 +76,11 @@ class Sender:
         self._items: OrderedDict[int, Transcribed] = OrderedDict()  # pieces standing
         self._error = error
         self._keep = keep
+
+    @property
+    def language(self) -> str | None:
+        """The newest piece's language."""
+        return next(reversed(self._items.values())).language if self._items else None
 
     def next_prompt(self) -> str:
         """The prompt of the next utterance to be transcribed."""
@@ -158,7 +164,11 @@ class Sender:
     def _refine(self, seq: int, speech: Speech) -> None:
         """Offer the newest piece, ``seq``, shown from ``speech``'s audio, to the refiner."""
         if self.refiner is not None and (last := self.stage.last) and last[0] == seq:
-            self.refiner.offer(seq, last[1], speech, self.prompter.prompt(before_last=True))
+            prompt = self.prompter.prompt(before_last=True)
+            piece = self._items.get(seq)
+            if piece is not None and piece.language:  # decided once: the refiner keeps it
+                prompt = replace(prompt, hint=replace(prompt.hint, language=piece.language))
+            self.refiner.offer(seq, last[1], speech, prompt)
 
     # --- the three ways -------------------------------------------------------------------
 
@@ -200,7 +210,7 @@ class Sender:
             return True
         s = joint.speech
         base = Transcribed(held.seq, "", s.start_s, s.end_s, s.speech_start_s, s.speech_end_s,
-                           joint.timed(result.segments))
+                           joint.timed(result.segments), language=result.language)
         self._refine(held.seq, joint.speech)
         await self._revise(rev, base, joint, why="joined")
         return True
@@ -257,7 +267,8 @@ class Sender:
             return
         lead, body = split_piece(piece)
         done = Transcribed(item.seq, body, item.start_s, item.end_s, item.speech_start_s,
-                           item.speech_end_s, result.segments, item.recovered, lead)
+                           item.speech_end_s, result.segments, item.recovered, lead,
+                           result.language)
         self._remember(done)
         if not item.recovered and not rendered.attach:
             self._refine(item.seq, item)  # first: stdout then knows to wait for it

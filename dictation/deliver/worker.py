@@ -31,6 +31,7 @@ from dictation.text.stage import TextStage
 if TYPE_CHECKING:
     from dictation.deliver.spool import Adopted, Spool
     from dictation.output.sinks import Sink
+    from dictation.transcribe import Hint
     from dictation.transcribe.scheduler import Scheduler
 
 log = logging.getLogger("dictation")
@@ -116,6 +117,11 @@ class Delivery:
         return self._sender.retrying.outage.since is not None
 
     @property
+    def language(self) -> str | None:
+        """The newest piece's language, as the engine decided it."""
+        return self._sender.language
+
+    @property
     def delivered(self) -> int:
         """Utterances whose text reached the sinks."""
         return self._sender.delivered
@@ -145,6 +151,10 @@ class Delivery:
     def next_prompt(self) -> str:
         """The prompt of the next utterance to be transcribed."""
         return self._sender.next_prompt()
+
+    def next_hint(self) -> Hint | None:
+        """What is known of the next utterance's language."""
+        return self._sender.prompter.prompt().hint
 
     @property
     def punctuates(self) -> bool:

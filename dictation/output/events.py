@@ -31,7 +31,8 @@ from dictation.records import Final, Interim, Quiet, Revised
 log = logging.getLogger("dictation")
 
 VERSION = 3  # 2: the revise event; 3: why a piece was revised
-STATE_KEYS = ("mode", "state", "listening", "engine", "backlog", "delivered", "last_error")
+STATE_KEYS = ("mode", "state", "listening", "engine", "backlog", "delivered", "last_error",
+              "language")
 
 
 def schema_path() -> Path:
@@ -89,7 +90,7 @@ class EventStream(Quiet):
         self._emit("final", seq=item.seq, text=item.text, start_s=_s(item.start_s),
                    end_s=_s(item.end_s), speech_start_s=_s(item.speech_start_s),
                    speech_end_s=_s(item.speech_end_s), latency_s=_s(event.latency_s),
-                   recovered=event.recovered,
+                   recovered=event.recovered, language=item.language,
                    segments=[{"start_s": _s(item.start_s + s.start),
                               "end_s": _s(item.start_s + s.end), "text": s.text}
                              for s in item.segments if s.text])
@@ -98,7 +99,7 @@ class EventStream(Quiet):
         item = event.item
         self._emit("revise", seq=event.seq, text="" if event.retracted else item.text,
                    old_text=event.old_text, start_s=_s(item.start_s), end_s=_s(item.end_s),
-                   **({"why": event.why} if event.why else {}))
+                   language=item.language, **({"why": event.why} if event.why else {}))
 
     def close(self) -> None:
         if self._stream is sys.stdout:

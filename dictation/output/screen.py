@@ -167,6 +167,8 @@ class Captions(Quiet):
         line.append_text(self.levels.bar(now))
         line.append(f" {self.levels.db:4.0f} dB", "dim")
         line.append(f"  backlog {status.get('backlog', 0)}")
+        if language := status.get("language"):
+            line.append(f"  {language}")
         if self.latencies:
             line.append(f"  last {self.latencies[-1]:.1f} s")
         if error := status.get("last_error"):

@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from dictation.audio.vad import Frame
     from dictation.errors import DictationError
     from dictation.segment.segmenter import Segmenter, Utterance
+    from dictation.transcribe import Hint
     from dictation.transcribe.scheduler import Scheduler
 
 log = logging.getLogger("dictation")
@@ -60,6 +61,9 @@ class Outlet(Protocol):
         """Free, the engine ready and answering: room for an interim."""
 
     def next_prompt(self) -> str: ...
+
+    def next_hint(self) -> Hint | None:
+        """What is known of the next utterance's language (transcribe.Hint)."""
 
     @property
     def punctuates(self) -> bool:
@@ -185,7 +189,7 @@ class Endpointer:
         if self.interims and not self.outlet.failed:
             self.interims.tick(self.seq + 1, self.segmenter,
                                self.outlet.idle and self.speculation is None,
-                               self.outlet.next_prompt)
+                               self.outlet.next_prompt, self.outlet.next_hint)
         return speech
 
     def _cut(self, specs: Speculator) -> Utterance[Frame] | None:

@@ -30,7 +30,7 @@ from dictation.text.guard import GuardConfig, Verdict, judge
 if TYPE_CHECKING:
     from dictation.audio.vad import Frame
     from dictation.segment.segmenter import Segmenter
-    from dictation.transcribe import Transcript
+    from dictation.transcribe import Hint, Transcript
     from dictation.transcribe.scheduler import Call, Scheduler
 
 log = logging.getLogger("dictation")
@@ -74,7 +74,8 @@ class Interims:
         return self._call is not None and not self._call.done()
 
     def tick(self, seq: int, seg: Segmenter[Frame], idle: bool,
-             prompt: Callable[[], str]) -> None:
+             prompt: Callable[[], str], hint: Callable[[], Hint | None] = lambda: None
+             ) -> None:
         """After a frame: ``seq`` is the number the open utterance of ``seg`` will carry;
         ``idle``: no final or speculation waits for the engine."""
         start, length = seg.open_start, seg.open_frames
@@ -99,7 +100,8 @@ class Interims:
                 judge, result.text, text, heard, result.segments, self.guard,
                 len(pcm) / SAMPLE_RATE)
 
-        call = self._call = self.engine.start(Kind.INTERIM, pcm, text, after=judged)
+        call = self._call = self.engine.start(Kind.INTERIM, pcm, text, after=judged,
+                                              hint=hint())
         end = start + len(frames)
         call.then(lambda c: self._show(c, seq, start, end))
 

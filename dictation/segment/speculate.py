@@ -98,7 +98,7 @@ class Speculator:
         seg = self.segmenter
         prompt = self.outlet.next_prompt()
         call = self.engine.start(Kind.SPECULATION, np.concatenate([f.pcm for f in held]),
-                                 prompt)
+                                 prompt, hint=self.outlet.next_hint())
         call.then(self._answered)
         self.pending = Speculation(seg.open_start or 0, len(held), prompt, call)
         self._breath, self._overdue = self._breathing(), False

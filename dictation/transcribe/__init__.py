@@ -14,6 +14,8 @@
 - progress.py  a download's progress: rich's bar on a terminal, else plain lines
 - speed.py     how fast this machine decodes with each model: measured, stored
 - auto.py      `--local-model auto`: the most accurate measured model within the budget
+- language.py  which language an utterance is in: the detector restricted, and sticky
+- scheduler.py every engine call, queued by priority, owned from start to discard
 
 May import: dictation.audio (WAV, levels), dictation.text (sanitising, the guard's bounds),
 dictation.errors, dictation.logtext, dictation.storage; httpx, faster-whisper, huggingface_hub,
@@ -22,6 +24,7 @@ rich (a download's progress). Nothing of delivery or after.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -41,6 +44,29 @@ class Segment:
 class Transcript:
     text: str
     segments: tuple[Segment, ...] = field(default=())
+    language: str | None = None
+    """The language it is in, as the engine decided it (language.py); None: not said."""
+
+
+@dataclass(frozen=True)
+class Hint:
+    """What the caller knows of an utterance's language, for an engine that decides it."""
+
+    language: str | None = None
+    """It is in this language: no detection (a piece heard again, by a second model)."""
+    previous: str | None = None
+    """The language of the piece before it: a short or uncertain utterance keeps it."""
+    prompts: Mapping[str, str] = field(default_factory=dict)
+    """The prompt for each language it may be in: the text before it in that language."""
+    other: str | None = None
+    """The prompt for a language not in ``prompts`` (no text before it in that language);
+    None: the plain prompt."""
+
+    def prompt_for(self, language: str | None, plain: str) -> str:
+        """The prompt to decode in ``language`` with."""
+        if language in self.prompts:
+            return self.prompts[language]
+        return plain if self.other is None else self.other
 
 
 class Transcriber(Protocol):
@@ -48,13 +74,17 @@ class Transcriber(Protocol):
     slots: int | None
     """Calls it takes at once: 1 for an engine in this process (its decodes share the
     machine's cores), None for a server (it queues them itself)."""
+    languages: tuple[str, ...]
+    """The languages it may hear: one, the user's set, or () for any it knows."""
 
     async def prepare(self) -> None:
         """Get ready (load a model); raises the one-line error that makes it unusable."""
         ...
 
-    async def transcribe(self, pcm: np.ndarray, prompt: str) -> Transcript:
-        """Transcribe 16 kHz mono int16 audio, continuing from ``prompt``.
+    async def transcribe(self, pcm: np.ndarray, prompt: str, hint: Hint | None = None
+                         ) -> Transcript:
+        """Transcribe 16 kHz mono int16 audio, continuing from ``prompt``; ``hint``: what is
+        known of its language.
 
         Cancelling the call abandons it: its result is never used."""
         ...

@@ -23,7 +23,7 @@ from dictation.audio.codec import encode_wav
 from dictation.audio.wav import SAMPLE_RATE
 from dictation.errors import TranscriptionError
 from dictation.text.guard import answer_limit
-from dictation.transcribe import Transcript
+from dictation.transcribe import Hint, Transcript
 from dictation.transcribe.endpoint import (
     cert_error,
     check_endpoint,
@@ -37,6 +37,7 @@ from dictation.transcribe.endpoint import (
     unsecret,
 )
 from dictation.transcribe.engines import ApiConfig
+from dictation.transcribe.language import to_ask
 from dictation.transcribe.prompt import build_prompt
 from dictation.transcribe.response import parse, parse_retry_after
 from dictation.transcribe.split import MIN_PIECE_S, split_point
@@ -82,6 +83,8 @@ class ApiTranscriber:
         # Until the preferred format has worked once, any 400 to it may mean "unsupported".
         self._format_proven = config.response_format is not None
         self._too_large: int | None = None  # the smallest WAV the server refused (413)
+        self._ignores_language = False  # said once
+        self.languages = (config.language,) if config.language else config.languages
         headers = {"Authorization": f"Bearer {config.api_key}"} if config.api_key else {}
         self._client = httpx.AsyncClient(
             headers=headers, transport=transport, follow_redirects=True,
@@ -101,28 +104,53 @@ class ApiTranscriber:
     def _parse(self, body: bytes, fmt: str) -> Transcript:
         return parse(unsecret(body, self._secrets), fmt)
 
-    async def transcribe(self, pcm: np.ndarray, prompt: str) -> Transcript:
-        """One attempt; the caller retries what is retryable (see dictation.deliver.retry)."""
+    async def transcribe(self, pcm: np.ndarray, prompt: str, hint: Hint | None = None
+                         ) -> Transcript:
+        """One attempt; the caller retries what is retryable (see dictation.deliver.retry).
+        A language the user's set leaves out is asked again once, with the likeliest one."""
         total = self.config.request_timeout_s
+        hint = hint or Hint()
+        c = self.config
+        send, likely = to_ask(hint.language, c.language, c.languages, hint.previous)
         try:
             async with asyncio.timeout(total):  # connect, upload, wait and read together
-                return await self._transcribe_pcm(pcm, prompt)
+                got = await self._transcribe_pcm(pcm, hint.prompt_for(likely, prompt),
+                                                 language=send)
+                if send is None and got.language and c.languages and \
+                        got.language not in c.languages:
+                    log.debug("the server heard %s, not one of %s: asked again in %s",
+                              got.language, ",".join(c.languages), likely or c.languages[0])
+                    send = likely or c.languages[0]
+                    got = await self._transcribe_pcm(pcm, hint.prompt_for(send, prompt),
+                                                     language=send)
+                return self._said(got, send)
         except TimeoutError:
             raise TranscriptionError(
                 f"server at {redact_url(self.url)} did not answer within {total:g} s "
                 "(--request-timeout)", retryable=True) from None
 
-    async def _transcribe_pcm(self, pcm: np.ndarray, prompt: str, piece: bool = False
-                              ) -> Transcript:
+    def _said(self, got: Transcript, sent: str | None) -> Transcript:
+        """``got``, in the language sent when the server does not say; a server that answers
+        in another one ignores the field, which is said once."""
+        if sent is None or got.language in (None, sent):
+            return dataclasses.replace(got, language=sent) if sent else got
+        if not self._ignores_language:
+            self._ignores_language = True
+            log.warning("the server answered in %s when asked for %s: it ignores the language "
+                        "field", got.language, sent)
+        return got
+
+    async def _transcribe_pcm(self, pcm: np.ndarray, prompt: str, piece: bool = False,
+                              language: str | None = None) -> Transcript:
         """One try at the utterance: halved at a pause, and the halves' texts joined, when
         the server's size limit refuses it (413)."""
         wav = encode_wav(pcm)
         min_piece = round(MIN_PIECE_S * SAMPLE_RATE)
         splittable = len(pcm) >= 2 * min_piece
         if splittable and self._too_large is not None and len(wav) >= self._too_large:
-            return await self._split(pcm, prompt, min_piece)
+            return await self._split(pcm, prompt, min_piece, language)
         try:
-            return await self._post(wav, prompt, len(pcm) / SAMPLE_RATE)
+            return await self._post(wav, prompt, len(pcm) / SAMPLE_RATE, language)
         except _TooLarge:
             if not splittable and piece:
                 raise TranscriptionError(
@@ -135,24 +163,27 @@ class ApiTranscriber:
                          "utterances of its size are now split at a pause and sent in parts",
                          len(pcm) / SAMPLE_RATE)
             self._too_large = min(self._too_large or len(wav), len(wav))
-            return await self._split(pcm, prompt, min_piece)
+            return await self._split(pcm, prompt, min_piece, language)
 
-    async def _split(self, pcm: np.ndarray, prompt: str, min_piece: int) -> Transcript:
+    async def _split(self, pcm: np.ndarray, prompt: str, min_piece: int,
+                     language: str | None) -> Transcript:
         cut = split_point(pcm, min_piece)
-        first = await self._transcribe_pcm(pcm[:cut], prompt, piece=True)
+        first = await self._transcribe_pcm(pcm[:cut], prompt, piece=True, language=language)
         # The second part continues the first: the same prompt with the first's text after it.
         context = f"{prompt} {first.text}".strip()
         second = await self._transcribe_pcm(
-            pcm[cut:], build_prompt("", context, tail_chars=len(context)), piece=True)
+            pcm[cut:], build_prompt("", context, tail_chars=len(context)), piece=True,
+            language=language)
         offset = cut / SAMPLE_RATE
         moved = tuple(dataclasses.replace(s, start=s.start + offset, end=s.end + offset)
                       for s in second.segments)
         text = " ".join(t for t in (first.text, second.text) if t)
-        return Transcript(text, first.segments + moved)
+        return Transcript(text, first.segments + moved, first.language)
 
-    async def _post(self, wav: bytes, prompt: str, audio_s: float) -> Transcript:
+    async def _post(self, wav: bytes, prompt: str, audio_s: float, language: str | None
+                    ) -> Transcript:
         fmt = self._format
-        answer = await self._request(wav, prompt, fmt, audio_s)
+        answer = await self._request(wav, prompt, fmt, audio_s, language)
         if 200 <= answer.status < 300:
             # Off the loop: up to MAX_BODY of JSON and text to parse and sanitise.
             result = await asyncio.to_thread(self._parse, answer.body, fmt)
@@ -165,7 +196,7 @@ class ApiTranscriber:
                 self._format = FALLBACK_FORMAT
                 log.info("the server does not answer response_format %s (HTTP %d); using %s "
                          "from now on", fmt, answer.status, FALLBACK_FORMAT)
-            return await self._post(wav, prompt, audio_s)
+            return await self._post(wav, prompt, audio_s, language)
         raise err
 
     def _falls_back(self, fmt: str, status: int, message: str) -> bool:
@@ -177,14 +208,15 @@ class ApiTranscriber:
             return False
         return not self._format_proven or "format" in message.lower() or fmt in message
 
-    async def _request(self, wav: bytes, prompt: str, fmt: str, audio_s: float) -> _Answer:
+    async def _request(self, wav: bytes, prompt: str, fmt: str, audio_s: float,
+                       language: str | None) -> _Answer:
         """POST the utterance; the answer's body read up to a cap."""
         c = self.config
         data = {"model": c.model, "response_format": fmt, "temperature": str(c.temperature)}
         if prompt:
             data["prompt"] = prompt
-        if c.language:
-            data["language"] = c.language
+        if language:
+            data["language"] = language
         where = redact_url(self.url)
         try:
             async with self._client.stream(

@@ -23,6 +23,9 @@ class ApiConfig:
     api_key: str | None = field(default=None, repr=False)  # never printed
     model: str = "whisper-1"
     language: str | None = None
+    """Sent with every request; None: the server detects (``languages``)."""
+    languages: tuple[str, ...] = ()
+    """The languages an answer may be in (--languages); empty: any."""
     temperature: float = 0.0
     response_format: str | None = None
     """None: ask for verbose_json (segment scores for the hallucination guard), and fall back to
@@ -54,6 +57,9 @@ class LocalConfig:
     beam_size: int = 1
     """1 (greedy) is ~25 % faster than 5 with tiny.en and no less accurate on dictation."""
     language: str | None = None
+    """Every utterance is in this language; None: detected (``languages``)."""
+    languages: tuple[str, ...] = ()
+    """Detection is restricted to these (--languages); empty: any the model knows."""
     temperature: float = 0.0
     full_window: bool = False
     """Encode Whisper's whole 30 s window even for short audio (slower; see local.py)."""

@@ -30,13 +30,14 @@ from dictation.audio.wav import SAMPLE_RATE
 from dictation.errors import ConfigError, TranscriptionError
 from dictation.logtext import Said
 from dictation.text.sanitize import sanitize
-from dictation.transcribe import Segment, Transcript
+from dictation.transcribe import Hint, Segment, Transcript
 from dictation.transcribe.engines import (
     AUTO_MODEL,
     BUNDLED_MODEL,
     LATENCY_BUDGET_S,
     LocalConfig,
 )
+from dictation.transcribe.language import pick
 
 log = logging.getLogger("dictation")
 
@@ -126,6 +127,17 @@ class LocalTranscriber:
             config.model, language=config.language, budget_s=config.latency_budget_s)
         self._cancel = threading.Event()  # a download in progress stops with the engine
         self.description = f"local engine, model {self.label}"
+        # The languages it may hear: the one given, the user's set, or any (detected).
+        self.languages: tuple[str, ...] = (
+            (config.language,) if config.language else config.languages)
+        from dictation.transcribe.models import english_only
+
+        if english_only(self.label, self._source if self._is_dir else None):
+            if other := [code for code in self.languages if code != "en"]:
+                raise ConfigError(
+                    f"model {self.label} knows English only, and {', '.join(other)} was "
+                    "asked for: give a multilingual model (see `dictation models`)")
+            self.languages = ("en",)
         self._executor = ThreadPoolExecutor(1, thread_name_prefix="whisper")
         self._model: Any = None
         self._loaded: Future[None] = self._executor.submit(self._load)
@@ -138,11 +150,19 @@ class LocalTranscriber:
         class Model(WhisperModel):
             window = FULL_WINDOW_FRAMES
 
+            last: tuple[np.ndarray, Any] | None = None
+
             def encode(self, features: np.ndarray) -> Any:
                 # faster-whisper pads to 30 s before calling this; only the window is encoded.
                 if features.shape[-1] > self.window:
                     features = np.ascontiguousarray(features[..., : self.window])
-                return super().encode(features)
+                # The language detector and the decoding that follows it read the same
+                # window: encoded once (it is most of a short utterance's cost).
+                if self.last is not None and np.array_equal(self.last[0], features):
+                    return self.last[1]
+                out = super().encode(features)
+                self.last = (features, out)
+                return out
 
         c = self.config
         device = c.device
@@ -158,6 +178,8 @@ class LocalTranscriber:
         except (RuntimeError, ValueError, OSError) as err:
             raise ConfigError(f"cannot load model {self.label} on {device} {compute}: "
                               f"{sanitize(str(err))[:200]}") from None
+        if not self._model.model.is_multilingual:
+            self.languages = ("en",)  # whatever its name said
         log.info("model %s ready on %s (%s, %d threads) in %.1f s", self.label, device,
                  compute, threads, time.monotonic() - began)
 
@@ -165,11 +187,12 @@ class LocalTranscriber:
         """Wait for the model; a model that cannot load raises its one-line error here."""
         await asyncio.wrap_future(self._loaded)
 
-    async def transcribe(self, pcm: np.ndarray, prompt: str) -> Transcript:
+    async def transcribe(self, pcm: np.ndarray, prompt: str, hint: Hint | None = None
+                         ) -> Transcript:
         await self.prepare()
         cancel = threading.Event()
         job = asyncio.get_running_loop().run_in_executor(
-            self._executor, self._transcribe, pcm, prompt, cancel)
+            self._executor, self._transcribe, pcm, prompt, cancel, hint or Hint())
         try:
             return await job
         except asyncio.CancelledError:
@@ -178,24 +201,51 @@ class LocalTranscriber:
         except _Cancelled:
             raise asyncio.CancelledError from None
 
-    def _transcribe(self, pcm: np.ndarray, prompt: str, cancel: threading.Event) -> Transcript:
+    def _transcribe(self, pcm: np.ndarray, prompt: str, cancel: threading.Event,
+                    hint: Hint) -> Transcript:
         c = self.config
         frames = len(pcm) * 100 // SAMPLE_RATE + 1
         window = min(FULL_WINDOW_FRAMES, max(MIN_WINDOW_FRAMES, frames + WINDOW_MARGIN_FRAMES))
-        if c.full_window or window == FULL_WINDOW_FRAMES:
-            return self._decode(pcm, prompt, cancel, FULL_WINDOW_FRAMES, c.temperature)[0]
+        if c.full_window:
+            window = FULL_WINDOW_FRAMES
+        language = self._language(pcm, hint, window)
+        prompt = hint.prompt_for(language, prompt)
+        if window == FULL_WINDOW_FRAMES:
+            return self._decode(pcm, prompt, cancel, window, c.temperature, language)[0]
         # A short window is tried greedily (or at the user's temperature) once; should the
         # result look broken, Whisper's standard path (full window, temperature fallback)
         # redoes it, so the shortcut can cost time but never quality.
-        result, broken = self._decode(pcm, prompt, cancel, window, c.temperature or (0.0,))
+        result, broken = self._decode(pcm, prompt, cancel, window, c.temperature or (0.0,),
+                                      language)
         if broken:
             log.debug("short window gave a doubtful transcript %s; redoing with the full "
                       "window", Said(result.text[:80]))
-            result = self._decode(pcm, prompt, cancel, FULL_WINDOW_FRAMES, c.temperature)[0]
+            result = self._decode(pcm, prompt, cancel, FULL_WINDOW_FRAMES, c.temperature,
+                                  language)[0]
         return result
 
+    def _language(self, pcm: np.ndarray, hint: Hint, window: int) -> str | None:
+        """The utterance's language: the one given, the model's only one, or detected among
+        the user's languages (language.pick); the encoding is reused by the decoding."""
+        fixed = hint.language or (self.languages[0] if len(self.languages) == 1 else None)
+        if fixed is not None:
+            return fixed
+        from faster_whisper.audio import pad_or_trim
+
+        model = self._model
+        model.window = window
+        features = model.feature_extractor(pcm.astype(np.float32) / 32768)
+        encoded = model.encode(pad_or_trim(features[..., :FULL_WINDOW_FRAMES]))
+        probs = [(token[2:-2], p) for token, p in model.model.detect_language(encoded)[0]]
+        allowed = frozenset(self.languages) or None
+        picked = pick(probs, allowed, hint.previous, len(pcm) / SAMPLE_RATE)
+        log.debug("language %s (%.2f%s)", picked.language, picked.probability,
+                  ", kept from before" if picked.kept else "")
+        return picked.language
+
     def _decode(self, pcm: np.ndarray, prompt: str, cancel: threading.Event, window: int,
-                temperature: float | tuple[float, ...]) -> tuple[Transcript, bool]:
+                temperature: float | tuple[float, ...], language: str | None
+                ) -> tuple[Transcript, bool]:
         """One pass; also says whether it failed Whisper's own quality checks (a repetition
         loop or an unlikely transcript) on audio that is speech."""
         if cancel.is_set():
@@ -206,7 +256,7 @@ class LocalTranscriber:
         broken = False
         try:
             pieces, _info = model.transcribe(
-                pcm.astype(np.float32) / 32768, language=c.language,
+                pcm.astype(np.float32) / 32768, language=language,
                 initial_prompt=prompt or None,
                 temperature=FALLBACK_TEMPERATURES if temperature == 0 else temperature,
                 beam_size=c.beam_size, without_timestamps=not c.timestamps, vad_filter=False)
@@ -225,7 +275,7 @@ class LocalTranscriber:
             raise TranscriptionError(f"local model failed: {sanitize(str(err))[:200]}"
                                      ) from None
         text = " ".join(s.text for s in segments if s.text)
-        return Transcript(text, tuple(segments)), broken
+        return Transcript(text, tuple(segments), language), broken
 
     async def aclose(self) -> None:
         self._cancel.set()

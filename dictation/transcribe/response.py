@@ -19,6 +19,7 @@ import time
 from dictation.errors import TranscriptionError
 from dictation.text.sanitize import sanitize
 from dictation.transcribe import Segment, Transcript
+from dictation.transcribe.language import code_of
 
 # One line each: [ \t] rather than \s, which would let every line start rescan the blank
 # lines after it (quadratic on a body of newlines).
@@ -98,10 +99,11 @@ def parse(body: bytes, response_format: str) -> Transcript:
     if not isinstance(data, dict):
         raise TranscriptionError("server answered JSON that is not an object with a 'text' field")
     segments = _segments(data.get("segments"))
+    language = code_of(data.get("language"))  # verbose_json says it
     if isinstance(data.get("text"), str):
-        return Transcript(sanitize(data["text"]), segments)
+        return Transcript(sanitize(data["text"]), segments, language)
     if segments:
-        return Transcript(" ".join(s.text for s in segments), segments)
+        return Transcript(" ".join(s.text for s in segments), segments, language)
     keys = ", ".join(sorted(map(str, data))[:5]) or "none"
     raise TranscriptionError(f"server answered JSON without a 'text' field (keys: {keys})")
 

@@ -25,14 +25,15 @@ if TYPE_CHECKING:
     import numpy as np
 
     from dictation.records import Stats
-    from dictation.transcribe import Transcriber, Transcript
+    from dictation.transcribe import Hint, Transcriber, Transcript
 
 
 class Call:
     """One engine call, from :meth:`Scheduler.start` to its use or :meth:`discard`."""
 
     def __init__(self, scheduler: Scheduler, kind: Kind, pcm: np.ndarray, prompt: str,
-                 after: Callable[[Transcript], Awaitable[Any]] | None) -> None:
+                 after: Callable[[Transcript], Awaitable[Any]] | None,
+                 hint: Hint | None = None) -> None:
         self.kind = kind
         self.speculative = kind is Kind.SPECULATION  # counted as one when discarded
         self.pcm = pcm
@@ -42,6 +43,7 @@ class Call:
         self.discarded = False
         self._scheduler = scheduler
         self._after = after
+        self._hint = hint
         self._turn: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self.task: asyncio.Task[Any] = asyncio.create_task(self._run())
 
@@ -50,7 +52,7 @@ class Call:
         try:
             await self._turn
             self.began = s.clock()
-            result = await s.transcriber.transcribe(self.pcm, self.prompt)
+            result = await s.transcriber.transcribe(self.pcm, self.prompt, self._hint)
             self.elapsed_s = s.clock() - self.began
             return result if self._after is None else await self._after(result)
         finally:
@@ -155,17 +157,20 @@ class Scheduler:
         await self.transcriber.aclose()
 
     def start(self, kind: Kind, pcm: np.ndarray, prompt: str,
-              after: Callable[[Transcript], Awaitable[Any]] | None = None) -> Call:
+              after: Callable[[Transcript], Awaitable[Any]] | None = None,
+              hint: Hint | None = None) -> Call:
         """A call, running as soon as its turn comes; ``after``: what becomes of its text
-        before it is the call's result (e.g. the guard's verdict, off the loop)."""
-        call = Call(self, kind, pcm, prompt, after)
+        before it is the call's result (e.g. the guard's verdict, off the loop); ``hint``:
+        what is known of its language."""
+        call = Call(self, kind, pcm, prompt, after, hint)
         self._calls.add(call)
         self.lane.add(call)
         return call
 
-    async def transcribe(self, kind: Kind, pcm: np.ndarray, prompt: str) -> Transcript:
+    async def transcribe(self, kind: Kind, pcm: np.ndarray, prompt: str,
+                         hint: Hint | None = None) -> Transcript:
         """One call, awaited at once; cancelling the caller discards it."""
-        call = self.start(kind, pcm, prompt)
+        call = self.start(kind, pcm, prompt, hint=hint)
         try:
             return await asyncio.shield(call.task)
         except asyncio.CancelledError:
