@@ -1,0 +1,55 @@
+"""Several languages with a real multilingual model (Whisper base): each piece's language is
+detected among the user's languages only, a confident detection switches, and the pieces say
+their language in the events. Speech from festival (English) and espeak-ng (French, Spanish,
+Portuguese)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from conftest import dictation_cmd
+
+pytestmark = pytest.mark.real  # the real model on real speech
+
+EN = "The quarterly review is on Thursday afternoon."
+FR = "Bonjour, je voudrais réserver une table pour deux personnes ce soir."
+ES = "Por favor, envíame el informe antes del viernes por la mañana."
+PT = "Obrigado, eu vou enviar o relatório amanhã de manhã."
+
+
+def _pieces(tmp_path: Path, wav: Path, base: Path, *args: str) -> list[tuple[str, str]]:
+    events = tmp_path / "events.jsonl"
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "XDG_STATE_HOME": str(tmp_path / "state")}
+    p = subprocess.run(dictation_cmd("-v", "run", "--input", str(wav), "--fast", "--socket",
+                                     str(tmp_path / "ctl.sock"), "--events", str(events),
+                                     "--local-model", str(base), *args),
+                       capture_output=True, text=True, timeout=300, env=env)
+    assert p.returncode == 0, p.stderr
+    finals = [json.loads(line) for line in events.read_text().splitlines()]
+    return [(e["language"], e["text"]) for e in finals if e["type"] == "final"]
+
+
+def test_each_piece_is_in_its_own_language_among_the_users(
+        tmp_path: Path, say: Callable[..., Path], join: Callable[..., Path],
+        base_model_dir: Path) -> None:
+    wav = join(say(EN, pad=(0.3, 1.5)), say(FR, voice="fr", pad=(0.3, 1.5)),
+               say(ES, voice="es", pad=(0.3, 1.5)), say(EN, pad=(0.3, 1.5)))
+    pieces = _pieces(tmp_path, wav, base_model_dir, "--languages", "en,fr,es")
+    assert [lang for lang, _ in pieces] == ["en", "fr", "es", "en"], pieces
+    assert "table" in pieces[1][1].lower() and "viernes" in pieces[2][1].lower(), pieces
+
+
+def test_detection_never_leaves_the_users_languages(
+        tmp_path: Path, say: Callable[..., Path], join: Callable[..., Path],
+        base_model_dir: Path) -> None:
+    # Portuguese, said to someone who speaks English and Spanish: never a Portuguese piece.
+    wav = join(say(PT, voice="pt", pad=(0.3, 2.0)), say(EN, pad=(0.3, 2.0)))
+    free = _pieces(tmp_path / "free", wav, base_model_dir)
+    assert free[0][0] not in ("en", "es"), free  # the detector alone goes elsewhere
+    kept = _pieces(tmp_path / "set", wav, base_model_dir, "--languages", "en,es")
+    assert {lang for lang, _ in kept} <= {"en", "es"}, kept
