@@ -11,7 +11,9 @@ was given.
                    the session's revisable pieces
 - revise.py        how an output changes what it shows: BackSpaces and text for a revision
 - commands.py      spoken commands: "comma", "new line", "scratch that"…; cmdtables.py: the
-                   built-in tables, mishearings, and words after which a command is a noun
+                   built-in tables per language, mishearings, and words after which a
+                   command is a noun; cmdbuild.py: a language's table with the user's
+- languages.py     which language's rules a piece gets: the code the transcriber gave it
 - replacements.py  the user's fixes, whole words or checked regular expressions (regexsafe.py)
 - postprocess.py   each utterance through the user's command (postcommand.py) or a chat model
                    (rewrite.py), the text kept on any failure
