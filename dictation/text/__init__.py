@@ -6,7 +6,8 @@ was given.
 - guard.py         text the model made up: silence phrases, prompt echoes, loops, text too long
                    for its audio
 - loops.py         decoding loops found in time linear in the text
-- boundary.py      whether the words so far end a sentence (the endpointer's hold decision)
+- boundary.py      whether the words so far end a sentence (the endpointer's hold decision);
+                   boundwords.py: the words it reads, per language
 - assemble.py      each utterance's text joined to what was delivered (capitals, spacing), and
                    the session's revisable pieces
 - revise.py        how an output changes what it shows: BackSpaces and text for a revision
