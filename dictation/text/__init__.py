@@ -9,7 +9,8 @@ was given.
 - boundary.py      whether the words so far end a sentence (the endpointer's hold decision);
                    boundwords.py: the words it reads, per language
 - assemble.py      each utterance's text joined to what was delivered (capitals, spacing), and
-                   the session's revisable pieces
+                   the session's revisable pieces; capitals.py: the capitals each
+                   language keeps
 - revise.py        how an output changes what it shows: BackSpaces and text for a revision
 - commands.py      spoken commands: "comma", "new line", "scratch that"…; cmdtables.py: the
                    built-in tables per language, mishearings, and words after which a
