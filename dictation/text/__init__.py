@@ -4,7 +4,8 @@ was given.
 
 - sanitize.py      untrusted text made safe to show, copy or type (escapes, controls, bidi)
 - guard.py         text the model made up: silence phrases, prompt echoes, loops, text too long
-                   for its audio
+                   for its audio; silence.py: each language's stock phrases; echo.py: text
+                   that may come from the prompt
 - loops.py         decoding loops found in time linear in the text
 - boundary.py      whether the words so far end a sentence (the endpointer's hold decision);
                    boundwords.py: the words it reads, per language
