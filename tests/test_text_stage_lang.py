@@ -8,6 +8,7 @@ import asyncio
 from dictation.text.boundary import BoundaryConfig
 from dictation.text.commands import CommandConfig, Rendered
 from dictation.text.config import TextConfig
+from dictation.text.languages import UNKNOWN, code
 from dictation.text.stage import TextStage
 
 
@@ -104,3 +105,11 @@ def test_capitals_follow_the_pieces_language() -> None:
     stage.add(5, Rendered("Penso che"), language="it")
     _, piece = stage.add(6, Rendered("Domani piove."), language="it")
     assert piece == " Domani piove."  # no rule of Italian's says it may be lower-cased
+
+
+def test_language_codes() -> None:
+    assert [code(x) for x in (None, "", "en", "FR", "de-AT", "es_MX", "german", "Spanish",
+                              "pt", "yue")] == [
+        "en", "en", "en", "fr", "de", "es", "de", "es", "pt", "yue"]
+    assert code(None, "fr") == "fr" and code("", "de") == "de"
+    assert code("not a language") == code("12") == code("ελ") == UNKNOWN
