@@ -11,6 +11,7 @@ rule at all. A language without a list here reads no words (:data:`OFF`).
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -63,10 +64,12 @@ class Words:
 
     @property
     def pattern(self) -> re.Pattern[str]:
-        return _PATTERNS[self.word]
+        return _compiled(self.word)
 
 
-_PATTERNS = {p: re.compile(p) for p in (_EN_WORD, _FR_WORD)}
+@functools.cache
+def _compiled(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern)
 
 
 def _set(words: str) -> frozenset[str]:
