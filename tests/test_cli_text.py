@@ -4,6 +4,7 @@ each bad entry one line naming the file, the line and the entry."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 from pathlib import Path
@@ -12,11 +13,13 @@ import pytest
 
 from dictation.cli import main as cli
 from dictation.cli.build import build_config, check_daemon_args, resolve_args
+from dictation.cli.textopts import listing
 from dictation.config import RunConfig
 from dictation.errors import ConfigError
 from dictation.text.boundary import BoundaryConfig
 from dictation.text.commands import apply, bias_phrases, build_table
 from dictation.text.postprocess import PostConfig
+from dictation.text.stage import TextStage
 
 
 @pytest.fixture
@@ -245,3 +248,21 @@ def test_the_service_takes_the_text_options(home: Path) -> None:
     assert args[0] == "--commands" and grace == 5.0
     with pytest.raises(SystemExit):  # a bad value exits 2 with run's usage line
         check_daemon_args(["--post-timeout", "0"])
+
+
+def test_each_languages_table_from_the_file_reaches_the_stage_and_the_listing(home: Path
+                                                                             ) -> None:
+    write_config(home, '[commands.fr]\nvirgule = ""\n"guillemet ouvrant" = "«"\n'
+                       '[commands.es]\n"punto final" = ""\n')
+    stage = TextStage(config([]).text)
+    rendered = asyncio.run(stage.render("Il dit, guillemet ouvrant, salut virgule",
+                                        language="fr"))
+    assert rendered.text == "Il dit «salut virgule"  # added, and a built-in one removed
+    assert asyncio.run(stage.render("Fin punto final", language="es")).text == (
+        "Fin punto final")  # removed: "punto" alone mid-utterance is a word
+    assert asyncio.run(stage.render("Fin punto", language="es")).text == "Fin."
+    assert asyncio.run(stage.render("Ende Komma", language="de")).text == "Ende,"
+    shown = listing(resolve_args(["config"], {}))
+    assert "# command phrases added to the built-in tables (en, fr, es, de), or changed\n" \
+        '[commands.fr]\n"virgule" = ""\n"guillemet ouvrant" = "«"\n' in shown
+    assert '[commands.es]\n"punto final" = ""\n' in shown

@@ -118,13 +118,13 @@ def test_config_table_extends_and_overrides_and_removes() -> None:
     assert "period" not in bias_phrases(t) and "full point" in bias_phrases(t)
 
 
-def test_other_languages_have_no_commands_unless_configured() -> None:
-    assert apply("Hallo, Komma.", build_table(CommandConfig(language="de"))).text == (
-        "Hallo, Komma.")
-    de = build_table(CommandConfig(language="de", table={"de": {"Komma": ",",
-                                                                 "neue Zeile": "newline"}}))
-    assert apply("Hallo, Komma, neue Zeile.", de).text == "Hallo,\n"
-    assert bias_phrases(de) == ("Komma", "neue Zeile")
+def test_a_language_without_a_built_in_table_has_commands_only_if_configured() -> None:
+    assert apply("Ciao, virgola.", build_table(CommandConfig(language="it"))).text == (
+        "Ciao, virgola.")
+    it = build_table(CommandConfig(language="it", table={"it": {"virgola": ",",
+                                                                 "a capo": "newline"}}))
+    assert apply("Ciao, virgola, a capo.", it).text == "Ciao,\n"
+    assert bias_phrases(it) == ("virgola", "a capo")
 
 
 @pytest.mark.parametrize("table, message", [

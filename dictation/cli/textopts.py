@@ -20,6 +20,7 @@ from dictation.cli import values
 from dictation.cli.configfile import ConfigFile, TomlFile, toml_value
 from dictation.cli.settings import Resolved
 from dictation.errors import ConfigError
+from dictation.text import languages
 from dictation.text.commands import CommandConfig, build_table
 from dictation.text.config import TextConfig
 from dictation.text.postprocess import PostConfig
@@ -208,7 +209,8 @@ def listing(resolved: Resolved) -> str:
         commented.add("replacements")
     if tables := command_tables(file):
         off = args.commands == "off"
-        head = ["# command phrases added to the built-in table, or changed"
+        head = ["# command phrases added to the built-in tables "
+                f"({', '.join(languages.BUILT_IN)}), or changed"
                 + (" (not used while commands are off)" if off else "")]
         for code, table in tables.items():
             block = [f"[commands.{code}]", *(f"{toml_value(p)} = {toml_value(a)}"

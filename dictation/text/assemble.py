@@ -14,7 +14,8 @@ Proper nouns. When a lower-case start is due, the first word keeps its capital i
 spelled with a capital after its first letter (NASA, GitHub, McDonald), or a word the
 transcript has already shown capitalised in the middle of a sentence (the model capitalises
 names there, and only names). A name never seen mid-sentence is lower-cased: the price of
-reading nothing but text.
+reading nothing but text. That is English; each language's rules are in capitals.py (German
+lower-cases only words known to be lower-case, another language nothing).
 
 Only bounded tails of the delivered text are read, so the cost of a call does not grow with
 the session.
@@ -24,6 +25,8 @@ from __future__ import annotations
 
 import re
 
+from dictation.text import capitals
+from dictation.text.capitals import ABBREVIATIONS, I_FORMS, Capitals
 from dictation.text.revise import Revision, backspace_safe, edit  # re-exported
 
 __all__ = ["Assembler", "Revision", "backspace_safe", "edit", "join", "proper_nouns",
@@ -43,14 +46,6 @@ _NO_SPACE_AFTER = "([{“‘¿¡«"  # an opening bracket or quote: '"' may clos
 _MARKS = ",.;:!?…"  # what a punctuation command replaces at the end of the piece before
 # A token that restarts capitalisation: a sentence end, a line break, a colon or quote.
 _TOKENS = re.compile(r"([^\W\d_][\w'’-]*)|([.?!…:\n\"“])")
-I_FORMS = frozenset({"i", "i'm", "i'll", "i've", "i'd", "i’m", "i’ll", "i’ve", "i’d"})
-ALWAYS_CAPS = frozenset({
-    "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday",
-    "january", "february", "march", "april", "june", "july", "august", "september",
-    "october", "november", "december"})  # not "may": far more often the verb
-TITLES = frozenset({"mr", "mrs", "ms", "dr", "prof", "st"})  # a name follows
-ABBREVIATIONS = TITLES | {"jr", "sr", "vs", "eg", "ie", "cf", "approx", "dept", "inc", "ltd",
-                          "co", "no"}
 
 
 def _sentence_ended(before: str) -> bool:
@@ -91,22 +86,28 @@ def proper_nouns(text: str) -> set[str]:
     return found
 
 
-def _keeps_capital(word: str, before: str, after: str, keep: frozenset[str]) -> bool:
-    """Is ``word``, first of a new utterance between ``before`` and ``after``, a name?"""
+def _keeps_capital(word: str, before: str, after: str, keep: frozenset[str],
+                   caps: Capitals) -> bool:
+    """Must ``word``, first of a new utterance between ``before`` and ``after``, keep its
+    capital (a name, or a capital its language requires)?"""
     low = word.lower()
-    if low in I_FORMS or low in ALWAYS_CAPS or any(c.isupper() for c in word[1:]):
+    if caps.lower == "never" or any(c.isupper() for c in word[1:]):
         return True
     if low in {k.lower() for k in keep}:
         return True
+    if caps.lower == "known":
+        return low not in caps.lower_words
+    if low in caps.i_forms or low in caps.always:
+        return True
     title = re.search(r"([^\W\d_]+)\.\s*$", before[-40:])
-    if title and title[1].lower() in TITLES:
+    if title and title[1].lower() in caps.titles:
         return True  # "Dr." + "Smith"
     # Its own place is left out: the new utterance's first word is not mid-sentence there.
     return word in proper_nouns(f"{before}\n{after}")
 
 
 def join(before: str, text: str, keep_caps: frozenset[str] = frozenset(),
-         attach: bool = False) -> str:
+         attach: bool = False, language: str | None = None) -> str:
     """``text``, a new utterance's transcript, as it should follow ``before``, the text
     delivered so far in this session ("" at the start).
 
@@ -115,7 +116,8 @@ def join(before: str, text: str, keep_caps: frozenset[str] = frozenset(),
     - A capital first letter after . ? ! or at the start.
     - A lower-case first word anywhere else (after a comma, an ellipsis, or text without an
       end mark), unless it keeps its capital (see the module's note on proper nouns;
-      ``keep_caps`` is the user's vocabulary).
+      ``keep_caps`` is the user's vocabulary), by the rules of ``language`` (None:
+      English; capitals.py).
     - ``attach`` (text starting with punctuation or a line break said as a command): no
       space, and the text as it is.
 
@@ -137,7 +139,8 @@ def join(before: str, text: str, keep_caps: frozenset[str] = frozenset(),
         if word[0].islower() and not any(c.isupper() for c in word[1:]):
             word = word[0].upper() + word[1:]
     elif word[0].isupper() and not _keeps_capital(
-            word, tail, text[m.end():m.end() + TAIL_CHARS], keep_caps):
+            word, tail, text[m.end():m.end() + TAIL_CHARS], keep_caps,
+            capitals.for_language(language)):
         word = word[0].lower() + word[1:]
     return space + text[:at] + word + text[m.end():]
 
@@ -215,11 +218,12 @@ class Assembler:
         while len(self._names) > MAX_NAMES:
             del self._names[next(iter(self._names))]
 
-    def add(self, seq: int, text: str, attach: bool = False) -> str:
+    def add(self, seq: int, text: str, attach: bool = False, *,
+            language: str | None = None) -> str:
         """Record utterance ``seq``; returns its text as delivered. An utterance without
         text delivers "" and is not recorded: no output shows anything to revise.
-        ``attach``: see :func:`join`."""
-        piece = join(self.text, text, self._caps(), attach)
+        ``attach``, ``language``: see :func:`join`."""
+        piece = join(self.text, text, self._caps(), attach, language)
         if not piece:
             return ""
         self._pieces.append((seq, piece))
@@ -237,14 +241,15 @@ class Assembler:
         self._learn(new)
         return Revision(seq, old, new)
 
-    def revise_last(self, text: str, attach: bool = False) -> Revision | None:
+    def revise_last(self, text: str, attach: bool = False, *,
+                    language: str | None = None) -> Revision | None:
         """The newest piece becomes ``text`` (raw: formatted like :meth:`add`), for example
         a fragment transcribed again together with its continuation. None when nothing
         changes or nothing was delivered."""
         if not self._pieces:
             return None
         return self._replace_last(join(self._before(len(self._pieces) - 1), text,
-                                       self._caps(), attach))
+                                       self._caps(), attach, language))
 
     @property
     def before_last(self) -> str:
@@ -262,7 +267,8 @@ class Assembler:
         kept = piece.rstrip(_MARKS)
         return self._replace_last(kept) if kept.strip() and kept != piece else None
 
-    def extend_last(self, text: str, attach: bool = False) -> Revision | None:
+    def extend_last(self, text: str, attach: bool = False, *,
+                    language: str | None = None) -> Revision | None:
         """The newest piece goes on with ``text`` (raw), when a continuation is joined by the
         text alone: its sentence end is taken back first (:func:`unfinish`); before
         punctuation said as a command (``attach``), the mark the model wrote there ("Dear
@@ -273,7 +279,8 @@ class Assembler:
         head = text.lstrip(" \t")[:1]
         base = unfinish(piece) if not attach else (
             piece.rstrip(_MARKS) if head in _MARKS and piece.rstrip(_MARKS).strip() else piece)
-        more = join(self._before(len(self._pieces) - 1) + base, text, self._caps(), attach)
+        more = join(self._before(len(self._pieces) - 1) + base, text, self._caps(), attach,
+                    language)
         return self._replace_last(base + more) if more else None
 
     def unfinish_last(self) -> Revision | None:

@@ -11,6 +11,9 @@ cannot end an English sentence (an article, a conjunction, most prepositions, an
 without its verb) is the strong signal. Each list below was tuned on what tiny.en writes for
 sentences cut at a thinking pause and for finished ones (bench/boundary.py).
 
+Each language reads its own words (boundwords.py), picked by :func:`for_language` with the
+piece's language; one without words of its own is read for its punctuation only.
+
 Only the last :data:`TAIL_CHARS` characters are read, so any input costs the same.
 """
 
@@ -19,71 +22,28 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
+from dictation.text import languages
+from dictation.text.boundwords import (
+    ARTICLES,
+    AUXILIARIES,
+    CONJUNCTIONS,
+    HEDGES,
+    HESITATIONS,
+    OFF,
+    OPENERS,
+    PREPOSITIONS,
+    SUBORDINATORS,
+    WORDS,
+    Words,
+)
+
 TAIL_CHARS = 300
 """The end of a sentence is decided by its last few words; 300 characters holds them and the
 start of any sentence short enough for the opener rule."""
 
-_WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
 _CLOSERS = "\"'”’)]}»"  # after a sentence's mark: `He said "no."` ends with the quote
 _PAUSE_MARKS = ",;:-–—"
 _SENTENCE_END = re.compile(r"[.?!](?=[\s\"'”’)\]}»]|$)")
-
-ARTICLES = frozenset({"a", "an", "the", "my", "your", "our", "their", "its", "every"})
-CONJUNCTIONS = frozenset({"and", "but", "or", "nor", "plus", "than", "so", "because",
-                          "cause", "whereas", "although"})
-SUBORDINATORS = frozenset({"if", "whether", "unless", "when", "while", "which", "who",
-                           "whom", "whose", "where", "until", "till", "whenever", "wherever"})
-# Words that often end a sentence as a particle or adverb ("log in", "turn it off", "seen
-# it before") are left out.
-PREPOSITIONS = frozenset({"of", "to", "for", "with", "from", "about", "at", "into", "onto",
-                          "as", "between", "among", "towards", "toward", "during", "via",
-                          "per", "upon", "including", "regarding", "despite", "unlike",
-                          "like"})
-AUXILIARIES = frozenset({"is", "are", "was", "were", "am", "be", "been", "will", "would",
-                         "can", "could", "should", "shall", "must", "might", "may", "has",
-                         "have", "had", "do", "does", "did"})
-HESITATIONS = frozenset({"um", "uh", "er", "erm", "ah", "eh", "hmm", "mm"})
-HEDGES = frozenset({"maybe", "perhaps", "probably", "possibly", "also", "just", "actually",
-                    "really", "basically", "even", "still"})
-OPENERS = frozenset({"if", "when", "although", "though", "because", "unless", "whenever",
-                     "while", "once", "since", "before", "after", "until"})
-
-# A word of the lists above that is complete after one of these ("for a while", "I think
-# so", "I don't know which", "now that"...). Checked against the word before it.
-ENDS_AFTER = {
-    "while": frozenset({"a", "little", "the", "good", "short", "long", "worth"}),
-    "so": frozenset({"think", "thought", "hope", "hoped", "guess", "believe", "suppose",
-                     "say", "said", "says", "told", "do", "did", "does", "not", "seems",
-                     "seem", "afraid", "imagine", "expect", "fear", "even", "why", "or",
-                     "and"}),
-    "which": frozenset({"know", "knew", "sure", "wonder", "ask", "asked", "matter",
-                        "care", "tell", "decide", "decided", "remember", "see", "idea"}),
-}
-ENDS_AFTER["who"] = ENDS_AFTER["whom"] = ENDS_AFTER["where"] = ENDS_AFTER["which"]
-ENDS_AFTER["when"] = ENDS_AFTER["which"] | {"since", "until", "say", "me"}
-# "that" ends many sentences as a pronoun ("I didn't know that."); after these it opens a
-# clause that has not come yet.
-THAT_OPENS_AFTER = frozenset({"so", "such", "now", "given", "except", "provided",
-                              "assuming", "thinking", "hoping", "saying", "suggesting",
-                              "realising", "realizing", "believe", "means", "mean", "sure",
-                              "is", "was", "think", "thought", "said", "says"})
-# Before "PRONOUN + AUXILIARY" at the end, these make it an ellipsis that is complete:
-# "That is what it is.", "Yes, I can.", "bigger than it was".
-ELLIPSIS_AFTER = frozenset({"yes", "yeah", "yep", "no", "nope", "well", "oh", "okay", "ok",
-                            "sure", "course", "what", "who", "where", "when", "how", "why",
-                            "whatever", "than", "as", "if", "whether", "that", "because"})
-COPULAS = frozenset({"is", "are", "was", "were", "am"})
-WH_WORDS = frozenset({"what", "whatever", "where", "wherever", "how", "however", "who",
-                      "whoever", "when", "whenever", "than"})
-SUBJECTS = frozenset({"i", "you", "he", "she", "it", "we", "they", "there", "that", "this",
-                      "one", "who", "which"})
-# Words that seldom start a sentence of their own: an utterance starting with one goes on
-# with the sentence before it ("...leaves at nine" + "or at ten?"). "So", "because", "for"
-# and most prepositions start sentences often, and are left out.
-CONTINUERS = frozenset({"and", "or", "nor", "but", "plus", "than", "whereas", "of"})
-# A preposition after one of these is stranded by the clause it opens, and ends it: "what
-# it's for", "the one which I spoke of", "faster than it used to".
-STRANDERS = frozenset({"what", "which", "who", "whom", "where", "whatever", "than"})
 
 
 @dataclass(frozen=True)
@@ -115,6 +75,13 @@ class BoundaryConfig:
     hedges: frozenset[str] = HEDGES
     """Skipped when looking at the last word: "that maybe" is "that" with a hedge after it."""
     openers: frozenset[str] = OPENERS
+    language: str = languages.DEFAULT
+    """Whose words these are: the rest of that language's rules (boundwords.WORDS) go with
+    them. Set by :func:`for_language`."""
+
+    @property
+    def words(self) -> Words:
+        return WORDS.get(self.language, OFF)
 
     def __post_init__(self) -> None:
         if not 0 <= self.hold_s <= 10:
@@ -159,10 +126,10 @@ def incomplete(text: str, config: BoundaryConfig = DEFAULT) -> str | None:
     # The last sentence's words: "It works. And." ends with a fragment whose capital is
     # its start, not a name. A sentence longer than the tail is read from the tail's start.
     sentence = _last_sentence(core, len(text) <= TAIL_CHARS)
-    words = _WORD.findall(core if sentence is None else sentence)
+    words = config.words.pattern.findall(core if sentence is None else sentence)
     if not words:
         return None
-    reason = _last_words(words, mark, config)
+    reason = _last_words(words, mark, config, sentence or core)
     if reason:
         return reason
     if mark == "" and len(words) > 1 and config.require_end_mark:
@@ -172,9 +139,11 @@ def incomplete(text: str, config: BoundaryConfig = DEFAULT) -> str | None:
     return None
 
 
-def _last_words(words: list[str], mark: str, config: BoundaryConfig) -> str | None:
-    """The reason the last words cannot end a sentence, if any."""
-    low = [w.lower().replace("’", "'") for w in words]
+def _last_words(words: list[str], mark: str, config: BoundaryConfig, sentence: str
+                ) -> str | None:
+    """The reason the last words of ``sentence`` cannot end it, if any."""
+    w = config.words
+    low = [x.lower().replace("’", "'") for x in words]
     n = len(low)
     while n and low[n - 1] in config.hedges:
         n -= 1  # "that maybe": the word that decides is the one before the hedge
@@ -184,45 +153,59 @@ def _last_words(words: list[str], mark: str, config: BoundaryConfig) -> str | No
     if not n:
         return None
     last, before = low[n - 1], low[n - 2] if n > 1 else ""
-    if n > 1 and words[n - 1][:1].isupper() and last != "i":
+    if n > 1 and words[n - 1][:1].isupper() and last not in w.not_names:
         return None  # capitalised mid-sentence: a name ("in May", "ask Will")
-    if last in ENDS_AFTER and before in ENDS_AFTER[last] and not hedged:
+    if not hedged and (before in w.ends_after.get(last, ()) or
+                       w.ends_near.get(last, frozenset()).intersection(low[max(0, n - 4):n - 1])):
+        return None
+    if mark == "?" and last in w.question_ends:
         return None
     for kind, group in (("an article", config.articles),
                         ("a conjunction", config.conjunctions),
-                        ("a subordinator", config.subordinators)):
+                        ("a subordinator", config.subordinators),
+                        ("a pronoun", w.pronouns)):
         if last in group:
             return f"ends with {kind} ({last!r})"
-    if last == "that" and (hedged or before in THAT_OPENS_AFTER):
-        return "ends with a clause opened by 'that'"
+    if last == w.clause_word and (hedged or before in w.clause_opens_after):
+        return f"ends with a clause opened by {last!r}"
     if hedged:
         return None
     if mark == "?":
         return None  # questions strand prepositions and invert auxiliaries: "Is it?"
-    if last in config.prepositions and not STRANDERS.intersection(low[max(0, n - 7):n - 1]):
+    if last in config.prepositions and not w.stranders.intersection(low[max(0, n - 7):n - 1]):
         return f"ends with a preposition ({last!r})"
-    if "'" in last and last.rsplit("'", 1)[1] in ("s", "re", "ve", "ll", "d", "m"):
+    if "'" in last and last.rsplit("'", 1)[1] in w.contractions:
         return f"ends with a contraction or possessive ({words[n - 1]!r})"
-    if last in config.auxiliaries and not _ellipsis(low[:n]):
+    if last in config.auxiliaries and not _ellipsis(low[:n], w) and not (
+            w.verb_final and ("," in sentence or w.verb_final.intersection(low[:n - 1]))):
         return f"ends with an auxiliary ({last!r})"
     return None
 
 
-def _ellipsis(low: list[str]) -> bool:
-    """PRONOUN + AUXILIARY after a word that makes it a whole clause: "what it is"; or a
-    copula closing a clause a wh-word opened a few words before: "wherever your cursor
-    is", "what the plan was" (the bundled sample's first sentence)."""
-    if len(low) >= 3 and low[-2] in SUBJECTS and low[-3] in ELLIPSIS_AFTER:
-        return True
-    return (low[-1] in COPULAS and len(low) >= 3 and low[-2] not in WH_WORDS
-            and any(w in WH_WORDS for w in low[-6:-2]))
+def _ellipsis(low: list[str], w: Words) -> bool:
+    """PRONOUN + AUXILIARY after a word that makes it a whole clause: "what it is" (object
+    pronouns between them skipped: "si tu le veux"; without the pronoun where the language
+    drops it: "si puedes"); or a copula closing a clause a wh-word opened a few words
+    before: "wherever your cursor is", "what the plan was" (the bundled sample's first
+    sentence)."""
+    rest = low[:-1]
+    for _ in range(4):  # a few object pronouns at most
+        if w.bare_ellipsis and (not rest or rest[-1] in w.ellipsis_after):
+            return True
+        if len(rest) >= 2 and rest[-1] in w.subjects and rest[-2] in w.ellipsis_after:
+            return True
+        if not rest or rest[-1] not in w.clitics:
+            break
+        rest = rest[:-1]
+    return (low[-1] in w.copulas and len(low) >= 3 and low[-2] not in w.wh_words
+            and any(x in w.wh_words for x in low[-6:-2]))
 
 
 def _opener_alone(sentence: str, config: BoundaryConfig) -> bool:
     """"If the tests pass tonight." as a whole sentence: a short clause opened by a
     subordinator, no comma, and no auxiliary right after the opener (that is a question:
     "When is the meeting.")."""
-    words = [w.lower() for w in _WORD.findall(sentence)]
+    words = [w.lower() for w in config.words.pattern.findall(sentence)]
     return (2 <= len(words) <= config.opener_words and words[0] in config.openers
             and words[1] not in config.auxiliaries and "," not in sentence)
 
@@ -249,15 +232,30 @@ def continues(text: str, config: BoundaryConfig = DEFAULT) -> str | None:
     join a new utterance to a fragment it has already delivered. The lower case counts only
     with ``require_end_mark``: an engine that has stopped punctuating (:func:`punctuates`)
     writes lower case starts for new sentences too."""
-    m = _WORD.search(text[:TAIL_CHARS])
+    words = config.words
+    m = words.pattern.search(text[:TAIL_CHARS]) if words.known else None
     if m is None:
-        return None
+        return None  # nor in a language whose words are not known: never guessed
     word = m[0]
     if word[0].islower() and config.require_end_mark:
         return f"starts lower case ({word!r})"
-    if word.lower() in CONTINUERS:
+    if word.lower() in words.continuers:
         return f"starts with {word.lower()!r}"
     return None
+
+
+def for_language(config: BoundaryConfig, language: str | None) -> BoundaryConfig:
+    """``config`` with the words of ``language`` (None: English), for a piece in it. Its
+    English lists are kept for English; a language without words of its own reads none and
+    asks for no end mark (its script may have other marks, or none)."""
+    code = languages.code(language)
+    if code == config.language:
+        return config
+    w = WORDS.get(code, OFF)
+    return replace(config, language=code, articles=w.articles, conjunctions=w.conjunctions,
+                   subordinators=w.subordinators, prepositions=w.prepositions,
+                   auxiliaries=w.auxiliaries, hesitations=w.hesitations, hedges=w.hedges,
+                   openers=w.openers, require_end_mark=config.require_end_mark and w.known)
 
 
 def in_effect(config: BoundaryConfig, punctuating: bool) -> BoundaryConfig:

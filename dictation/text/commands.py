@@ -21,11 +21,24 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Literal
 
-from dictation.errors import ConfigError
-from dictation.text.cmdtables import ALIASES, BUILTIN, COMPOUNDS, GUARDS
+from dictation.text.cmdbuild import (
+    ACTIONS,
+    MAX_LITERAL,
+    MAX_PHRASE_WORDS,
+    CommandConfig,
+    CommandTable,
+    bias_phrases,
+    build_table,
+    key,
+    plain,
+)
+
+__all__ = ["ACTIONS", "CLAUSE_PUNCT", "MAX_LITERAL", "MAX_PHRASE_WORDS", "OPENING", "RULE",
+           "SENTENCE_END", "CommandConfig", "CommandTable", "Op", "Rendered", "apply",
+           "bias_phrases", "build_table", "parse", "render"]
 
 Kind = Literal["text", "punct", "newline", "paragraph", "scratch"]
 Rule = Literal["whole", "end", "boundary", "anywhere"]
@@ -33,27 +46,16 @@ RULES: tuple[Rule, ...] = ("whole", "end", "boundary", "anywhere")
 RULE: Rule = "boundary"
 """Each rule includes the ones before it; see the module docstring and bench/commands.md."""
 
-ACTIONS = frozenset({"newline", "paragraph", "scratch"})
-"""Action names in a command table; any other value is punctuation text, and "" removes a
-built-in phrase."""
 _BREAKS: Mapping[str, tuple[Kind, str]] = {"newline": ("newline", "\n"),
-                                           "paragraph": ("paragraph", "\n\n")}
+                                           "paragraph": ("paragraph", "\n\n"),
+                                           ".\n\n": ("paragraph", ".\n\n")}
+"""Line breaks; ".\\n\\n" (a sentence end and a paragraph: Spanish "punto y aparte") only in
+built-in tables, as a config's value cannot hold a line break."""
 
 CLAUSE_PUNCT = ",.;:!?…"
 SENTENCE_END = ".?!…"
 OPENING = "([{“‘«¿¡"
 """Punctuation commands with this text open: a space before them and none after."""
-MAX_PHRASE_WORDS = 6
-MAX_LITERAL = 16
-
-
-@dataclass(frozen=True)
-class CommandConfig:
-    enabled: bool = True
-    language: str | None = None
-    """The transcript's language (--language); None is English, the bundled model's."""
-    table: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
-    """language → {phrase: action} from the config; extends and overrides the built-in one."""
 
 
 @dataclass(frozen=True)
@@ -73,78 +75,6 @@ class Rendered:
     attach: bool = False
     """``text`` starts with punctuation or a line break that follows the previous utterance
     directly, with no space in between."""
-
-
-@dataclass(frozen=True)
-class CommandTable:
-    phrases: Mapping[tuple[str, ...], str]
-    """Normalised words → action; a multi-word phrase also as one word ("newline")."""
-    spoken: tuple[str, ...]
-    """The phrases as written in the table, for biasing the recogniser."""
-    longest: int = 1
-    guards: frozenset[str] = frozenset()
-    """Words after which a command word is a word (outside a whole-utterance command)."""
-    compounds: Mapping[tuple[str, ...], frozenset[str]] = field(default_factory=dict)
-    """The same for one phrase: "trial" before "period"."""
-
-
-def _key(word: str) -> str:
-    """A word as matched: lower case, letters and digits only, so that "Line." "line" and
-    "new-line" ("newline") all compare by their letters."""
-    return "".join(ch for ch in word.casefold() if ch.isalnum())
-
-
-def _action(language: str, phrase: str, value: object) -> str:
-    where = f"commands.{language}: '{phrase}'"
-    if not isinstance(value, str):
-        raise ConfigError(f"{where} must be a string (punctuation, newline, paragraph or "
-                          "scratch)")
-    if value in ACTIONS or value == "":
-        return value
-    if len(value) > MAX_LITERAL or any(ord(ch) < 32 or ord(ch) == 127 for ch in value):
-        raise ConfigError(f"{where}: '{value[:20]}' is not punctuation text (at most "
-                          f"{MAX_LITERAL} characters without control characters), nor "
-                          "newline, paragraph or scratch")
-    return value
-
-
-def build_table(config: CommandConfig) -> CommandTable:
-    """The built-in table of the language, extended by the config's; raises a one-line
-    ConfigError naming a bad entry. With commands off the table is empty: nothing matches
-    and nothing is asked of the recogniser."""
-    if not config.enabled:
-        return CommandTable({}, ())
-    language = (config.language or "en").lower()
-    merged: dict[str, str] = dict(BUILTIN.get(language, {}))
-    for phrase, value in config.table.get(language, {}).items():
-        merged[phrase] = _action(language, phrase, value)
-    phrases: dict[tuple[str, ...], str] = {}
-    spoken = []
-    for phrase, action in merged.items():
-        words = tuple(k for k in map(_key, phrase.split()) if k)
-        if not words or len(words) > MAX_PHRASE_WORDS:
-            raise ConfigError(f"commands.{language}: '{phrase}' must be 1 to "
-                              f"{MAX_PHRASE_WORDS} words")
-        if action == "":
-            continue
-        phrases[words] = action
-        if len(words) > 1:
-            phrases.setdefault(("".join(words),), action)
-        spoken.append(" ".join(phrase.split()))
-    for alias, phrase in ALIASES.get(language, {}).items():
-        if merged.get(phrase) and alias not in merged:  # removing the phrase removes it too
-            phrases.setdefault(tuple(map(_key, alias.split())), merged[phrase])
-    longest = max((len(w) for w in phrases), default=1)
-    compounds = {tuple(map(_key, p.split())): nouns
-                 for p, nouns in COMPOUNDS.get(language, {}).items()}
-    return CommandTable(phrases, tuple(spoken), longest, GUARDS.get(language, frozenset()),
-                        compounds)
-
-
-def bias_phrases(table: CommandTable) -> tuple[str, ...]:
-    """The command phrases, for the recogniser's prompt or hotwords while commands are on:
-    tiny.en otherwise hears "comma" as "comment" (bench/commands.md)."""
-    return table.spoken
 
 
 @dataclass(frozen=True)
@@ -180,10 +110,11 @@ def _runs(found: list[_Match]) -> list[list[_Match]]:
     return runs
 
 
-def _counting(run: list[_Match], keys: Sequence[str], words: Sequence[str], rule: Rule,
-              guards: frozenset[str], compounds: Mapping[tuple[str, ...], frozenset[str]]
-              ) -> list[_Match]:
-    """The matches of a run that are commands."""
+def _counting(run: list[_Match], keys: Sequence[str], plains: Sequence[str],
+              words: Sequence[str], rule: Rule, guards: frozenset[str],
+              compounds: Mapping[tuple[str, ...], frozenset[str]]) -> list[_Match]:
+    """The matches of a run that are commands; ``keys`` and ``plains`` are the words as
+    phrases and as guard words are compared (cmdbuild.key and .plain)."""
     start, end = run[0].start, run[-1].end
     if rule == "anywhere" or (start == 0 and end == len(words)):
         return run
@@ -191,10 +122,10 @@ def _counting(run: list[_Match], keys: Sequence[str], words: Sequence[str], rule
         return []
     before = words[start - 1] if start > 0 else ""
     nouns = guards | compounds.get(tuple(keys[start:run[0].end]), frozenset())
-    if start > 0 and keys[start - 1] in nouns and not before.endswith(tuple(CLAUSE_PUNCT)):
+    if start > 0 and plains[start - 1] in nouns and not before.endswith(tuple(CLAUSE_PUNCT)):
         # "a comma, new line": the guard makes a noun of the next phrase only.
-        return (_counting(run[1:], keys, words, rule, guards, compounds) if len(run) > 1
-                else [])
+        return (_counting(run[1:], keys, plains, words, rule, guards, compounds)
+                if len(run) > 1 else [])
     if end == len(words):
         return run
     if rule == "end":
@@ -202,16 +133,30 @@ def _counting(run: list[_Match], keys: Sequence[str], words: Sequence[str], rule
     # A clause boundary the model wrote: punctuation just before the run ("photos, period"),
     # or, at the start of the utterance, just after it ("New paragraph. The one…").
     marked = start > 0 and before.endswith(tuple(CLAUSE_PUNCT))
-    after = start == 0 and words[end - 1].endswith(tuple(CLAUSE_PUNCT))
+    after = start == 0 and (words[end - 1].endswith(tuple(CLAUSE_PUNCT))
+                            or run[-1].action in OPENING)  # an opening mark starts a clause
     return run if marked or after else []
+
+
+def _tokens(transcript: str) -> list[str]:
+    """The words of ``transcript``, a mark standing alone kept with the word before it:
+    French sets "?", "!", ":" and ";" apart ("Efface ça !")."""
+    words: list[list[str]] = []  # joined once at the end: linear however many marks
+    for word in transcript.split():
+        if words and not any(ch.isalnum() for ch in word):
+            words[-1].append(word)
+        else:
+            words.append([word])
+    return [" ".join(w) for w in words]
 
 
 def parse(transcript: str, table: CommandTable, rule: Rule = RULE, guard: bool = True
           ) -> tuple[Op, ...]:
     """The utterance as text and command operations; ``guard=False`` ignores the table's
     guard words (for the benchmark)."""
-    words = transcript.split()
-    keys = [_key(w) for w in words]
+    words = _tokens(transcript)
+    plains = [plain(w) for w in words]
+    keys = [key(w) for w in plains]
     found = _find(keys, table)
     # The model may write a short command twice ("scratch that, scratch that," for one): an
     # utterance of nothing but retractions takes back one utterance, never more.
@@ -222,7 +167,7 @@ def parse(transcript: str, table: CommandTable, rule: Rule = RULE, guard: bool =
     found = [m for m in found if m.action != "scratch"]
     guards, compounds = (table.guards, table.compounds) if guard else (frozenset(), {})
     commands = {m.start: m for run in _runs(found)
-                for m in _counting(run, keys, words, rule, guards, compounds)}
+                for m in _counting(run, keys, plains, words, rule, guards, compounds)}
     ops: list[Op] = []
     text: list[str] = []
     i = 0
@@ -243,7 +188,7 @@ def parse(transcript: str, table: CommandTable, rule: Rule = RULE, guard: bool =
     return tuple(ops)
 
 
-_TRAILING = re.compile(f"[{re.escape(CLAUSE_PUNCT)}]+$")
+_TRAILING = re.compile(f" *[{re.escape(CLAUSE_PUNCT)}]+$")
 
 
 def _capitalize(text: str) -> str:
@@ -274,6 +219,8 @@ def render(ops: Sequence[Op]) -> Rendered:
             out += op.text
             cap = op.text in SENTENCE_END
         else:
+            if prev == "text" and op.text[0] in CLAUSE_PUNCT:  # "punto y aparte"
+                out = _TRAILING.sub("", out)
             out = out.rstrip(" ") + op.text
             cap = True
         prev = op.kind

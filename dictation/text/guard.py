@@ -11,13 +11,14 @@ two places:
 - after (:func:`judge`): loops are cut to one occurrence, unless the audio's speech was long
   enough to say every repeat (a speaker who said it again); then text is dropped when it holds
   no words, every segment is likely silence by the model's own measures, or it is a stock
-  phrase and the audio did not clearly hold speech; and text longer than anyone could say in
-  the audio's time (:func:`max_chars`) is a hallucination.
+  phrase of its language (silence.py) and the audio did not clearly hold speech; and text
+  longer than anyone could say in the audio's time (:func:`max_chars`) is a hallucination.
 
 Text that could have come from the prompt (an echo of it, the prompt replayed, the bias words
 alone, one phrase looped and nothing else) is only *suspected*: the text alone cannot tell an
 echo from a speaker who said the same thing again, so :class:`Verdict` marks it ``suspect``
-and delivery asks the audio, by transcribing it again without the prompt (:func:`settle`).
+and delivery asks the audio, by transcribing it again without the prompt (:func:`settle`);
+echo.py holds those checks.
 
 Every check is linear in the answer's length (loops.py says how loops are found), and an
 answer too long to be a loop of real text is refused before any of them runs.
@@ -35,27 +36,33 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
+from dictation.text import languages
+from dictation.text.echo import (
+    bias_words,
+    from_bias,
+    is_prompt_echo,
+    is_prompt_loop,
+    replays_prompt,
+)
 from dictation.text.loops import find_loops
+from dictation.text.silence import (
+    DEFAULT_SILENCE_PHRASES,
+    SILENCE_PHRASES,
+    is_stock,
+    normalize,
+    phrase_set,
+)
 
 if TYPE_CHECKING:
     from dictation.records import Heard
     from dictation.transcribe import Segment
 
-# What Whisper says to silence, noise and music: outros and credits of the subtitled videos
-# it was trained on, and the annotations of its captions. Compared after normalising (lower
-# case, punctuation gone), so "Thank you." and "thank you!" are one entry.
-DEFAULT_SILENCE_PHRASES = (
-    "you", "thank you", "thank you so much", "thank you very much", "thanks",
-    "thanks for watching", "thank you for watching", "thanks for listening",
-    "thank you for listening", "thank you for watching and see you next time",
-    "please subscribe", "like and subscribe", "please like and subscribe",
-    "don't forget to like and subscribe", "see you next time", "see you in the next video",
-    "bye", "bye bye", "goodbye", "so", "okay", "oh", "hmm", "uh", "um", "the end",
-    "subtitles by the amara org community", "subtitles by the amara.org community",
-    "transcription by castingwords", "transcribed by https otter ai",
-    "www mooji org", "music", "applause", "laughter", "silence", "blank_audio", "no speech",
-    "inaudible",
-)
+__all__ = ["DEFAULT", "DEFAULT_SILENCE_PHRASES", "ECHO", "GuardConfig", "Verdict",
+           "answer_limit", "bias_words", "compression_ratio", "confirms", "cut_loops",
+           "drop_reason", "from_bias", "is_prompt_echo", "is_prompt_loop", "judge",
+           "likely_silence", "max_chars", "mean_logprob", "normalize", "phrase_set",
+           "replays_prompt", "said_repeats", "settle"]
+
 CLEAR_SPEECH_DB = 12.0
 """Speech this far above the background is trusted even when it says "Thank you."."""
 MAX_CHARS_PER_S = 70.0
@@ -75,28 +82,17 @@ still be looked at: Whisper decodes at most 448 tokens a window, so a loop that 
 token limit fits; after the loop is cut, what is left must be within the bound."""
 
 
-_NOT_WORD = re.compile(r"[^\w\s']+")
-_ASCII_WORDS = bytes(  # lower-case letters and digits, ' and _ kept, anything else a space
-    ord(chr(b).lower()) if chr(b).isalnum() or chr(b) in "_'" else ord(" ") for b in range(128)
-) + bytes(128)
-
-
-def normalize(text: str) -> str:
-    """Lower case, punctuation gone, single spaces: "Thank you." and "thank you!" are one."""
-    if text.isascii():  # one byte-table pass instead of a regular expression
-        return " ".join(text.encode().translate(_ASCII_WORDS).decode().split())
-    return " ".join(_NOT_WORD.sub(" ", text.lower()).split())
-
-
-def phrase_set(phrases: Iterable[str]) -> frozenset[str]:
-    return frozenset(n for p in phrases if (n := normalize(p)))
-
-
 @dataclass(frozen=True)
 class GuardConfig:
     silence_phrases: frozenset[str] = field(
         default_factory=lambda: phrase_set(DEFAULT_SILENCE_PHRASES))
-    """Dropped unless the audio clearly held speech (``--silence-phrase``)."""
+    """Dropped unless the audio clearly held speech: English text's (the built-in list and
+    ``--silence-phrase``)."""
+    user_phrases: frozenset[str] = frozenset()
+    """``--silence-phrase``, for text in any language."""
+    language_phrases: bool = True
+    """Other languages' built-in lists apply to text in them (silence.SILENCE_PHRASES);
+    off with ``--no-default-silence-phrases``."""
     clear_speech_db: float = CLEAR_SPEECH_DB
     min_snr_db: float = 6.0
     """Utterances whose speech rose less above the background are not sent."""
@@ -127,7 +123,17 @@ class GuardConfig:
     def with_phrases(cls, extra: Iterable[str] = (), defaults: bool = True,
                      **kw: float) -> GuardConfig:
         base = DEFAULT_SILENCE_PHRASES if defaults else ()
-        return cls(silence_phrases=phrase_set([*base, *extra]), **kw)
+        return cls(silence_phrases=phrase_set([*base, *extra]), user_phrases=phrase_set(extra),
+                   language_phrases=defaults, **kw)
+
+    def phrases(self, language: str | None = None) -> frozenset[str]:
+        """The stock phrases of text in ``language`` (None: English): its built-in list
+        and the user's."""
+        code = languages.code(language)
+        if code == languages.DEFAULT:
+            return self.silence_phrases
+        own = SILENCE_PHRASES.get(code, frozenset()) if self.language_phrases else frozenset()
+        return own | self.user_phrases
 
 
 DEFAULT = GuardConfig()
@@ -141,39 +147,6 @@ def max_chars(audio_s: float, config: GuardConfig = DEFAULT) -> int:
 def answer_limit(audio_s: float, config: GuardConfig = DEFAULT) -> int:
     """A raw answer longer than this is not even looked at for loops."""
     return max_chars(audio_s, config) + LOOP_ROOM_CHARS * max(1, math.ceil(audio_s / 30))
-
-
-def is_prompt_echo(text: str, prompt: str) -> bool:
-    """True when ``text`` could merely repeat the prompt, as Whisper does on near-silent audio
-    (or be said again: :func:`judge` only suspects it).
-
-    Short answers are only called echoes when they equal the whole prompt, so a real "yes"
-    after an earlier "yes" survives; three words or more repeated verbatim are an echo.
-    """
-    said, given = normalize(text), normalize(prompt)
-    if not said or not given:
-        return False
-    if said == given:
-        return True
-    return len(said.split()) >= 3 and f" {said} " in f" {given} "
-
-
-def is_prompt_loop(text: str, prompt: str) -> bool:
-    """True when a looping answer, cut to one round, is made of the prompt's words in the
-    prompt's order: the model replaying the prompt, not a speaker who repeated themself."""
-    said, given = normalize(text).split(), iter(normalize(prompt).split())
-    return len(said) >= 3 and all(word in given for word in said)  # an ordered subsequence
-
-
-def replays_prompt(text: str, prompt: str) -> bool:
-    """True when every word of ``text`` is a prompt word and a run of three of them comes
-    twice: the prompt replayed in a loop too short for cut_loops ("we deployed the new
-    dashboard yesterday and we deployed the new dashboard yesterday and we deployed…")."""
-    said, vocabulary = normalize(text).split(), set(normalize(prompt).split())
-    if len(said) < 6 or not set(said) <= vocabulary:
-        return False
-    runs = [tuple(said[i:i + 3]) for i in range(len(said) - 2)]
-    return len(set(runs)) < len(runs)
 
 
 def cut_loops(text: str) -> str:
@@ -217,22 +190,10 @@ def mean_logprob(segments: Sequence[Segment]) -> float | None:
 ECHO = "it echoes the prompt"
 
 
-def from_bias(text: str, bias: frozenset[str]) -> bool:
-    """True when ``text`` is three words or more, every one of them a word the prompt biased
-    recognition toward (the vocabulary, the command phrases): what Whisper makes of noise
-    with such a prompt ("Comma, period, new line, comma.")."""
-    said = normalize(text).split()
-    return len(said) >= 3 and set(said) <= bias
-
-
-def bias_words(phrases: Iterable[str]) -> frozenset[str]:
-    """The words of the prompt's bias phrases, as :func:`from_bias` compares them."""
-    return frozenset(w for p in phrases for w in normalize(p).split())
-
-
 def drop_reason(text: str, prompt: str, snr: float, segments: Sequence[Segment] = (),
-                config: GuardConfig = DEFAULT) -> str | None:
-    """Why ``text`` must not be output, or None to output it (loops already cut)."""
+                config: GuardConfig = DEFAULT, language: str | None = None) -> str | None:
+    """Why ``text``, in ``language`` (None: English), must not be output, or None to output
+    it (loops already cut)."""
     said = normalize(text)
     if not said:
         return "it holds no words"
@@ -242,7 +203,7 @@ def drop_reason(text: str, prompt: str, snr: float, segments: Sequence[Segment] 
         return "the model found no speech in it"
     if compression_ratio(text) > config.compression_ratio:
         return "it repeats itself"
-    if said in config.silence_phrases:
+    if is_stock(said, config.phrases(language)):
         if snr < config.clear_speech_db:
             return f"a stock phrase on weak audio ({snr:.0f} dB above the background)"
         logprob = mean_logprob(segments)
@@ -275,11 +236,12 @@ def said_repeats(text: str, heard: Heard, audio_s: float | None) -> bool:
 
 def judge(text: str, prompt: str, heard: Heard, segments: Sequence[Segment] = (),
           config: GuardConfig = DEFAULT, audio_s: float | None = None,
-          bias: frozenset[str] = frozenset()) -> Verdict:
+          bias: frozenset[str] = frozenset(), language: str | None = None) -> Verdict:
     """The text to output (loops cut), or why none. With ``audio_s``, the length of the
     audio the text came from, text longer than :func:`max_chars` is ``made_up``, and repeats
     in a row short enough to have been said in it (:func:`said_repeats`) are kept. ``bias``:
-    the words the prompt biased toward (:func:`bias_words`)."""
+    the words the prompt biased toward (:func:`bias_words`); ``language``: the text's, whose
+    stock phrases are dropped on weak audio (None: English)."""
     if audio_s is not None and len(text) > answer_limit(audio_s, config):
         return Verdict("", _too_long(len(text), audio_s, config), made_up=True)
     if audio_s is not None and len(segments) > max_chars(audio_s, config):  # each holds text
@@ -287,7 +249,7 @@ def judge(text: str, prompt: str, heard: Heard, segments: Sequence[Segment] = ()
                        made_up=True)
     loops = find_loops(text)
     kept, cut = loops.kept, loops.loops > 0
-    if cut and normalize(kept) in config.silence_phrases:
+    if cut and is_stock(normalize(kept), config.phrases(language)):
         return Verdict(kept, "a stock phrase over and over", cut)  # "you you you you you"
     said = cut and said_repeats(text, heard, audio_s)
     if audio_s is not None and len(kept) > max_chars(audio_s, config):
@@ -299,7 +261,7 @@ def judge(text: str, prompt: str, heard: Heard, segments: Sequence[Segment] = ()
         return Verdict(out, "the prompt over and over", cut, suspect=True)
     if from_bias(kept, bias):
         return Verdict(out, "it is made of the prompt's bias words", cut, suspect=True)
-    reason = drop_reason(kept, prompt, heard.snr_db, segments, config)
+    reason = drop_reason(kept, prompt, heard.snr_db, segments, config, language)
     return Verdict(out, reason, cut, suspect=reason == ECHO)
 
 

@@ -4,8 +4,13 @@ model), then assembly with the text already delivered (capitals, spacing, joins)
 
 The assembled text is also the prompt's history (deliver/prompting.py builds the prompt),
 so the prompt reads as punctuated as the outputs: tiny.en stops punctuating after an
-unpunctuated prompt (bench/boundary.md). :attr:`TextStage.bias` are the words recognition is
-biased toward: the user's vocabulary and, while commands are on, the command phrases.
+unpunctuated prompt (bench/boundary.md). :meth:`TextStage.bias_for` are the words recognition
+is biased toward: the user's vocabulary and, while commands are on, the command phrases.
+
+Language. Each piece's language is decided once, at the transcriber, and given to each call
+that reads words (``language=``, an ISO-639-1 code): its command table, its unfinished words,
+its capitals. None is the run's language (``--language``; English when none), the rules of a
+run that knows no better. Nothing here guesses a language from the text.
 
 Pure but for :meth:`TextStage.render`: commands and replacements run in a worker thread (the
 user's regular expressions over a long answer must not hold up the event loop), and
@@ -20,10 +25,12 @@ import re
 from collections import deque
 from dataclasses import replace
 
+from dictation.text import languages
 from dictation.text.assemble import Assembler, Revision
 from dictation.text.boundary import (
     BoundaryConfig,
     continues,
+    for_language,
     in_effect,
     incomplete,
     punctuates,
@@ -31,6 +38,7 @@ from dictation.text.boundary import (
 )
 from dictation.text.commands import (
     CLAUSE_PUNCT,
+    CommandTable,
     Rendered,
     apply,
     bias_phrases,
@@ -46,6 +54,7 @@ RECENT = 10
 """Recent transcripts read to tell whether the engine still punctuates (boundary.punctuates)."""
 _WORDS = re.compile(r"\S+")
 _CLOSERS = "\"'”’)]}»"
+_NO_COMMANDS = CommandTable({}, ())
 
 
 def _key(word: str) -> str:
@@ -61,17 +70,37 @@ def split_piece(piece: str) -> tuple[str, str]:
 
 
 class TextStage:
-    """One per run: the command table, the replacements, the post-processor and the
+    """One per run: the command tables, the replacements, the post-processor and the
     session's assembled text."""
 
     def __init__(self, config: TextConfig) -> None:
         self.config = config
-        self.table = build_table(config.commands)
-        self.bias: tuple[str, ...] = (*config.vocabulary, *bias_phrases(self.table))
-        """The user's words first: the prompt drops from the end when it runs out of room."""
+        self.language = languages.code(config.commands.language)
+        """The run's language: the rules of a piece whose language is not given."""
+        # Every table there is, built now: a bad one fails at start, not mid-session.
+        self._tables: dict[str, CommandTable] = {
+            languages.code(code): build_table(config.commands, code)
+            for code in (self.language, *languages.BUILT_IN, *config.commands.table)}
+        self.table = self.table_for()
+        self.bias: tuple[str, ...] = self.bias_for()
+        """The run language's bias words (:meth:`bias_for`)."""
         self.assembler = Assembler(frozenset(config.vocabulary))
         self.post = PostProcessor(config.post) if config.post.active else None
         self._recent: deque[str] = deque(maxlen=RECENT)
+
+    def _code(self, language: str | None) -> str:
+        return languages.code(language, self.language)
+
+    def table_for(self, language: str | None = None) -> CommandTable:
+        """The command table of ``language`` (None: the run's); a language with neither a
+        built-in nor a configured table has no commands."""
+        return self._tables.get(self._code(language)) or _NO_COMMANDS
+
+    def bias_for(self, language: str | None = None) -> tuple[str, ...]:
+        """The words recognition is biased toward for a piece in ``language``: the user's
+        vocabulary first (the prompt drops from the end when it runs out of room), then that
+        language's command phrases."""
+        return (*self.config.vocabulary, *bias_phrases(self.table_for(language)))
 
     def history(self, before_last: bool = False) -> str:
         """The assembled text's tail, for the prompt; ``before_last``: what is in front of
@@ -80,13 +109,14 @@ class TextStage:
 
     # --- an utterance's text ------------------------------------------------------------
 
-    async def render(self, transcript: str, recent: bool = True) -> Rendered:
-        """Commands, replacements and post-processing applied to a guarded transcript;
-        ``recent``: it is the engine's, read to tell whether it still punctuates (not a
-        second model's)."""
+    async def render(self, transcript: str, recent: bool = True, *,
+                     language: str | None = None) -> Rendered:
+        """Commands (``language``'s table), replacements and post-processing applied to a
+        guarded transcript; ``recent``: it is the engine's, read to tell whether it still
+        punctuates (not a second model's)."""
         if recent:
             self._recent.append(transcript)
-        rendered = await asyncio.to_thread(self._rules, transcript)
+        rendered = await asyncio.to_thread(self._rules, transcript, self.table_for(language))
         if self.post is None or rendered.retract or not rendered.text.strip():
             return rendered
         text = await self.post.process(rendered.text)
@@ -94,19 +124,20 @@ class TextStage:
         return replace(rendered, text=text,
                        attach=rendered.attach and text[:1] in CLAUSE_PUNCT + "\n")
 
-    def _rules(self, transcript: str) -> Rendered:
-        rendered = apply(transcript, self.table)
+    def _rules(self, transcript: str, table: CommandTable) -> Rendered:
+        rendered = apply(transcript, table)
         if rendered.retract:
             return rendered
         return replace(rendered, text=self.config.replacements.apply(rendered.text))
 
-    def ends_with_retract(self, transcript: str) -> bool:
-        """Do the last words of ``transcript`` say "scratch that"? Two utterances transcribed
-        as one lose where the second began: when it ends so, the second was most likely the
-        command alone."""
+    def ends_with_retract(self, transcript: str, *, language: str | None = None) -> bool:
+        """Do the last words of ``transcript`` say "scratch that" (in ``language``)? Two
+        utterances transcribed as one lose where the second began: when it ends so, the
+        second was most likely the command alone."""
         words = transcript.split()
-        for n in range(1, min(len(words), self.table.longest) + 1):
-            ops = parse(" ".join(words[-n:]), self.table)
+        table = self.table_for(language)
+        for n in range(1, min(len(words), table.longest) + 1):
+            ops = parse(" ".join(words[-n:]), table)
             if len(ops) == 1 and ops[0].kind == "scratch":
                 return True
         return False
@@ -119,16 +150,18 @@ class TextStage:
         transcripts)? The endpointer asks the same, through delivery."""
         return punctuates(list(self._recent))
 
-    def boundary(self) -> BoundaryConfig:
-        """The boundary rules in effect: the end-mark rule only while the engine punctuates."""
-        return in_effect(self.config.boundary, self.punctuates)
+    def boundary(self, language: str | None = None) -> BoundaryConfig:
+        """The boundary rules in effect for a piece in ``language``: its words
+        (boundary.for_language), the end-mark rule only while the engine punctuates."""
+        return in_effect(for_language(self.config.boundary, self._code(language)),
+                         self.punctuates)
 
-    def complete(self, piece: str) -> bool:
+    def complete(self, piece: str, *, language: str | None = None) -> bool:
         """Does ``piece`` end a sentence, or a line said as a command? Then nothing that
         follows is joined to it."""
         if piece.rstrip(" \t").endswith("\n"):
             return True
-        return incomplete(piece, self.boundary()) is None
+        return incomplete(piece, self.boundary(language)) is None
 
     def rethink_s(self, piece: str) -> float:
         """How long after its last word ``piece``, complete as it reads, stays open to speech
@@ -144,9 +177,10 @@ class TextStage:
         """Is ``pause_s`` after a complete-looking piece a thinking pause?"""
         return rethinks(pause_s, self.config.boundary)
 
-    def continues(self, transcript: str) -> bool:
-        """Does ``transcript`` read as the rest of the sentence before it?"""
-        return continues(transcript, self.boundary()) is not None
+    def continues(self, transcript: str, *, language: str | None = None) -> bool:
+        """Does ``transcript`` read as the rest of the sentence before it? Never in a
+        language whose words are not known."""
+        return continues(transcript, self.boundary(language)) is not None
 
     # --- assembly -------------------------------------------------------------------------
 
@@ -155,14 +189,16 @@ class TextStage:
         """The newest piece standing: (seq, its text with its lead)."""
         return self.assembler.last
 
-    def add(self, seq: int, rendered: Rendered) -> tuple[Revision | None, str]:
-        """A new piece: (the revision of the piece before, when punctuation said as a command
-        replaces the mark the model wrote at its end; the new piece with its lead, "" when
-        it has no text)."""
+    def add(self, seq: int, rendered: Rendered, *, language: str | None = None
+            ) -> tuple[Revision | None, str]:
+        """A new piece in ``language``: (the revision of the piece before, when punctuation
+        said as a command replaces the mark the model wrote at its end; the new piece with
+        its lead, "" when it has no text)."""
         rev = None
         if rendered.attach and rendered.text[:1] in CLAUSE_PUNCT:
             rev = self.assembler.drop_mark_last()
-        return rev, self.assembler.add(seq, rendered.text, rendered.attach)
+        return rev, self.assembler.add(seq, rendered.text, rendered.attach,
+                                       language=self._code(language))
 
     def after_last(self, rendered: Rendered) -> Rendered | None:
         """When ``rendered``, the newest piece transcribed again with what followed it,
@@ -181,14 +217,19 @@ class TextStage:
             return None
         return Rendered(rendered.text[words[len(mine)].start():])
 
-    def revise_last(self, rendered: Rendered) -> Revision | None:
-        """The newest piece becomes ``rendered`` (it and what followed, transcribed again)."""
-        return self.assembler.revise_last(rendered.text, rendered.attach)
+    def revise_last(self, rendered: Rendered, *, language: str | None = None
+                    ) -> Revision | None:
+        """The newest piece becomes ``rendered`` (it and what followed, transcribed again,
+        in ``language``)."""
+        return self.assembler.revise_last(rendered.text, rendered.attach,
+                                          language=self._code(language))
 
-    def extend_last(self, rendered: Rendered) -> Revision | None:
-        """The newest piece goes on with ``rendered`` (the text rule: its sentence end, or
-        the mark a punctuation command replaces, taken back)."""
-        return self.assembler.extend_last(rendered.text, rendered.attach)
+    def extend_last(self, rendered: Rendered, *, language: str | None = None
+                    ) -> Revision | None:
+        """The newest piece goes on with ``rendered``, in ``language`` (the text rule: its
+        sentence end, or the mark a punctuation command replaces, taken back)."""
+        return self.assembler.extend_last(rendered.text, rendered.attach,
+                                          language=self._code(language))
 
     def retract_last(self) -> Revision | None:
         """Take the newest piece back ("scratch that", undo); it leaves the prompt too."""
