@@ -53,3 +53,14 @@ def test_detection_never_leaves_the_users_languages(
     assert free[0][0] not in ("en", "es"), free  # the detector alone goes elsewhere
     kept = _pieces(tmp_path / "set", wav, base_model_dir, "--languages", "en,es")
     assert {lang for lang, _ in kept} <= {"en", "es"}, kept
+
+
+def test_a_command_in_a_second_language_is_applied(
+        tmp_path: Path, say: Callable[..., Path], base_model_dir: Path) -> None:
+    # German heard among English and German: its "Punkt" is German punctuation, not a word.
+    wav = say("Das ist alles, Punkt.", voice="de", pad=(0.5, 1.0))
+    plain = _pieces(tmp_path / "off", wav, base_model_dir, "--languages", "en,de",
+                    "--commands", "off")
+    assert plain[0][0] == "de" and "punkt" in plain[0][1].lower(), plain
+    done = _pieces(tmp_path / "on", wav, base_model_dir, "--languages", "en,de")
+    assert done == [("de", "Das ist alles.")], done

@@ -126,7 +126,7 @@ class Finality:
         be joined to nothing). The piece before it is final now. Returns the errors of the
         outputs that show it at once; raises stdout's."""
         self._forget(event.item.speech_end_s)
-        complete = self.stage.complete(piece)
+        complete = self.stage.complete(piece, language=event.item.language)
         self.held, window = self._stays_open(piece, held, complete)
         final = event.recovered or (complete and self.held is None)
         async with self.lock:
@@ -138,7 +138,7 @@ class Finality:
 
     async def revise(self, rev: Revised, held: Held | None) -> None:
         """The newest piece changed; ``held``: its audio now, if it may still be joined."""
-        complete = self.stage.complete(rev.new)
+        complete = self.stage.complete(rev.new, language=rev.item.language)
         self.held, window = self._stays_open(rev.new, held, complete)
         await self._change(rev, complete and self.held is None, window)
 

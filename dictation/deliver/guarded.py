@@ -5,6 +5,7 @@ the audio asked once more without any prompt (text/guard.py: ``settle``)."""
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import time
 from collections.abc import Callable
@@ -32,12 +33,13 @@ class MadeUp(Exception):
 
 class Guarded:
     def __init__(self, retrying: Retrying, guard: GuardConfig, stats: Stats,
-                 bias: frozenset[str]) -> None:
-        """``bias``: the words of the prompt's bias phrases (guard.bias_words)."""
+                 bias: Callable[[str | None], frozenset[str]]) -> None:
+        """``bias``: the words of the prompt's bias phrases in a language
+        (guard.bias_words)."""
         self.retrying = retrying
         self.guard = guard
         self.stats = stats
-        self.bias = bias
+        self._bias = functools.cache(bias)  # a few languages a run: each read once
 
     async def text(self, item: Speech, prompt: Prompt, current: Callable[[], bool]
                    ) -> tuple[str, Transcript] | None:
@@ -55,7 +57,7 @@ class Guarded:
         if not current():
             log.debug("utterance %d: cancelled; dropped %s", item.seq, Said(text))
             return None
-        verdict = await self.judge(item, result, prompt.echo, self.bias)
+        verdict = await self.judge(item, result, prompt.echo, result.language)
         if verdict.suspect:
             verdict, result = await self._ask_audio(item, verdict, result, current)
         if verdict.reason:
@@ -66,13 +68,17 @@ class Guarded:
         return verdict.text, result
 
     async def judge(self, item: Speech, result: Transcript, prompt: str,
-                    bias: frozenset[str]) -> Verdict:
-        """The guard's verdict on ``result``, the text of ``item``'s audio; raises MadeUp."""
+                    language: str | None, bias: bool = True) -> Verdict:
+        """The guard's verdict on ``result``, the text of ``item``'s audio in ``language``
+        (its stock phrases, the prompt's bias words in it unless not ``bias``); raises
+        MadeUp."""
         # Off the loop: the answer may be up to the reader's cap, and the guard's work grows
         # with it (linearly, and it refuses an answer too long for its audio at once).
         verdict = await asyncio.to_thread(judge, result.text, prompt, item.heard,
                                           result.segments, self.guard,
-                                          len(item.pcm) / SAMPLE_RATE, bias)
+                                          len(item.pcm) / SAMPLE_RATE,
+                                          self._bias(language) if bias else frozenset(),
+                                          language)
         if verdict.made_up:
             raise MadeUp(f"utterance {item.seq}: the engine answered {verdict.reason}; "
                          "dropped as made up")
@@ -85,7 +91,8 @@ class Guarded:
         self.stats.echo_checks += 1
         again = await self.retrying.transcribe(replace(item, speculation=None), "", current,
                                                Hint(language=result.language))
-        second = await self.judge(item, again, "", frozenset()) if again.text else None
+        second = (await self.judge(item, again, "", again.language, bias=False)
+                  if again.text else None)
         verdict, other = settle(suspect, second)
         if verdict.reason is None:
             log.debug("utterance %d: %s", item.seq, "without the prompt, other words" if other

@@ -45,6 +45,7 @@ class Prompter:
         self.user_prompt = user_prompt
         self._pieces = pieces
         self._languages = tuple(languages)
+        self._fits: dict[str | None, tuple[str, ...]] = {}
         fit, dropped = fit_vocabulary(stage.bias, user_prompt)
         user = stage.config.vocabulary
         lost = [w for w in user if w.strip() and " ".join(w.split()) not in fit]
@@ -70,11 +71,20 @@ class Prompter:
             return Hint(previous=previous)
         spoken = {p.language for p in pieces if p.language} | set(self._languages)
 
-        def text(history: str) -> str:
-            user, vocab, tail = prompt_parts(self.user_prompt, history, vocabulary=self.bias)
+        def text(history: str, language: str | None) -> str:
+            user, vocab, tail = prompt_parts(self.user_prompt, history,
+                                             vocabulary=self._bias(language))
             return " ".join(p for p in (user, vocab, tail) if p)
 
-        return Hint(previous=previous, other=text(""),
+        return Hint(previous=previous, other=text("", None),
                     prompts={lang: text("".join(p.lead + p.text for p in pieces
-                                                if p.language == lang))
+                                                if p.language == lang), lang)
                              for lang in sorted(spoken)})
+
+    def _bias(self, language: str | None) -> tuple[str, ...]:
+        """The bias words a prompt in ``language`` carries: the vocabulary, then that
+        language's command phrases, as many as fit."""
+        if language not in self._fits:
+            self._fits[language] = fit_vocabulary(self.stage.bias_for(language),
+                                                  self.user_prompt)[0]
+        return self._fits[language]

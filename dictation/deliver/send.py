@@ -64,7 +64,8 @@ class Sender:
         self.stage = stage
         self.prompter = Prompter(stage, prompt, pieces=lambda: list(self._items.values()),
                                  languages=retrying.engine.transcriber.languages)
-        self.guarded = Guarded(retrying, guard, stats, bias_words(self.prompter.bias))
+        self.guarded = Guarded(retrying, guard, stats,
+                               lambda lang: bias_words(stage.bias_for(lang)))
         self.stats = stats
         self.refiner = refiner
         self.finality = Finality(
@@ -137,16 +138,16 @@ class Sender:
             if last is None or last != (seq, r.piece) or self.finality.pending is None:
                 stats.late += 1  # it changed, or went final, while the refiner listened
                 return
-            verdict = await self.guarded.judge(r.speech, result, r.prompt.echo,
-                                               self.guarded.bias)
+            lang = r.prompt.hint.language if r.prompt.hint else None
+            verdict = await self.guarded.judge(r.speech, result, r.prompt.echo, lang)
             if verdict.reason or not verdict.text:
                 stats.failed += 1
                 return
-            rendered = await self.stage.render(verdict.text, recent=False)
+            rendered = await self.stage.render(verdict.text, recent=False, language=lang)
             if rendered.retract or rendered.attach or not rendered.text.strip(" "):
                 stats.failed += 1
                 return
-            rev = self.stage.revise_last(rendered)
+            rev = self.stage.revise_last(rendered, language=lang)
             if rev is None:
                 stats.same += 1
                 return
@@ -190,9 +191,11 @@ class Sender:
         if got is None:
             return False
         text, result = got
-        if self.stage.ends_with_retract(text) or self._left_out(held, item, text):
+        lang = result.language
+        if self.stage.ends_with_retract(text, language=lang) or \
+                self._left_out(held, item, text):
             return False
-        rendered = await self.stage.render(text)
+        rendered = await self.stage.render(text, language=lang)
         pending = self.finality.pending
         if pending is None or pending.seq != held.seq or not rendered.text.strip(" "):
             return False
@@ -204,7 +207,7 @@ class Sender:
         self.stats.joined += 1
         self.delivered += 1
         log.debug("utterance %d: joined to utterance %d", item.seq, held.seq)
-        rev = self.stage.revise_last(rendered)
+        rev = self.stage.revise_last(rendered, language=lang)
         if rev is None:  # nothing new to show (a cough), but the piece now holds both
             self.finality.held = joint
             return True
@@ -232,13 +235,15 @@ class Sender:
         if got is None:
             return
         text, result = got
-        rendered = await self.stage.render(text)
+        lang = result.language
+        rendered = await self.stage.render(text, language=lang)
         self.delivered += 1
         if rendered.retract:
             await self._retract(f"utterance {item.seq}: scratch that")
             return
         pending = self.finality.pending
-        if pending is not None and (rendered.attach or self.stage.continues(text)):
+        if pending is not None and (rendered.attach
+                                    or self.stage.continues(text, language=lang)):
             await self._extend(item, pending, rendered, result)
             return
         await self._new_piece(item, rendered, result)
@@ -246,7 +251,7 @@ class Sender:
     async def _extend(self, item: Speech, pending: Transcribed, rendered: Rendered,
                       result: Transcript) -> None:
         """``item``'s text goes on in the pending piece (the text rule)."""
-        rev = self.stage.extend_last(rendered)
+        rev = self.stage.extend_last(rendered, language=result.language)
         if rev is None:
             return
         log.debug("utterance %d: continues utterance %d", item.seq, pending.seq)
@@ -260,7 +265,7 @@ class Sender:
         await self._revise(rev, base, None, why="continued")
 
     async def _new_piece(self, item: Speech, rendered: Rendered, result: Transcript) -> None:
-        mark, piece = self.stage.add(item.seq, rendered)
+        mark, piece = self.stage.add(item.seq, rendered, language=result.language)
         if mark is not None:  # a punctuation command replaced the final piece's own mark
             await self._revise(mark, self._item(mark.seq, mark.old), None, why="punctuation")
         if not piece:

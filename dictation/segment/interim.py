@@ -98,7 +98,7 @@ class Interims:
             # Off the loop: the guard's work grows with the answer.
             return result, await asyncio.to_thread(
                 judge, result.text, text, heard, result.segments, self.guard,
-                len(pcm) / SAMPLE_RATE)
+                len(pcm) / SAMPLE_RATE, frozenset(), result.language)
 
         call = self._call = self.engine.start(Kind.INTERIM, pcm, text, after=judged,
                                               hint=hint())

@@ -133,7 +133,8 @@ class Speculator:
             return None
         covers = spec.frames >= seg.pause_start  # nothing but silence after it
         text = _text(spec.call)
-        finished = text is not None and boundary.incomplete(text, cfg := self._boundary()) is None
+        cfg = self._boundary(_language(spec.call))
+        finished = text is not None and boundary.incomplete(text, cfg) is None
         if covers and finished and seg.trailing_silence_s < seg.config.hangover_min_s - 1e-9:
             return None  # no shorter pause than any that ends an utterance: read it again
         self._judged = spec
@@ -228,11 +229,12 @@ class Speculator:
                                  or statistics.median(self._trips) <= BREATH_BUDGET_S
                                  or self._long(2.0))
 
-    def _boundary(self) -> BoundaryConfig:
-        """The rules as delivery applies them: the end-mark rule only while the engine
-        punctuates (bench/boundary.md: after an unpunctuated prompt tiny.en stops, and the
-        rule would then hold every utterance)."""
-        return boundary.in_effect(self.config, self.outlet.punctuates)
+    def _boundary(self, language: str | None) -> BoundaryConfig:
+        """The rules as delivery applies them, in the text's language: the end-mark rule only
+        while the engine punctuates (bench/boundary.md: after an unpunctuated prompt tiny.en
+        stops, and the rule would then hold every utterance)."""
+        return boundary.in_effect(boundary.for_language(self.config, language),
+                                  self.outlet.punctuates)
 
     def overtaken(self) -> int | None:
         """The frames of a pause that outlasted the hangover while its text was awaited, if
@@ -263,6 +265,12 @@ def _ends_near(text: str, words: int) -> bool:
         elif count and "." not in token[1:]:  # "..." is a pause, not an end
             end = count
     return False
+
+
+def _language(call: Call) -> str | None:
+    """The language a finished call's text is in, as the engine said."""
+    result = call.value()
+    return None if result is None else result.language
 
 
 def _text(call: Call) -> str | None:
