@@ -163,10 +163,14 @@ class Sender:
             self.finality.refined(seq)
 
     def _refine(self, seq: int, speech: Speech) -> None:
-        """Offer the newest piece, ``seq``, shown from ``speech``'s audio, to the refiner."""
+        """Offer the newest piece, ``seq``, shown from ``speech``'s audio, to the refiner,
+        once it reads as a whole sentence: a fragment is heard again with what follows it
+        anyway, and its refinement would only be revised away."""
         if self.refiner is not None and (last := self.stage.last) and last[0] == seq:
-            prompt = self.prompter.prompt(before_last=True)
             piece = self._items.get(seq)
+            if not self.stage.complete(last[1], language=piece.language if piece else None):
+                return
+            prompt = self.prompter.prompt(before_last=True)
             if piece is not None and piece.language:  # decided once: the refiner keeps it
                 prompt = replace(prompt, hint=replace(prompt.hint, language=piece.language))
             self.refiner.offer(seq, last[1], speech, prompt)

@@ -68,6 +68,14 @@ class Interims:
         self._last = ""  # the previous interim's text of that utterance
         self._shown: tuple[int, float, float] | None = None  # (seq, start_s, end_s) on screen
         self._call: Call | None = None
+        self._took_s = 0.0  # how long the last interim took the engine
+
+    def _every(self) -> int:
+        """Frames between interims: ``every_s``, or twice what the last one took, for an
+        engine slower than that (a larger model), whose interims would otherwise keep it
+        busy when a final comes."""
+        slow = round(2 * self._took_s / self.frame_s)
+        return max(self.every, slow)
 
     @property
     def running(self) -> bool:
@@ -85,9 +93,11 @@ class Interims:
             return
         if start != self._start:  # the first interim comes ``every_s`` after speech began
             self._start, self._due, self._last = start, length + self.every, ""
-        if length < self._due:
+        if length < self._due or seg.trailing_silence_s > 0:
+            # Not during a pause: the utterance may be about to end, and a decode under way
+            # then holds up the text of the one that matters, its final.
             return
-        self._due = length + self.every  # busy now: this tick is skipped, not postponed
+        self._due = length + self._every()  # busy now: this tick is skipped, not postponed
         if self.running or not idle or (frames := seg.so_far()) is None:
             return
         pcm = np.concatenate([f.pcm for f in frames])
@@ -130,6 +140,8 @@ class Interims:
         dropped meanwhile."""
         if call is self._call:
             self._call = None
+        if call.elapsed_s is not None:
+            self._took_s = call.elapsed_s
         if call.discarded or call.task.cancelled() or self._start != start:
             return
         if (err := call.task.exception()) is not None:
