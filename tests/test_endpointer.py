@@ -241,6 +241,28 @@ def test_interims_follow_the_open_utterance_only_while_delivery_is_idle() -> Non
     asyncio.run(main())
 
 
+def test_no_interim_starts_in_a_pause_and_a_slow_engines_come_less_often() -> None:
+    async def main() -> None:
+        engine = ScriptedEngine(Signal())
+        outlet = Outlet(idle=True)
+        ep, stats = endpointer(outlet, engine, interim_s=0.3)
+        ticks = iter(range(10**6))
+        ep.interims.engine.clock = lambda: next(ticks) * 0.6  # 0.6 s an answer
+        feed(ep, run((False, 0.3), (True, 0.25), (False, 0.12)))  # a pause as one was due
+        await spin()
+        assert engine.calls == []  # the utterance may be ending: the engine stays free
+        feed(ep, run((True, 0.1)))  # speech again: the interim due comes now
+        (await engine.call(1)).answer("Hello")
+        await spin()
+        feed(ep, run((True, 0.9)))  # 0.3 s apart was due; twice 0.6 s is what waits now
+        assert len(engine.calls) == 1
+        feed(ep, run((True, 0.4)))
+        await engine.call(2)
+        assert stats.interims == 2
+
+    asyncio.run(main())
+
+
 async def answered(engine: ScriptedEngine, n: int, text: str) -> None:
     """Answer request ``n`` with ``text`` and let its task finish."""
     call = await engine.call(n)

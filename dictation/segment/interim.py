@@ -64,7 +64,7 @@ class Interims:
         self.guard = guard
         self._emit = emit
         self._start: int | None = None  # frame index of the utterance being followed
-        self._due = 0  # its length in frames at which the next interim is due
+        self._at = 0  # its length in frames when the last interim started (or it opened)
         self._last = ""  # the previous interim's text of that utterance
         self._shown: tuple[int, float, float] | None = None  # (seq, start_s, end_s) on screen
         self._call: Call | None = None
@@ -92,12 +92,12 @@ class Interims:
         if start is None:
             return
         if start != self._start:  # the first interim comes ``every_s`` after speech began
-            self._start, self._due, self._last = start, length + self.every, ""
-        if length < self._due or seg.trailing_silence_s > 0:
+            self._start, self._at, self._last = start, length, ""
+        if length - self._at < self._every() or seg.trailing_silence_s > 0:
             # Not during a pause: the utterance may be about to end, and a decode under way
             # then holds up the text of the one that matters, its final.
             return
-        self._due = length + self._every()  # busy now: this tick is skipped, not postponed
+        self._at = length  # busy now: this tick is skipped, not postponed
         if self.running or not idle or (frames := seg.so_far()) is None:
             return
         pcm = np.concatenate([f.pcm for f in frames])
