@@ -252,8 +252,10 @@ def test_no_interim_starts_in_a_pause_and_a_slow_engines_come_less_often() -> No
         await spin()
         assert engine.calls == []  # the utterance may be ending: the engine stays free
         feed(ep, run((True, 0.1)))  # speech again: the interim due comes now
+        running = ep.interims._call
         (await engine.call(1)).answer("Hello")
-        await spin()
+        await running.task  # judged off the loop, in a thread: waited for, not spun
+        await asyncio.sleep(0)  # its done callback, scheduled as it finished
         feed(ep, run((True, 0.9)))  # 0.3 s apart was due; twice 0.6 s is what waits now
         assert len(engine.calls) == 1
         feed(ep, run((True, 0.4)))
