@@ -4,6 +4,7 @@ whoever hears about the daemon's life. The bottom of the package: it imports no 
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from enum import IntEnum
 from pathlib import Path
@@ -248,3 +249,8 @@ class Speech:
     generation: int = 0  # a cancel since it was spoken drops it
     spooled: Path | None = None  # its durable copy, removed once delivered
     recovered: bool = False  # left over by a run that died
+
+    def since_last_word(self) -> float:
+        """Seconds since its last word: ``ended_at`` dates its last frame, which came
+        (end_s - speech_end_s) of silence after that word."""
+        return time.monotonic() - self.ended_at + max(0.0, self.end_s - self.speech_end_s)

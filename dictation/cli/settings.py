@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from dictation.cli.configfile import TABLES, ConfigFile, locate, toml_value
-from dictation.cli.values import BadValue, default_of, from_env, from_toml, is_flag
+from dictation.cli.layers import BadValue, default_of, from_env, from_toml, is_flag
 from dictation.env import CONFIG_ENV, ENV_ALIASES, ENV_PREFIX, env_name
 from dictation.errors import ConfigError
 

@@ -1,8 +1,6 @@
 """When the newest piece of text is final: the one place that decides it, and the only one
-that may hand a piece to the outputs that cannot take text back (stdout, typing on Wayland,
-paste).
-
-Only the newest piece can still change, and it is in one of three states:
+that hands pieces to the outputs that cannot take text back (stdout, typing on Wayland,
+paste). Only the newest piece can still change, and it is in one of three states:
 
 - **fragment**: it does not end a sentence. Its audio is held (``held``), and an utterance
   begun within the join window (``JOIN_WINDOW_S`` after it was shown) is transcribed together
@@ -23,17 +21,15 @@ refined text. A newer piece does not wait: the one before it is final at once, r
 
 ::
 
-    shown ──complete?──no──▶ fragment ──window passed, nobody speaking──▶ final
-      │                        │  ▲
-      yes, band on             │  └── joined: revised, still a fragment
-      ▼                        ▼
+    shown ──not complete──▶ fragment ──window passed, nobody speaking──▶ final
+      │ complete, band on      └── joined: revised, a fragment or a sentence
+      ▼
     sentence ──band passed / speech outside it / newer piece / run ends──▶ final
       └── speech inside the band: joined (revised)
 
 A line said as a command, a piece with the band off (``--hold 0``) and one recovered from a
-dead run are final when shown. "Scratch that" and ``dictation ctl undo`` may still take back a
-final piece: they are the speaker's own decision, and the outputs that showed it for good
-keep it.
+dead run are final when shown. "Scratch that" and ``dictation ctl undo`` may take back a final
+piece too: the speaker's own decision; what showed it for good keeps it.
 """
 
 from __future__ import annotations
@@ -53,7 +49,7 @@ from dictation.errors import SinkError
 if TYPE_CHECKING:
     from dictation.deliver.join import Held
     from dictation.deliver.outputs import Outputs
-    from dictation.records import Final, Revised, Speech, Transcribed
+    from dictation.records import Final, Revised, Transcribed
     from dictation.text.stage import TextStage
 
 log = logging.getLogger("dictation")
@@ -73,12 +69,6 @@ opening run): a piece's window waits this much past the band, so that speech beg
 the band is heard (and waited for) before the window closes."""
 
 
-def since_speech(item: Speech) -> float:
-    """Seconds since ``item``'s last word: ``ended_at`` dates its last frame, which came
-    (end_s - speech_end_s) of silence after that word."""
-    return time.monotonic() - item.ended_at + max(0.0, item.end_s - item.speech_end_s)
-
-
 class Finality:
     """The newest piece, its audio while it may be joined, and when it is final. Every
     method that shows text takes :attr:`lock`, so a piece's revision never overtakes its
@@ -88,20 +78,17 @@ class Finality:
                  fatal: Callable[[SinkError], None],
                  heard_s: Callable[[], float] = lambda: math.inf,
                  refining: Callable[[int], float] = lambda seq: 0.0,
-                 on_final: Callable[[int], None] = lambda seq: None,
-                 window_s: float | None = None) -> None:
-        """``busy``: speech is heard or an utterance waits for text; ``fatal``: stdout failed
-        outside an utterance's delivery; ``heard_s``: capture time of the audio heard;
-        ``refining``: how much longer to wait for piece ``seq``'s refinement; ``on_final``:
-        piece ``seq`` went final."""
+                 on_final: Callable[[int], None] = lambda seq: None) -> None:
+        """``busy``: speech is heard or an utterance waits; ``fatal``: stdout failed outside
+        a delivery; ``heard_s``: capture time of the audio heard; ``refining``: how much
+        longer piece ``seq``'s refinement is waited for; ``on_final``: ``seq`` went final."""
         self.outputs = outputs
         self.stage = stage
         self.lock = asyncio.Lock()
         self.pending: Transcribed | None = None
         """The newest piece while it is not final."""
         self.held: Held | None = None
-        """Its audio, while it may be joined (it may outlive ``pending`` by a moment: the
-        piece's showing may still be under way)."""
+        """Its audio while it may be joined (set before the piece is shown)."""
         self._busy = busy
         self._fatal = fatal
         self._heard_s = heard_s
@@ -109,7 +96,6 @@ class Finality:
         self._on_final = on_final
         # The pending piece whose window is over, waiting only for its refinement now.
         self._decided: int | None = None
-        self._window = JOIN_WINDOW_S if window_s is None else window_s
         # First words of the utterances begun after the newest piece's last word: no more
         # than the utterances waiting (the spool's bound caps those).
         self._starts: deque[float] = deque()
@@ -216,7 +202,7 @@ class Finality:
         start = self._next_start(held)
         if start is not None and not self.stage.rethinks(held.pause(start)):
             return None, None  # the next utterance had begun already, outside the band
-        window = max(0.0, brief + HEARD_LAG_S - since_speech(held.speech))
+        window = max(0.0, brief + HEARD_LAG_S - held.speech.since_last_word())
         self._rethink_until = time.monotonic() + window + RETHINK_CAP_S
         self._band_s = brief
         return held, window
@@ -282,7 +268,7 @@ class Finality:
 
     def _hold(self, item: Transcribed, window: float | None) -> None:
         self.pending, self._decided = item, None
-        self._arm(self._window if window is None else window)
+        self._arm(JOIN_WINDOW_S if window is None else window)
 
     async def _settle(self, seq: int) -> None:
         try:
@@ -301,7 +287,7 @@ class Finality:
     def _cancel_timer(self) -> None:
         if self._timer is not None:
             self._timer.cancel()
-            self._timer = None
+        self._timer = None
 
     def _due(self) -> None:
         self._timer = None

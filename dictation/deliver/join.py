@@ -89,6 +89,17 @@ class Held:
                                            item.start_s + skip / SAMPLE_RATE)),
                     self.complete)
 
+    def left_out(self, item: Speech, words: int, text: str) -> bool:
+        """Did ``text``, this piece (``words`` words) and ``item`` heard together, leave the
+        continuation out? Given two stretches of speech with the pause between them cut
+        short, tiny.en may write the first only; the continuation then goes alone rather
+        than be lost. Expected: at least a word, and a quarter of the words its speech holds
+        at the piece's own speaking rate (a rate is no count)."""
+        s = self.speech
+        rate = words / max(s.speech_end_s - s.speech_start_s, 0.5)
+        added = len(text.split()) - words
+        return added < max(1.0, 0.25 * rate * (item.speech_end_s - item.speech_start_s))
+
     def request(self, item: Speech) -> Speech:
         """What is sent: ``item`` (its number, its clock) with this audio and its measures."""
         return replace(item, pcm=self.speech.pcm, heard=self.speech.heard, speculation=None)

@@ -25,11 +25,16 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from dictation.deliver.guarded import MadeUp
+from dictation.errors import DictationError
 from dictation.records import Kind
 
 if TYPE_CHECKING:
+    from dictation.deliver.guarded import Guarded
     from dictation.deliver.prompting import Prompt
     from dictation.records import Speech
+    from dictation.text.revise import Revision
+    from dictation.text.stage import TextStage
     from dictation.transcribe import Transcript
     from dictation.transcribe.scheduler import Call, Scheduler
 
@@ -64,6 +69,13 @@ class RefineStats:
 
 
 @dataclass(frozen=True)
+class Back:
+    """Queued among the utterances: piece ``seq``'s refinement is back, to apply in turn."""
+
+    seq: int
+
+
+@dataclass(frozen=True)
 class Refining:
     """One piece's refinement under way."""
 
@@ -73,6 +85,31 @@ class Refining:
     prompt: Prompt
     call: Call
     shown_at: float  # monotonic time the piece was shown, or last changed
+
+
+async def revision(r: Refining, result: Transcript, guarded: Guarded, stage: TextStage,
+                   stats: RefineStats) -> Revision | None:
+    """The newest piece revised to the refiner's text, ``result``, as the guard lets it
+    through and the text stage renders it in the piece's language; None when it cannot
+    change (counted): the guard dropped it, it renders as no text, or it reads the same."""
+    lang = r.prompt.hint.language if r.prompt.hint else None
+    try:
+        verdict = await guarded.judge(r.speech, result, r.prompt.echo, lang)
+    except MadeUp:
+        verdict = None
+    if verdict is None or verdict.reason or not verdict.text:
+        stats.failed += 1
+        return None
+    rendered = await stage.render(verdict.text, recent=False, language=lang)
+    if rendered.retract or rendered.attach or not rendered.text.strip(" "):
+        stats.failed += 1
+        return None
+    rev = stage.revise_last(rendered, language=lang)
+    if rev is None:
+        stats.same += 1
+    else:
+        stats.revised += 1
+    return rev
 
 
 class Refiner:
@@ -88,6 +125,17 @@ class Refiner:
         self._failing = False  # said once
         self._idle = idle
         self._back = back
+
+    async def prepare(self) -> None:
+        """The refiner's model loads beside the fast one; pieces are offered to it once it is
+        ready. One that cannot load is said once, and dictation goes on with the fast text."""
+        try:
+            await self.engine.prepare()
+        except DictationError as err:
+            log.error("the refining model cannot run (%s); the text stays the fast model's",
+                      err)
+            return
+        self.ready = True
 
     def offer(self, seq: int, piece: str, speech: Speech, prompt: Prompt) -> None:
         """Piece ``seq`` was shown (or changed) as ``piece``: refine it, if the engines are

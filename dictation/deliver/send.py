@@ -20,22 +20,23 @@ import asyncio
 import contextlib
 import logging
 import math
-from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from dictation.deliver.finality import Finality, since_speech
-from dictation.deliver.guarded import Guarded, MadeUp
+from dictation.deliver.finality import Finality
+from dictation.deliver.guarded import Guarded
 from dictation.deliver.join import Held
 from dictation.deliver.outputs import Outputs
+from dictation.deliver.pieces import Pieces
 from dictation.deliver.prompting import Prompter
+from dictation.deliver.refine import revision
 from dictation.deliver.retry import Retrying
 from dictation.errors import DictationError, SinkError
 from dictation.logtext import Said
 from dictation.records import Final, Revised, Speech, Stats, Transcribed
-from dictation.text.assemble import MAX_PIECES, Revision
+from dictation.text.assemble import Revision
 from dictation.text.guard import GuardConfig, bias_words
 from dictation.text.stage import TextStage, split_piece
 
@@ -62,7 +63,8 @@ class Sender:
         ``heard_s``: capture time of the audio heard so far; ``refiner``: the second pass."""
         self.retrying = retrying
         self.stage = stage
-        self.prompter = Prompter(stage, prompt, pieces=lambda: list(self._items.values()),
+        self.pieces = Pieces()
+        self.prompter = Prompter(stage, prompt, pieces=self.pieces.all,
                                  languages=retrying.engine.transcriber.languages)
         self.guarded = Guarded(retrying, guard, stats,
                                lambda lang: bias_words(stage.bias_for(lang)))
@@ -74,14 +76,13 @@ class Sender:
             refining=refiner.left_s if refiner else lambda seq: 0.0,
             on_final=refiner.drop if refiner else lambda seq: None)
         self.delivered = 0
-        self._items: OrderedDict[int, Transcribed] = OrderedDict()  # pieces standing
         self._error = error
         self._keep = keep
 
     @property
     def language(self) -> str | None:
         """The newest piece's language."""
-        return next(reversed(self._items.values())).language if self._items else None
+        return self.pieces.language
 
     def next_prompt(self) -> str:
         """The prompt of the next utterance to be transcribed."""
@@ -132,33 +133,17 @@ class Sender:
         if self.refiner is None or (got := self.refiner.take(seq)) is None:
             return
         r, result = got
-        stats = self.refiner.stats
         try:
-            last = self.stage.last
-            if last is None or last != (seq, r.piece) or self.finality.pending is None:
-                stats.late += 1  # it changed, or went final, while the refiner listened
+            if self.stage.last != (seq, r.piece) or self.finality.pending is None:
+                self.refiner.stats.late += 1  # it changed, or went final, meanwhile
                 return
-            lang = r.prompt.hint.language if r.prompt.hint else None
-            verdict = await self.guarded.judge(r.speech, result, r.prompt.echo, lang)
-            if verdict.reason or not verdict.text:
-                stats.failed += 1
-                return
-            rendered = await self.stage.render(verdict.text, recent=False, language=lang)
-            if rendered.retract or rendered.attach or not rendered.text.strip(" "):
-                stats.failed += 1
-                return
-            rev = self.stage.revise_last(rendered, language=lang)
-            if rev is None:
-                stats.same += 1
-                return
-            stats.revised += 1
-            log.debug("utterance %d: refined", seq)
-            held = self.finality.held
-            await self._revise(rev, self._item(seq, r.piece),
-                               held if held is not None and held.seq == seq else None,
-                               why="refined")
-        except MadeUp:
-            stats.failed += 1
+            rev = await revision(r, result, self.guarded, self.stage, self.refiner.stats)
+            if rev is not None:
+                log.debug("utterance %d: refined", seq)
+                held = self.finality.held
+                await self._revise(rev, self.pieces.of(seq, r.piece),
+                                   held if held is not None and held.seq == seq else None,
+                                   why="refined")
         finally:
             self.finality.refined(seq)
 
@@ -167,7 +152,7 @@ class Sender:
         once it reads as a whole sentence: a fragment is heard again with what follows it
         anyway, and its refinement would only be revised away."""
         if self.refiner is not None and (last := self.stage.last) and last[0] == seq:
-            piece = self._items.get(seq)
+            piece = self.pieces.get(seq)
             if not self.stage.complete(last[1], language=piece.language if piece else None):
                 return
             prompt = self.prompter.prompt(before_last=True)
@@ -196,8 +181,9 @@ class Sender:
             return False
         text, result = got
         lang = result.language
+        last = self.stage.last
         if self.stage.ends_with_retract(text, language=lang) or \
-                self._left_out(held, item, text):
+                held.left_out(item, len(last[1].split()) if last else 0, text):
             return False
         rendered = await self.stage.render(text, language=lang)
         pending = self.finality.pending
@@ -221,18 +207,6 @@ class Sender:
         self._refine(held.seq, joint.speech)
         await self._revise(rev, base, joint, why="joined")
         return True
-
-    def _left_out(self, held: Held, item: Speech, text: str) -> bool:
-        """Did the joint text leave the continuation out? Given two stretches of speech with
-        the pause between them cut short, tiny.en may write the first only; the continuation
-        then goes alone rather than be lost. Expected: at least a word, and a quarter of the
-        words its speech holds at the piece's own speaking rate (a rate is no count)."""
-        last = self.stage.last
-        before = len(last[1].split()) if last else 0
-        s = held.speech
-        rate = before / max(s.speech_end_s - s.speech_start_s, 0.5)
-        added = len(text.split()) - before
-        return added < max(1.0, 0.25 * rate * (item.speech_end_s - item.speech_start_s))
 
     async def _send_alone(self, item: Speech, current: Callable[[], bool]) -> None:
         got = await self.guarded.text(item, self.prompter.prompt(), current)
@@ -271,17 +245,17 @@ class Sender:
     async def _new_piece(self, item: Speech, rendered: Rendered, result: Transcript) -> None:
         mark, piece = self.stage.add(item.seq, rendered, language=result.language)
         if mark is not None:  # a punctuation command replaced the final piece's own mark
-            await self._revise(mark, self._item(mark.seq, mark.old), None, why="punctuation")
+            await self._revise(mark, self.pieces.of(mark.seq, mark.old), None, why="punctuation")
         if not piece:
             return
         lead, body = split_piece(piece)
         done = Transcribed(item.seq, body, item.start_s, item.end_s, item.speech_start_s,
                            item.speech_end_s, result.segments, item.recovered, lead,
                            result.language)
-        self._remember(done)
+        self.pieces.remember(done)
         if not item.recovered and not rendered.attach:
             self._refine(item.seq, item)  # first: stdout then knows to wait for it
-        errors = await self.finality.show(Final(done, since_speech(item), item.recovered),
+        errors = await self.finality.show(Final(done, item.since_last_word(), item.recovered),
                                           piece, None if item.recovered else Held.of(item))
         if errors:  # the line shows the text only with --log-text: the audio keeps it anyway
             where = f"; audio kept in {kept}" if (kept := self._keep(item)) else ""
@@ -295,7 +269,7 @@ class Sender:
         """Hand ``rev`` to the outputs, the piece now ``base`` with the revised text."""
         lead, body = split_piece(rev.new)
         item = replace(base, text=body, lead=lead)
-        self._remember(item)
+        self.pieces.remember(item)
         await self.finality.revise(Revised(rev.seq, rev.old, rev.new, item, why), held)
 
     async def _retract(self, why: str) -> None:
@@ -304,23 +278,12 @@ class Sender:
             log.debug("%s: nothing to take back", why)
             return
         log.debug("%s: took back utterance %d", why, rev.seq)
-        item = self._item(rev.seq, rev.old)
-        self._items.pop(rev.seq, None)
+        item = self.pieces.of(rev.seq, rev.old)
+        self.pieces.forget(rev.seq)
         if self.refiner:
             self.refiner.drop(rev.seq)
         await self.finality.retract(Revised(rev.seq, rev.old, "", item,
                                             "undo" if why == "undo" else "scratch that"))
-
-    def _item(self, seq: int, piece: str) -> Transcribed:
-        """Piece ``seq`` as delivered; made up from its text if it is too old to be kept."""
-        lead, body = split_piece(piece)
-        return self._items.get(seq) or Transcribed(seq, body, 0.0, 0.0, 0.0, 0.0, lead=lead)
-
-    def _remember(self, item: Transcribed) -> None:
-        self._items[item.seq] = item
-        self._items.move_to_end(item.seq)
-        while len(self._items) > MAX_PIECES:  # the assembler revises no older ones
-            self._items.popitem(last=False)
 
     def _failed(self, err: SinkError, item: Transcribed) -> None:
         """A sink failed to show a final piece or a revision: one line, with the text (shown

@@ -14,13 +14,12 @@ import contextlib
 import logging
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from dictation.deliver.guarded import MadeUp
 from dictation.deliver.keeper import Keeper
-from dictation.deliver.refine import RefineConfig, Refiner
+from dictation.deliver.refine import Back, RefineConfig, Refiner
 from dictation.deliver.retry import Postponed, Retrying, RetryPolicy
 from dictation.deliver.send import Sender
 from dictation.errors import DictationError, SinkError, TranscriptionError
@@ -37,13 +36,6 @@ if TYPE_CHECKING:
 log = logging.getLogger("dictation")
 
 UNDO = "undo"  # queued among the utterances: it takes back what was said before it
-
-
-@dataclass(frozen=True)
-class _Back:
-    """Queued among the utterances: piece ``seq``'s refinement is back, to apply in turn."""
-
-    seq: int
 
 
 class Delivery:
@@ -67,7 +59,7 @@ class Delivery:
         self.recovered = tuple(recovered)
         self.last_error: str | None = None
         self._keeper = Keeper(spool, keep_dir, error=self.error, resumed=self._resumed)
-        self._queue: asyncio.Queue[Speech | str | _Back | None] = asyncio.Queue()
+        self._queue: asyncio.Queue[Speech | str | Back | None] = asyncio.Queue()
         self._waiting = 0  # utterances in the queue, markers aside
         self._taken = asyncio.Event()  # the worker took an utterance, or capture may resume
         self._stopping = asyncio.Event()  # ends waits between retries
@@ -75,7 +67,7 @@ class Delivery:
                             spooled=spool is not None, reported=self._reported)
         self.refiner = refiner and Refiner(
             refiner, refine or RefineConfig(), idle=lambda: not self._waiting and not hearing(),
-            back=lambda seq: self._queue.put_nowait(_Back(seq)))
+            back=lambda seq: self._queue.put_nowait(Back(seq)))
         self._sender = Sender(retrying, sinks, stage, prompt=prompt, guard=guard, stats=stats,
                               error=self.error, keep=self._keeper.keep, delivered=final,
                               revised=revised, busy=lambda: not self.free or hearing(),
@@ -171,7 +163,7 @@ class Delivery:
         self._keeper.check_bound()
         self._ready = asyncio.create_task(self.engine.prepare())
         if self.refiner:
-            self._refining = asyncio.create_task(self._prepare_refiner(self.refiner))
+            self._refining = asyncio.create_task(self.refiner.prepare())
 
     def put(self, item: Speech) -> None:
         """Deliver ``item`` after every utterance put before it; it is spooled first."""
@@ -249,17 +241,6 @@ class Delivery:
         """No longer waiting for text: aborted, or the stop grace ran out."""
         return self._aborted or self._expired is not None
 
-    async def _prepare_refiner(self, refiner: Refiner) -> None:
-        """The refiner's model loads beside the fast one; pieces are offered to it once it is
-        ready. One that cannot load is said once, and dictation goes on with the fast text."""
-        try:
-            await refiner.engine.prepare()
-        except DictationError as err:
-            log.error("the refining model cannot run (%s); the text stays the fast model's",
-                      err)
-            return
-        refiner.ready = True
-
     def _cancel_tasks(self) -> None:
         for task in (self._ready, self._inflight, self._refining):
             if task:
@@ -297,7 +278,7 @@ class Delivery:
             self._taken.set()
             if isinstance(item, str):  # UNDO
                 await self._sender.undo()
-            elif isinstance(item, _Back):
+            elif isinstance(item, Back):
                 try:
                     await self._sender.refined(item.seq)
                 except SinkError as err:

@@ -39,14 +39,13 @@ from dictation.transcribe.endpoint import (
 from dictation.transcribe.engines import ApiConfig
 from dictation.transcribe.language import to_ask
 from dictation.transcribe.prompt import build_prompt
-from dictation.transcribe.response import parse, parse_retry_after
+from dictation.transcribe.response import TooLarge, parse, status_error
 from dictation.transcribe.split import MIN_PIECE_S, split_point
 
 __all__ = ["ApiTranscriber", "normalize_base_url", "redact_url", "split_point"]
 
 log = logging.getLogger("dictation")
 
-RETRYABLE = {408, 409, 425, 429, 500, 502, 503, 504}
 MAX_BODY = 1_000_000
 """A transcript is a few kB; a bigger answer is a broken or hostile server, not text."""
 BODY_PER_CHAR = 16
@@ -57,10 +56,6 @@ the interpreter's lock even in a thread: 20 ms for a megabyte of segments) is sp
 MIN_BODY_LIMIT = 64 * 1024
 MAX_ERROR_BODY = 64 * 1024  # only a one-line message is taken from an error
 PREFERRED_FORMAT, FALLBACK_FORMAT = "verbose_json", "json"
-
-
-class _TooLarge(TranscriptionError):
-    """HTTP 413: this body is over the server's size limit."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -151,7 +146,7 @@ class ApiTranscriber:
             return await self._split(pcm, prompt, min_piece, language)
         try:
             return await self._post(wav, prompt, len(pcm) / SAMPLE_RATE, language)
-        except _TooLarge:
+        except TooLarge:
             if not splittable and piece:
                 raise TranscriptionError(
                     f"server refused even {len(pcm) / SAMPLE_RATE:.1f} s of the utterance as "
@@ -190,7 +185,9 @@ class ApiTranscriber:
             if fmt == PREFERRED_FORMAT:
                 self._format_proven = True
             return result
-        err = self._status_error(answer, len(wav))
+        err = status_error(answer.status, server_message(answer.body, self._secrets),
+                           answer.headers.get("retry-after"), len(wav), redact_url(self.url),
+                           self.config.model)
         if self._falls_back(fmt, answer.status, str(err)):
             if self._format == fmt:  # once, even with requests in flight side by side
                 self._format = FALLBACK_FORMAT
@@ -281,24 +278,3 @@ class ApiTranscriber:
                 f"refusing to send audio in clear to {url.host} over http:// (the server "
                 f"redirected there); use --allow-insecure-http if the network is trusted",
                 fatal=True)
-
-    def _status_error(self, answer: _Answer, size: int) -> TranscriptionError:
-        code = answer.status
-        detail = server_message(answer.body, self._secrets)
-        suffix = f": {detail}" if detail else ""
-        if code in (401, 403):
-            return TranscriptionError(
-                f"server rejected the API key (HTTP {code}){suffix}; check OPENAI_API_KEY or "
-                "--api-key-file", fatal=True)
-        if code == 404:
-            return TranscriptionError(
-                f"server answered 404 for {redact_url(self.url)}: the base URL or the model "
-                f"'{self.config.model}' is wrong{suffix}", fatal=True)
-        if code == 413:
-            return _TooLarge(
-                f"server refused a {size // 1024} KiB utterance as too large (HTTP 413){suffix}")
-        if code in RETRYABLE or code >= 500:
-            return TranscriptionError(f"server busy or failing (HTTP {code}){suffix}",
-                                      retryable=True,
-                                      retry_after=parse_retry_after(answer.headers.get("retry-after")))
-        return TranscriptionError(f"server refused the request (HTTP {code}){suffix}")

@@ -1,5 +1,5 @@
-"""Parsing what a server answers, in any of the five response formats, into clean text; and
-its Retry-After header.
+"""Parsing what a server answers, in any of the five response formats, into clean text; what
+an error status means; and its Retry-After header.
 
 Server text is untrusted: it is sanitised here (dictation.text.sanitize), before any sink (a
 terminal, a clipboard, a typing tool) can see it. Every step is linear in the answer's length:
@@ -106,6 +106,36 @@ def parse(body: bytes, response_format: str) -> Transcript:
         return Transcript(" ".join(s.text for s in segments), segments, language)
     keys = ", ".join(sorted(map(str, data))[:5]) or "none"
     raise TranscriptionError(f"server answered JSON without a 'text' field (keys: {keys})")
+
+
+RETRYABLE = {408, 409, 425, 429, 500, 502, 503, 504}
+
+
+class TooLarge(TranscriptionError):
+    """HTTP 413: this body is over the server's size limit."""
+
+
+def status_error(code: int, detail: str, retry_after: str | None, size: int, where: str,
+                 model: str) -> TranscriptionError:
+    """What an error status means, as one line (``detail``: the server's own message,
+    credentials blanked): fatal (a key, a URL), retryable (busy, failing), too large, or a
+    refusal of this audio."""
+    suffix = f": {detail}" if detail else ""
+    if code in (401, 403):
+        return TranscriptionError(
+            f"server rejected the API key (HTTP {code}){suffix}; check OPENAI_API_KEY or "
+            "--api-key-file", fatal=True)
+    if code == 404:
+        return TranscriptionError(
+            f"server answered 404 for {where}: the base URL or the model '{model}' is "
+            f"wrong{suffix}", fatal=True)
+    if code == 413:
+        return TooLarge(
+            f"server refused a {size // 1024} KiB utterance as too large (HTTP 413){suffix}")
+    if code in RETRYABLE or code >= 500:
+        return TranscriptionError(f"server busy or failing (HTTP {code}){suffix}",
+                                  retryable=True, retry_after=parse_retry_after(retry_after))
+    return TranscriptionError(f"server refused the request (HTTP {code}){suffix}")
 
 
 def parse_retry_after(value: str | None) -> float | None:
