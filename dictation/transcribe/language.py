@@ -15,8 +15,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-SURE = 0.8
-"""A detection at least this likely (among the allowed languages) switches language."""
+SURE = 0.5
+"""A detection at least this likely (among the allowed languages: the most of their weight)
+switches language; a weaker one keeps the language before. On the alternating session of
+bench/languages.md, 0.8 kept a third of the switches from happening."""
 SHORT_S = 1.5
 """An utterance with less audio than this keeps the language before it, however sure: the
 detector reads too little of it (one word)."""

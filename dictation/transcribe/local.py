@@ -235,7 +235,10 @@ class LocalTranscriber:
         model = self._model
         model.window = window
         features = model.feature_extractor(pcm.astype(np.float32) / 32768)
-        encoded = model.encode(pad_or_trim(features[..., :FULL_WINDOW_FRAMES]))
+        # As the decoding will slice them (its last frame left out), so that it finds this
+        # encoding ready.
+        content = min(FULL_WINDOW_FRAMES, features.shape[-1] - 1)
+        encoded = model.encode(pad_or_trim(features[..., :content]))
         probs = [(token[2:-2], p) for token, p in model.model.detect_language(encoded)[0]]
         allowed = frozenset(self.languages) or None
         picked = pick(probs, allowed, hint.previous, len(pcm) / SAMPLE_RATE)
