@@ -38,8 +38,10 @@ class Call:
         self.speculative = kind is Kind.SPECULATION  # counted as one when discarded
         self.pcm = pcm
         self.prompt = prompt
-        self.began = 0.0  # monotonic time the engine took it
-        self.elapsed_s: float | None = None  # how long the engine took, once it answered
+        self.asked = scheduler.clock()  # when it was asked for
+        self.elapsed_s: float | None = None
+        """From asked to answered, its wait for the engine included: what the asker waited
+        (a speculation's budget is counted so; see segment/speculate.py)."""
         self.discarded = False
         self._scheduler = scheduler
         self._after = after
@@ -51,9 +53,8 @@ class Call:
         s = self._scheduler
         try:
             await self._turn
-            self.began = s.clock()
             result = await s.transcriber.transcribe(self.pcm, self.prompt, self._hint)
-            self.elapsed_s = s.clock() - self.began
+            self.elapsed_s = s.clock() - self.asked
             return result if self._after is None else await self._after(result)
         finally:
             s.finished(self)
@@ -145,7 +146,7 @@ class Scheduler:
         self.description = transcriber.description
         self.stats = stats
         self.lane = lane or Lane()
-        self.clock = time.monotonic  # how long the engine takes: a test's own clock
+        self.clock = time.monotonic  # how long calls take: a test's own clock
         self._calls: set[Call] = set()
 
     async def prepare(self) -> None:
