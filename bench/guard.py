@@ -238,6 +238,8 @@ def after(row: dict, config: GuardConfig, unprompted: dict | None = None) -> str
     as delivery settles it, by the same utterance transcribed without the prompt
     (``unprompted``, the run's own row for it)."""
     verdict = _verdict(row, config)
+    if unprompted is None and not row["prompt"]:
+        unprompted = row  # asked again without a prompt, the engine answers the same
     if verdict is not None and verdict.suspect and unprompted is not None:
         verdict = settle(verdict, _verdict(unprompted, config))[0]
     return "" if verdict is None or verdict.reason else verdict.text

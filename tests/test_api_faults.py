@@ -322,7 +322,7 @@ def test_429_honours_retry_after(cli: Cli) -> None:
     first, retry = srv.requests[0], srv.requests[1]
     assert retry.time - first.time >= 1.0
     assert retry.files["file"][2] == first.files["file"][2]  # the same utterance again
-    assert "429" in r.stderr
+    assert "HTTP 429" in r.stderr  # the status said, not a port's digits
 
 
 def test_500_is_retried(cli: Cli) -> None:

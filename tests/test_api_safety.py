@@ -80,7 +80,7 @@ def test_413_splits_the_utterance_at_a_pause_and_joins_the_texts(cli: Cli) -> No
     assert at_cut < 0.1 * np.sqrt(np.mean(pcm ** 2))  # cut at a pause, not mid-word
     assert parts[1].fields["prompt"].endswith(f"Part {parts[0].index}.")  # continues
     assert len(refused) <= 2  # the limit is remembered: later utterances go in parts at once
-    info = [ln for ln in r.stderr.splitlines() if "413" in ln]
+    info = [ln for ln in r.stderr.splitlines() if "HTTP 413" in ln]  # not a port's digits
     assert len(info) == 1 and "split" in info[0], r.stderr
 
 
@@ -90,7 +90,7 @@ def test_413_below_a_second_is_one_line_and_keeps_the_audio(cli: Cli,
         r = cli(srv.url, "-q", input=one_utterance)
     assert r.rc == 1 and r.stdout == ""
     line = one_clear_line(r.stderr)
-    assert "413" in line and "too large" in line and "audio kept in" in line
+    assert "HTTP 413" in line and "too large" in line and "audio kept in" in line
     assert 2 <= len(srv.requests) <= 4  # halved down to about a second, then given up
     assert all(len(sent_pcm(q)) >= 16000 for q in srv.requests)
     assert [p.read_bytes() for p in r.kept] == [srv.requests[0].files["file"][2]]

@@ -23,6 +23,7 @@ from dictation.text.guard import (
     drop_reason,
     judge,
     likely_silence,
+    settle,
 )
 from dictation.transcribe import Segment
 
@@ -239,3 +240,27 @@ def test_silence_phrases_from_the_config_file_and_environment(tmp_path: Path) ->
     cfg.write_text('\nsilence-phrase = ["ok", "..."]\n')
     with pytest.raises(ConfigError, match=r"line 2: silence-phrase: needs a word"):
         _guard(["run", "--config", str(cfg)])
+
+
+@pytest.mark.parametrize(("logprob", "no_speech", "doubted"), [
+    (-1.16, 0.39, True), (-0.79, 0.71, True), (-0.66, 0.70, True),  # on noise, prompted
+    (-0.25, 0.05, False), (-0.45, 0.20, False),  # said clearly
+])
+def test_a_stock_phrase_the_model_doubts_is_asked_of_the_audio_again(
+        logprob: float, no_speech: float, doubted: bool) -> None:
+    # "Thank you." after a sentence's prompt, on a sudden noise: the scores alone cannot tell
+    # it from a real, quiet "thank you" (real short answers measured down to -1.14).
+    seg = (Segment(0.0, 1.0, " Thank you.", logprob, no_speech),)
+    v = judge("Thank you.", "Please send the report.", Heard(LOUD, 0.9), seg, audio_s=3.6)
+    assert v.suspect is doubted
+    assert (v.reason is not None) is doubted
+    if not doubted:
+        return
+    # Without the prompt the noise gave nothing, or a loop: dropped on that evidence.
+    assert settle(v, None)[0].reason is not None
+    loop = judge("Okay. " * 24, "", Heard(LOUD, 0.9),
+                 (Segment(0.0, 3.6, " Okay.", -0.22, 0.78),), audio_s=3.6)
+    assert settle(v, loop)[0].reason is not None
+    # Said again without the prompt, doubts and all: the speaker said it, it is delivered.
+    again = judge("Thank you.", "", Heard(LOUD, 0.9), seg, audio_s=3.6)
+    assert settle(v, again)[0].reason is None and settle(v, again)[0].text == "Thank you."

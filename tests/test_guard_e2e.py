@@ -23,9 +23,11 @@ def _env(tmp_path: Path) -> dict[str, str]:
 
 
 def _sox(out: Path, *effects: str, seconds: float = 3.0, synth: str = "") -> Path:
-    args = ["sox", "-n", "-r", "16000", "-c", "1", "-b", "16", str(out), "synth",
+    # -R: the same noise every run (sox seeds its generator anew otherwise), so a verdict
+    # on it is the same every run too.
+    args = ["sox", "-R", "-n", "-r", "16000", "-c", "1", "-b", "16", str(out), "synth",
             str(seconds), *synth.split()] if synth else \
-        ["sox", "-n", "-r", "16000", "-c", "1", "-b", "16", str(out), "trim", "0",
+        ["sox", "-R", "-n", "-r", "16000", "-c", "1", "-b", "16", str(out), "trim", "0",
          str(seconds)]
     subprocess.run([*args, *effects], check=True)
     return out

@@ -81,3 +81,22 @@ def test_each_languages_prompt_holds_the_text_in_that_language_only() -> None:
     assert before.previous == "fr"  # the newest piece heard again: the one before it decides
     one = Prompter(stage, pieces=lambda: pieces, languages=("en",)).prompt().hint
     assert one == Hint(previous="en")  # one language: nothing to decide, the plain prompt
+
+
+@pytest.mark.parametrize("languages", [(), ("en", "fr")])
+def test_a_piece_whose_language_the_engine_left_unsaid_stays_in_every_prompt(
+        languages: tuple[str, ...]) -> None:
+    # A server that answers without a language (OpenAI's json) still continues the text.
+    pieces = [piece(1, "First line.", None), piece(2, "Second line.", None)]
+    stage = TextStage(TextConfig())
+    for p in pieces:
+        stage.assembler.add(p.seq, p.text, False)
+    prompt = Prompter(stage, pieces=lambda: pieces, languages=languages).prompt()
+    for lang in ("en", "fr", None):
+        assert prompt.hint.prompt_for(lang, prompt.text).endswith("First line. Second line.")
+    # Beside a piece whose language is known, the unsaid one is in every language's tail.
+    mixed = [piece(1, "Bonjour.", "fr"), piece(2, "Second line.", None)]
+    hint = Prompter(stage, pieces=lambda: mixed, languages=languages).prompt().hint
+    assert hint.prompts["fr"].endswith("Bonjour. Second line.")
+    assert hint.other is not None and hint.other.endswith("Second line.")
+    assert "Bonjour" not in hint.other

@@ -71,15 +71,19 @@ class Prompter:
             return Hint(previous=previous)
         spoken = {p.language for p in pieces if p.language} | set(self._languages)
 
+        def said_in(language: str | None) -> str:
+            return "".join(p.lead + p.text for p in pieces if p.language in (language, None))
+
         def text(history: str, language: str | None) -> str:
             user, vocab, tail = prompt_parts(self.user_prompt, history,
                                              vocabulary=self._bias(language))
             return " ".join(p for p in (user, vocab, tail) if p)
 
-        return Hint(previous=previous, other=text("", None),
-                    prompts={lang: text("".join(p.lead + p.text for p in pieces
-                                                if p.language == lang), lang)
-                             for lang in sorted(spoken)})
+        if not any(p.language for p in pieces) and pieces:
+            return Hint(previous=previous)  # the engine does not say: the plain prompt
+        # A piece the engine left unsaid may be in any language: it stays in every tail.
+        return Hint(previous=previous, other=text(said_in(None), None),
+                    prompts={lang: text(said_in(lang), lang) for lang in sorted(spoken)})
 
     def _bias(self, language: str | None) -> tuple[str, ...]:
         """The bias words a prompt in ``language`` carries: the vocabulary, then that

@@ -15,10 +15,10 @@ two places:
   longer than anyone could say in the audio's time (:func:`max_chars`) is a hallucination.
 
 Text that could have come from the prompt (an echo of it, the prompt replayed, the bias words
-alone, one phrase looped and nothing else) is only *suspected*: the text alone cannot tell an
-echo from a speaker who said the same thing again, so :class:`Verdict` marks it ``suspect``
-and delivery asks the audio, by transcribing it again without the prompt (:func:`settle`);
-echo.py holds those checks.
+alone, one phrase looped and nothing else, a stock phrase the model had doubts about) is only
+*suspected*: the text alone cannot tell an echo from a speaker who said the same thing
+again, so :class:`Verdict` marks it ``suspect`` and delivery asks the audio, by transcribing it
+again without the prompt (:func:`settle`); echo.py holds those checks.
 
 Every check is linear in the answer's length (loops.py says how loops are found), and an
 answer too long to be a loop of real text is refused before any of them runs.
@@ -112,6 +112,12 @@ class GuardConfig:
     """A stock phrase whose segments' mean token log-probability is below this is dropped
     however loud the audio (noise that starts suddenly stands far above the background), as
     is one above ``no_speech`` 0.6 with a log-probability below -0.9."""
+    doubt_logprob: float = -0.6
+    doubt_no_speech: float = 0.3
+    """A stock phrase kept by the bounds above but below this log-probability, or above this
+    no-speech probability, is only suspected: the audio is asked again without the prompt.
+    "Thank you." on sudden noise measured -0.66 to -1.16 with 0.39-0.71, after a prompt that
+    held a sentence; without it the same audio gave no text or a loop (tests/test_guard_e2e)."""
     compression_ratio: float = 2.4
     """Text that gzip shrinks more than this repeats itself (Whisper's own signal)."""
     max_chars_per_s: float = MAX_CHARS_PER_S
@@ -188,6 +194,7 @@ def mean_logprob(segments: Sequence[Segment]) -> float | None:
 
 
 ECHO = "it echoes the prompt"
+DOUBTED = "a stock phrase the model had doubts about"
 
 
 def drop_reason(text: str, prompt: str, snr: float, segments: Sequence[Segment] = (),
@@ -211,6 +218,9 @@ def drop_reason(text: str, prompt: str, snr: float, segments: Sequence[Segment] 
         if logprob is not None and (logprob < config.phrase_logprob
                                     or (no_speech > 0.6 and logprob < -0.9)):
             return f"a stock phrase the model was unsure of (log-probability {logprob:.2f})"
+        if logprob is not None and (logprob < config.doubt_logprob
+                                    or no_speech > config.doubt_no_speech):
+            return DOUBTED
     if is_prompt_echo(text, prompt):
         return ECHO  # last: any evidence above drops it without asking the audio
     return None
@@ -262,7 +272,7 @@ def judge(text: str, prompt: str, heard: Heard, segments: Sequence[Segment] = ()
     if from_bias(kept, bias):
         return Verdict(out, "it is made of the prompt's bias words", cut, suspect=True)
     reason = drop_reason(kept, prompt, heard.snr_db, segments, config, language)
-    return Verdict(out, reason, cut, suspect=reason == ECHO)
+    return Verdict(out, reason, cut, suspect=reason in (ECHO, DOUBTED))
 
 
 def confirms(suspect: str, again: str) -> bool:
@@ -274,10 +284,11 @@ def confirms(suspect: str, again: str) -> bool:
 
 def settle(suspect: Verdict, again: Verdict | None) -> tuple[Verdict, bool]:
     """What a text suspected of coming from the prompt becomes, given ``again``: the same
-    audio transcribed without the prompt and judged (None: no text at all). An echo is gone
-    then, and is dropped; a repetition is still there, and the prompted text stands; other
-    words are what the audio holds. The second item: whether ``again`` replaces the text."""
-    if again is None or again.reason:
+    audio transcribed without the prompt and judged (None: no text at all). An echo, or a
+    stock phrase the prompt drove, is gone then, and is dropped; a repetition is still there,
+    and the prompted text stands; other words are what the audio holds. The second item:
+    whether ``again`` replaces the text."""
+    if again is None or again.reason not in (None, DOUBTED):  # a doubt twice is no evidence
         why = again.reason if again else "it holds no words"
         return replace(suspect, reason=f"{suspect.reason}, and without the prompt {why}"), False
     if confirms(suspect.text, again.text):
