@@ -96,8 +96,8 @@ def test_local_engine_keeps_words_spoken_while_the_model_loads(virtual_mic: str,
         extra, err, code = d.stop()
     assert extra == ""
     assert "local engine, model tiny.en" in d.stderr
-    # The first words ("Bright yellow", 0.3–0.8 s) were spoken while the model was loading.
-    assert loading_s > 0.8, f"the model was ready {loading_s:.2f} s into the speech"
+    # The first word ("Bright", from 0.3 s) was spoken while the model was loading.
+    assert loading_s > 0.3, f"the model was ready {loading_s:.2f} s into the speech"
     said = norm(line).split()
     # The first word is there. Which word tiny.en makes of its plosive onset ("bright" or
     # "write") turned on where the capture's first block began, on a loaded machine.
