@@ -41,7 +41,8 @@ from dictation.audio.vad import SAMPLE_RATE, Vad  # noqa: E402
 from dictation.records import Heard  # noqa: E402
 from dictation.segment.endpointer import too_weak  # noqa: E402
 from dictation.segment.segmenter import Segmenter  # noqa: E402
-from dictation.text.guard import GuardConfig, Verdict, judge, settle  # noqa: E402
+from dictation.text.guard import GuardConfig, judge  # noqa: E402
+from dictation.text.verdict import Verdict, settle  # noqa: E402
 from dictation.transcribe import Segment  # noqa: E402
 from dictation.transcribe.engines import ApiConfig, LocalConfig  # noqa: E402
 

@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING
 
 from dictation.audio.wav import SAMPLE_RATE
 from dictation.logtext import Said
-from dictation.text.guard import GuardConfig, Verdict, judge, settle
+from dictation.text.guard import GuardConfig, judge
+from dictation.text.verdict import Verdict, settle
 
 if TYPE_CHECKING:
     from dictation.deliver.prompting import Prompt

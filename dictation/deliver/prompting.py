@@ -67,7 +67,8 @@ class Prompter:
     def _hint(self, before_last: bool) -> Hint:
         pieces = list(self._pieces())[:-1 if before_last else None]
         previous = pieces[-1].language if pieces else None
-        if len(self._languages) == 1:  # one language: nothing to decide
+        # One language, or an engine that never says which: nothing to decide, the plain prompt.
+        if len(self._languages) == 1 or (pieces and not any(p.language for p in pieces)):
             return Hint(previous=previous)
         spoken = {p.language for p in pieces if p.language} | set(self._languages)
 
@@ -79,8 +80,6 @@ class Prompter:
                                              vocabulary=self._bias(language))
             return " ".join(p for p in (user, vocab, tail) if p)
 
-        if not any(p.language for p in pieces) and pieces:
-            return Hint(previous=previous)  # the engine does not say: the plain prompt
         # A piece the engine left unsaid may be in any language: it stays in every tail.
         return Hint(previous=previous, other=text(said_in(None), None),
                     prompts={lang: text(said_in(lang), lang) for lang in sorted(spoken)})

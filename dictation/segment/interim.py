@@ -25,7 +25,8 @@ from dictation.audio.wav import SAMPLE_RATE
 from dictation.errors import DictationError
 from dictation.logtext import Said
 from dictation.records import Interim, Kind
-from dictation.text.guard import GuardConfig, Verdict, judge
+from dictation.text.guard import GuardConfig, judge
+from dictation.text.verdict import Verdict
 
 if TYPE_CHECKING:
     from dictation.audio.vad import Frame

@@ -18,7 +18,7 @@ Text that could have come from the prompt (an echo of it, the prompt replayed, t
 alone, one phrase looped and nothing else, a stock phrase the model had doubts about) is only
 *suspected*: the text alone cannot tell an echo from a speaker who said the same thing
 again, so :class:`Verdict` marks it ``suspect`` and delivery asks the audio, by transcribing it
-again without the prompt (:func:`settle`); echo.py holds those checks.
+again without the prompt (verdict.py's :func:`settle`); echo.py holds those checks.
 
 Every check is linear in the answer's length (loops.py says how loops are found), and an
 answer too long to be a loop of real text is refused before any of them runs.
@@ -33,7 +33,7 @@ import math
 import re
 import zlib
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from dictation.text import languages
@@ -52,12 +52,13 @@ from dictation.text.silence import (
     normalize,
     phrase_set,
 )
+from dictation.text.verdict import DOUBTED, ECHO, Verdict, confirms, settle
 
 if TYPE_CHECKING:
     from dictation.records import Heard
     from dictation.transcribe import Segment
 
-__all__ = ["DEFAULT", "DEFAULT_SILENCE_PHRASES", "ECHO", "GuardConfig", "Verdict",
+__all__ = ["DEFAULT", "DEFAULT_SILENCE_PHRASES", "DOUBTED", "ECHO", "GuardConfig", "Verdict",
            "answer_limit", "bias_words", "compression_ratio", "confirms", "cut_loops",
            "drop_reason", "from_bias", "is_prompt_echo", "is_prompt_loop", "judge",
            "likely_silence", "max_chars", "mean_logprob", "normalize", "phrase_set",
@@ -193,10 +194,6 @@ def mean_logprob(segments: Sequence[Segment]) -> float | None:
     return sum(probs) / len(probs) if probs else None
 
 
-ECHO = "it echoes the prompt"
-DOUBTED = "a stock phrase the model had doubts about"
-
-
 def drop_reason(text: str, prompt: str, snr: float, segments: Sequence[Segment] = (),
                 config: GuardConfig = DEFAULT, language: str | None = None) -> str | None:
     """Why ``text``, in ``language`` (None: English), must not be output, or None to output
@@ -224,18 +221,6 @@ def drop_reason(text: str, prompt: str, snr: float, segments: Sequence[Segment] 
     if is_prompt_echo(text, prompt):
         return ECHO  # last: any evidence above drops it without asking the audio
     return None
-
-
-@dataclass(frozen=True)
-class Verdict:
-    text: str  # what may be output: the text with loops cut (unless said, see judge)
-    reason: str | None  # why nothing is output, or None
-    cut: bool = False  # a loop was cut
-    made_up: bool = False  # far more text than the audio could hold: a hallucination
-    suspect: bool = False
-    """``reason`` is a doubt the text alone cannot settle (it may come from the prompt, or be
-    one phrase looped over noise): it is dropped only if the audio, transcribed without the
-    prompt, does not say it too (:func:`settle`)."""
 
 
 def said_repeats(text: str, heard: Heard, audio_s: float | None) -> bool:
@@ -273,27 +258,6 @@ def judge(text: str, prompt: str, heard: Heard, segments: Sequence[Segment] = ()
         return Verdict(out, "it is made of the prompt's bias words", cut, suspect=True)
     reason = drop_reason(kept, prompt, heard.snr_db, segments, config, language)
     return Verdict(out, reason, cut, suspect=reason in (ECHO, DOUBTED))
-
-
-def confirms(suspect: str, again: str) -> bool:
-    """Does ``again``, the audio transcribed without the prompt, say what ``suspect`` said?
-    Half its words or more are there: the speaker said it again (the prompt only helped)."""
-    said = set(normalize(suspect).split())
-    return bool(said) and len(said & set(normalize(again).split())) * 2 >= len(said)
-
-
-def settle(suspect: Verdict, again: Verdict | None) -> tuple[Verdict, bool]:
-    """What a text suspected of coming from the prompt becomes, given ``again``: the same
-    audio transcribed without the prompt and judged (None: no text at all). An echo, or a
-    stock phrase the prompt drove, is gone then, and is dropped; a repetition is still there,
-    and the prompted text stands; other words are what the audio holds. The second item:
-    whether ``again`` replaces the text."""
-    if again is None or again.reason not in (None, DOUBTED):  # a doubt twice is no evidence
-        why = again.reason if again else "it holds no words"
-        return replace(suspect, reason=f"{suspect.reason}, and without the prompt {why}"), False
-    if confirms(suspect.text, again.text):
-        return replace(suspect, reason=None, suspect=False), False
-    return again, True
 
 
 def _too_long(chars: int, audio_s: float, config: GuardConfig) -> str:
