@@ -20,14 +20,13 @@ import re
 import sys
 from pathlib import Path
 
-import numpy as np
-
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 sys.path.insert(0, str(HERE))
 
 import corpus  # noqa: E402
 from cmdscore import _commands_in, marks_right  # noqa: E402
+from languages import clip  # noqa: E402
 from models import base  # noqa: E402
 
 from dictation.deliver.prompting import Prompter  # noqa: E402
@@ -87,12 +86,6 @@ ORDINARY = {  # the command words as words: no command may come of them
 VOICES = {lang: [corpus.esp(lang, 150), corpus.esp(lang, 185)] for lang in DICTATED}
 
 
-def clip(text: str, voice: corpus.Voice) -> np.ndarray:
-    audio = corpus.level(corpus.trim(corpus.synthesize(text, voice)))
-    pad = np.zeros(round(0.3 * corpus.RATE), np.float32)
-    return (np.clip(np.concatenate([pad, audio, pad]), -1, 1) * 32767).astype(np.int16)
-
-
 def typed_literally(lang: str, expect: str, out: str) -> int:
     """Command phrases among the output's words beyond those the expectation holds."""
     def count(text: str) -> int:
@@ -111,13 +104,13 @@ async def run() -> list[dict]:
     for lang in DICTATED:
         stage = TextStage(TextConfig())
         prompt = Prompter(stage, languages=tuple(DICTATED)).prompt().hint.prompt_for(lang, "")
+        table = stage.table_for(lang)
         items = [("dictated", said, expect) for said, expect in DICTATED[lang]] + \
                 [("ordinary", said, said) for said in ORDINARY[lang]]
         for voice in VOICES[lang]:
             for kind, said, expect in items:
                 got = await engine.transcribe(clip(said, voice), prompt, Hint(language=lang))
                 out = (await TextStage(TextConfig()).render(got.text, language=lang)).text
-                table = stage.table_for(lang)
                 rows.append({"lang": lang, "kind": kind, "said": said, "expect": expect,
                              "voice": f"{voice.name} {voice.rate:g} wpm",
                              "heard": got.text, "out": out,

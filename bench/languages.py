@@ -58,16 +58,16 @@ ORDER = ("en", "fr", "es", "de")
 def session() -> list[tuple[str, str, np.ndarray]]:
     """(language, text, 16 kHz int16 audio with 0.3 s of silence around) per utterance,
     the languages taking turns."""
-    out = []
-    for i in range(len(SENTENCES["en"])):
-        for lang in ORDER:
-            text = SENTENCES[lang][i]
-            voice = VOICES[lang][i % len(VOICES[lang])]
-            clip = corpus.level(corpus.trim(corpus.synthesize(text, voice)))
-            pad = np.zeros(round(0.3 * corpus.RATE), np.float32)
-            audio = np.concatenate([pad, clip, pad])
-            out.append((lang, text, (np.clip(audio, -1, 1) * 32767).astype(np.int16)))
-    return out
+    return [(lang, text, clip(text, VOICES[lang][i % len(VOICES[lang])]))
+            for i in range(len(SENTENCES["en"])) for lang in ORDER
+            for text in (SENTENCES[lang][i],)]
+
+
+def clip(text: str, voice: corpus.Voice) -> np.ndarray:
+    """``text`` spoken, as 16 kHz int16 audio with 0.3 s of silence around it."""
+    audio = corpus.level(corpus.trim(corpus.synthesize(text, voice)))
+    pad = np.zeros(round(0.3 * corpus.RATE), np.float32)
+    return (np.clip(np.concatenate([pad, audio, pad]), -1, 1) * 32767).astype(np.int16)
 
 
 def norm(text: str) -> str:
