@@ -374,6 +374,15 @@ def dictation_cmd(*args: str) -> list[str]:
     return [sys.executable, "-m", "dictation", *args]
 
 
+def dictation(env: dict[str, str], *args: str, timeout: float = 300
+              ) -> subprocess.CompletedProcess:
+    """``dictation ARGS`` run to its end in ``env``; whatever it says, never a traceback."""
+    done = subprocess.run(dictation_cmd(*args), capture_output=True, text=True, env=env,
+                          timeout=timeout)
+    assert "Traceback" not in done.stderr, done.stderr
+    return done
+
+
 def one_clear_line(stderr: str) -> str:
     """What a failure the user caused prints: exactly one line, no traceback, no terminal
     controls. Returned for the test's own checks of its wording."""

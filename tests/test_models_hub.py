@@ -21,7 +21,7 @@ from typing import Any
 
 import procs
 import pytest
-from conftest import SAMPLE, dictation_cmd, one_clear_line
+from conftest import SAMPLE, dictation, dictation_cmd, one_clear_line
 from hubserver import HubServer, RepoFile, describe
 
 pytestmark = pytest.mark.real  # real parts: processes, servers, the model
@@ -51,14 +51,6 @@ def hub_env(tmp_path: Path, endpoint: str) -> dict[str, str]:
            if not k.startswith(("HF_", "HUGGINGFACE_")) and not k.startswith("OPENAI_")}
     return {**env, "HF_ENDPOINT": endpoint, "HF_HOME": str(tmp_path / "hf"),
             "XDG_STATE_HOME": str(tmp_path / "state")}
-
-
-def dictation(env: dict[str, str], *args: str, timeout: float = 300
-              ) -> subprocess.CompletedProcess:
-    done = subprocess.run(dictation_cmd(*args), capture_output=True, text=True, env=env,
-                          timeout=timeout)
-    assert "Traceback" not in done.stderr, done.stderr
-    return done
 
 
 def listed(env: dict[str, str]) -> dict[str, dict[str, Any]]:

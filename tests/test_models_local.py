@@ -8,12 +8,11 @@ from __future__ import annotations
 import json
 import os
 import re
-import subprocess
 from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import SAMPLE, dictation_cmd
+from conftest import SAMPLE, dictation
 
 pytestmark = pytest.mark.real  # real parts: processes, the model
 
@@ -25,14 +24,6 @@ def local_env(tmp_path: Path, **extra: str) -> dict[str, str]:
            if not k.startswith(("HF_", "OPENAI_"))}
     return {**env, **OFFLINE, "HF_HOME": str(tmp_path / "hf"),
             "XDG_STATE_HOME": str(tmp_path / "state"), **extra}
-
-
-def dictation(env: dict[str, str], *args: str, timeout: float = 300
-              ) -> subprocess.CompletedProcess:
-    done = subprocess.run(dictation_cmd(*args), capture_output=True, text=True, env=env,
-                          timeout=timeout)
-    assert "Traceback" not in done.stderr, done.stderr
-    return done
 
 
 def listed(env: dict[str, str], *args: str) -> dict[str, Any]:
