@@ -264,16 +264,3 @@ def test_a_stock_phrase_the_model_doubts_is_asked_of_the_audio_again(
     # Said again without the prompt, doubts and all: the speaker said it, it is delivered.
     again = judge("Thank you.", "", Heard(LOUD, 0.9), seg, audio_s=3.6)
     assert settle(v, again)[0].reason is None and settle(v, again)[0].text == "Thank you."
-
-
-@pytest.mark.parametrize(("temperature", "logprob", "no_speech", "silent"), [
-    (1.0, -1.22, 0.38, True), (1.0, -1.36, 0.38, True),  # white noise, sampled at the last
-    (0.0, -1.22, 0.38, False),  # the same scores greedily: not enough on their own
-    (None, -1.22, 0.38, False),  # a server that does not say
-    (1.0, -0.84, 0.44, False),  # sampled, but the model was fairly sure of it
-    (1.0, -1.36, 0.25, False),  # sampled, but the model did not take it for silence
-])
-def test_a_text_every_temperature_failed_on_is_silence_by_the_models_own_scores(
-        temperature: float | None, logprob: float, no_speech: float, silent: bool) -> None:
-    seg = Segment(0.0, 3.6, " All right.", logprob, no_speech, temperature)
-    assert likely_silence((seg,)) is silent

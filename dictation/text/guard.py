@@ -106,11 +106,6 @@ class GuardConfig:
     tiny.en on noise measured 0.37-0.6 with -1.3 to -1.6, real short answers at most -1.14."""
     unsure_logprob: float = -1.4
     """A segment this unsure is silence from a no-speech probability of 0.3 on."""
-    exhausted_temperature: float = 1.0
-    """A segment decoded at this temperature failed Whisper's own checks at every lower one;
-    still below ``max_logprob``, with a no-speech probability above 0.3, it is silence. White
-    noise after a sentence was sampled at 1.0 into "All right." or "No, no, no, no." (-1.22 to
-    -1.36, no-speech 0.38), different words each run."""
     sure_no_speech: float = 0.85
     """A segment is silence above this however fluent: real answers measured up to 0.76,
     "Thank you very much for watching…" on noise 0.87-0.92."""
@@ -189,9 +184,7 @@ def likely_silence(segments: Sequence[Segment], config: GuardConfig = DEFAULT) -
         return (s.no_speech_prob > config.sure_no_speech
                 or (s.no_speech_prob > config.no_speech_prob
                     and s.avg_logprob < config.max_logprob)
-                or (s.no_speech_prob > 0.3 and s.avg_logprob < config.unsure_logprob)
-                or (s.no_speech_prob > 0.3 and s.avg_logprob < config.max_logprob
-                    and (s.temperature or 0.0) >= config.exhausted_temperature))
+                or (s.no_speech_prob > 0.3 and s.avg_logprob < config.unsure_logprob))
 
     return bool(segments) and all(silent(s) for s in segments)
 

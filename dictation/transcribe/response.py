@@ -59,8 +59,7 @@ def _segments(raw: object) -> tuple[Segment, ...]:
         if isinstance(s, dict) and isinstance(s.get("text"), str):
             out.append(Segment(_float(s.get("start")) or 0.0, _float(s.get("end")) or 0.0,
                                sanitize(s["text"]), _float(s.get("avg_logprob")),
-                               _float(s.get("no_speech_prob")),
-                               _float(s.get("temperature"))))
+                               _float(s.get("no_speech_prob"))))
     return tuple(out)
 
 
