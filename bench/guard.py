@@ -195,6 +195,11 @@ async def transcribe_all(engines: list[str], url: str | None) -> list[dict]:
                 result = await t.transcribe(pcm, meta["prompt"])
                 row["text"] = result.text
                 row["segments"] = [s.__dict__ for s in result.segments]
+                if not meta["prompt"] and _drawn(result.segments):
+                    # Asked again, a random draw is drawn anew (the daemon's re-ask).
+                    again = await t.transcribe(pcm, "")
+                    row["redraw"] = {**row, "text": again.text,
+                                     "segments": [s.__dict__ for s in again.segments]}
             rows.append(row)
         print(f"{engine}: {len(jobs)} utterances in {time.monotonic() - began:.0f} s",
               file=sys.stderr)
@@ -226,6 +231,10 @@ def before(row: dict) -> str:
     return text
 
 
+def _drawn(segments: tuple[Segment, ...]) -> bool:
+    return any((s.temperature or 0.0) >= GuardConfig().last_temperature for s in segments)
+
+
 def _verdict(row: dict, config: GuardConfig) -> Verdict | None:
     heard = Heard(**row["heard"])
     if too_weak(heard, config) or not row["text"]:
@@ -240,7 +249,8 @@ def after(row: dict, config: GuardConfig, unprompted: dict | None = None) -> str
     (``unprompted``, the run's own row for it)."""
     verdict = _verdict(row, config)
     if unprompted is None and not row["prompt"]:
-        unprompted = row  # asked again without a prompt, the engine answers the same
+        # Asked again without a prompt, the engine answers the same, but for a random draw.
+        unprompted = row.get("redraw", row)
     if verdict is not None and verdict.suspect and unprompted is not None:
         verdict = settle(verdict, _verdict(unprompted, config))[0]
     return "" if verdict is None or verdict.reason else verdict.text
@@ -259,7 +269,10 @@ def report(rows: list[dict], config: GuardConfig, command: str) -> str:
              f"{config.min_speech_share:.0%} speech frames; stock phrases trusted from "
              f"{config.clear_speech_db} dB; a segment is silence at no_speech_prob > "
              f"{config.no_speech_prob} with avg_logprob < {config.max_logprob}, > 0.3 with "
-             f"< {config.unsure_logprob}, or > {config.sure_no_speech} (see guard.py).", ""]
+             f"< {config.unsure_logprob}, or > {config.sure_no_speech}; a random draw at "
+             f"temperature {config.last_temperature} below {config.max_logprob} with "
+             "no_speech_prob > 0.3 stands only if a second draw says it too (see guard.py).",
+             ""]
     engines = sorted({r["engine"] for r in rows})
     lines += ["## Real short answers (false drops)", "",
               "Clips where the engine's raw output held the phrase's words, and how many of "

@@ -120,8 +120,8 @@ class Window:
 def desktop() -> Iterator[tuple[str, Window]]:
     """Xvfb on a display number it picks itself (-displayfd), and the window on it."""
     read, write = os.pipe()
-    xvfb = spawn(["Xvfb", "-displayfd", str(write), "-nolisten", "tcp"], pass_fds=(write,),
-                 stderr=subprocess.DEVNULL)
+    xvfb = spawn(["Xvfb", "-displayfd", str(write), "-nolisten", "tcp", "-noreset"],
+                 pass_fds=(write,), stderr=subprocess.DEVNULL)
     os.close(write)
     window = None
     try:

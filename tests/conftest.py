@@ -328,8 +328,11 @@ def xserver() -> Iterator[XServer]:
     _need("Xvfb")
     read, write = os.pipe()
     # -r: no key autorepeat. Under load xdotool's release may come 660 ms after its press,
-    # and the server then typed the key twice ("Dearr Samantha").
-    proc = procs.spawn(["Xvfb", "-displayfd", str(write), "-nolisten", "tcp", "-r"],
+    # and the server then typed the key twice ("Dearr Samantha"). -noreset: a server resets
+    # when its last client leaves, and a client that connects meanwhile is refused ("unable
+    # to open display", seen once between two of the daemon's xmodmap calls); a desktop's
+    # server always has its window manager connected, so it never resets mid-session.
+    proc = procs.spawn(["Xvfb", "-displayfd", str(write), "-nolisten", "tcp", "-r", "-noreset"],
                        pass_fds=(write,), stderr=subprocess.DEVNULL)
     os.close(write)
     server = None

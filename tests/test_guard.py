@@ -15,7 +15,9 @@ from dictation.records import Heard
 from dictation.segment.endpointer import too_weak
 from dictation.text.guard import (
     DEFAULT,
+    SAMPLED,
     GuardConfig,
+    Verdict,
     bias_words,
     compression_ratio,
     confirms,
@@ -264,3 +266,36 @@ def test_a_stock_phrase_the_model_doubts_is_asked_of_the_audio_again(
     # Said again without the prompt, doubts and all: the speaker said it, it is delivered.
     again = judge("Thank you.", "", Heard(LOUD, 0.9), seg, audio_s=3.6)
     assert settle(v, again)[0].reason is None and settle(v, again)[0].text == "Thank you."
+
+
+def _drawn(text: str, temperature: float | None, logprob: float = -1.3,
+           no_speech: float = 0.38) -> Verdict:
+    seg = (Segment(0.0, 3.6, f" {text}", logprob, no_speech, temperature),)
+    return judge(text, "Please send the report.", Heard(LOUD, 0.9), seg, audio_s=3.6)
+
+
+@pytest.mark.parametrize(("temperature", "logprob", "no_speech", "suspect"), [
+    (1.0, -1.22, 0.38, True), (1.0, -1.36, 0.38, True),  # white noise, drawn at the last
+    (0.0, -1.22, 0.38, False),  # the same scores greedily: not enough on their own
+    (None, -1.22, 0.38, False),  # a server that does not say
+    (1.0, -0.84, 0.44, False),  # drawn, but the model was fairly sure of it
+    (1.0, -1.36, 0.25, False),  # drawn, but the model did not doubt it heard speech
+])
+def test_a_random_draw_the_model_doubted_is_suspected(
+        temperature: float | None, logprob: float, no_speech: float, suspect: bool) -> None:
+    v = _drawn("All right.", temperature, logprob, no_speech)
+    assert v.suspect is suspect and (v.reason == SAMPLED) is suspect
+
+
+def test_a_random_draw_stands_only_if_a_second_decode_says_it_too() -> None:
+    # Noise: each draw gives other words, so the first is dropped.
+    first = _drawn("All right.", 1.0)
+    assert settle(first, _drawn("No, no, no, no.", 1.0))[0].reason is not None
+    assert settle(first, None)[0].reason is not None
+    # Speech the model hardly knew: both draws hold the same words, and it is delivered.
+    said = _drawn("Le rapport est prêt pour demain.", 1.0)
+    kept, other = settle(said, _drawn("Le rapport est prête pour demain", 1.0))
+    assert kept.reason is None and kept.text == said.text and not other
+    # The second decode heard speech plainly: its words are what the audio holds.
+    plain = _drawn("Le rapport est prêt.", 0.0, -0.4, 0.05)
+    assert settle(first, plain) == (plain, True)

@@ -51,7 +51,8 @@ def test_each_format_gives_the_same_text(fmt: str, body: bytes) -> None:
 
 def test_verbose_json_keeps_segment_details() -> None:
     body = json.dumps({"text": "Hi. Bye.", "segments": [
-        {"start": 0, "end": 1.5, "text": " Hi.", "avg_logprob": -0.2, "no_speech_prob": 0.01},
+        {"start": 0, "end": 1.5, "text": " Hi.", "avg_logprob": -0.2, "no_speech_prob": 0.01,
+         "temperature": 1.0},
         {"start": 1.5, "end": 3, "text": " Bye.", "avg_logprob": "bad", "no_speech_prob": True},
         {"start": 3, "end": 4},  # no text: skipped, not a crash
         "garbage",
@@ -59,6 +60,7 @@ def test_verbose_json_keeps_segment_details() -> None:
     segs = parse(body, "verbose_json").segments
     assert [(s.start, s.end, s.text) for s in segs] == [(0.0, 1.5, "Hi."), (1.5, 3.0, "Bye.")]
     assert segs[0].avg_logprob == -0.2 and segs[0].no_speech_prob == 0.01
+    assert segs[0].temperature == 1.0 and segs[1].temperature is None
     assert segs[1].avg_logprob is None and segs[1].no_speech_prob is None
 
 

@@ -18,7 +18,9 @@ Text that could have come from the prompt (an echo of it, the prompt replayed, t
 alone, one phrase looped and nothing else, a stock phrase the model had doubts about) is only
 *suspected*: the text alone cannot tell an echo from a speaker who said the same thing
 again, so :class:`Verdict` marks it ``suspect`` and delivery asks the audio, by transcribing it
-again without the prompt (verdict.py's :func:`settle`); echo.py holds those checks.
+again without the prompt (verdict.py's :func:`settle`); echo.py holds those checks. So is text
+the model only got by a random draw at its last temperature while doubting it heard speech:
+noise gives other words on each draw, speech the same ones.
 
 Every check is linear in the answer's length (loops.py says how loops are found), and an
 answer too long to be a loop of real text is refused before any of them runs.
@@ -52,13 +54,14 @@ from dictation.text.silence import (
     normalize,
     phrase_set,
 )
-from dictation.text.verdict import DOUBTED, ECHO, Verdict, confirms, settle
+from dictation.text.verdict import DOUBTED, ECHO, SAMPLED, Verdict, confirms, settle
 
 if TYPE_CHECKING:
     from dictation.records import Heard
     from dictation.transcribe import Segment
 
-__all__ = ["DEFAULT", "DEFAULT_SILENCE_PHRASES", "DOUBTED", "ECHO", "GuardConfig", "Verdict",
+__all__ = ["DEFAULT", "DEFAULT_SILENCE_PHRASES", "DOUBTED", "ECHO", "SAMPLED", "GuardConfig",
+           "Verdict",
            "answer_limit", "bias_words", "compression_ratio", "confirms", "cut_loops",
            "drop_reason", "from_bias", "is_prompt_echo", "is_prompt_loop", "judge",
            "likely_silence", "max_chars", "mean_logprob", "normalize", "phrase_set",
@@ -106,6 +109,13 @@ class GuardConfig:
     tiny.en on noise measured 0.37-0.6 with -1.3 to -1.6, real short answers at most -1.14."""
     unsure_logprob: float = -1.4
     """A segment this unsure is silence from a no-speech probability of 0.3 on."""
+    last_temperature: float = 1.0
+    """Text decoded at this temperature failed Whisper's own checks at every lower one: a
+    random draw. Still below ``max_logprob``, with a no-speech probability above 0.3, it is
+    only suspected, and stands if a second decode says it too (verdict.settle). White noise
+    after a sentence was drawn as "All right." or "No, no, no, no." (-1.22 to -1.36, no-speech
+    0.38), other words each time; a French sentence the model hardly knew was drawn the same
+    way, and must come out."""
     sure_no_speech: float = 0.85
     """A segment is silence above this however fluent: real answers measured up to 0.76,
     "Thank you very much for watching…" on noise 0.87-0.92."""
@@ -189,6 +199,15 @@ def likely_silence(segments: Sequence[Segment], config: GuardConfig = DEFAULT) -
     return bool(segments) and all(silent(s) for s in segments)
 
 
+def _guessed(segments: Sequence[Segment], config: GuardConfig) -> bool:
+    """Every segment a random draw at the last temperature that the model doubted was
+    speech."""
+    return bool(segments) and all(
+        (s.temperature or 0.0) >= config.last_temperature and s.avg_logprob is not None
+        and s.avg_logprob < config.max_logprob and (s.no_speech_prob or 0.0) > 0.3
+        for s in segments)
+
+
 def mean_logprob(segments: Sequence[Segment]) -> float | None:
     probs = [s.avg_logprob for s in segments if s.avg_logprob is not None]
     return sum(probs) / len(probs) if probs else None
@@ -218,6 +237,8 @@ def drop_reason(text: str, prompt: str, snr: float, segments: Sequence[Segment] 
         if logprob is not None and (logprob < config.doubt_logprob
                                     or no_speech > config.doubt_no_speech):
             return DOUBTED
+    if _guessed(segments, config):
+        return SAMPLED
     if is_prompt_echo(text, prompt):
         return ECHO  # last: any evidence above drops it without asking the audio
     return None
@@ -257,7 +278,7 @@ def judge(text: str, prompt: str, heard: Heard, segments: Sequence[Segment] = ()
     if from_bias(kept, bias):
         return Verdict(out, "it is made of the prompt's bias words", cut, suspect=True)
     reason = drop_reason(kept, prompt, heard.snr_db, segments, config, language)
-    return Verdict(out, reason, cut, suspect=reason in (ECHO, DOUBTED))
+    return Verdict(out, reason, cut, suspect=reason in (ECHO, DOUBTED, SAMPLED))
 
 
 def _too_long(chars: int, audio_s: float, config: GuardConfig) -> str:

@@ -9,6 +9,7 @@ from dictation.text.silence import normalize
 
 ECHO = "it echoes the prompt"
 DOUBTED = "a stock phrase the model had doubts about"
+SAMPLED = "a guess the model sampled at its last temperature, unsure it heard speech"
 
 
 @dataclass(frozen=True)
@@ -34,9 +35,11 @@ def settle(suspect: Verdict, again: Verdict | None) -> tuple[Verdict, bool]:
     """What a text suspected of coming from the prompt becomes, given ``again``: the same
     audio transcribed without the prompt and judged (None: no text at all). An echo, or a
     stock phrase the prompt drove, is gone then, and is dropped; a repetition is still there,
-    and the prompted text stands; other words are what the audio holds. The second item:
-    whether ``again`` replaces the text."""
-    if again is None or again.reason not in (None, DOUBTED):  # a doubt twice is no evidence
+    and the prompted text stands; other words are what the audio holds. A random guess
+    (SAMPLED) stands only if the second decode says it too: speech fixes the words, noise
+    gives other ones each time. The second item: whether ``again`` replaces the text."""
+    # A doubt twice is no evidence; a second guess is compared with the first.
+    if again is None or again.reason not in (None, DOUBTED, SAMPLED):
         why = again.reason if again else "it holds no words"
         return replace(suspect, reason=f"{suspect.reason}, and without the prompt {why}"), False
     if confirms(suspect.text, again.text):

@@ -38,6 +38,8 @@ class Segment:
     text: str
     avg_logprob: float | None = None
     no_speech_prob: float | None = None
+    temperature: float | None = None
+    """The sampling temperature of the decode it came from (Whisper's fallback raises it)."""
 
 
 @dataclass(frozen=True)

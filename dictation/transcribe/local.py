@@ -269,7 +269,7 @@ class LocalTranscriber:
                 # Predicted times can overshoot the audio (a 5 s clip ending at "7.0").
                 end = min(s.end, duration)
                 segments.append(Segment(min(s.start, end), end, sanitize(s.text),
-                                        s.avg_logprob, s.no_speech_prob))
+                                        s.avg_logprob, s.no_speech_prob, s.temperature))
                 broken |= (s.compression_ratio > COMPRESSION_LIMIT
                            or (s.avg_logprob < LOGPROB_FLOOR and s.no_speech_prob < 0.6))
                 if cancel.is_set():

@@ -59,7 +59,8 @@ def _segments(raw: object) -> tuple[Segment, ...]:
         if isinstance(s, dict) and isinstance(s.get("text"), str):
             out.append(Segment(_float(s.get("start")) or 0.0, _float(s.get("end")) or 0.0,
                                sanitize(s["text"]), _float(s.get("avg_logprob")),
-                               _float(s.get("no_speech_prob"))))
+                               _float(s.get("no_speech_prob")),
+                               _float(s.get("temperature"))))
     return tuple(out)
 
 
