@@ -38,12 +38,12 @@ from dictation.transcribe.engines import (
     LocalConfig,
 )
 from dictation.transcribe.language import pick
+from dictation.transcribe.windowed import FULL_WINDOW_FRAMES, load
 
 log = logging.getLogger("dictation")
 
 MIN_WINDOW_FRAMES = 1000  # 10 s of 10 ms mel frames
 WINDOW_MARGIN_FRAMES = 500  # 5 s of silence after the audio: with 1 s the model loops
-FULL_WINDOW_FRAMES = 3000  # Whisper's 30 s
 COMPRESSION_LIMIT = 2.4  # faster-whisper's thresholds for a failed decode
 LOGPROB_FLOOR = -1.0
 
@@ -145,24 +145,6 @@ class LocalTranscriber:
     def _load(self) -> None:
         began = time.monotonic()
         import ctranslate2
-        from faster_whisper import WhisperModel
-
-        class Model(WhisperModel):
-            window = FULL_WINDOW_FRAMES
-
-            last: tuple[np.ndarray, Any] | None = None
-
-            def encode(self, features: np.ndarray) -> Any:
-                # faster-whisper pads to 30 s before calling this; only the window is encoded.
-                if features.shape[-1] > self.window:
-                    features = np.ascontiguousarray(features[..., : self.window])
-                # The language detector and the decoding that follows it read the same
-                # window: encoded once (it is most of a short utterance's cost).
-                if self.last is not None and np.array_equal(self.last[0], features):
-                    return self.last[1]
-                out = super().encode(features)
-                self.last = (features, out)
-                return out
 
         c = self.config
         device = c.device
@@ -174,7 +156,7 @@ class LocalTranscriber:
         threads = c.threads or len(os.sched_getaffinity(0))
         path = self._source if self._is_dir else _fetch(self._source, self._cancel)
         try:
-            self._model = Model(path, device=device, compute_type=compute, cpu_threads=threads)
+            self._model = load(path, device, compute, threads)
         except (RuntimeError, ValueError, OSError) as err:
             raise ConfigError(f"cannot load model {self.label} on {device} {compute}: "
                               f"{sanitize(str(err))[:200]}") from None
@@ -205,26 +187,27 @@ class LocalTranscriber:
                     hint: Hint) -> Transcript:
         c = self.config
         frames = len(pcm) * 100 // SAMPLE_RATE + 1
+        audio = pcm.astype(np.float32) / 32768  # one array: its features are computed once
         window = min(FULL_WINDOW_FRAMES, max(MIN_WINDOW_FRAMES, frames + WINDOW_MARGIN_FRAMES))
         if c.full_window:
             window = FULL_WINDOW_FRAMES
-        language = self._language(pcm, hint, window)
+        language = self._language(audio, hint, window)
         prompt = hint.prompt_for(language, prompt)
         if window == FULL_WINDOW_FRAMES:
-            return self._decode(pcm, prompt, cancel, window, c.temperature, language)[0]
+            return self._decode(audio, prompt, cancel, window, c.temperature, language)[0]
         # A short window is tried greedily (or at the user's temperature) once; should the
         # result look broken, Whisper's standard path (full window, temperature fallback)
         # redoes it, so the shortcut can cost time but never quality.
-        result, broken = self._decode(pcm, prompt, cancel, window, c.temperature or (0.0,),
+        result, broken = self._decode(audio, prompt, cancel, window, c.temperature or (0.0,),
                                       language)
         if broken:
             log.debug("short window gave a doubtful transcript %s; redoing with the full "
                       "window", Said(result.text[:80]))
-            result = self._decode(pcm, prompt, cancel, FULL_WINDOW_FRAMES, c.temperature,
+            result = self._decode(audio, prompt, cancel, FULL_WINDOW_FRAMES, c.temperature,
                                   language)[0]
         return result
 
-    def _language(self, pcm: np.ndarray, hint: Hint, window: int) -> str | None:
+    def _language(self, audio: np.ndarray, hint: Hint, window: int) -> str | None:
         """The utterance's language: the one given, the model's only one, or detected among
         the user's languages (language.pick); the encoding is reused by the decoding."""
         fixed = hint.language or (self.languages[0] if len(self.languages) == 1 else None)
@@ -234,19 +217,19 @@ class LocalTranscriber:
 
         model = self._model
         model.window = window
-        features = model.feature_extractor(pcm.astype(np.float32) / 32768)
+        features = model.feature_extractor(audio)
         # As the decoding will slice them (its last frame left out), so that it finds this
         # encoding ready.
         content = min(FULL_WINDOW_FRAMES, features.shape[-1] - 1)
         encoded = model.encode(pad_or_trim(features[..., :content]))
         probs = [(token[2:-2], p) for token, p in model.model.detect_language(encoded)[0]]
         allowed = frozenset(self.languages) or None
-        picked = pick(probs, allowed, hint.previous, len(pcm) / SAMPLE_RATE)
+        picked = pick(probs, allowed, hint.previous, len(audio) / SAMPLE_RATE)
         log.debug("language %s (%.2f%s)", picked.language, picked.probability,
                   ", kept from before" if picked.kept else "")
         return picked.language
 
-    def _decode(self, pcm: np.ndarray, prompt: str, cancel: threading.Event, window: int,
+    def _decode(self, audio: np.ndarray, prompt: str, cancel: threading.Event, window: int,
                 temperature: float | tuple[float, ...], language: str | None
                 ) -> tuple[Transcript, bool]:
         """One pass; also says whether it failed Whisper's own quality checks (a repetition
@@ -259,12 +242,12 @@ class LocalTranscriber:
         broken = False
         try:
             pieces, _info = model.transcribe(
-                pcm.astype(np.float32) / 32768, language=language,
+                audio, language=language,
                 initial_prompt=prompt or None,
                 temperature=FALLBACK_TEMPERATURES if temperature == 0 else temperature,
                 beam_size=c.beam_size, without_timestamps=not c.timestamps, vad_filter=False)
             segments = []
-            duration = len(pcm) / SAMPLE_RATE
+            duration = len(audio) / SAMPLE_RATE
             for s in pieces:  # a generator: decoding happens while iterating
                 # Predicted times can overshoot the audio (a 5 s clip ending at "7.0").
                 end = min(s.end, duration)

@@ -1,0 +1,62 @@
+"""Whisper as the local engine runs it: encoded over a window that fits the utterance
+(local.py says why), and each utterance's features and encoding computed once, though the
+language detector and the decoding after it both ask for them."""
+
+from __future__ import annotations
+
+import inspect
+from typing import Any
+
+import numpy as np
+
+FULL_WINDOW_FRAMES = 3000  # Whisper's 30 s of 10 ms mel frames
+
+
+class _SameAudio:
+    """A feature extractor that remembers its last audio's features: the language detector
+    and the decoding after it ask for the same array's (about 15 ms a short utterance)."""
+
+    def __init__(self, inner: Any) -> None:
+        self._inner = inner
+        self._signature = inspect.signature(inner)
+        self._last: tuple[np.ndarray, tuple[object, ...], np.ndarray] | None = None
+
+    def __getattr__(self, name: str) -> Any:  # its frame sizes, sampling rate…
+        return getattr(self._inner, name)
+
+    def __call__(self, waveform: np.ndarray, *args: object, **kw: object) -> np.ndarray:
+        # The arguments as the extractor reads them: a default given or left out is the same.
+        bound = self._signature.bind(waveform, *args, **kw)
+        bound.apply_defaults()
+        key = tuple((k, v) for k, v in bound.arguments.items() if v is not waveform)
+        if self._last is not None and self._last[0] is waveform and self._last[1] == key:
+            return self._last[2]
+        out = self._inner(waveform, *args, **kw)
+        self._last = (waveform, key, out)  # held, so the array's identity is not reused
+        return out
+
+
+def load(path: str, device: str, compute: str, threads: int) -> Any:
+    """faster-whisper's model from ``path``; set ``window`` (mel frames) before each use."""
+    from faster_whisper import WhisperModel
+
+    class Model(WhisperModel):
+        window = FULL_WINDOW_FRAMES
+
+        last: tuple[np.ndarray, Any] | None = None
+
+        def encode(self, features: np.ndarray) -> Any:
+            # faster-whisper pads to 30 s before calling this; only the window is encoded.
+            if features.shape[-1] > self.window:
+                features = np.ascontiguousarray(features[..., : self.window])
+            # The detector and the decoding read the same window: encoded once (it is most
+            # of a short utterance's cost).
+            if self.last is not None and np.array_equal(self.last[0], features):
+                return self.last[1]
+            out = super().encode(features)
+            self.last = (features, out)
+            return out
+
+    model = Model(path, device=device, compute_type=compute, cpu_threads=threads)
+    model.feature_extractor = _SameAudio(model.feature_extractor)
+    return model
