@@ -62,10 +62,11 @@ class Pipeline:
         # in this process, as its decodes share the machine's cores, finals first.
         lane = Lane(transcriber.slots)
         self.engine = Scheduler(transcriber, self.stats, lane)
-        # A refiner in this process takes turns with the fast engine on the same cores, its
-        # calls last; a server's are its own.
-        self.refiner = refiner and Scheduler(
-            refiner, Stats(), lane if refiner.slots and transcriber.slots else Lane(refiner.slots))
+        # A refiner never holds the fast engine's turn: a local engine cannot interrupt a
+        # decode, and a final that waited for a refinement was shown up to a second later. So
+        # it has a lane of its own, and a local one runs beside a local fast engine on half
+        # the cores (cli/build.py).
+        self.refiner = refiner and Scheduler(refiner, Stats(), Lane(refiner.slots))
         text = text or TextConfig()
         self.text = TextStage(text)
         self.delivery = Delivery(self.engine, sinks, self.text, prompt=prompt,

@@ -14,9 +14,11 @@ import pytest
 from corerig import rig, speech
 from scripted import ScriptedEngine, Signal, spin
 
+from dictation.cli.build import refiner_threads
 from dictation.deliver.refine import RefineConfig
 from dictation.errors import ConfigError, TranscriptionError
 from dictation.records import Transcribed
+from dictation.transcribe.engines import ApiConfig, LocalConfig
 
 T, P = "talk", "pause"
 ONE = speech((P, 0.5), (T, 1.5), (P, 1.0))
@@ -157,3 +159,36 @@ def test_a_refiner_that_cannot_load_is_one_line_and_dictation_goes_on(
     asyncio.run(main())
     errors = [rec.getMessage() for rec in caplog.records if rec.levelname == "ERROR"]
     assert len(errors) == 1 and "not a faster-whisper model" in errors[0], errors
+
+
+def test_a_final_never_waits_for_a_refinement_under_way(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Both engines decode one call at a time, as local engines do, and a decode cannot be
+    # interrupted: while the refiner works on piece 1, utterance 2's final goes at once.
+    monkeypatch.setattr(ScriptedEngine, "slots", 1)
+
+    async def main() -> None:
+        r, refiner, final = two_pass(tmp_path, TWO, holds=[3.0])
+        r.start()
+        (await r.engine.call(1)).answer("First one.")
+        ask = await refiner.call(1)  # piece 1 shown in the pause: refined, and not answered
+        await r.held()
+        r.source.release()  # utterance 2 is said and ends
+        second = await r.engine.call(2)  # held behind the refinement, it would never come
+        assert not ask.future.done()
+        ask.answer("The first one.")
+        second.answer("Second one.")
+        (await refiner.call(2)).answer("Second one.")
+        assert await r.finish() == 0
+        assert final.texts[1:] == ["Second one."]
+
+    asyncio.run(main())
+
+
+@pytest.mark.parametrize(("fast", "cores", "threads"), [
+    (LocalConfig(), 2, 1), (LocalConfig(), 8, 4), (LocalConfig(), 1, 1),  # beside it: half
+    (ApiConfig(base_url="http://127.0.0.1:1/v1"), 2, 0),  # the text is a server's: all
+])
+def test_a_local_refiner_beside_a_local_engine_takes_half_the_cores(
+        fast: LocalConfig | ApiConfig, cores: int, threads: int) -> None:
+    assert refiner_threads(fast, cores) == threads

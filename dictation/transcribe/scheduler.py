@@ -101,9 +101,9 @@ class Call:
 
 
 class Lane:
-    """What calls wait for: a resource engines share. The local engines of one process share
-    the machine's cores, so a fast model and a refining one take turns in one lane; a
-    server queues its requests itself (``slots`` None)."""
+    """What an engine's calls wait for: a local engine decodes one at a time (``slots`` 1);
+    a server queues its requests itself (``slots`` None). A refiner has a lane of its own, so
+    it never holds the fast engine's turn (pipeline.py)."""
 
     def __init__(self, slots: int | None = None) -> None:
         self.slots = slots
