@@ -122,6 +122,9 @@ def play_case(m: dict, engine: Engine, sink: str, rec: Recorder, extra: list[str
         return r
     r.load_s = d.load_s
     r.lines = [{"t": round(line.t - t0, 3), "text": line.text} for line in d.out]
+    # The daemon's -v log on the same clock, kept beside the events to explain a figure.
+    (RUNS / f"log-{engine.name}-{m['case']}.txt").write_text(
+        "".join(f"{line.t - t0:8.3f} {line.text}\n" for line in d.err))
     read_log(r, d.err, t0)
     read_revisions(r, events)
     score(r, m)

@@ -17,6 +17,7 @@ from conftest import SAMPLE, dictation_cmd
 from dictation.audio.codec import read_wav
 from dictation.cli.build import build_engine, resolve_args
 from dictation.errors import ConfigError
+from dictation.transcribe import Hint
 from dictation.transcribe.engines import ApiConfig, LocalConfig
 from dictation.transcribe.local import LocalTranscriber
 
@@ -179,3 +180,70 @@ def test_model_directory_without_weights_is_one_line(tmp_path: Path) -> None:
     assert r.stderr.splitlines() == [
         f"dictation: error: {tmp_path / 'empty'} is not a faster-whisper model directory "
         "(no model.bin)"]
+
+
+def test_a_draft_is_never_redone_the_slow_way(tmp_path: Path) -> None:
+    # Clicks after a sentence's prompt: tiny.en's quick pass looks broken (it makes up a
+    # sentence), and a final's text is redone over the full window with temperature
+    # fallback; an interim's (a draft) is returned as it is, in one decode.
+    clicks = tmp_path / "clicks.wav"
+    subprocess.run(["sox", "-R", "-n", "-r", "16000", "-c", "1", "-b", "16", str(clicks),
+                    "synth", "3", "square", "1000", "vol", "0.02", "tremolo", "2.5", "100"],
+                   check=True)
+    pcm = read_wav(clicks)
+
+    async def go() -> list[int]:
+        t = LocalTranscriber(LocalConfig())
+        await t.prepare()
+        decodes = 0
+        inner = t._model.transcribe
+
+        def counted(*args: object, **kw: object) -> object:
+            nonlocal decodes
+            decodes += 1
+            return inner(*args, **kw)
+
+        t._model.transcribe = counted
+        counts = []
+        try:
+            for draft in (False, True):
+                decodes = 0
+                await t.transcribe(pcm, "Please send the report to the whole team.",
+                                   Hint(draft=draft))
+                counts.append(decodes)
+        finally:
+            await t.aclose()
+        return counts
+
+    final, draft = asyncio.run(go())
+    assert final == 2  # the quick pass, then the slow one: the audio does look broken
+    assert draft == 1
+
+
+FAST_TALK = {  # what the fastest speech measured holds a second (33 characters), and more
+    "en": "Please send the quarterly report to the whole team before Friday afternoon, "
+          "and copy the cache directory results into the shared folder. ",
+    "fr": "Envoie le rapport trimestriel à toute l'équipe avant vendredi après-midi, et "
+          "copie les résultats du répertoire dans le dossier partagé. ",
+    "de": "Schick den Quartalsbericht vor Freitagnachmittag an das ganze Team und kopiere "
+          "die Ergebnisse des Verzeichnisses in den gemeinsamen Ordner. ",
+}
+
+
+@pytest.mark.parametrize("language", sorted(FAST_TALK))
+def test_the_token_limit_holds_the_fastest_speech(language: str,
+                                                  base_model_dir: Path) -> None:
+    # Each decode stops at a limit that follows the audio's length (a loop no longer runs
+    # to the context's end); it must never cut what a fast talker said in that time.
+    from tokenizers import Tokenizer
+
+    from dictation.transcribe.local import token_limit
+
+    tokenizer = Tokenizer.from_file(str(base_model_dir / "tokenizer.json"))
+    for seconds in (0.5, 1, 2, 4, 8, 15, 30):
+        said = (FAST_TALK[language] * 40)[: int(33 * seconds)]
+        tokens = len(tokenizer.encode(" " + said, add_special_tokens=False).ids)
+        limit = token_limit(seconds)
+        assert limit is None or tokens + 2 <= limit, (seconds, tokens)  # + end, timestamp
+    assert token_limit(30) is None  # a full window: the model's own limit, as ever
+    assert token_limit(2) is not None  # a short utterance cannot loop for seconds

@@ -11,6 +11,7 @@ import numpy as np
 from scripted import ScriptedEngine, Signal
 
 from dictation.records import Kind, Stats
+from dictation.transcribe import Hint
 from dictation.transcribe.scheduler import Lane, Scheduler
 
 PCM = np.zeros(1600, np.int16)
@@ -70,5 +71,23 @@ def test_without_a_limit_every_call_runs_at_once() -> None:
         assert engine.in_flight == len(calls)
         engine.answer_all(lambda call: call.prompt)
         assert [(await c.result()).text for c in calls] == [k.name for k in reversed(Kind)]
+
+    asyncio.run(main())
+
+
+def test_an_interim_is_asked_as_a_draft_and_nothing_else_is() -> None:
+    # A draft is never redone the engine's slow way (transcribe/local.py): only a caption's
+    # text may be left doubtful, never a final's, a speculation's or a refinement's.
+    async def main() -> None:
+        engine = ScriptedEngine(Signal())
+        s = Scheduler(engine, Stats())  # type: ignore[arg-type]
+        calls = [s.start(kind, PCM, kind.name, hint=Hint(language="fr")) for kind in Kind]
+        await engine.call(len(calls))
+        asked = {c.prompt: c.hint for c in engine.calls}
+        assert {k: h.draft for k, h in asked.items()} == {
+            "FINAL": False, "SPECULATION": False, "REFINE": False, "INTERIM": True}
+        assert {h.language for h in asked.values()} == {"fr"}  # the rest of the hint kept
+        engine.answer_all(lambda call: call.prompt)
+        await asyncio.gather(*(c.task for c in calls))
 
     asyncio.run(main())

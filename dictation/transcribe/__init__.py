@@ -63,6 +63,9 @@ class Hint:
     other: str | None = None
     """The prompt for a language not in ``prompts`` (no text before it in that language);
     None: the plain prompt."""
+    draft: bool = False
+    """Provisional text (an interim caption), never a final's: one quick pass, and a result
+    that looks broken is returned as it is rather than redone the slow way."""
 
     def prompt_for(self, language: str | None, plain: str) -> str:
         """The prompt to decode in ``language`` with."""

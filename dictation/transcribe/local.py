@@ -47,6 +47,25 @@ WINDOW_MARGIN_FRAMES = 500  # 5 s of silence after the audio: with 1 s the model
 COMPRESSION_LIMIT = 2.4  # faster-whisper's thresholds for a failed decode
 LOGPROB_FLOOR = -1.0
 
+TOKENS_PER_S = 20
+"""Tokens a second of speech can need, generously: English runs about 4 characters a token
+and the fastest speech measured 33 characters a second (guard.py); scripts with more tokens
+per character are spoken with fewer characters."""
+TOKEN_SLACK = 24  # a short answer's punctuation, timestamps and language tokens
+SAFE_NEW_TOKENS = 220
+"""Whisper's 448-token context less the longest prompt faster-whisper builds (223 tokens of
+text before it and the start tokens): more would be refused."""
+
+
+def token_limit(audio_s: float) -> int | None:
+    """The most tokens one window's decode of ``audio_s`` seconds may write (None: the
+    model's own limit, for audio long enough to need it). A decoding loop otherwise runs to
+    the context's end, seconds on base over a short utterance, and a final waits behind it:
+    the work stays bounded by the audio."""
+    limit = int(TOKENS_PER_S * audio_s) + TOKEN_SLACK
+    return limit if limit < SAFE_NEW_TOKENS else None
+
+
 # OpenAI's semantics: temperature 0 means "start greedy, raise it when the output looks
 # broken" (a repetition loop or a very unlikely transcript).
 FALLBACK_TEMPERATURES = (0.0, 0.2, 0.4, 0.6, 0.8, 1.0)
@@ -193,14 +212,15 @@ class LocalTranscriber:
             window = FULL_WINDOW_FRAMES
         language = self._language(audio, hint, window)
         prompt = hint.prompt_for(language, prompt)
-        if window == FULL_WINDOW_FRAMES:
+        if window == FULL_WINDOW_FRAMES and not hint.draft:
             return self._decode(audio, prompt, cancel, window, c.temperature, language)[0]
         # A short window is tried greedily (or at the user's temperature) once; should the
         # result look broken, Whisper's standard path (full window, temperature fallback)
-        # redoes it, so the shortcut can cost time but never quality.
+        # redoes it, so the shortcut can cost time but never quality. Not for a draft: the
+        # slow path held a final up for 2 s behind an interim (base), and the final is redone.
         result, broken = self._decode(audio, prompt, cancel, window, c.temperature or (0.0,),
                                       language)
-        if broken:
+        if broken and not hint.draft:
             log.debug("short window gave a doubtful transcript %s; redoing with the full "
                       "window", Said(result.text[:80]))
             result = self._decode(audio, prompt, cancel, FULL_WINDOW_FRAMES, c.temperature,
@@ -240,12 +260,14 @@ class LocalTranscriber:
         model = self._model
         model.window = window
         broken = False
+        began = time.monotonic()
         try:
             pieces, _info = model.transcribe(
                 audio, language=language,
                 initial_prompt=prompt or None,
                 temperature=FALLBACK_TEMPERATURES if temperature == 0 else temperature,
-                beam_size=c.beam_size, without_timestamps=not c.timestamps, vad_filter=False)
+                beam_size=c.beam_size, without_timestamps=not c.timestamps, vad_filter=False,
+                max_new_tokens=token_limit(len(audio) / SAMPLE_RATE))
             segments = []
             duration = len(audio) / SAMPLE_RATE
             for s in pieces:  # a generator: decoding happens while iterating
@@ -261,6 +283,8 @@ class LocalTranscriber:
             raise TranscriptionError(f"local model failed: {sanitize(str(err))[:200]}"
                                      ) from None
         text = " ".join(s.text for s in segments if s.text)
+        log.debug("decoded %.2f s of audio in %.2f s: %d characters%s", duration,
+                  time.monotonic() - began, len(text), ", doubtful" if broken else "")
         return Transcript(text, tuple(segments), language), broken
 
     async def aclose(self) -> None:

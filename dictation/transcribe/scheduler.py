@@ -17,15 +17,17 @@ import heapq
 import itertools
 import time
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from dictation.records import Kind
+from dictation.transcribe import Hint
 
 if TYPE_CHECKING:
     import numpy as np
 
     from dictation.records import Stats
-    from dictation.transcribe import Hint, Transcriber, Transcript
+    from dictation.transcribe import Transcriber, Transcript
 
 
 class Call:
@@ -163,6 +165,8 @@ class Scheduler:
         """A call, running as soon as its turn comes; ``after``: what becomes of its text
         before it is the call's result (e.g. the guard's verdict, off the loop); ``hint``:
         what is known of its language."""
+        if kind is Kind.INTERIM:  # never a final's text: not worth the engine's slow path
+            hint = replace(hint or Hint(), draft=True)
         call = Call(self, kind, pcm, prompt, after, hint)
         self._calls.add(call)
         self.lane.add(call)
