@@ -44,6 +44,7 @@ class CaseResult:
     baseline_text: str | None = None
     latencies: list[float | None] = field(default_factory=list)  # per sentence
     shown: list[float] = field(default_factory=list)  # per sentence, typed and captions
+    first_shown: list[float] = field(default_factory=list)  # its first text, before revisions
     revisions: int = 0  # pieces revised by a join or a refinement (the events' "revise")
     revised_by: dict = field(default_factory=dict)  # the revise events' "why": how many
     refined: dict | None = None  # the second pass's count line: offered, revised, late…
@@ -179,6 +180,9 @@ def notes(r: CaseResult, m: dict | None) -> str:
         # stdout prints final text; typing and the captions show it when delivered
         out.append(f"final (stdout) {np.median(finals):.2f} s median, {max(finals):.2f} s "
                    "at most after the text was shown")
+    if r.first_shown and r.first_shown != r.shown:  # a join or a refinement changed pieces
+        out.append(f"first text shown {_s(_pct(r.first_shown, 50))} median, "
+                   f"{_s(_pct(r.first_shown, 90))} p90 (before revisions)")
     if m and m["sentences"]:
         per = 100 * r.revisions / len(m["sentences"])
         why = ", ".join(f"{n} {k}" for k, n in sorted(r.revised_by.items()))

@@ -80,7 +80,8 @@ TRANSCRIBED_RE = re.compile(r"utterance (\d+): [\d.]+ s of audio, text ([\d.]+) 
                             r"end \(([\d.]+) s waited(, speculative)?\)")
 # When a piece of text became final (stdout prints it then), after it was last delivered or
 # revised (typed): the difference between the two latencies.
-FINAL_RE = re.compile(r"utterance (\d+): final ([\d.]+) s after it was delivered")
+FINAL_RE = re.compile(r"utterance (\d+): final ([\d.]+) s after it was delivered"
+                      r"(?: \(([\d.]+) s after it was first shown\))?")
 # The daemon's exit line; an interim count may follow the discarded ones.
 # The second pass's count, at the end of a run with --refine-model.
 REFINED_RE = re.compile(r"refined (\d+) piece\(s\): (\d+) revised, (\d+) the same, (\d+) "
@@ -162,7 +163,8 @@ def read_log(r: CaseResult, err: list[Line], t0: float) -> None:
         elif g := FINAL_RE.search(line.text):
             for u in r.utterances:
                 if u["seq"] == int(g[1]):
-                    u.update(final_after=float(g[2]), final_at=round(line.t - t0, 3))
+                    u.update(final_after=float(g[2]), final_at=round(line.t - t0, 3),
+                             first_after=float(g[3] or g[2]))
         elif g := REFINED_RE.search(line.text):
             r.refined = dict(zip(("offered", "revised", "same", "late", "failed", "busy"),
                                  map(int, g.groups()), strict=True))
@@ -230,6 +232,9 @@ def score(r: CaseResult, m: dict) -> None:
         # as the piece stayed open after.
         final = logged_before(r, line["t"], "final_at")
         r.shown.append(round(line["t"] - heard - (final["final_after"] if final else 0.0), 3))
+        # Before a revision (a join, a refinement) changed it, its first text showed earlier.
+        r.first_shown.append(round(line["t"] - heard - (final["first_after"] if final else 0.0),
+                                   3))
         if (u := logged_before(r, line["t"], "done_at")) is not None:
             r.endpoint.append(round(u["closed_at"] - heard, 3))
             r.transcribe.append(round(line["t"] - u["closed_at"], 3))

@@ -64,8 +64,8 @@ class Pipeline:
         self.engine = Scheduler(transcriber, self.stats, lane)
         # A refiner never holds the fast engine's turn: a local engine cannot interrupt a
         # decode, and a final that waited for a refinement was shown up to a second later. So
-        # it has a lane of its own, and a local one runs beside a local fast engine on half
-        # the cores (cli/build.py).
+        # it has a lane of its own, and a local one decodes at a lower CPU priority beside a
+        # local fast engine (cli/build.py).
         self.refiner = refiner and Scheduler(refiner, Stats(), Lane(refiner.slots))
         text = text or TextConfig()
         self.text = TextStage(text)

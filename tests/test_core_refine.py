@@ -14,11 +14,11 @@ import pytest
 from corerig import rig, speech
 from scripted import ScriptedEngine, Signal, spin
 
-from dictation.cli.build import refiner_threads
+from dictation.cli.build import build_engine, build_refiner, resolve_args
 from dictation.deliver.refine import RefineConfig
 from dictation.errors import ConfigError, TranscriptionError
 from dictation.records import Transcribed
-from dictation.transcribe.engines import ApiConfig, LocalConfig
+from dictation.transcribe.engines import LocalConfig
 
 T, P = "talk", "pause"
 ONE = speech((P, 0.5), (T, 1.5), (P, 1.0))
@@ -185,10 +185,12 @@ def test_a_final_never_waits_for_a_refinement_under_way(
     asyncio.run(main())
 
 
-@pytest.mark.parametrize(("fast", "cores", "threads"), [
-    (LocalConfig(), 2, 1), (LocalConfig(), 8, 4), (LocalConfig(), 1, 1),  # beside it: half
-    (ApiConfig(base_url="http://127.0.0.1:1/v1"), 2, 0),  # the text is a server's: all
+@pytest.mark.parametrize(("argv", "nice"), [
+    ([], 10),  # beside the local engine: the fast model's decodes take the cores first
+    (["--base-url", "http://127.0.0.1:1/v1"], 0),  # the text is a server's: all its own
 ])
-def test_a_local_refiner_beside_a_local_engine_takes_half_the_cores(
-        fast: LocalConfig | ApiConfig, cores: int, threads: int) -> None:
-    assert refiner_threads(fast, cores) == threads
+def test_a_local_refiner_beside_a_local_engine_decodes_at_a_lower_priority(
+        argv: list[str], nice: int) -> None:
+    args = resolve_args(["run", *argv, "--refine-model", "base"], {}).args
+    refine = build_refiner(args, build_engine(args))
+    assert isinstance(refine, LocalConfig) and refine.nice == nice

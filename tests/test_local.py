@@ -7,6 +7,7 @@ import asyncio
 import os
 import re
 import subprocess
+import threading
 from collections.abc import Callable
 from pathlib import Path
 
@@ -247,3 +248,28 @@ def test_the_token_limit_holds_the_fastest_speech(language: str,
         assert limit is None or tokens + 2 <= limit, (seconds, tokens)  # + end, timestamp
     assert token_limit(30) is None  # a full window: the model's own limit, as ever
     assert token_limit(2) is not None  # a short utterance cannot loop for seconds
+
+
+def _nice_of_threads() -> list[int]:
+    return [int(Path(t, "stat").read_text().rsplit(")", 1)[1].split()[16])
+            for t in Path("/proc/self/task").iterdir()]
+
+
+def test_a_lowered_priority_reaches_every_decoding_thread() -> None:
+    # A refiner's decodes yield the cores to the fast model's: its loading thread lowers its
+    # own priority, and the threads the model starts inherit it; this thread's is untouched.
+    before = _nice_of_threads().count(7)
+    mine = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+
+    async def go() -> tuple[int, str]:
+        t = LocalTranscriber(LocalConfig(nice=7, threads=2))
+        try:
+            result = await t.transcribe(read_wav(SAMPLE), "")
+            return _nice_of_threads().count(7) - before, result.text
+        finally:
+            await t.aclose()
+
+    niced, text = asyncio.run(go())
+    assert niced >= 2, niced  # the engine's own thread and the model's workers
+    assert text.strip()  # and it still decodes
+    assert os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) == mine

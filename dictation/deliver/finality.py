@@ -101,7 +101,8 @@ class Finality:
         self._starts: deque[float] = deque()
         self._rethink_until = 0.0  # wall clock: the audio may stop coming (a lost device)
         self._band_s = 0.0  # the thinking-pause band's end after the newest sentence
-        self._since = 0.0  # when the pending piece was shown, for the debug line
+        self._since = 0.0  # when the pending piece was shown, or last changed: for the log
+        self._first = 0.0  # when it was first shown, whatever changed it since
         self._timer: asyncio.TimerHandle | None = None
         self._tasks: set[asyncio.Task[None]] = set()
 
@@ -118,7 +119,7 @@ class Finality:
         async with self.lock:
             await self._finalize()
             errors = await self.outputs.show(event)
-            self._since = time.monotonic()
+            self._since = self._first = time.monotonic()
             await self._final_or_held(event.item, final, window)
             return errors
 
@@ -261,8 +262,9 @@ class Finality:
 
     async def _to_later(self, item: Transcribed) -> None:
         # The benchmark reads this: final text (stdout) against text shown at once (typed).
-        log.debug("utterance %d: final %.2f s after it was delivered", item.seq,
-                  time.monotonic() - self._since)
+        now = time.monotonic()
+        log.debug("utterance %d: final %.2f s after it was delivered (%.2f s after it was "
+                  "first shown)", item.seq, now - self._since, now - self._first)
         self._on_final(item.seq)
         await self.outputs.to_later(item)
 

@@ -54,6 +54,9 @@ class LocalConfig:
     """``auto``: float16 on CUDA, int8 on CPU."""
     threads: int = 0
     """CPU threads for inference; 0 = one per available core."""
+    nice: int = 0
+    """Its decoding threads' CPU priority, as nice(1) counts it: a refiner's is lowered so
+    that the fast model's decodes take the cores first (cli/build.py)."""
     beam_size: int = 1
     """1 (greedy) is ~25 % faster than 5 with tiny.en and no less accurate on dictation."""
     language: str | None = None

@@ -163,6 +163,10 @@ class LocalTranscriber:
 
     def _load(self) -> None:
         began = time.monotonic()
+        if self.config.nice > 0:
+            # This thread loads the model and runs every decode; the threads the model starts
+            # inherit its priority. Lowering one's own priority needs no privilege.
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), self.config.nice)
         import ctranslate2
 
         c = self.config
