@@ -165,8 +165,12 @@ class LocalTranscriber:
         began = time.monotonic()
         if self.config.nice > 0:
             # This thread loads the model and runs every decode; the threads the model starts
-            # inherit its priority. Lowering one's own priority needs no privilege.
-            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), self.config.nice)
+            # inherit its priority. Lowering one's own priority needs no privilege; where a
+            # sandbox refuses it anyway, the model runs at the usual priority.
+            try:
+                os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), self.config.nice)
+            except OSError as err:
+                log.debug("cannot lower the model's CPU priority: %s", err)
         import ctranslate2
 
         c = self.config
