@@ -101,6 +101,53 @@ def test_a_refiner_slower_than_its_bound_leaves_the_fast_text_final(tmp_path: Pa
     asyncio.run(main())
 
 
+def loading(refiner: ScriptedEngine) -> asyncio.Event:
+    """The refiner's model loads until the test sets the event it returns."""
+    loaded = asyncio.Event()
+
+    async def prepare() -> None:
+        await loaded.wait()
+
+    refiner.prepare = prepare  # type: ignore[method-assign]
+    return loaded
+
+
+def test_a_piece_shown_while_the_refiner_loads_is_refined_once_it_is_ready(
+        tmp_path: Path) -> None:
+    async def main() -> None:
+        r, refiner, final = two_pass(tmp_path, ONE)
+        loaded = loading(refiner)
+        r.start()
+        (await r.engine.call(1)).answer("Court early review.")
+        await r.delivered(1)
+        await spin()
+        assert refiner.calls == [] and final.texts == []  # stdout waits, within its bound
+        loaded.set()
+        (await refiner.call(1)).answer("Quarterly review.")
+        assert await r.finish() == 0
+        assert final.texts == ["Quarterly review."]
+        stats = r.pipeline.delivery.refiner.stats
+        assert (stats.offered, stats.revised, stats.busy) == (1, 1, 0)
+
+    asyncio.run(main())
+
+
+def test_a_refiner_still_loading_at_the_bound_leaves_the_fast_text_final(
+        tmp_path: Path) -> None:
+    async def main() -> None:
+        r, refiner, final = two_pass(tmp_path, ONE, RefineConfig(wait_s=0.2))
+        loaded = loading(refiner)
+        r.start()
+        (await r.engine.call(1)).answer("Court early review.")
+        await r.signal.until(lambda: final.texts == ["Court early review."], "the bound")
+        loaded.set()
+        assert await r.finish() == 0
+        assert refiner.calls == [] and r.observer.revisions == []
+        assert r.pipeline.delivery.refiner.stats.busy == 1
+
+    asyncio.run(main())
+
+
 def test_a_piece_is_not_refined_while_the_next_utterance_waits(tmp_path: Path) -> None:
     # Read at full speed, utterance 2 is queued before piece 1 is shown: refining piece 1
     # would hold up utterance 2. Piece 2, the last, is refined.

@@ -10,6 +10,8 @@ It never sits on the fast path, and it never becomes a backlog:
   of a monologue); such a piece stays as the fast model wrote it (``busy``);
 - one piece at a time, the newest: a newer piece, a join or an extension makes a refinement
   stale, and it is discarded (``late``);
+- a piece shown while the refiner's model still loads waits for it, within the same bound,
+  and is refined once it is ready;
 - stdout waits for it at most ``wait_s`` after the piece was shown; a refinement back later
   is discarded too (``late``): the piece is final as it was.
 
@@ -19,6 +21,8 @@ benchmark.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import time
 from collections.abc import Callable
@@ -76,15 +80,21 @@ class Back:
 
 
 @dataclass(frozen=True)
-class Refining:
-    """One piece's refinement under way."""
+class Offer:
+    """A piece offered to the refiner."""
 
     seq: int
     piece: str  # the piece as it was offered, lead included: it must still read so
     speech: Speech  # its audio, as sent
     prompt: Prompt
-    call: Call
     shown_at: float  # monotonic time the piece was shown, or last changed
+
+
+@dataclass(frozen=True)
+class Refining(Offer):
+    """One piece's refinement under way."""
+
+    call: Call
 
 
 async def revision(r: Refining, result: Transcript, guarded: Guarded, stage: TextStage,
@@ -116,12 +126,14 @@ class Refiner:
     def __init__(self, engine: Scheduler, config: RefineConfig, *, idle: Callable[[], bool],
                  back: Callable[[int], None]) -> None:
         """``idle``: no speech is heard and no utterance waits; ``back``: a refinement of
-        piece ``seq`` is back (delivery applies it in turn)."""
+        piece ``seq`` is back, or given up (delivery applies it in turn)."""
         self.engine = engine
         self.config = config
         self.stats = RefineStats()
         self.current: Refining | None = None
+        self.waiting: Offer | None = None  # offered while the model loads
         self.ready = False  # its model loaded: until then a call would hold the cores' turn
+        self._loaded = asyncio.Event()  # loaded, or failed to
         self._failing = False  # said once
         self._idle = idle
         self._back = back
@@ -134,28 +146,69 @@ class Refiner:
         except DictationError as err:
             log.error("the refining model cannot run (%s); the text stays the fast model's",
                       err)
+        else:
+            self.ready = True
+        finally:
+            self._loaded.set()
+            self._loading_over()
+
+    def _loading_over(self) -> None:
+        """The piece that waited for the model is refined now, if the engines are free; if
+        they are not, or the model cannot run, it is given up (``busy``)."""
+        w, self.waiting = self.waiting, None
+        if w is None:
             return
-        self.ready = True
+        if self.ready and self._idle():
+            self._start(w)
+        else:
+            self.stats.busy += 1
+            self._back(w.seq)
+
+    @property
+    def awaited(self) -> int | None:
+        """The piece whose refinement stdout may wait for: under way, or waiting for the
+        model."""
+        o = self.current or self.waiting
+        return o.seq if o else None
 
     def offer(self, seq: int, piece: str, speech: Speech, prompt: Prompt) -> None:
         """Piece ``seq`` was shown (or changed) as ``piece``: refine it, if the engines are
         free. Any refinement of an earlier version is stale."""
         self.drop()  # an earlier piece's, or this one's before it changed
-        if not self.ready or not self._idle():
+        if not self._idle() or (self._loaded.is_set() and not self.ready):
             self.stats.busy += 1
             return
+        o = Offer(seq, piece, speech, prompt, time.monotonic())
+        if self.ready:
+            self._start(o)
+        else:
+            self.waiting = o
+
+    def _start(self, o: Offer) -> None:
         self.stats.offered += 1
-        call = self.engine.start(Kind.REFINE, speech.pcm, prompt.text, hint=prompt.hint)
-        self.current = Refining(seq, piece, speech, prompt, call, time.monotonic())
-        call.then(lambda c: self._back(seq) if self.current and self.current.call is c
+        call = self.engine.start(Kind.REFINE, o.speech.pcm, o.prompt.text, hint=o.prompt.hint)
+        self.current = Refining(o.seq, o.piece, o.speech, o.prompt, o.shown_at, call)
+        call.then(lambda c: self._back(o.seq) if self.current and self.current.call is c
                   else None)
 
     def left_s(self, seq: int) -> float:
         """How much longer stdout waits for piece ``seq``'s refinement (0: none awaited)."""
-        r = self.current
-        if r is None or r.seq != seq:
+        o = self.current or self.waiting
+        if o is None or o.seq != seq:
             return 0.0
-        return max(0.0, r.shown_at + self.config.wait_s - time.monotonic())
+        return max(0.0, o.shown_at + self.config.wait_s - time.monotonic())
+
+    async def finish(self) -> int | None:
+        """The run ends: wait, within its bound, for the refinement awaited (its model
+        loading first); the piece it is for, or None."""
+        if (seq := self.awaited) is None:
+            return None
+        with contextlib.suppress(TimeoutError, DictationError):
+            async with asyncio.timeout(self.left_s(seq)):
+                await self._loaded.wait()
+                if self.current is not None:
+                    await asyncio.shield(self.current.call.task)
+        return seq
 
     def take(self, seq: int) -> tuple[Refining, Transcript] | None:
         """The refinement of ``seq`` that is back, to apply; None if it is no longer wanted
@@ -177,8 +230,11 @@ class Refiner:
         return r, result
 
     def drop(self, seq: int | None = None) -> None:
-        """The refinement under way is not wanted (``seq``: if it is that piece's): its piece
-        changed, was taken back or went final."""
+        """The refinement under way or waiting is not wanted (``seq``: if it is that
+        piece's): its piece changed, was taken back or went final."""
+        if self.waiting is not None and (seq is None or self.waiting.seq == seq):
+            self.waiting = None
+            self.stats.busy += 1  # never offered: the model was not ready in time
         r = self.current
         if r is None or (seq is not None and r.seq != seq):
             return

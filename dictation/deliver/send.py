@@ -16,8 +16,6 @@ does a refinement (deliver/refine.py): a better model's text of the newest piece
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 import math
 from collections.abc import Callable
@@ -33,7 +31,7 @@ from dictation.deliver.pieces import Pieces
 from dictation.deliver.prompting import Prompter
 from dictation.deliver.refine import revision
 from dictation.deliver.retry import Retrying
-from dictation.errors import DictationError, SinkError
+from dictation.errors import SinkError
 from dictation.logtext import Said
 from dictation.records import Final, Revised, Speech, Stats, Transcribed
 from dictation.text.assemble import Revision
@@ -118,11 +116,8 @@ class Sender:
     async def close(self) -> None:
         """The run ends: the pending piece is final, once its refinement is back or its
         bound passed; raises stdout's error."""
-        if self.refiner and (r := self.refiner.current) is not None:
-            with contextlib.suppress(TimeoutError, DictationError):
-                await asyncio.wait_for(asyncio.shield(r.call.task),
-                                       self.refiner.left_s(r.seq))
-            await self.refined(r.seq)
+        if self.refiner and (seq := await self.refiner.finish()) is not None:
+            await self.refined(seq)
             self.refiner.drop()
         await self.finality.close()
 
@@ -131,6 +126,7 @@ class Sender:
         piece still reads as it did when it was offered and the guard lets the text through.
         Any other outcome leaves the piece as the fast model wrote it."""
         if self.refiner is None or (got := self.refiner.take(seq)) is None:
+            self.finality.refined(seq)  # given up: a piece that waited for it is final
             return
         r, result = got
         try:
