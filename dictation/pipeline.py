@@ -24,7 +24,7 @@ from dictation.deliver.spool import Adopted, Spool
 from dictation.deliver.worker import Delivery
 from dictation.errors import DictationError
 from dictation.output.sinks import Sink
-from dictation.records import GAP, Observer, Quiet, Source, Stats
+from dictation.records import GAP, Interim, Observer, Quiet, Source, Stats
 from dictation.segment.endpointer import Endpointer
 from dictation.segment.gate import CANCEL, CLOSE, OPEN, UNDO, Gate
 from dictation.segment.segmenter import Segmenter
@@ -81,9 +81,12 @@ class Pipeline:
         self.endpointer = Endpointer(segmenter, self.engine, self.delivery, guard=self.guard,
                                      speculate_s=speculate_s, interim_s=interim_s,
                                      boundary=text.boundary,
-                                     on_interim=lambda e: self.observer.interim(e))
+                                     on_interim=self._interim)
         self.gate = gate or Gate()
         self.observer: Observer = observer or Quiet()
+        for sink in sinks:
+            if getattr(sink, "can_live", False):  # its counts go out with the events
+                sink.report = lambda event: self.observer.live(event)  # type: ignore[attr-defined]
         self._state = ""
         # Audio blocks and gate actions share one queue, so a release lands after exactly
         # the audio captured before it.
@@ -160,6 +163,10 @@ class Pipeline:
                 "delivered": self.delivery.delivered,
                 "last_error": self.delivery.last_error,
                 "language": self.delivery.language, **spool}
+
+    def _interim(self, event: Interim) -> None:
+        self.observer.interim(event)
+        self.delivery.interim(event)
 
     def _changed(self) -> None:
         status = self.status()

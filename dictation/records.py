@@ -100,6 +100,20 @@ class Interim:
 
 
 @dataclass(frozen=True)
+class LiveTyped:
+    """One step of typing during speech (``--live``): what the window shows for utterance
+    ``seq`` after it, and the characters it typed and deleted."""
+
+    seq: int
+    text: str  # the utterance's text in the window now, live or final ("": none)
+    typed: int
+    deleted: int
+    why: str
+    """agreed (words the interims agreed on were typed), final (they became the piece's
+    text), withdrawn (the utterance had no text), stopped (the user typed or moved)."""
+
+
+@dataclass(frozen=True)
 class Final:
     """A piece of text, delivered to every sink that shows text at once (see Revised for what
     may change it later)."""
@@ -134,6 +148,9 @@ class Observer(Protocol):
     def revise(self, event: Revised) -> None:
         """A delivered piece was revised or taken back."""
 
+    def live(self, event: LiveTyped) -> None:
+        """Typing during speech typed or corrected words."""
+
 
 class Quiet:
     """An observer that hears nothing; subclass it to hear only some of it."""
@@ -151,6 +168,8 @@ class Quiet:
     def final(self, event: Final) -> None: ...
 
     def revise(self, event: Revised) -> None: ...
+
+    def live(self, event: LiveTyped) -> None: ...
 
 
 class Fanout:
@@ -186,6 +205,10 @@ class Fanout:
     def revise(self, event: Revised) -> None:
         for o in self.observers:
             o.revise(event)
+
+    def live(self, event: LiveTyped) -> None:
+        for o in self.observers:
+            o.live(event)
 
 
 class Source(Protocol):

@@ -21,7 +21,7 @@ from test_transcribe import SENTENCES, check_cues, duration, env, talk, words  #
 from dictation.errors import SinkError
 from dictation.output.captionfiles import CaptionFile
 from dictation.output.events import EventStream, schema_path
-from dictation.records import Final, Interim, Revised, Transcribed
+from dictation.records import Final, Interim, LiveTyped, Revised, Transcribed
 from dictation.transcribe import Segment
 
 VALIDATOR = jsonschema.Draft202012Validator(json.loads(schema_path().read_text()))
@@ -230,8 +230,8 @@ def test_event_stream_revise_events_follow_the_schema() -> None:
     ev.revise(Revised(1, joined.text, "", joined, "scratch that"))  # taken back
     events = events_of(out.getvalue())
     assert [(e["type"], e["v"], e["seq"], e["text"]) for e in events] == [
-        ("final", 3, 1, "The meeting is at."), ("revise", 3, 1, "The meeting is at three."),
-        ("revise", 3, 1, "")]
+        ("final", 4, 1, "The meeting is at."), ("revise", 4, 1, "The meeting is at three."),
+        ("revise", 4, 1, "")]
     assert events[1]["old_text"] == "The meeting is at." and events[1]["end_s"] == 6.0
     assert events[2]["old_text"] == "The meeting is at three."
     assert [e.get("why") for e in events] == [None, "joined", "scratch that"]
@@ -239,6 +239,23 @@ def test_event_stream_revise_events_follow_the_schema() -> None:
         VALIDATOR.validate({**events[1], "why": "felt like it"})
     with pytest.raises(jsonschema.ValidationError):  # the schema can fail
         VALIDATOR.validate({**events[1], "old_text": ""})
+
+
+def test_live_typing_events_follow_the_schema() -> None:
+    out = io.StringIO()
+    ev = EventStream(out)
+    ev.live(LiveTyped(2, " And then we", 12, 0, "agreed"))
+    ev.live(LiveTyped(2, " And then we left.", 6, 0, "final"))
+    ev.live(LiveTyped(3, "", 0, 4, "withdrawn"))
+    events = events_of(out.getvalue())
+    for e in events:
+        VALIDATOR.validate(e)
+    assert [(e["type"], e["seq"], e["typed"], e["deleted"], e["why"]) for e in events] == [
+        ("live", 2, 12, 0, "agreed"), ("live", 2, 6, 0, "final"), ("live", 3, 0, 4, "withdrawn")]
+    with pytest.raises(jsonschema.ValidationError):  # only the reasons there are
+        VALIDATOR.validate({**events[0], "why": "guessed"})
+    with pytest.raises(jsonschema.ValidationError):
+        VALIDATOR.validate({**events[0], "deleted": -1})
 
 
 def test_caption_file_full_disk_is_a_sink_error() -> None:
@@ -268,7 +285,7 @@ def test_event_stream_interim_final_and_a_closed_stream(caplog: pytest.LogCaptur
                                            "state", "stop"]
     check_order(events)
     assert events[0]["input"] == "mic" and events[0]["mode"] == "toggle"
-    assert events[3] | {"time": 0} == {"v": 3, "type": "interim", "time": 0, "t": 4.0,
+    assert events[3] | {"time": 0} == {"v": 4, "type": "interim", "time": 0, "t": 4.0,
                                        "seq": 1, "text": "hello wor", "stable": "hello",
                                        "start_s": 0.5, "end_s": 1.25}
     assert events[4]["segments"] == [{"start_s": 0.6, "end_s": 1.9, "text": " Hello "}]

@@ -226,6 +226,33 @@ def test_long_speech_is_cut_back_at_a_breath_whose_sentence_end_is_confirmed(
     asyncio.run(main())
 
 
+def test_a_breaths_text_counts_as_an_interim_of_the_speech_going_on(tmp_path: Path) -> None:
+    # Interims too far apart to run here: the breath's speculation, a decode of the open
+    # utterance so far, is shown as its interim, at no cost. Never a final's text by itself.
+    audio = speech((P, 0.5), (T, 3.5), (P, 0.09), (T, 1.0), (P, 0.09), (T, 1.0), (P, 2.5))
+
+    async def main() -> None:
+        r = rig(tmp_path, audio, holds=[4.3, 5.4], speculate_s=0.09, interim_s=20.0).start()
+        await r.held()
+        r.engine.calls[0].answer("The first sentence, and")  # no sentence end: no candidate
+        await r.signal.until(lambda: r.observer.interims, "the breath's text shown")
+        [shown] = r.observer.interims
+        assert (shown.seq, shown.text, shown.start_s) == (1, "The first sentence, and", 0.0)
+        assert 3.5 < shown.end_s < 4.1 and r.sink.texts == []
+        r.source.release()
+        await r.held()
+        r.engine.calls[1].answer("The first sentence, and the second")
+        r.source.release()
+        (await r.engine.call(3)).answer("The first sentence, and the second and more.")
+        assert await r.finish() == 0
+        assert r.sink.texts == ["The first sentence, and the second and more."]
+        assert [e.text for e in r.observer.interims] == [
+            "The first sentence, and", "The first sentence, and the second"]
+        assert r.pipeline.stats.interims == 0  # no request of their own
+
+    asyncio.run(main())
+
+
 def test_long_speech_without_a_sentence_end_is_cut_before_ten_seconds_losing_nothing(
         tmp_path: Path) -> None:
     audio = speech((P, 0.5), (T, 12), (P, 2.5))

@@ -1,5 +1,5 @@
 """Interim results: provisional text of the utterance in progress, stabilised by local
-agreement, never typed and never a final's text."""
+agreement, never a final's text (typed only with --live: test_live_typing)."""
 
 from __future__ import annotations
 

@@ -29,7 +29,7 @@ from procs import Stream, private_tmp, spawn
 
 from dictation.errors import ConfigError, SinkError
 from dictation.output import keytools
-from dictation.output.keystrokes import PasteSink, TypeSink, safe, typing_sink
+from dictation.output.keystrokes import TypeSink, typing_sink
 from dictation.output.keytools import (
     Chord,
     KeyTool,
@@ -37,11 +37,13 @@ from dictation.output.keytools import (
     chord_argv,
     detect_typer,
     parse_chord,
+    safe,
     type_argv,
     ydotool_is_v1,
     ydotool_socket,
     ydotool_text,
 )
+from dictation.output.paste import PasteSink
 from dictation.output.sinks import StdoutSink
 from dictation.output.xkeymap import SpareKeys, keysym, parse_keymap
 from dictation.output.ydotool import YDOTOOL_LEGACY_SOCKET

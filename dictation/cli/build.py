@@ -205,7 +205,8 @@ def build_typer(args: argparse.Namespace) -> TyperConfig:
     from dictation.output.keytools import parse_chord
 
     parse_chord(args.paste_keys)  # a usage error, reported before anything starts
-    return TyperConfig(tool=args.typer, delay_ms=args.type_delay, paste_keys=args.paste_keys)
+    return TyperConfig(tool=args.typer, delay_ms=args.type_delay, paste_keys=args.paste_keys,
+                       live=None if args.live is None else args.live == "on")
 
 
 def build_outputs(args: argparse.Namespace) -> tuple[str, ...]:

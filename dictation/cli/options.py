@@ -103,6 +103,10 @@ def _add_run_options(p: argparse.ArgumentParser) -> None:
     out.add_argument("--paste-keys", default=TyperConfig.paste_keys, metavar="KEYS",
                      help="what --output paste presses, e.g. ctrl+shift+v for terminals "
                           f"(default {TyperConfig.paste_keys})")
+    out.add_argument("--live", choices=("on", "off"), default=None,
+                     help="with --output type: type the words of a sentence while it is "
+                          "spoken, correcting them if its final text differs (default: on "
+                          "where typing can correct itself: xdotool on X11)")
     out.add_argument("--type-delay", type=values.type_delay, default=TyperConfig.delay_ms,
                      metavar="MS",
                      help="pause between typed keys, for applications that drop fast keys "

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING
 from dictation.deliver.finality import Finality
 from dictation.deliver.guarded import Guarded
 from dictation.deliver.join import Held
+from dictation.deliver.live import LiveText
 from dictation.deliver.outputs import Outputs
 from dictation.deliver.pieces import Pieces
 from dictation.deliver.prompting import Prompter
@@ -73,6 +74,7 @@ class Sender:
             busy=busy, fatal=fatal, heard_s=heard_s,
             refining=refiner.left_s if refiner else lambda seq: 0.0,
             on_final=refiner.drop if refiner else lambda seq: None)
+        self.live = LiveText(stage, sinks, lambda: self.pieces.language)
         self.delivered = 0
         self._error = error
         self._keep = keep
@@ -96,14 +98,18 @@ class Sender:
         cancelled meanwhile (``current()`` turns false). Raises Postponed, MadeUp,
         TranscriptionError or SinkError (stdout's) for the worker to settle."""
         self.stats.utterances += 1
-        held = self._open(item)
-        if held is not None:
-            if item.speculation:  # its prompt and audio were the utterance's alone
-                item.speculation.call.discard()
-                item = replace(item, speculation=None)
-            if await self._send_joined(item, held, current) or not current():
-                return
-        await self._send_alone(item, current)
+        self.live.absorb(item.seq)  # what it becomes replaces the words typed live
+        try:
+            held = self._open(item)
+            if held is not None:
+                if item.speculation:  # its prompt and audio were the utterance's alone
+                    item.speculation.call.discard()
+                    item = replace(item, speculation=None)
+                if await self._send_joined(item, held, current) or not current():
+                    return
+            await self._send_alone(item, current)
+        finally:
+            self.live.done(item.seq)
 
     def speaking(self, start_s: float) -> None:
         """An utterance began, its first word at ``start_s`` (Finality.speaking)."""
@@ -120,6 +126,7 @@ class Sender:
             await self.refined(seq)
             self.refiner.drop()
         await self.finality.close()
+        await self.live.close()
 
     async def refined(self, seq: int) -> None:
         """Piece ``seq``'s refinement is back: the piece is revised to its text, if the

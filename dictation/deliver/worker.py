@@ -23,7 +23,7 @@ from dictation.deliver.refine import Back, RefineConfig, Refiner
 from dictation.deliver.retry import Postponed, Retrying, RetryPolicy
 from dictation.deliver.send import Sender
 from dictation.errors import DictationError, SinkError, TranscriptionError
-from dictation.records import Final, Revised, Speech, Stats
+from dictation.records import Final, Interim, Revised, Speech, Stats
 from dictation.text.guard import GuardConfig
 from dictation.text.stage import TextStage
 
@@ -173,6 +173,10 @@ class Delivery:
     def speaking(self, start_s: float) -> None:
         """An utterance began (Outlet.speaking)."""
         self._sender.speaking(start_s)
+
+    def interim(self, event: Interim) -> None:
+        """The utterance being spoken has an interim: typed live where that is on."""
+        self._sender.live.interim(event)
 
     def undo(self) -> None:
         """Take back the newest piece of text (``dictation ctl undo``) once every utterance

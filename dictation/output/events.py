@@ -26,11 +26,11 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from dictation.errors import ConfigError
-from dictation.records import Final, Interim, Quiet, Revised
+from dictation.records import Final, Interim, LiveTyped, Quiet, Revised
 
 log = logging.getLogger("dictation")
 
-VERSION = 3  # 2: the revise event; 3: why a piece was revised
+VERSION = 4  # 2: the revise event; 3: why a piece was revised; 4: the live event
 STATE_KEYS = ("mode", "state", "listening", "engine", "backlog", "delivered", "last_error",
               "language")
 
@@ -100,6 +100,10 @@ class EventStream(Quiet):
         self._emit("revise", seq=event.seq, text="" if event.retracted else item.text,
                    old_text=event.old_text, start_s=_s(item.start_s), end_s=_s(item.end_s),
                    language=item.language, **({"why": event.why} if event.why else {}))
+
+    def live(self, event: LiveTyped) -> None:
+        self._emit("live", seq=event.seq, text=event.text, typed=event.typed,
+                   deleted=event.deleted, why=event.why)
 
     def close(self) -> None:
         if self._stream is sys.stdout:

@@ -1,13 +1,15 @@
 """Typing into the focused window. ``--output type`` sends each piece of text as keystrokes;
-``--output paste`` puts it on the clipboard and presses the paste keys. Both press keys with
-the tool the session needs (dictation.output.keytools).
+``--output paste`` (paste.py) puts it on the clipboard and presses the paste keys. Both press
+keys with the tool the session needs (dictation.output.keytools).
 
 Typing with xdotool changes what it typed when the text changes (a fragment joined with its
 continuation, "scratch that", ``dictation ctl undo``): BackSpaces, then the new text
 (dictation.text.revise), only over what it typed itself, and only while nobody pressed a
-key, clicked or moved the focus since (activity.py). Where it cannot tell (wtype and ydotool:
-Wayland shows no program the others' keys; no xinput), and for paste, a piece is typed only
-once it is final.
+key, clicked or moved the focus since (activity.py). It also types the words of a sentence
+still spoken (``--live``, deliver/live.py), and corrects them when the sentence's text is
+delivered (typedtail.py). Where it cannot tell the user's keys from its own (wtype and
+ydotool: Wayland shows no program the others' keys; no xinput), and for paste, a piece is
+typed only once it is final, and nothing is typed live.
 """
 
 from __future__ import annotations
@@ -16,52 +18,47 @@ import asyncio
 import contextlib
 import logging
 import subprocess
-from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Mapping
 
 from dictation.errors import SinkError
 from dictation.output.activity import Activity
-from dictation.output.keytools import TOOL_TIMEOUT_S, Chord, KeyTool, TyperConfig, parse_chord
-from dictation.output.sinks import ClipboardSink
-from dictation.records import Revised, Transcribed
+from dictation.output.keytools import KeyTool, TyperConfig, parse_chord, safe
+from dictation.output.paste import PasteSink
+from dictation.output.typedtail import (
+    Plan,
+    Typed,
+    beyond,
+    for_live,
+    for_piece,
+    for_revision,
+    live_start,
+)
+from dictation.records import LiveTyped, Revised, Transcribed
 from dictation.text.assemble import join
 from dictation.text.revise import backspace_safe, edit
-from dictation.text.sanitize import sanitize
 
 log = logging.getLogger("dictation")
 
-RESTORE_AFTER_S = 0.6
-"""How long the application gets to read the clipboard after the paste keys."""
 MAX_TYPED = 50  # pieces remembered for changing them, newest last (as many as can be undone)
 
 
-def safe(item: Transcribed) -> str:
-    """The piece as keys: sinks trust no input, so no control keys and no escape sequences,
-    but the line breaks said as commands stay (each line is sanitised on its own)."""
-    body = "\n".join(sanitize(line) for line in item.text.split("\n"))
-    # "New paragraph." said alone is a piece of line breaks only: it is typed too.
-    return item.lead + body if body.strip(" ") else ""
-
-
-@dataclass
-class _Typed:
-    seq: int
-    text: str  # as the window shows it: what was typed for the piece
-    epoch: int  # the watcher's count of the user's keys when typing it began
-    focus: str | None  # the window it went to; None: the focus moved while typing
-    locked: bool = False  # text was added to it that can never be changed
-
-
 class TypeSink:
-    """Types each piece into the focused window; with the watcher, changes it later."""
+    """Types each piece into the focused window; with the watcher, changes it later, and
+    types the words of an utterance still spoken (``live``)."""
 
     name = "type"
 
-    def __init__(self, tool: KeyTool, activity: Activity | None = None) -> None:
+    def __init__(self, tool: KeyTool, activity: Activity | None = None,
+                 live: bool | None = None) -> None:
         self.tool = tool
         self.activity = activity
         self.final_only = activity is None  # see the module docstring
-        self._typed: list[_Typed] = []
+        self.can_live = activity is not None and live is not False
+        """Does it type words during speech? Only where it can correct them."""
+        self.report: Callable[[LiveTyped], None] = lambda event: None  # live typing's counts
+        self._typed: list[Typed] = []
+        self._absorbed: dict[int, None] = {}  # utterances gone to delivery, newest last
+        self._lock = asyncio.Lock()  # live typing and delivery take turns at the keys
 
     async def deliver(self, item: Transcribed) -> None:
         text = safe(item)
@@ -70,51 +67,131 @@ class TypeSink:
         if self.activity is None:
             await self._type(text)
             return
-        epoch = self.activity.epoch
-        focus = await self.activity.focus(self.tool.path)
-        await self._type(text)
-        if await self.activity.focus(self.tool.path) != focus:
-            focus = None
-        self._typed.append(_Typed(item.seq, text, epoch, focus))
-        del self._typed[:-MAX_TYPED]
+        async with self._lock:
+            plan = for_piece(self._typed, item.seq, text)
+            if await self._apply(plan, "final"):
+                return
+            # The user typed after the live words: they stay, and the rest follows them.
+            rest = text
+            if gone := "".join(e.text for e in self._typed[plan.at:] if e.gone):
+                rest = join(gone, words) if (words := beyond(gone, text)) else ""
+            self._lock_all()
+            epoch, focus = await self._where()
+            await self._type(rest)
+            self._typed.append(Typed(item.seq, rest, epoch, focus, locked=True))
+            del self._typed[:-MAX_TYPED]
 
     async def revise(self, rev: Revised) -> None:
-        last = self._typed[-1] if self._typed else None
-        if last is None or last.seq != rev.seq:
-            return  # not the newest piece it typed: it cannot be reached with BackSpaces
-        new = "" if rev.retracted else safe(rev.item)
-        count, more = edit(last.text, new)
-        if await self._may_change(last) and backspace_safe(last.text, count):
-            try:
-                await self._press(count, more)
-            except SinkError as err:
-                raise SinkError(f"could not change the typed text: {err}") from None
-            if new:
-                last.text = new
-            else:
-                self._typed.pop()
-            return
-        await self._cannot_change(last, new, rev)
+        async with self._lock:
+            new = "" if rev.retracted else safe(rev.item)
+            plan = for_revision(self._typed, rev.seq, new)
+            if plan is None:
+                return  # not the newest piece it typed: it cannot be reached with BackSpaces
+            if not await self._apply(plan):
+                await self._cannot_change(plan.at, new, rev)
 
-    async def _may_change(self, last: _Typed) -> bool:
+    async def live(self, seq: int, piece: str) -> None:
+        """Utterance ``seq``, still spoken, has ``piece`` (lead included) as the words its
+        interims agreed on; "" when it ended with no text."""
+        if not self.can_live:
+            return
+        async with self._lock:
+            plan = for_live(self._typed, seq, piece)
+            if plan is not None and not await self._apply(plan, "agreed" if piece
+                                                         else "withdrawn"):
+                self._lock_all()  # the user typed: live typing stops for this utterance
+                self.report(LiveTyped(seq, plan.old, 0, 0, "stopped"))
+
+    def absorb(self, seq: int) -> None:
+        """Utterance ``seq`` went to delivery: its live text is replaced by the next piece
+        or revision (its own text, a join, "scratch that"), and never typed on."""
+        self._absorbed[seq] = None
+        while len(self._absorbed) > MAX_TYPED:
+            del self._absorbed[next(iter(self._absorbed))]
+        for e in self._typed[live_start(self._typed):]:
+            if e.seq == seq:
+                e.gone = True
+
+    async def settle(self, seq: int | None) -> None:
+        """Utterance ``seq`` was delivered (None: the run ends): live text of it still in the
+        window had no text to become, and is taken back."""
+        if not self.can_live:
+            return
+        async with self._lock:
+            start = live_start(self._typed)
+            at = next((j for j in range(start, len(self._typed))
+                       if seq is None or self._typed[j].seq == seq), None)
+            if at is not None and not self._typed[at].locked:
+                rest = () if seq is None else tuple((e.seq, e.text, True)
+                                                    for e in self._typed[at + 1:])
+                plan = Plan(at, "".join(e.text for e in self._typed[at:]), rest)
+                if not await self._apply(plan, "withdrawn"):
+                    self._lock_all()
+
+    async def _apply(self, plan: Plan, why: str = "") -> bool:
+        """Press the keys of ``plan``, if nobody typed, clicked or moved the focus since the
+        entries it changes were typed; False (nothing pressed) otherwise."""
+        assert self.activity is not None
+        new = plan.text
+        count, more = edit(plan.old, new)
+        changed = self._typed[plan.at:]
+        if plan.old and not (all([await self._may_change(e) for e in changed])
+                             and backspace_safe(plan.old, count)):
+            return False
+        epoch, focus = await self._where()
+        try:
+            await self._press(count, more)
+        except SinkError as err:
+            if not plan.old:  # new text only
+                raise
+            raise SinkError(f"could not change the typed text: {err}") from None
+        if await self.activity.focus(self.tool.path) != focus:
+            focus = None
+        # A step under way when its utterance went to delivery: its live text is gone too.
+        self._typed[plan.at:] = [Typed(seq, text, epoch, focus, live=live,
+                                       gone=live and seq in self._absorbed)
+                                 for seq, text, live in plan.new]
+        del self._typed[:-MAX_TYPED]
+        if why and (why != "final" or plan.old):  # a step of live typing: counted
+            seq = changed[0].seq if why == "withdrawn" else plan.new[0][0]
+            shown = "".join(t for x, t, _ in plan.new if x == seq)
+            self.report(LiveTyped(seq, shown, len(more), count, why))
+        return True
+
+    async def _where(self) -> tuple[int, str | None]:
+        """The watcher's count of the user's keys, and the focused window, before typing."""
+        assert self.activity is not None
+        return self.activity.epoch, await self.activity.focus(self.tool.path)
+
+    def _lock_all(self) -> None:
+        for e in self._typed:
+            e.locked = True
+
+    async def _may_change(self, last: Typed) -> bool:
         """Nobody typed, clicked or moved the focus since ``last`` was typed."""
         assert self.activity is not None
         return (not last.locked and last.focus is not None
                 and await self.activity.settled() == last.epoch
                 and await self.activity.focus(self.tool.path) == last.focus)
 
-    async def _cannot_change(self, last: _Typed, new: str, rev: Revised) -> None:
+    async def _cannot_change(self, at: int, new: str, rev: Revised) -> None:
         """The window keeps what it shows. Taken back: it stays. Revised: what the new
-        text holds beyond the words typed is typed after them, so no word is lost."""
-        self._typed[:-1] = []  # nothing before it can be reached any more either
+        text holds beyond the words typed (the piece's, and live words of the utterance it
+        took in) is typed after them, so no word is lost. Nothing before can be reached any
+        more; live words of an utterance still spoken stay, for its final to go on from."""
+        self._lock_all()
+        last, after = self._typed[at], self._typed[at + 1:]
+        shown = last.text + "".join(e.text for e in after if e.gone)
+        lives = [e for e in after if not e.gone]
         if rev.retracted:
-            self._typed.clear()
+            self._typed[:] = lives
             log.warning("utterance %d stays in the window: a key was pressed or the focus "
                         "moved since it was typed", rev.seq)
             return
-        last.locked = True
-        if rest := _beyond(last.text, new):
-            extra = join(last.text, rest)
+        self._typed[:] = [last, *lives]
+        last.text = shown
+        if rest := beyond(shown, new):
+            extra = join(shown, rest)
             await self._type(extra)
             last.text += extra
 
@@ -145,72 +222,21 @@ def _nothing(keys: int) -> Iterator[None]:
     yield
 
 
-def _key(word: str) -> str:
-    return "".join(ch for ch in word.casefold() if ch.isalnum())
-
-
-def _beyond(shown: str, new: str) -> str:
-    """The words of ``new`` after those it shares with ``shown`` from the start (case and
-    punctuation aside)."""
-    old, words = shown.split(), new.split()
-    n = 0
-    while n < min(len(old), len(words)) and _key(old[n]) == _key(words[n]):
-        n += 1
-    return " ".join(words[n:])
-
-
-class PasteSink:
-    """Pastes each final piece: the text goes on the clipboard, the paste keys are pressed,
-    and the clipboard gets its previous text back, unless something else changed it
-    meanwhile. A paste cannot be taken back, so it waits for the piece to be final."""
-
-    name = "paste"
-    final_only = True
-
-    def __init__(self, tool: KeyTool, chord: Chord,
-                 restore_after_s: float = RESTORE_AFTER_S) -> None:
-        self.tool = tool
-        self.chord = chord
-        self.restore_after_s = restore_after_s
-        self._clipboard = ClipboardSink()  # fails now if no clipboard tool can run
-
-    async def deliver(self, item: Transcribed) -> None:
-        out = safe(item)
-        if not out:
-            return
-        before = await _read_clipboard()
-        await self._clipboard.copy(out)
-        try:
-            await self.tool.press(self.chord)
-        except SinkError as err:  # the text stays on the clipboard
-            raise SinkError(f"could not paste: {err}") from None
-        await asyncio.sleep(self.restore_after_s)  # the application reads it meanwhile
-        if before and before != out and await _read_clipboard() == out:
-            try:
-                await self._clipboard.copy(before)
-            except SinkError as err:
-                log.warning("could not restore the clipboard: %s", err)
-
-    async def aclose(self) -> None:
-        await self.tool.aclose()
-
-
-async def _read_clipboard() -> str | None:
-    import pyperclip
-
-    try:
-        return await asyncio.wait_for(asyncio.to_thread(pyperclip.paste), TOOL_TIMEOUT_S)
-    except (pyperclip.PyperclipException, TimeoutError):
-        return None
-
-
 def typing_sink(output: str, cfg: TyperConfig, env: Mapping[str, str]) -> TypeSink | PasteSink:
     """The sink for ``--output type`` or ``--output paste``. Raises SinkError at once when its
     tool, session or daemon is missing."""
     tool = KeyTool(cfg, env)
     if output == "paste":
+        if cfg.live:
+            log.warning("--live on has no effect with --output paste: a paste cannot be "
+                        "taken back, so each sentence is pasted once it is final")
         return PasteSink(tool, parse_chord(cfg.paste_keys))
-    return TypeSink(tool, _watcher(tool, env))
+    sink = TypeSink(tool, activity := _watcher(tool, env), cfg.live)
+    if activity is None and tool.name != "xdotool" and cfg.live is not False:
+        log.info("typing with %s waits for each sentence to be final: it cannot tell its "
+                 "own keys from the user's there, so it never corrects what it typed",
+                 tool.name)
+    return sink
 
 
 def _watcher(tool: KeyTool, env: Mapping[str, str]) -> Activity | None:

@@ -16,6 +16,7 @@ import shutil
 import subprocess
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from dictation.env import child_env
 from dictation.errors import ConfigError, SinkError
@@ -28,6 +29,9 @@ from dictation.output.ydotool import (
     ydotool_text,
 )
 from dictation.text.sanitize import sanitize
+
+if TYPE_CHECKING:
+    from dictation.records import Transcribed
 
 log = logging.getLogger("dictation")
 
@@ -59,6 +63,9 @@ class TyperConfig:
     character) leaves slower applications room. xdotool's own default is 12."""
     paste_keys: str = "ctrl+v"
     """What ``--output paste`` presses, e.g. ctrl+shift+v for terminals."""
+    live: bool | None = None
+    """Type the words interims agreed on during speech (``--live``); None: where typing can
+    correct them."""
 
 
 @dataclass(frozen=True)
@@ -277,3 +284,11 @@ class KeyTool:
             self._idle = None
         if self._spare.ours:
             await self._release(KEYMAP_GRACE_S)
+
+
+def safe(item: Transcribed) -> str:
+    """The piece as keys: sinks trust no input, so no control keys and no escape sequences,
+    but the line breaks said as commands stay (each line is sanitised on its own)."""
+    body = "\n".join(sanitize(line) for line in item.text.split("\n"))
+    # "New paragraph." said alone is a piece of line breaks only: it is typed too.
+    return item.lead + body if body.strip(" ") else ""

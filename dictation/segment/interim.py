@@ -15,13 +15,12 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from dictation.audio.levels import measure
-from dictation.audio.wav import SAMPLE_RATE
 from dictation.errors import DictationError
 from dictation.logtext import Said
 from dictation.records import Interim, Kind
@@ -70,6 +69,7 @@ class Interims:
         self._shown: tuple[int, float, float] | None = None  # (seq, start_s, end_s) on screen
         self._call: Call | None = None
         self._took_s = 0.0  # how long the last interim took the engine
+        self._tasks: set[asyncio.Task[None]] = set()  # speculations' texts being judged
 
     def _every(self) -> int:
         """Frames between interims: ``every_s``, or twice what the last one took, for an
@@ -103,18 +103,37 @@ class Interims:
             return
         pcm = np.concatenate([f.pcm for f in frames])
         text = prompt()
-        heard = measure(frames)
 
-        async def judged(result: Transcript) -> tuple[Transcript, Verdict]:
-            # Off the loop: the guard's work grows with the answer.
-            return result, await asyncio.to_thread(
-                judge, result.text, text, heard, result.segments, self.guard,
-                len(pcm) / SAMPLE_RATE, frozenset(), result.language)
+        def judged(result: Transcript) -> Awaitable[tuple[Transcript, Verdict]]:
+            return self._judged(result, text, frames)
 
         call = self._call = self.engine.start(Kind.INTERIM, pcm, text, after=judged,
                                               hint=hint())
         end = start + len(frames)
         call.then(lambda c: self._show(c, seq, start, end))
+
+    def heard(self, seq: int, start: int, frames: Sequence[Frame], prompt: str,
+              result: Transcript) -> None:
+        """A decode of the open utterance's first ``frames``, made for another reason (a
+        speculation at a breath), with ``prompt``: it counts as an interim, at no cost."""
+        if start != self._start or not frames:
+            return
+
+        async def shown() -> None:
+            result_, verdict = await self._judged(result, prompt, frames)
+            if self._start == start:  # not queued or dropped meanwhile
+                self._present(seq, start, start + len(frames), result_, verdict)
+
+        task = asyncio.create_task(shown())
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _judged(self, result: Transcript, prompt: str, frames: Sequence[Frame]
+                      ) -> tuple[Transcript, Verdict]:
+        # Off the loop: the guard's work grows with the answer.
+        return result, await asyncio.to_thread(
+            judge, result.text, prompt, measure(frames), result.segments, self.guard,
+            len(frames) * self.frame_s, frozenset(), result.language)
 
     def queued(self) -> None:
         """An utterance went to delivery: its interim in flight is never shown."""
@@ -150,7 +169,10 @@ class Interims:
                 raise err  # a bug: reported by the loop, as any
             log.debug("interim %d: %s", seq, err)  # the final's request reports failures
             return
-        result, verdict = call.value()
+        self._present(seq, start, end, *call.value())
+
+    def _present(self, seq: int, start: int, end: int, result: Transcript, verdict: Verdict
+                 ) -> None:
         if not verdict.text or verdict.reason:
             log.debug("interim %d: dropped %s: %s", seq, Said(result.text),
                       verdict.reason or "empty")

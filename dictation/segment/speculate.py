@@ -35,9 +35,12 @@ from dictation.text import boundary
 from dictation.text.boundary import BoundaryConfig
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from dictation.audio.vad import Frame
     from dictation.segment.endpointer import Outlet
     from dictation.segment.segmenter import Segmenter, Utterance
+    from dictation.transcribe import Transcript
     from dictation.transcribe.scheduler import Call, Scheduler
 
 AGREE_CHARS = 2000
@@ -72,6 +75,9 @@ class Speculator:
         self.config = config
         self.pacer = SpeculationPacer(speculate_s, segmenter.config.hangover_max_s)
         self.pending: Speculation | None = None  # about the open utterance
+        # Its text, once back: a decode of the open utterance so far (interims use it).
+        self.on_text: Callable[[Speculation, tuple[Frame, ...], Transcript], None] = \
+            lambda spec, held, result: None
         self.candidate: Speculation | None = None  # a breath whose text ended a sentence
         self._candidate_words = 0  # how many words that text had
         self._judged: Speculation | None = None  # its text was read and did not end it
@@ -99,14 +105,16 @@ class Speculator:
         prompt = self.outlet.next_prompt()
         call = self.engine.start(Kind.SPECULATION, np.concatenate([f.pcm for f in held]),
                                  prompt, hint=self.outlet.next_hint())
-        call.then(self._answered)
-        self.pending = Speculation(seg.open_start or 0, len(held), prompt, call)
+        spec = self.pending = Speculation(seg.open_start or 0, len(held), prompt, call)
+        call.then(lambda c: self._answered(c, spec, held))
         self._breath, self._overdue = self._breathing(), False
         seg.hold_s = self.config.hold_s
 
-    def _answered(self, call: Call) -> None:
+    def _answered(self, call: Call, spec: Speculation, held: tuple[Frame, ...]) -> None:
         if call.elapsed_s is not None:
             self._trips.append(call.elapsed_s)
+        if (result := call.value()) is not None:
+            self.on_text(spec, held, result)
 
     def resumed(self) -> None:
         """Speech came back during the pending speculation: stale, unless its text may yet

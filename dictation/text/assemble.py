@@ -233,6 +233,10 @@ class Assembler:
         self._learn(piece)
         return piece
 
+    def preview(self, text: str, language: str | None = None) -> str:
+        """``text`` as :meth:`add` would deliver it now, without adding it."""
+        return join(self.text, text, self._caps(), False, language)
+
     def _replace_last(self, new: str) -> Revision | None:
         if not self._pieces or self._pieces[-1][1] == new:
             return None

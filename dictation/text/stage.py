@@ -124,6 +124,18 @@ class TextStage:
         return replace(rendered, text=text,
                        attach=rendered.attach and text[:1] in CLAUSE_PUNCT + "\n")
 
+    async def preview(self, transcript: str, *, language: str | None = None) -> str:
+        """How ``transcript``, the words so far of an utterance still spoken, would read
+        delivered now, lead included; "" when it cannot be shown before its text is final:
+        it takes text back ("scratch that"), attaches to the piece before (punctuation said
+        as a command), or the user's post-processing rewrites it."""
+        if self.post is not None:
+            return ""
+        rendered = await asyncio.to_thread(self._rules, transcript, self.table_for(language))
+        if rendered.retract or rendered.attach or not rendered.text.strip(" "):
+            return ""
+        return self.assembler.preview(rendered.text, self._code(language))
+
     def _rules(self, transcript: str, table: CommandTable) -> Rendered:
         rendered = apply(transcript, table)
         if rendered.retract:
