@@ -93,7 +93,9 @@ class Interims:
         if start is None:
             return
         if start != self._start:  # the first interim comes ``every_s`` after speech began
-            self._start, self._at, self._last = start, length, ""
+            # The rest of an utterance cut in long speech holds that much already: at once.
+            at = 0 if length >= self._every() else length
+            self._start, self._at, self._last = start, at, ""
         if length - self._at < self._every() or seg.trailing_silence_s > 0:
             # Not during a pause: the utterance may be about to end, and a decode under way
             # then holds up the text of the one that matters, its final.

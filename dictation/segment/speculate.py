@@ -113,7 +113,9 @@ class Speculator:
     def _answered(self, call: Call, spec: Speculation, held: tuple[Frame, ...]) -> None:
         if call.elapsed_s is not None:
             self._trips.append(call.elapsed_s)
-        if (result := call.value()) is not None:
+        # The speaker went on: its text is one of the speech going on. (While silence holds
+        # it may yet be the utterance's final text, shown as such.)
+        if (result := call.value()) is not None and self.segmenter.trailing_silence_s == 0:
             self.on_text(spec, held, result)
 
     def resumed(self) -> None:
