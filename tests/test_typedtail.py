@@ -31,8 +31,11 @@ def test_live_words_grow_and_are_only_typed_once() -> None:
     plan = for_live(t, 2, " And then we left")
     assert plan is not None and keys(t, plan) == (0, " we left")
     assert for_live(t, 2, " And then") is None  # nothing new
-    # An interim that changed words already typed: they stay until the final corrects them.
+    # An interim that changed words already typed: they stay until the final corrects them,
     assert for_live(t, 2, " Anne then we left") is None
+    # or until the agreed words run well past them.
+    plan = for_live(t, 2, " Anne then we left the house")
+    assert plan is not None and keys(t, plan) == (len("d then"), "ne then we left the house")
 
 
 def test_an_utterance_with_no_text_takes_its_live_words_back() -> None:

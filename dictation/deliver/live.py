@@ -6,8 +6,9 @@ still spoken, by the outputs that can correct them (typing with xdotool: output/
   be now: commands, replacements, capitals and the space before it (TextStage.preview).
   Their last word's mark is left for the final: a sentence end an interim writes is often
   the speaker taking a breath.
-- Live text only grows; the utterance's text, once delivered, takes its place, and only the
-  differing tail is typed again.
+- Live text grows (words the decodes stop agreeing with are corrected only once the agreed
+  words run well past them); the utterance's text, once delivered, takes its place, and
+  only the differing tail is typed again.
 - When the utterance goes to delivery its live text is ``absorbed``: what the delivery makes
   of it (a piece of its own, a join with the fragment before, "scratch that") replaces it.
   An utterance that ends with no text has its live text taken back.

@@ -39,6 +39,12 @@ class Plan:
         return "".join(t for _, t, _ in self.new)
 
 
+REDO_WORDS = 3
+"""Words typed live that the decodes no longer agree with are corrected only once the agreed
+words run this many past them: a decode that dropped or changed a word early (the start of
+an utterance cut mid-phrase) would otherwise hold every later word back until the final."""
+
+
 def live_start(entries: list[Typed]) -> int:
     """Index of the first live entry at the end (``len(entries)`` when there is none)."""
     i = len(entries)
@@ -78,8 +84,9 @@ def for_revision(entries: list[Typed], seq: int, piece: str) -> Plan | None:
 def for_live(entries: list[Typed], seq: int, piece: str) -> Plan | None:
     """Utterance ``seq``, still spoken, now has ``piece`` as its agreed words ("" : it ended
     with no text). Live text only grows: words typed are not taken back for a changed
-    interim (the final corrects them once). None when nothing is to be typed, or while the
-    text of an utterance before it is on its way (its place comes first)."""
+    interim (the final corrects them once), unless the agreed words run :data:`REDO_WORDS`
+    past them. None when nothing is to be typed, or while the text of an utterance before
+    it is on its way (its place comes first)."""
     start = live_start(entries)
     mine = next((j for j in range(start, len(entries)) if entries[j].seq == seq), None)
     if mine is None:
@@ -87,8 +94,11 @@ def for_live(entries: list[Typed], seq: int, piece: str) -> Plan | None:
             return None
         return Plan(len(entries), "", ((seq, piece, True),))
     e = entries[mine]
-    if e.gone or e.locked or piece == e.text or (piece and not piece.startswith(e.text)):
+    if e.gone or e.locked or piece == e.text:
         return None
+    if piece and not piece.startswith(e.text) and \
+            len(piece.split()) < len(e.text.split()) + REDO_WORDS:
+        return None  # words typed that changed stay, until the final or a clear lead
     after = [(x.seq, x.text, True) for x in entries[mine + 1:]]
     first = [(seq, piece, True)] if piece else []
     return Plan(mine, "".join(x.text for x in entries[mine:]), (*first, *after))
