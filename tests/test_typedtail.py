@@ -34,8 +34,10 @@ def test_live_words_grow_and_are_only_typed_once() -> None:
     # An interim that changed words already typed: they stay until the final corrects them,
     assert for_live(t, 2, " Anne then we left") is None
     # or until the agreed words run well past them.
-    plan = for_live(t, 2, " Anne then we left the house")
-    assert plan is not None and keys(t, plan) == (len("d then"), "ne then we left the house")
+    assert for_live(t, 2, " Anne then we left the house") is None
+    plan = for_live(t, 2, " Anne then we left the house at dawn")
+    assert plan is not None and keys(t, plan) == (len("d then"), "ne then we left the house "
+                                                  "at dawn")
 
 
 def test_an_utterance_with_no_text_takes_its_live_words_back() -> None:

@@ -39,7 +39,7 @@ class Plan:
         return "".join(t for _, t, _ in self.new)
 
 
-REDO_WORDS = 3
+REDO_WORDS = 6
 """Words typed live that the decodes no longer agree with are corrected only once the agreed
 words run this many past them: a decode that dropped or changed a word early (the start of
 an utterance cut mid-phrase) would otherwise hold every later word back until the final."""
