@@ -222,7 +222,8 @@ class Endpointer:
             self.specs.pacer.ended()  # a pause that ended or cut it: worth transcribing early
         self.seq += 1
         if self.interims:
-            self.interims.queued()  # the final's request goes first; no late interim
+            # The final's request goes first; no late interim.
+            self.interims.queued(self.segmenter.open_start)
         speech = speech_of(self.seq, utt.start, utt.payloads, frame_s, heard, attached,
                            self.generation, self.segmenter.position)
         self.outlet.put(speech)

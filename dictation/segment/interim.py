@@ -70,6 +70,7 @@ class Interims:
         self._call: Call | None = None
         self._took_s = 0.0  # how long the last interim took the engine
         self._tasks: set[asyncio.Task[None]] = set()  # speculations' texts being judged
+        self._rest: int | None = None  # the start of what a cut left open
 
     def _every(self) -> int:
         """Frames between interims: ``every_s``, or twice what the last one took, for an
@@ -93,8 +94,8 @@ class Interims:
         if start is None:
             return
         if start != self._start:  # the first interim comes ``every_s`` after speech began
-            # The rest of an utterance cut in long speech holds that much already: at once.
-            at = 0 if length >= self._every() else length
+            # The rest of an utterance cut in long speech is speech already: at once.
+            at = 0 if start == self._rest else length
             self._start, self._at, self._last = start, at, ""
         if length - self._at < self._every() or seg.trailing_silence_s > 0:
             # Not during a pause: the utterance may be about to end, and a decode under way
@@ -137,10 +138,11 @@ class Interims:
             judge, result.text, prompt, measure(frames), result.segments, self.guard,
             len(frames) * self.frame_s, frozenset(), result.language)
 
-    def queued(self) -> None:
-        """An utterance went to delivery: its interim in flight is never shown."""
+    def queued(self, rest: int | None = None) -> None:
+        """An utterance went to delivery: its interim in flight is never shown. ``rest``:
+        where the speech that goes on begins, when it was cut in long speech."""
         self.cancel()
-        self._start, self._shown = None, None
+        self._start, self._shown, self._rest = None, None, rest
 
     def cancel(self) -> None:
         """Stop the interim in flight, if any; e.g. a final or speculation needs the engine."""
