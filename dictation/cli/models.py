@@ -11,7 +11,9 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import signal
 import sys
+import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -81,19 +83,30 @@ def list_models(args: argparse.Namespace) -> int:
 
 
 def pull_model(args: argparse.Namespace) -> int:
-    from dictation.transcribe.fetch import pull
+    from dictation.transcribe.fetch import Cancelled, pull
     from dictation.transcribe.progress import megabytes, meter
 
     name = args.name
     if name == BUNDLED_MODEL:
         log.info("%s is bundled with dictation: there is nothing to download", name)
         return 0
+    # Ctrl-C is also said to the download: a KeyboardInterrupt raised inside the HTTP read
+    # can come out of its cleanup as a dropped connection, which the download would resume.
+    cancel = threading.Event()
+
+    def interrupted(signum: int, frame: object) -> None:
+        cancel.set()
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGINT, interrupted)
     try:
-        path, got = pull(name, meter(sys.stderr.isatty()))
-    except KeyboardInterrupt:
+        path, got = pull(name, meter(sys.stderr.isatty()), cancel)
+    except (KeyboardInterrupt, Cancelled):
         log.info("download of %s interrupted; `dictation models pull %s` resumes it", name,
                  name)
         return 130
+    finally:
+        signal.signal(signal.SIGINT, previous)
     log.info("%s: %s", name, f"downloaded {megabytes(got)}" if got else "already downloaded")
     print(path)
     return 0
