@@ -46,14 +46,16 @@ if TYPE_CHECKING:
 AGREE_CHARS = 2000
 """A speculation's text is searched for sentence ends this far: 30 s of the fastest speech
 (bench/speech_rate.py) is under 600 characters; any longer answer costs no more."""
-BREATH_BUDGET_S = 0.5
+BREATH_BUDGET_S = 1.0
 """Breaths are transcribed only while the engine answers within this (the median of its last
-few answers): a breath's text still at the engine when the sentence ends keeps that end
-waiting, and with the API here (about 0.7 s an answer) calm sentence ends came 1.7 s after
-speech instead of 0.9 s. A slower engine's breaths are transcribed only once the speech
-runs twice ``long_s`` (6 s), past most sentences: under a little other load the local engine
-passed this budget, and a monologue then waited for the cut past ``soft_max_s`` (2.9 s → 6.8
-s median)."""
+few answers): a breath's text still at the engine when the sentence ends would keep that end
+waiting. The API here (faster-whisper-server on this machine) answers in about 0.7 s: with a
+0.5 s budget its breaths were transcribed only past 6 s of speech, and a monologue's sentences
+waited for the cut past ``soft_max_s``. With 1.0 s, `bench/run.py --engines api --cases calm
+monologue` (two runs each): monologue 2.90 and 2.95 s median against 4.98 s; calm unchanged
+(stdout 1.43-1.46 s against 1.46 s, shown 0.90-0.93 s against 1.06 s). A slower engine's
+breaths are transcribed only once the speech runs twice ``long_s`` (6 s), past most
+sentences, rather than waiting for the cut past ``soft_max_s``."""
 TRIPS_KEPT = 5
 AGREE_WORDS = 2  # a confirming text may place the sentence end this many words off
 DROPPED_WORDS = 2.0
