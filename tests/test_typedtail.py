@@ -1,11 +1,16 @@
 """The pure core of typing that corrects itself: what typing put at the end of the window and
 how each change reaches it (output/typedtail.py), the words typed during speech
-(deliver/live.py), and how they read against the text before them (TextStage.preview)."""
+(deliver/live.py), and how they read against the text before them (TextStage.preview); and
+the one line said when live typing is asked for but cannot type."""
 
 from __future__ import annotations
 
 import asyncio
+import logging
 
+import pytest
+
+from dictation.cli.build import build_config, resolve_args
 from dictation.deliver.live import agreed_words
 from dictation.output.typedtail import Plan, Typed, beyond, for_live, for_piece, for_revision
 from dictation.text.config import TextConfig
@@ -116,3 +121,19 @@ def test_a_preview_reads_as_the_piece_would_be_delivered_and_adds_nothing() -> N
         assert stage.history() == "Hello there."
 
     asyncio.run(main())
+
+
+@pytest.mark.parametrize(("argv", "says"), [
+    (["--base-url", "http://127.0.0.1:8000/v1", "--live", "on"], True),  # no interims
+    (["--base-url", "http://127.0.0.1:8000/v1", "--live", "on", "--interim", "0.7"], False),
+    (["--engine", "local", "--live", "on"], False),
+    (["--base-url", "http://127.0.0.1:8000/v1"], False),  # not asked for: nothing to say
+])
+def test_live_typing_asked_for_without_interims_is_one_line(
+        caplog: pytest.LogCaptureFixture, argv: list[str], says: bool) -> None:
+    caplog.set_level(logging.WARNING, logger="dictation")
+    cfg = build_config(resolve_args(["run", "--output", "type", *argv],
+                                    {"OPENAI_API_KEY": "sk-test"}).args)
+    assert cfg.typer.live is (True if "on" in argv else None)
+    lines = [r.getMessage() for r in caplog.records]
+    assert len(lines) == int(says) and all("--interim SECONDS" in x for x in lines), lines

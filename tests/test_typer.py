@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import io
 import json
+import logging
 import os
 import socket
 import struct
@@ -141,6 +142,24 @@ async def deliver_all(sink: TypeSink | PasteSink, *texts: str) -> None:
 
 
 # --- typing with xdotool into a real window ------------------------------------------------
+
+@pytest.mark.parametrize(("output", "live", "can_live", "says"), [
+    ("type", None, True, ""),  # xdotool with the watcher: on by default
+    ("type", False, False, ""),
+    ("paste", True, False, "--live on has no effect with --output paste"),
+])
+def test_live_typing_is_on_only_where_typing_can_correct_itself(
+        x_env: dict[str, str], caplog: pytest.LogCaptureFixture, output: str,
+        live: bool | None, can_live: bool, says: str) -> None:
+    caplog.set_level(logging.INFO, logger="dictation")
+    sink = typing_sink(output, TyperConfig(tool="xdotool", live=live), x_env)
+    try:
+        assert getattr(sink, "can_live", False) is can_live
+        lines = [r.getMessage() for r in caplog.records if "live" in r.getMessage()]
+        assert len(lines) == bool(says) and all(says in x for x in lines), lines
+    finally:
+        asyncio.run(sink.aclose())
+
 
 def test_types_utterances_one_space_apart(window: TextWindow, x_env: dict[str, str]) -> None:
     before = keymap(x_env["DISPLAY"])

@@ -248,12 +248,15 @@ def build_config(args: argparse.Namespace, file: ConfigFile | None = None) -> Ru
     outputs = build_outputs(args)
     if captions:  # the screen shows the lines: not printed a second time
         outputs = tuple(o for o in outputs if o != "stdout")
+    interims = interim_s(args, engine)
+    if args.live == "on" and "type" in outputs and not interims:
+        log.warning("--live on types nothing during speech without interims: give --interim "
+                    "SECONDS (off by default with the API engine, which bills each one)")
     return RunConfig(engine=engine, segmenter=build_segmenter(args),
                      refine=build_refiner(args, engine), refine_wait_s=args.refine_wait,
                      vad_aggressiveness=args.vad_aggressiveness, input=inp, fast=args.fast,
                      prompt=args.prompt, speculate_s=speculate_s(args, engine),
-                     interim_s=interim_s(args, engine),
-                     outputs=outputs, captions=captions,
+                     interim_s=interims, outputs=outputs, captions=captions,
                      clipboard_mode=args.clipboard_mode, keep_dir=args.keep_dir,
                      mode=args.mode, socket=args.socket, hotkey=args.hotkey, cues=args.cues,
                      typer=build_typer(args), guard=build_guard(args),
