@@ -18,8 +18,12 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
+
+if TYPE_CHECKING:
+    from test_typer import TextWindow
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "tools"))
@@ -399,6 +403,19 @@ def one_clear_line(stderr: str) -> str:
 
 def norm(text: str) -> str:
     return " ".join(re.sub(r"[^a-z0-9' ]", " ", text.lower()).split())
+
+
+@pytest.fixture
+def typing_window(xdisplay: str) -> Iterator[TextWindow]:
+    """A Tk text field with the focus (test_typer.TextWindow), and the tools the activity
+    watcher of typing that corrects itself needs."""
+    from test_typer import TextWindow  # it needs this module loaded first
+
+    for tool in ("xdotool", "xinput", "xmodmap"):
+        _need(tool)
+    w = TextWindow(xdisplay)
+    yield w
+    w.close()
 
 
 class Daemon:

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import os
 import subprocess
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import Daemon, _need, norm
+from conftest import Daemon, norm
 from test_revise_live import LONG_S, applied, read_events, wait_events
 from test_typer import TextWindow
 
@@ -22,15 +22,6 @@ MONOLOGUE = [
     "Please bring the budget figures and the list of open questions.",
     "After lunch we will walk through the plans for the next release.",
 ]
-
-
-@pytest.fixture
-def window(xdisplay: str) -> Iterator[TextWindow]:
-    for tool in ("xdotool", "xinput", "xmodmap"):
-        _need(tool)
-    w = TextWindow(xdisplay)
-    yield w
-    w.close()
 
 
 def monologue(say: Callable[..., Path], join: Callable[..., Path], tail_s: float) -> Path:
@@ -58,7 +49,7 @@ def finished(d: Daemon) -> tuple[str, str]:
 
 @pytest.mark.realtime
 def test_words_are_typed_while_a_sentence_is_spoken_and_the_window_ends_as_stdout(
-        tmp_path: Path, xdisplay: str, window: TextWindow, say: Callable[..., Path],
+        tmp_path: Path, xdisplay: str, typing_window: TextWindow, say: Callable[..., Path],
         join: Callable[..., Path]) -> None:
     d, events = start(tmp_path, xdisplay, monologue(say, join, 1.5))
     try:
@@ -77,7 +68,7 @@ def test_words_are_typed_while_a_sentence_is_spoken_and_the_window_ends_as_stdou
     assert all(e["text"] and e["typed"] > 0 for e in early), early
     # Each piece's final text took their place: the window reads as the pieces do, and as
     # stdout prints them.
-    shown = window.content()
+    shown = typing_window.content()
     assert shown == "".join(lead_pieces(found)), (shown, found)
     assert norm(shown) == norm(" ".join(lines)), (shown, out)
     deleted = sum(e["deleted"] for e in live)
@@ -95,7 +86,7 @@ def lead_pieces(events: list[dict]) -> list[str]:
 
 @pytest.mark.realtime
 def test_a_key_pressed_during_live_typing_is_never_deleted(
-        tmp_path: Path, xdisplay: str, window: TextWindow, say: Callable[..., Path],
+        tmp_path: Path, xdisplay: str, typing_window: TextWindow, say: Callable[..., Path],
         join: Callable[..., Path]) -> None:
     d, events = start(tmp_path, xdisplay, monologue(say, join, 1.5))
     try:
@@ -107,7 +98,7 @@ def test_a_key_pressed_during_live_typing_is_never_deleted(
     finally:
         out, _ = finished(d)
     assert code == 0
-    shown = window.content()
+    shown = typing_window.content()
     assert shown.count("Q") == 1, shown  # the user's key stays where it landed
     # And no word was lost: the last sentence's last word reached the window.
     assert norm(shown).split()[-1] == norm(out.splitlines()[-1]).split()[-1], (shown, out)

@@ -17,26 +17,17 @@ import os
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import Daemon, _need, dictation_cmd, norm
+from conftest import Daemon, dictation_cmd, norm
 from test_capfiles import VALIDATOR
 from test_typer import TextWindow
 
 FRAGMENT, REST = "The meeting is at", "three o'clock on Friday."
 # Generous bounds on a loaded two-core machine; every wait ends on its event long before.
 LONG_S = 120.0
-
-
-@pytest.fixture
-def window(xdisplay: str) -> Iterator[TextWindow]:
-    for tool in ("xdotool", "xinput", "xmodmap"):
-        _need(tool)
-    w = TextWindow(xdisplay)
-    yield w
-    w.close()
 
 
 def clip(say: Callable[..., Path], join: Callable[..., Path], pause_s: float,
@@ -93,7 +84,7 @@ def one_sentence(text: str) -> None:
 
 @pytest.mark.realtime
 def test_a_paused_sentence_is_one_sentence_everywhere_and_undo_takes_it_back(
-        tmp_path: Path, xdisplay: str, window: TextWindow, say: Callable[..., Path],
+        tmp_path: Path, xdisplay: str, typing_window: TextWindow, say: Callable[..., Path],
         join: Callable[..., Path]) -> None:
     # A 1.6 s thinking pause ends the fragment as an utterance of its own; 8 s of silence at
     # the end keep the daemon listening for the undo.
@@ -102,7 +93,7 @@ def test_a_paused_sentence_is_one_sentence_everywhere_and_undo_takes_it_back(
         line = d.line(LONG_S)
         one_sentence(line)
         # Typed as a fragment first, then revised: the window holds the sentence once.
-        assert window.wait_for(line, LONG_S) == line
+        assert typing_window.wait_for(line, LONG_S) == line
         found = wait_events(events, lambda ev: applied(ev) == [line], "the revised events")
         kinds = [e["type"] for e in found if e["type"] in ("final", "revise")]
         assert kinds == ["final", "revise"], found  # the fragment went out, then was joined
@@ -111,7 +102,7 @@ def test_a_paused_sentence_is_one_sentence_everywhere_and_undo_takes_it_back(
         done = subprocess.run(dictation_cmd("ctl", "undo", "--socket", sock),
                               capture_output=True, text=True, timeout=LONG_S)
         assert done.returncode == 0 and done.stdout == "", done.stderr
-        assert window.wait_for("", LONG_S) == ""
+        assert typing_window.wait_for("", LONG_S) == ""
         found = wait_events(events, lambda ev: applied(ev) == [], "the undo in the events")
         out, err, code = d.stop()
     finally:
@@ -127,7 +118,7 @@ COMPLETE, GOES_ON = "The invoice from the printing company", "still has the wron
 
 @pytest.mark.realtime
 def test_a_sentence_the_model_ends_at_a_thinking_pause_is_heard_again_with_the_rest(
-        tmp_path: Path, xdisplay: str, window: TextWindow, say: Callable[..., Path],
+        tmp_path: Path, xdisplay: str, typing_window: TextWindow, say: Callable[..., Path],
         join: Callable[..., Path]) -> None:
     # Its first part reads as a whole sentence: tiny.en ends it with a period, and it goes
     # out at once. The speaker goes on after a thinking pause (0.4 s added to the voice's own
@@ -152,12 +143,12 @@ def test_a_sentence_the_model_ends_at_a_thinking_pause_is_heard_again_with_the_r
     first = next(e["text"] for e in found if e["type"] == "final")
     assert first.endswith("."), first  # the model's period: it read as complete
     assert applied(found) == [line]
-    assert window.wait_for(line, LONG_S) == line
+    assert typing_window.wait_for(line, LONG_S) == line
 
 
 @pytest.mark.realtime
 def test_a_key_pressed_between_fragment_and_continuation_is_never_deleted(
-        tmp_path: Path, xdisplay: str, window: TextWindow, say: Callable[..., Path],
+        tmp_path: Path, xdisplay: str, typing_window: TextWindow, say: Callable[..., Path],
         join: Callable[..., Path]) -> None:
     # A longer pause: time for the key after the fragment is typed, before the rest is said.
     d, events, _ = start(tmp_path, xdisplay, clip(say, join, 2.5, 1.0))
@@ -165,10 +156,10 @@ def test_a_key_pressed_between_fragment_and_continuation_is_never_deleted(
         found = wait_events(events, lambda ev: any(e["type"] == "final" for e in ev),
                             "the fragment delivered")
         fragment = next(e["text"] for e in found if e["type"] == "final")
-        assert window.wait_for(fragment, LONG_S) == fragment  # typed (before the event)
+        assert typing_window.wait_for(fragment, LONG_S) == fragment  # typed (before the event)
         env = {**os.environ, "DISPLAY": xdisplay}
         subprocess.run(["xdotool", "type", "X"], env=env, check=True, timeout=LONG_S)
-        assert window.wait_for(fragment + "X", LONG_S) == fragment + "X"
+        assert typing_window.wait_for(fragment + "X", LONG_S) == fragment + "X"
         line = d.line(LONG_S)
         assert d.proc.wait(LONG_S) == 0, d.stderr
     finally:
@@ -179,7 +170,7 @@ def test_a_key_pressed_between_fragment_and_continuation_is_never_deleted(
     assert any(e["type"] == "revise" for e in found), found  # it was joined
     assert applied(found) == [line]
     # The window kept the fragment and the user's key, and got the rest of the words after.
-    got = window.content()
+    got = typing_window.content()
     assert got.startswith(fragment + "X "), got
     assert norm(got).endswith("friday") and norm(got).count("meeting") == 1, got
 
@@ -209,7 +200,7 @@ sys.stdout.write(text.replace("photos", "pictures"))
 
 @pytest.mark.realtime
 def test_a_letter_with_commands_arrives_as_the_letter(
-        tmp_path: Path, xdisplay: str, window: TextWindow, say: Callable[..., Path],
+        tmp_path: Path, xdisplay: str, typing_window: TextWindow, say: Callable[..., Path],
         join: Callable[..., Path]) -> None:
     wav = join(*(say(line, pad=(0.3, 1.2)) for line in LETTER))
     fixes = tmp_path / "fixes.toml"
@@ -228,7 +219,7 @@ def test_a_letter_with_commands_arrives_as_the_letter(
             d.stop()
     assert code == 0, d.stderr
     assert "Traceback" not in d.stderr
-    text = window.content()
+    text = typing_window.content()
     # The last sentence's end is the model's to choose: tiny.en often hears "See you soon!".
     assert text[:-1] == EXPECTED and text[-1] in ".!", f"{text!r}\n{d.stderr}"
     # The post-processing command had each utterance's words; commands never reach it.
