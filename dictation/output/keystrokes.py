@@ -76,10 +76,11 @@ class TypeSink:
             if gone := "".join(e.text for e in self._typed[plan.at:] if e.gone):
                 rest = join(gone, words) if (words := beyond(gone, text)) else ""
             self._lock_all()
-            epoch, focus = await self._where()
-            await self._type(rest)
-            self._typed.append(Typed(item.seq, rest, epoch, focus, locked=True))
-            del self._typed[:-MAX_TYPED]
+            if rest:  # every word of it is in the window already otherwise
+                epoch, focus = await self._where()
+                await self._type(rest)
+                self._typed.append(Typed(item.seq, rest, epoch, focus, locked=True))
+                del self._typed[:-MAX_TYPED]
 
     async def revise(self, rev: Revised) -> None:
         async with self._lock:
