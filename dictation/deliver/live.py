@@ -24,6 +24,7 @@ from collections.abc import Callable, Coroutine, Sequence
 from typing import TYPE_CHECKING, Any, Protocol
 
 from dictation.errors import SinkError
+from dictation.text.revise import shared_words
 
 if TYPE_CHECKING:
     from dictation.records import Interim
@@ -50,11 +51,8 @@ def agreed_words(previous: str, current: str) -> str:
     live: word for word, marks and capitals included (a mark the two disagree on is where
     a sentence may end, and a correction there would retype everything after it), and
     without the last word's mark."""
-    old, new = previous.split(), current.split()
-    n = 0
-    while n < min(len(old), len(new)) and old[n] == new[n]:
-        n += 1
-    return " ".join(new[:n]).rstrip(_MARKS)
+    new = current.split()
+    return " ".join(new[:shared_words(previous.split(), new)]).rstrip(_MARKS)
 
 
 class LiveText:

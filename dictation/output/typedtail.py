@@ -16,6 +16,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from dictation.text.revise import shared_words
+
 
 @dataclass
 class Typed:
@@ -108,17 +110,8 @@ def _key(word: str) -> str:
     return "".join(ch for ch in word.casefold() if ch.isalnum())
 
 
-def _shared(old: list[str], words: list[str]) -> int:
-    """How many words ``words`` shares with ``old`` from the start (case and punctuation
-    aside)."""
-    n = 0
-    while n < min(len(old), len(words)) and _key(old[n]) == _key(words[n]):
-        n += 1
-    return n
-
-
 def beyond(shown: str, new: str) -> str:
     """The words of ``new`` after those it shares with ``shown`` from the start (case and
     punctuation aside)."""
     words = new.split()
-    return " ".join(words[_shared(shown.split(), words):])
+    return " ".join(words[shared_words(shown.split(), words, _key):])

@@ -25,6 +25,7 @@ from dictation.errors import DictationError
 from dictation.logtext import Said
 from dictation.records import Interim, Kind
 from dictation.text.guard import GuardConfig, judge
+from dictation.text.revise import shared_words
 from dictation.text.verdict import Verdict
 
 if TYPE_CHECKING:
@@ -45,11 +46,8 @@ def _key(word: str) -> str:
 
 def agreed_prefix(previous: str, current: str) -> str:
     """The longest common word prefix of two interims, in ``current``'s spelling."""
-    old, new = previous.split(), current.split()
-    n = 0
-    while n < min(len(old), len(new)) and _key(old[n]) == _key(new[n]):
-        n += 1
-    return " ".join(new[:n])
+    new = current.split()
+    return " ".join(new[:shared_words(previous.split(), new, _key)])
 
 
 class Interims:

@@ -13,6 +13,7 @@ composed (NFC) text, so in practice only emoji sequences and flags are at stake.
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 
 _ZWJ = "\u200d"
@@ -54,6 +55,16 @@ def edit(old: str, new: str) -> tuple[int, str]:
     while p and (_joins(old, p) or _joins(new, p)):
         p -= 1
     return len(old) - p, new[p:]
+
+
+def shared_words(old: list[str], new: list[str],
+                 key: Callable[[str], str] = lambda word: word) -> int:
+    """How many words ``new`` shares with ``old`` from the start, compared by ``key``: the
+    agreement of two decodes, or what a text adds to words already shown."""
+    n = 0
+    while n < min(len(old), len(new)) and key(old[n]) == key(new[n]):
+        n += 1
+    return n
 
 
 def backspace_safe(old: str, count: int) -> bool:
