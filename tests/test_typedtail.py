@@ -12,7 +12,15 @@ import pytest
 
 from dictation.cli.build import build_config, resolve_args
 from dictation.deliver.live import agreed_words
-from dictation.output.typedtail import Plan, Typed, beyond, for_live, for_piece, for_revision
+from dictation.output.typedtail import (
+    Plan,
+    Typed,
+    beyond,
+    for_live,
+    for_piece,
+    for_revision,
+    for_settle,
+)
 from dictation.text.config import TextConfig
 from dictation.text.revise import edit
 from dictation.text.stage import TextStage
@@ -49,6 +57,18 @@ def test_an_utterance_with_no_text_takes_its_live_words_back() -> None:
     t = typed((1, "Hello there.", False), (2, " Um so", True))
     plan = for_live(t, 2, "")
     assert plan is not None and plan.new == () and keys(t, plan) == (6, "")
+
+
+def test_live_words_left_when_their_utterance_is_delivered_are_taken_back() -> None:
+    t = typed((1, "One.", False), (2, " Um so", True), (3, " Then we", True))
+    plan = for_settle(t, 2)  # utterance 3's live words are typed again after
+    assert plan is not None and (plan.at, plan.new) == (1, ((3, " Then we", True),))
+    assert keys(t, plan) == (len("Um so Then we"), "Then we")
+    plan = for_settle(t, None)  # the run ends: all of it
+    assert plan is not None and plan.new == () and plan.old == " Um so Then we"
+    assert for_settle(t, 9) is None and for_settle(typed((1, "One.", False)), None) is None
+    t[1].locked = True  # the user typed after it: it stays
+    assert for_settle(t, 2) is None
 
 
 def test_the_final_text_corrects_only_the_differing_tail() -> None:

@@ -33,7 +33,6 @@ if TYPE_CHECKING:
 log = logging.getLogger("dictation")
 
 _MARKS = ".,;:?!…"
-_REMEMBERED = 64  # utterances remembered as gone to delivery
 
 
 class LiveSink(Protocol):
@@ -63,7 +62,6 @@ class LiveText:
                                       if getattr(s, "can_live", False)]
         self.stage = stage
         self._language = language
-        self._gone: dict[int, None] = {}  # utterances gone to delivery, oldest first
         self._last: asyncio.Task[None] | None = None
         self._previous: tuple[int, str] = (0, "")  # the last interim's utterance and text
         self._failing = False  # said once
@@ -71,7 +69,7 @@ class LiveText:
     def interim(self, event: Interim) -> None:
         """Utterance ``event.seq``'s newest interim: its agreed words are typed; an empty
         one (the utterance ended without text) takes them back."""
-        if not self.sinks or event.seq in self._gone:
+        if not self.sinks:
             return
         withdrawn = not event.text
         previous = self._previous[1] if self._previous[0] == event.seq else ""
@@ -82,12 +80,7 @@ class LiveText:
 
     def absorb(self, seq: int) -> None:
         """Utterance ``seq`` goes to delivery: its live text is replaced by what it becomes,
-        and no interim of it is typed any more."""
-        if not self.sinks:
-            return
-        self._gone[seq] = None
-        while len(self._gone) > _REMEMBERED:
-            del self._gone[next(iter(self._gone))]
+        and no interim of it is typed any more (the sinks keep which)."""
         for sink in self.sinks:
             sink.absorb(seq)
 
@@ -106,7 +99,7 @@ class LiveText:
     async def _show(self, seq: int, words: str, withdrawn: bool) -> None:
         piece = "" if withdrawn else await self.stage.preview(
             words, language=self._language())
-        if seq in self._gone or not (piece or withdrawn):
+        if not (piece or withdrawn):
             return
         for sink in self.sinks:
             await sink.live(seq, piece)

@@ -31,6 +31,7 @@ from dictation.output.typedtail import (
     for_live,
     for_piece,
     for_revision,
+    for_settle,
     live_start,
 )
 from dictation.records import LiveTyped, Revised, Transcribed
@@ -97,6 +98,8 @@ class TypeSink:
         if not self.can_live:
             return
         async with self._lock:
+            if seq in self._absorbed:  # a step that was under way: its utterance went on
+                return
             plan = for_live(self._typed, seq, piece)
             if plan is not None and not await self._apply(plan, "agreed" if piece
                                                          else "withdrawn"):
@@ -119,24 +122,17 @@ class TypeSink:
         if not self.can_live:
             return
         async with self._lock:
-            start = live_start(self._typed)
-            at = next((j for j in range(start, len(self._typed))
-                       if seq is None or self._typed[j].seq == seq), None)
-            if at is not None and not self._typed[at].locked:
-                rest = () if seq is None else tuple((e.seq, e.text, True)
-                                                    for e in self._typed[at + 1:])
-                plan = Plan(at, "".join(e.text for e in self._typed[at:]), rest)
-                if not await self._apply(plan, "withdrawn"):
-                    self._lock_all()
+            plan = for_settle(self._typed, seq)
+            if plan is not None and not await self._apply(plan, "withdrawn"):
+                self._lock_all()
 
     async def _apply(self, plan: Plan, why: str = "") -> bool:
         """Press the keys of ``plan``, if nobody typed, clicked or moved the focus since the
         entries it changes were typed; False (nothing pressed) otherwise."""
         assert self.activity is not None
-        new = plan.text
-        count, more = edit(plan.old, new)
+        count, more = edit(plan.old, plan.text)
         changed = self._typed[plan.at:]
-        if plan.old and not (all([await self._may_change(e) for e in changed])
+        if plan.old and not (await self._may_change(changed)
                              and backspace_safe(plan.old, count)):
             return False
         epoch, focus = await self._where()
@@ -168,12 +164,17 @@ class TypeSink:
         for e in self._typed:
             e.locked = True
 
-    async def _may_change(self, last: Typed) -> bool:
-        """Nobody typed, clicked or moved the focus since ``last`` was typed."""
+    async def _may_change(self, entries: list[Typed]) -> bool:
+        """Nobody typed, clicked or moved the focus since ``entries`` were typed (the
+        watcher and the focus asked once for all of them)."""
         assert self.activity is not None
-        return (not last.locked and last.focus is not None
-                and await self.activity.settled() == last.epoch
-                and await self.activity.focus(self.tool.path) == last.focus)
+        if any(e.locked or e.focus is None for e in entries):
+            return False
+        settled = await self.activity.settled()
+        if any(e.epoch != settled for e in entries):
+            return False
+        focus = await self.activity.focus(self.tool.path)
+        return all(e.focus == focus for e in entries)
 
     async def _cannot_change(self, at: int, new: str, rev: Revised) -> None:
         """The window keeps what it shows. Taken back: it stays. Revised: what the new

@@ -106,6 +106,19 @@ def for_live(entries: list[Typed], seq: int, piece: str) -> Plan | None:
     return Plan(mine, "".join(x.text for x in entries[mine:]), (*first, *after))
 
 
+def for_settle(entries: list[Typed], seq: int | None) -> Plan | None:
+    """Live text of utterance ``seq`` (None: all of it, the run ends) that had no text to
+    become, taken back; live text after it is typed again. None when there is none, or it
+    can no longer be changed."""
+    start = live_start(entries)
+    at = next((j for j in range(start, len(entries))
+               if seq is None or entries[j].seq == seq), None)
+    if at is None or entries[at].locked:
+        return None
+    rest = () if seq is None else tuple((e.seq, e.text, True) for e in entries[at + 1:])
+    return Plan(at, "".join(e.text for e in entries[at:]), rest)
+
+
 def _key(word: str) -> str:
     return "".join(ch for ch in word.casefold() if ch.isalnum())
 
