@@ -68,7 +68,10 @@ def test_auto_chooses_from_the_measurements_and_says_why(tmp_path: Path,
     assert done.returncode == 0, done.stderr
     figures = {m[1]: float(m[2]) for m in map(FIGURE.match, done.stdout.splitlines()) if m}
     assert set(figures) == {"tiny.en", "base"}, done.stdout
-    assert figures["base"] > figures["tiny.en"]  # the bigger model is the slower one
+    assert all(x > 0 for x in figures.values()), done.stdout
+    # Which one measured faster is the machine's business (one run each, on a busy machine
+    # base once measured 0.85 s against tiny.en's 0.88 s): the choice follows the figures.
+    fastest = min(figures, key=figures.__getitem__)
 
     # A budget both fit: the more accurate base, by what was measured.
     roomy = dictation(env, "run", "--local-model", "auto", "--latency-budget", "30",
@@ -87,9 +90,9 @@ def test_auto_chooses_from_the_measurements_and_says_why(tmp_path: Path,
                       "--input", str(SAMPLE), "--fast")
     assert tight.returncode == 0, tight.stderr
     said = [ln for ln in tight.stderr.splitlines() if "local model auto" in ln]
-    assert said == [f"dictation: local model auto: tiny.en: none of the 2 measured decodes "
+    assert said == [f"dictation: local model auto: {fastest}: none of the 2 measured decodes "
                     f"the 11.7 s sample within the 0.05 s latency budget; this one is the "
-                    f"fastest ({figures['tiny.en']:.2f} s)"]
+                    f"fastest ({figures[fastest]:.2f} s)"]
     # The same choice as `list` shows, with the budget from the config file.
     (tmp_path / "config.toml").write_text("latency-budget = 30\n")
     shown = listed({**env, "DICTATION_CONFIG": str(tmp_path / "config.toml")})
