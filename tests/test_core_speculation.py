@@ -242,6 +242,8 @@ def test_a_breaths_text_counts_as_an_interim_of_the_speech_going_on(tmp_path: Pa
         r.source.release()
         await r.held()
         r.engine.calls[1].answer("The first sentence, and the second")
+        # Judged in a thread: shown once that is back, if the speech is still going on then.
+        await r.signal.until(lambda: len(r.observer.interims) == 2, "the second breath's")
         r.source.release()
         (await r.engine.call(3)).answer("The first sentence, and the second and more.")
         assert await r.finish() == 0
