@@ -89,6 +89,7 @@ def test_the_move_check_finds_a_lost_block() -> None:
     assert doccheck.missing(old, [same.replace("| y z w |", "| y |")]) == ["| x | y z |"]
     assert doccheck.missing(old, [same.replace("code here", "code")]) == [
         "```sh\ncode here\n```"]
+    assert doccheck.missing(old, [same.replace("code here\n", "code here\nmore\n")]) == []
 
 
 def test_every_option_of_every_command_is_in_docs_options() -> None:

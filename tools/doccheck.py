@@ -7,7 +7,8 @@ every relative link resolves, to a file and to a heading in it.
 A document is cut into blocks: a heading, a paragraph, a list item, a table row, a fenced
 code block. A block counts as kept when its text, with links reduced to their words and
 whitespace folded, appears in one of the documents now; a code block must be there line for
-line. Exits 1 when something is missing or broken.
+line, in order (a table row may gain words, a code block lines). Exits 1 when something is
+missing or broken.
 """
 
 from __future__ import annotations
@@ -95,19 +96,31 @@ def row_kept(old: list[str], rows: list[list[str]]) -> bool:
                and all(o in n for o, n in zip(old, r, strict=True)) for r in rows)
 
 
+def code_kept(old: str, codes: list[list[str]]) -> bool:
+    """A code block is kept when a code block now holds its lines, in order, word for word
+    (lines may have been added between them)."""
+    lines = old.split("\n")[1:-1]
+    for new in codes:
+        rest = iter(new)
+        if all(any(line == n for n in rest) for line in lines):
+            return True
+    return False
+
+
 def missing(old: str, now: list[str]) -> list[str]:
     """Blocks of ``old`` that none of the texts ``now`` holds."""
     new = [b for text in now for b in blocks(text)]
     prose = "\n".join(normal(b) for b in new if not b.startswith(FENCE))
     rows = [cells(b) for b in new if b.startswith("|")]
-    code = "\n".join(now)
+    codes = [normal(b).split("\n")[1:-1] for b in new if b.startswith(FENCE)]
     lost = []
     for b in blocks(old):
-        n = normal(b)
         if b.startswith("|"):
             kept = row_kept(cells(b), rows)
+        elif b.startswith(FENCE):
+            kept = code_kept(normal(b), codes)
         else:
-            kept = not n or n in (code if b.startswith(FENCE) else prose)
+            kept = not normal(b) or normal(b) in prose
         if not kept:
             lost.append(b)
     return lost
