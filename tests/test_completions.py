@@ -1,15 +1,19 @@
 """`dictation completions`: the scripts cover every command and option of the parser, and real
 shells load them and complete with them (bash through its programmable completion, fish
-through `complete -C`)."""
+through `complete -C`, zsh at Tab on a pseudo-terminal)."""
 
 from __future__ import annotations
 
 import os
+import pty
 import re
+import select
 import shutil
 import subprocess
+import time
 from pathlib import Path
 
+import procs
 import pytest
 from conftest import dictation_cmd
 
@@ -125,3 +129,38 @@ def test_fish_completes_with_the_script(tmp_path: Path) -> None:
     assert {"captions", "config", "ctl", "completions"} <= set(complete("dictation c"))
     assert {"--hangover-max", "--hangover-min"} == set(complete("dictation run --hango"))
     assert complete("dictation run --output cl") == ["clipboard"]
+
+
+def _until(main: int, token: str, timeout: float = 30) -> str:
+    """What the terminal showed until ``token`` appeared in it."""
+    seen = b""
+    deadline = time.monotonic() + timeout
+    while token.encode() not in seen:
+        assert time.monotonic() < deadline, f"no {token!r} on the terminal: {seen[-400:]!r}"
+        if select.select([main], [], [], 0.5)[0]:
+            seen += os.read(main, 65536)
+    return seen.decode(errors="replace")
+
+
+def test_zsh_completes_with_the_script(tmp_path: Path) -> None:
+    """An interactive zsh on a pseudo-terminal, the script on its fpath as `_dictation`,
+    compinit run: Tab completes as a user would see it."""
+    if shutil.which("zsh") is None:
+        pytest.fail("zsh is not installed: run 'make test', which installs it")
+    (tmp_path / "_dictation").write_text(script(build_parser(), "zsh"))
+    main, child = pty.openpty()
+    proc = procs.spawn(["zsh", "-f", "-i"], stdin=child, stdout=child, stderr=child,
+                       env={**ENV, procs.TOKEN: os.environ[procs.TOKEN], "TERM": "dumb",
+                            "PS1": "> "}, cwd=tmp_path)
+    os.close(child)
+    try:
+        os.write(main, f"fpath=({tmp_path} $fpath); autoload -Uz compinit; "
+                       f"compinit -u -d {tmp_path}/dump; print READY-$((6*7))\n".encode())
+        _until(main, "READY-42")
+        os.write(main, b"dictation run --hango\t")
+        _until(main, "dictation run --hangover-m")
+        os.write(main, b"\x15dictation run --output cl\t")
+        _until(main, "dictation run --output clipboard")
+    finally:
+        procs.stop_group(proc)
+        os.close(main)
