@@ -97,6 +97,11 @@ def dispatch(resolved: settings.Resolved) -> int:
                       args.json)
     if args.command == "devices":
         return list_devices()
+    if args.command == "completions":
+        from dictation.cli.completions import print_completions
+        from dictation.cli.options import build_parser
+
+        return print_completions(build_parser(), args.shell)
     if args.command == "models":
         from dictation.cli.models import models_command
 
