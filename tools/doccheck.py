@@ -74,6 +74,9 @@ def blocks(text: str) -> list[str]:
     return out
 
 
+SENTENCE_END = re.compile(r"(?<=[.!?:])\s+(?=[A-Z(\"“*`])")
+
+
 def normal(block: str) -> str:
     """A prose block as compared: link targets, markup prefixes and spacing left out."""
     if block.startswith(FENCE):
@@ -120,7 +123,8 @@ def missing(old: str, now: list[str]) -> list[str]:
         elif b.startswith(FENCE):
             kept = code_kept(normal(b), codes)
         else:
-            kept = not normal(b) or normal(b) in prose
+            # Sentences may be added between a paragraph's own: none may go.
+            kept = all(sentence in prose for sentence in SENTENCE_END.split(normal(b)) if sentence)
         if not kept:
             lost.append(b)
     return lost
