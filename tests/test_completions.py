@@ -67,6 +67,16 @@ def test_the_command_prints_the_script(shell: str) -> None:
     assert done.stdout == script(build_parser(), shell)
 
 
+def test_a_broken_config_file_does_not_break_the_shell_start_up(tmp_path: Path) -> None:
+    # A shell's start-up file runs this on every new shell: no config is read for it.
+    (tmp_path / "dictation").mkdir()
+    (tmp_path / "dictation" / "config.toml").write_text("this is = = not toml\n")
+    done = subprocess.run(dictation_cmd("completions", "bash"), capture_output=True,
+                          text=True, env={**ENV, "XDG_CONFIG_HOME": str(tmp_path)}, timeout=60)
+    assert done.returncode == 0 and done.stderr == "", done.stderr
+    assert done.stdout == script(build_parser(), "bash")
+
+
 def test_an_unknown_shell_is_one_line() -> None:
     done = subprocess.run(dictation_cmd("completions", "tcsh"), capture_output=True,
                           text=True, env=ENV, timeout=60)
