@@ -11,6 +11,7 @@ import sys
 
 from dictation.cli.configfile import configured
 from dictation.control.client import ctl, default_socket_path, status
+from dictation.control.status import FORMATS
 from dictation.errors import DictationError
 from dictation.segment.gate import COMMANDS
 
@@ -40,7 +41,15 @@ def add_socket_option(p: Any) -> None:
 
 
 def add_status_arguments(p: Any) -> None:
-    p.add_argument("--json", action="store_true", help="print the status as JSON")
+    shape = p.add_mutually_exclusive_group()
+    shape.add_argument("--json", action="store_true", help="print the status as JSON "
+                       "(--format json)")
+    shape.add_argument("--format", choices=FORMATS, help="line: the status line (default); "
+                       "json: the status object; waybar: JSON for Waybar's custom module; "
+                       "bar: a short label for polybar or i3blocks")
+    p.add_argument("--follow", action="store_true",
+                   help="print a line at every change of state, pushed by the daemon; with "
+                        "no daemon say so and wait for one, until interrupted")
     add_socket_option(p)
     p.add_argument("--spool-dir", type=os.path.expanduser, metavar="DIR",
                    help="the spool to report when no daemon runs (default: "
@@ -59,7 +68,13 @@ def status_main(argv: list[str]) -> int:
     args = _parse("dictation status", STATUS_DESCRIPTION, add_status_arguments, argv)
     env = dict(os.environ)
     return _run(lambda: status(args.socket or configured_socket(env),
-                               args.spool_dir or configured("spool-dir", env), args.json))
+                               args.spool_dir or configured("spool-dir", env),
+                               status_format(args), args.follow))
+
+
+def status_format(args: Any) -> str:
+    """The format `dictation status` was asked for: --format, or --json, or the line."""
+    return args.format or ("json" if args.json else "line")
 
 
 def configured_socket(env: dict[str, str]) -> str:
