@@ -26,7 +26,8 @@ CTL_DESCRIPTION = ("press/release: push-to-talk; toggle, start, stop: dictation 
                    "the last text delivered; status: mode, state, engine, backlog and last "
                    "error")
 STATUS_DESCRIPTION = ("the running daemon's state and backlog; with no daemon, what waits in "
-                      "the spool for the next start (exit status 3)")
+                      "the spool for the next start (exit status 3), or, in a bar's format "
+                      "(waybar, bar), off (exit status 0)")
 
 
 def add_ctl_arguments(p: Any) -> None:
