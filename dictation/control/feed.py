@@ -29,6 +29,10 @@ class StatusFeed(Quiet):
         self._queues.add(queue)
         return queue
 
+    @property
+    def followers(self) -> int:
+        return len(self._queues)
+
     def remove(self, queue: asyncio.Queue[dict[str, object] | None]) -> None:
         self._queues.discard(queue)
 
