@@ -32,9 +32,6 @@ if TYPE_CHECKING:
 RECHECK_S = 60.0  # with inotify: a look now and then, for a filesystem that does not tell
 POLL_S = 2.0  # without inotify: how often to look for a daemon
 MAX_LINE = 65536  # bytes of one status line from the daemon
-# A socket bound (CREATE), put in place (MOVED_TO), made ready (ATTRIB: the daemon's chmod
-# comes after listen) or removed (DELETE); the directory itself going (DELETE_SELF, MOVE_SELF).
-_MASK = 0x100 | 0x80 | 0x4 | 0x200 | 0x400 | 0x800
 
 
 class Closed(Exception):
@@ -77,7 +74,10 @@ def changes(path: str | Path, out: TextIO) -> Iterator[dict[str, Any]]:
     """The daemon's status now and at each change, until it closes the connection. Raises
     NoDaemon when none listens, Closed when ``out`` is closed meanwhile."""
     with connect(path) as sock:
-        sock.sendall(b"follow\n")
+        try:
+            sock.sendall(b"follow\n")
+        except (BrokenPipeError, ConnectionResetError):  # a daemon on its way out
+            return
         sock.settimeout(None)  # the daemon speaks when something changes, not before
         for line in _lines(sock, out):
             try:
@@ -132,12 +132,17 @@ class SocketWatch:
         self._out = out
         self._wd: int | None = None
         self._inotify: Any = None
+        self._mask = 0
         try:
-            from inotify_simple import INotify
+            from inotify_simple import INotify, flags
 
             self._inotify = INotify()
         except (ImportError, OSError):  # not Linux, or no watches left: look every POLL_S
-            pass
+            return
+        # A socket bound (CREATE), put in place (MOVED_TO), made ready (ATTRIB: the daemon's
+        # chmod comes after listen) or removed; the directory itself going.
+        self._mask = (flags.CREATE | flags.MOVED_TO | flags.ATTRIB | flags.DELETE
+                      | flags.DELETE_SELF | flags.MOVE_SELF)
 
     def __enter__(self) -> SocketWatch:
         return self
@@ -154,7 +159,7 @@ class SocketWatch:
         while not where.is_dir() and where != where.parent:
             where = where.parent
         try:
-            wd = self._inotify.add_watch(str(where), _MASK)
+            wd = self._inotify.add_watch(str(where), self._mask)
         except OSError:  # not ours to watch: look every POLL_S
             wd = None
         if self._wd is not None and wd != self._wd:
