@@ -30,10 +30,13 @@ def rig_user() -> pwd.struct_passwd:
         try:
             return pwd.getpwnam(USER)
         except KeyError:
-            subprocess.run(["useradd", "--system", "--user-group", "--no-create-home",
-                            "--home-dir", "/nonexistent", "--shell", "/usr/sbin/nologin",
-                            USER], check=True, capture_output=True)
+            made = subprocess.run(["useradd", "--system", "--user-group", "--no-create-home",
+                                   "--home-dir", "/nonexistent", "--shell",
+                                   "/usr/sbin/nologin", USER], capture_output=True, text=True)
+        try:  # made by another test run meanwhile, useradd says it exists: fine too
             return pwd.getpwnam(USER)
+        except KeyError:
+            raise AssertionError(f"cannot make the user {USER}: {made.stderr}") from None
 
 
 class Sway:
