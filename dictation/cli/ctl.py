@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import sys
 
-from dictation.cli.configfile import configured
+from dictation.cli.configfile import configured, not_a_key
 from dictation.control.client import ctl, default_socket_path, status
 from dictation.control.status import FORMATS
 from dictation.errors import DictationError
@@ -45,12 +45,14 @@ def add_status_arguments(p: Any) -> None:
     shape = p.add_mutually_exclusive_group()
     shape.add_argument("--json", action="store_true", help="print the status as JSON "
                        "(--format json)")
-    shape.add_argument("--format", choices=FORMATS, help="line: the status line (default); "
-                       "json: the status object; waybar: JSON for Waybar's custom module; "
-                       "bar: a short label for polybar or i3blocks")
-    p.add_argument("--follow", action="store_true",
-                   help="print a line at every change of state, pushed by the daemon; with "
-                        "no daemon say so and wait for one, until interrupted")
+    # Not config keys: each call picks its own (and `format` is `transcribe`'s key).
+    not_a_key(shape.add_argument(
+        "--format", choices=FORMATS, help="line: the status line (default); json: the "
+        "status object; waybar: JSON for Waybar's custom module; bar: a short label for "
+        "polybar or i3blocks"))
+    not_a_key(p.add_argument(
+        "--follow", action="store_true", help="print a line at every change of state, pushed "
+        "by the daemon; with no daemon say so and wait for one, until interrupted"))
     add_socket_option(p)
     p.add_argument("--spool-dir", type=os.path.expanduser, metavar="DIR",
                    help="the spool to report when no daemon runs (default: "
