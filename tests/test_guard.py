@@ -27,7 +27,7 @@ from dictation.text.guard import (
     likely_silence,
     settle,
 )
-from dictation.transcribe import Segment
+from dictation.transcribe import Segment, Transcript, drawn_from_nothing
 
 LOUD = 30.0  # dB above the background: clearly speech by energy
 
@@ -285,6 +285,33 @@ def test_a_random_draw_the_model_doubted_is_suspected(
         temperature: float | None, logprob: float, no_speech: float, suspect: bool) -> None:
     v = _drawn("All right.", temperature, logprob, no_speech)
     assert v.suspect is suspect and (v.reason == SAMPLED) is suspect
+
+
+def test_words_drawn_where_the_greedy_pass_heard_none_are_suspected() -> None:
+    # Measured on a noise burst: greedy gave 1-5 characters of no words; the fallback drew
+    # 21-35 characters at 0.8-1.0 with scores Whisper's checks pass (-0.63 to -0.70).
+    seg = (Segment(0.0, 3.6, " We are going to the park.", -0.67, 0.49, 0.8),)
+    args = ("We are going to the park.", "", Heard(LOUD, 0.9), seg)
+    assert judge(*args, audio_s=3.6).reason is None  # the scores alone: not enough
+    v = judge(*args, audio_s=3.6, guessed=True)
+    assert v.suspect and v.reason == SAMPLED
+    assert settle(v, judge("Thanks for watching.", "", Heard(LOUD, 0.9), seg, audio_s=3.6,
+                           guessed=True))[0].reason is not None
+
+
+def test_a_draw_is_guessed_only_where_the_greedy_pass_heard_no_words() -> None:
+    def decode(text: str, temperature: float) -> Transcript:
+        return Transcript(text, (Segment(0.0, 3.6, text, -0.7, 0.45, temperature),)
+                          if text else ())
+
+    assert drawn_from_nothing(decode(" ...", 0.0), decode(" We are going.", 0.8))
+    assert drawn_from_nothing(decode("", 0.0), decode(" Okay.", 1.0))
+    # Greedy heard words (speech its checks failed): the draw is a reading of them.
+    assert not drawn_from_nothing(decode(" Who may need the map", 0.0),
+                                  decode(" Who may need the map?", 0.2))
+    # The redo's greedy pass passed: no draw at all.
+    assert not drawn_from_nothing(decode(" ...", 0.0), decode(" We are going.", 0.0))
+    assert not drawn_from_nothing(decode(" ...", 0.0), decode(" ♪ ♪", 1.0))  # no words
 
 
 def test_a_random_draw_stands_only_if_a_second_decode_says_it_too() -> None:

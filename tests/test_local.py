@@ -238,7 +238,7 @@ def test_the_token_limit_holds_the_fastest_speech(language: str,
     # to the context's end); it must never cut what a fast talker said in that time.
     from tokenizers import Tokenizer
 
-    from dictation.transcribe.local import token_limit
+    from dictation.transcribe.windowed import token_limit
 
     tokenizer = Tokenizer.from_file(str(base_model_dir / "tokenizer.json"))
     for seconds in (0.5, 1, 2, 4, 8, 15, 30):

@@ -63,6 +63,8 @@ def main(argv: list[str] | None = None) -> int:
     log.addHandler(handler)
     log.setLevel(logging.INFO)  # until the config says otherwise: its own warnings show
     log.propagate = False
+    if argv[:1] == ["completions"]:  # run from shells' start-up files: no config can break it
+        return _completions(argv)
     try:
         resolved = resolve_args(argv, os.environ)
         args = resolved.args
@@ -76,6 +78,14 @@ def main(argv: list[str] | None = None) -> int:
         return err.exit_code
     except KeyboardInterrupt:
         return 130
+
+
+def _completions(argv: list[str]) -> int:
+    from dictation.cli.completions import print_completions
+    from dictation.cli.options import build_parser
+
+    parser = build_parser()
+    return print_completions(parser, parser.parse_args(argv).shell)
 
 
 def dispatch(resolved: settings.Resolved) -> int:
@@ -98,6 +108,11 @@ def dispatch(resolved: settings.Resolved) -> int:
                       status_format(args), args.follow)
     if args.command == "devices":
         return list_devices()
+    if args.command == "completions":  # reached with global options first
+        from dictation.cli.completions import print_completions
+        from dictation.cli.options import build_parser
+
+        return print_completions(build_parser(), args.shell)
     if args.command == "models":
         from dictation.cli.models import models_command
 

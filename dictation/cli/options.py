@@ -9,6 +9,7 @@ from pathlib import Path
 from dictation import __version__
 from dictation.batch import EXTENSIONS, FILE_SEGMENTER
 from dictation.cli import settings, values
+from dictation.cli.completions import add_completions_parser
 from dictation.cli.ctl import (
     CTL_DESCRIPTION,
     STATUS_DESCRIPTION,
@@ -127,7 +128,7 @@ def _add_file_and_spool_options(p: argparse.ArgumentParser) -> None:
                        help="the same as WebVTT")
     files.add_argument("--events", metavar="FILE|-",
                        help="append a JSON line for each state change and transcript to FILE; "
-                            "-: to stdout, which then carries nothing else (see the README)")
+                            "-: to stdout, which then carries nothing else (see docs/events.md)")
     spool = p.add_argument_group("spool")
     spool.add_argument("--spool-dir", type=Path, metavar="DIR",
                        help="where utterances wait until their text is delivered, so none is "
@@ -211,6 +212,7 @@ def build_parser() -> argparse.ArgumentParser:
     stat = sub.add_parser("status", help="the daemon's state, or the backlog it left on disk",
                           description=STATUS_DESCRIPTION)
     add_status_arguments(stat)  # `dictation status` itself runs from launch.py too
+    add_completions_parser(sub)
     return parser
 
 

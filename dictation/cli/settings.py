@@ -21,6 +21,7 @@ from typing import Any
 from dictation.cli.configfile import TABLES, ConfigFile, locate, marked_not_a_key, toml_value
 from dictation.cli.configfile import not_a_key as not_a_key  # the options mark with it here
 from dictation.cli.layers import BadValue, default_of, from_env, from_toml, is_flag
+from dictation.cli.tree import walk
 from dictation.env import CONFIG_ENV, ENV_ALIASES, ENV_PREFIX, env_name
 from dictation.errors import ConfigError
 
@@ -81,14 +82,11 @@ class _Tree:
         return tree
 
     def _walk(self, parser: argparse.ArgumentParser) -> Iterator[argparse.Action]:
-        if parser not in self.parsers:
-            self.parsers.append(parser)
-        for action in parser._actions:
-            if isinstance(action, argparse._SubParsersAction):
-                for sub in dict.fromkeys(action.choices.values()):
-                    yield from self._walk(sub)
-            else:
-                yield action
+        for _, sub in walk(parser):
+            if sub not in self.parsers:
+                self.parsers.append(sub)
+            yield from (a for a in sub._actions
+                        if not isinstance(a, argparse._SubParsersAction))
 
     def options(self, command: str | None) -> dict[str, argparse.Action]:
         """Key → option for one command, in parser order."""

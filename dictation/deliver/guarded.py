@@ -79,7 +79,7 @@ class Guarded:
                                           result.segments, self.guard,
                                           len(item.pcm) / SAMPLE_RATE,
                                           self._bias(language) if bias else frozenset(),
-                                          language)
+                                          language, result.guessed)
         if verdict.made_up:
             raise MadeUp(f"utterance {item.seq}: the engine answered {verdict.reason}; "
                          "dropped as made up")

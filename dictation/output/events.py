@@ -2,7 +2,7 @@
 change and each transcript, flushed line by line, for other programs to follow.
 
 The format is versioned by its ``v`` field and described by ``data/events.schema.json`` and
-the README. A ``final`` event gives a piece of text as delivered; a ``revise`` event changes a
+docs/events.md. A ``final`` event gives a piece of text as delivered; a ``revise`` event changes a
 piece given before (a fragment joined with its continuation) or takes it back. Every event
 has ``v``, ``type``, ``time`` (wall clock, ISO 8601 with its UTC offset) and ``t`` (seconds
 since the start event); audio positions (``start_s``, ``end_s``) are seconds since capture

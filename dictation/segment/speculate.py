@@ -11,7 +11,9 @@ silence (``dictation.text.boundary``):
   as a sentence too ("I left my glasses on the table." + "next to the bowl"), so the breath is
   only a candidate. The next speculation, which hears more, confirms it when its text ends a
   sentence at the same word; then the utterance is cut back at that breath, the candidate's
-  text attached, and what followed stays open. Otherwise the candidate is dropped.
+  text attached, and what followed stays open. Otherwise the candidate is dropped. A text
+  that ends a sentence inside, past a breath never transcribed, is looked back on
+  (lookback.py).
 - **Incomplete** (a thinking pause): the pause needs ``BoundaryConfig.hold_s`` more silence
   before it ends the utterance; if the speaker goes on, the sentence stays one utterance.
 - **Not back yet** when the hangover would end the utterance: the same hold bounds the wait.
@@ -22,7 +24,7 @@ stale. The text is read only from the tail (``boundary.TAIL_CHARS``): nothing he
 
 from __future__ import annotations
 
-import re
+import logging
 import statistics
 from collections import deque
 from typing import TYPE_CHECKING
@@ -30,9 +32,12 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from dictation.records import Kind, Speculation
+from dictation.segment import lookback
+from dictation.segment.lookback import Lookback, left_out
 from dictation.segment.pacer import SpeculationPacer
 from dictation.text import boundary
 from dictation.text.boundary import BoundaryConfig
+from dictation.text.sentences import ends_near, words
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -43,9 +48,6 @@ if TYPE_CHECKING:
     from dictation.transcribe import Transcript
     from dictation.transcribe.scheduler import Call, Scheduler
 
-AGREE_CHARS = 2000
-"""A speculation's text is searched for sentence ends this far: 30 s of the fastest speech
-(bench/speech_rate.py) is under 600 characters; any longer answer costs no more."""
 BREATH_BUDGET_S = 1.0
 """Breaths are transcribed only while the engine answers within this (the median of its last
 few answers): a breath's text still at the engine when the sentence ends would keep that end
@@ -57,12 +59,7 @@ monologue` (two runs each): monologue 2.90 and 2.95 s median against 4.98 s; cal
 breaths are transcribed only once the speech runs twice ``long_s`` (6 s), past most
 sentences, rather than waiting for the cut past ``soft_max_s``."""
 TRIPS_KEPT = 5
-AGREE_WORDS = 2  # a confirming text may place the sentence end this many words off
-DROPPED_WORDS = 2.0
-"""A breath is no cut when its audio, at the speaker's rate, held this many words more than
-its text: Whisper leaves out the words of a sentence just begun at the very end of its audio
-("…vegetables. I picked up" came back as "…vegetables."), and those words would be lost."""
-_TOKEN = re.compile(r"[^\W_]+(?:['’][^\W_]+)*|[.?!]+(?=[\s\"'”’)\]}»]|$)")
+log = logging.getLogger("dictation")
 
 
 class Speculator:
@@ -88,6 +85,7 @@ class Speculator:
         # pause would have ended the utterance had its text not been awaited.
         self._overdue = False
         self._trips: deque[float] = deque(maxlen=TRIPS_KEPT)  # seconds to an answer
+        self._lookback: Lookback | None = None  # a sentence end found behind the speech
 
     def due(self) -> tuple[Frame, ...] | None:
         """The frames to transcribe now, if this pause (or, in long speech, this breath) is
@@ -97,6 +95,10 @@ class Speculator:
         if self.pending is not None or self.outlet.failed or not self.outlet.free:
             return None
         silent_s = seg.trailing_silence_s
+        if (back := self._lookback) is not None and back.spec is None:
+            if back.start == seg.open_start and (so_far := seg.so_far()):
+                return so_far[:back.frames]
+            self._lookback = None
         if self._breathing():
             return seg.at_breath() if silent_s >= c.breath_s - 1e-9 else None
         return seg.if_silence_holds() if silent_s >= self.pacer.wait_s - 1e-9 else None
@@ -108,6 +110,8 @@ class Speculator:
         call = self.engine.start(Kind.SPECULATION, np.concatenate([f.pcm for f in held]),
                                  prompt, hint=self.outlet.next_hint())
         spec = self.pending = Speculation(seg.open_start or 0, len(held), prompt, call)
+        if (back := self._lookback) is not None and back.spec is None:
+            back.spec = spec
         call.then(lambda c: self._answered(c, spec, held))
         self._breath, self._overdue = self._breathing(), False
         seg.hold_s = self.config.hold_s
@@ -117,7 +121,8 @@ class Speculator:
             self._trips.append(call.elapsed_s)
         # The speaker went on: its text is one of the speech going on. (While silence holds
         # it may yet be the utterance's final text, shown as such.)
-        if (result := call.value()) is not None and self.segmenter.trailing_silence_s == 0:
+        if ((result := call.value()) is not None and self.segmenter.trailing_silence_s == 0
+                and not self._looked_back(spec)):  # older audio than the interims heard
             self.on_text(spec, held, result)
 
     def resumed(self) -> None:
@@ -162,27 +167,47 @@ class Speculator:
             return None
         if covers and finished:
             return spec.frames, "sentence"
+        if self._looked_back(spec):
+            return self._cut_behind(spec, text, finished)
         if (cand := self.candidate) is not None:
-            if _ends_near(text, self._candidate_words) and not self._dropped(cand, spec, text):
+            if ends_near(text, self._candidate_words) and not left_out(
+                    seg.so_far() or (), cand.frames, self._candidate_words, spec.frames,
+                    len(words(text))):
                 return cand.frames, "breath"  # settle() discards this one: it heard past it
+            self._note("breath at %.2f s not confirmed by the text to %.2f s", cand, spec)
             self._drop_candidate()
         if covers:
             seg.hold_s = boundary.hold_for(text, cfg)
         elif finished and self._breath:  # confirmed or not by the next one
             self.pending, self.candidate = None, spec
-            self._candidate_words = len(_words(text))
+            self._candidate_words = len(words(text))
+            self._note("breath at %.2f s ends a sentence: a candidate", spec)
         else:  # the speaker went on, and the text does not end there
+            self._note("breath at %.2f s: no sentence end", spec)
             self.drop()
+            if self._breath and (frames := seg.so_far()):
+                self._lookback = lookback.find(frames[:spec.frames], text, spec.start,
+                                               seg.config.frame_s)
         return None
 
-    def _dropped(self, cand: Speculation, spec: Speculation, text: str) -> bool:
-        """Did the candidate's text leave out words its audio held? The confirming text's
-        words, spread over its speech frames, say how many the candidate's speech held."""
-        frames = self.segmenter.so_far() or ()
-        heard = sum(f.is_speech for f in frames[:cand.frames])
-        more = sum(f.is_speech for f in frames[:spec.frames])
-        words = len(_words(text))
-        return more > 0 and words * heard / more - self._candidate_words >= DROPPED_WORDS
+    def _looked_back(self, spec: Speculation) -> bool:
+        return self._lookback is not None and self._lookback.spec is spec
+
+    def _cut_behind(self, spec: Speculation, text: str, finished: bool
+                    ) -> tuple[int, str] | None:
+        """The decode up to a pause behind the speech came back: cut there if it ends the
+        sentence the later text ended (lookback.py)."""
+        back, self._lookback = self._lookback, None
+        if back and finished and back.confirms(text, self.segmenter.so_far() or ()):
+            return spec.frames, "breath"
+        self._note("no sentence end at the pause at %.2f s", spec)
+        self.drop()
+        return None
+
+    def _note(self, message: str, *specs: Speculation) -> None:
+        if log.isEnabledFor(logging.DEBUG):
+            frame_s = self.segmenter.config.frame_s
+            log.debug(message, *((s.start + s.frames) * frame_s for s in specs))
 
     def within(self, frames: int) -> tuple[int, str] | None:
         """Where a breath of the open utterance's last ``frames`` was transcribed (the
@@ -221,6 +246,7 @@ class Speculator:
     def drop_all(self) -> None:
         self.drop()
         self._drop_candidate()
+        self._lookback = None
 
     def _drop_candidate(self) -> None:
         if self.candidate:
@@ -259,25 +285,6 @@ class Speculator:
                 or not seg.ends_next):
             return None
         return spec.frames
-
-def _words(text: str) -> list[str]:
-    return [t for t in _TOKEN.findall(text[:AGREE_CHARS]) if t[0] not in ".?!"]
-
-
-def _ends_near(text: str, words: int) -> bool:
-    """Does ``text`` end a sentence within AGREE_WORDS of its ``words``-th word, with more
-    words after it? Whisper may word the same speech a little differently (a number, a
-    contraction) when it hears more of it."""
-    count, end = 0, None
-    for token in _TOKEN.findall(text[:AGREE_CHARS]):
-        if token[0] not in ".?!":
-            if end is not None and abs(end - words) <= AGREE_WORDS:
-                return True
-            count, end = count + 1, None
-        elif count and "." not in token[1:]:  # "..." is a pause, not an end
-            end = count
-    return False
-
 
 def _language(call: Call) -> str | None:
     """The language a finished call's text is in, as the engine said."""

@@ -214,9 +214,11 @@ def mean_logprob(segments: Sequence[Segment]) -> float | None:
 
 
 def drop_reason(text: str, prompt: str, snr: float, segments: Sequence[Segment] = (),
-                config: GuardConfig = DEFAULT, language: str | None = None) -> str | None:
+                config: GuardConfig = DEFAULT, language: str | None = None,
+                guessed: bool = False) -> str | None:
     """Why ``text``, in ``language`` (None: English), must not be output, or None to output
-    it (loops already cut)."""
+    it (loops already cut). ``guessed``: the engine drew it at random from audio its most
+    likely reading heard no words in (Transcript.guessed)."""
     said = normalize(text)
     if not said:
         return "it holds no words"
@@ -237,7 +239,7 @@ def drop_reason(text: str, prompt: str, snr: float, segments: Sequence[Segment] 
         if logprob is not None and (logprob < config.doubt_logprob
                                     or no_speech > config.doubt_no_speech):
             return DOUBTED
-    if _guessed(segments, config):
+    if guessed or _guessed(segments, config):
         return SAMPLED
     if is_prompt_echo(text, prompt):
         return ECHO  # last: any evidence above drops it without asking the audio
@@ -252,12 +254,13 @@ def said_repeats(text: str, heard: Heard, audio_s: float | None) -> bool:
 
 def judge(text: str, prompt: str, heard: Heard, segments: Sequence[Segment] = (),
           config: GuardConfig = DEFAULT, audio_s: float | None = None,
-          bias: frozenset[str] = frozenset(), language: str | None = None) -> Verdict:
+          bias: frozenset[str] = frozenset(), language: str | None = None,
+          guessed: bool = False) -> Verdict:
     """The text to output (loops cut), or why none. With ``audio_s``, the length of the
     audio the text came from, text longer than :func:`max_chars` is ``made_up``, and repeats
     in a row short enough to have been said in it (:func:`said_repeats`) are kept. ``bias``:
     the words the prompt biased toward (:func:`bias_words`); ``language``: the text's, whose
-    stock phrases are dropped on weak audio (None: English)."""
+    stock phrases are dropped on weak audio (None: English); ``guessed``: see drop_reason."""
     if audio_s is not None and len(text) > answer_limit(audio_s, config):
         return Verdict("", _too_long(len(text), audio_s, config), made_up=True)
     if audio_s is not None and len(segments) > max_chars(audio_s, config):  # each holds text
@@ -277,7 +280,7 @@ def judge(text: str, prompt: str, heard: Heard, segments: Sequence[Segment] = ()
         return Verdict(out, "the prompt over and over", cut, suspect=True)
     if from_bias(kept, bias):
         return Verdict(out, "it is made of the prompt's bias words", cut, suspect=True)
-    reason = drop_reason(kept, prompt, heard.snr_db, segments, config, language)
+    reason = drop_reason(kept, prompt, heard.snr_db, segments, config, language, guessed)
     return Verdict(out, reason, cut, suspect=reason in (ECHO, DOUBTED, SAMPLED))
 
 

@@ -41,6 +41,11 @@ class Segment:
     temperature: float | None = None
     """The sampling temperature of the decode it came from (Whisper's fallback raises it)."""
 
+    def scores(self) -> str:
+        """What a guard judges a guess by, for a log line."""
+        return (f"t={self.temperature or 0:.1f} logprob={self.avg_logprob or 0:.2f} "
+                f"no-speech={self.no_speech_prob or 0:.2f}")
+
 
 @dataclass(frozen=True)
 class Transcript:
@@ -48,6 +53,10 @@ class Transcript:
     segments: tuple[Segment, ...] = field(default=())
     language: str | None = None
     """The language it is in, as the engine decided it (language.py); None: not said."""
+    guessed: bool = False
+    """Its words are a random draw the most likely reading did not hold: the engine's greedy
+    pass over the same audio found no words, and only its temperature fallback did. Whisper
+    draws words from noise that way, other ones each time (the guard asks the audio again)."""
 
 
 @dataclass(frozen=True)
@@ -95,3 +104,14 @@ class Transcriber(Protocol):
         ...
 
     async def aclose(self) -> None: ...
+
+
+def drawn_from_nothing(greedy: Transcript, fallback: Transcript) -> bool:
+    """Is ``fallback``, the same audio decoded again with Whisper's temperature fallback
+    after ``greedy`` failed its checks, a draw of words the greedy pass did not hear at all?"""
+    return (not _has_words(greedy.text) and _has_words(fallback.text)
+            and all((s.temperature or 0.0) > 0 for s in fallback.segments))
+
+
+def _has_words(text: str) -> bool:
+    return any(c.isalnum() for c in text)

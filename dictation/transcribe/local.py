@@ -21,6 +21,7 @@ import os
 import threading
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +31,7 @@ from dictation.audio.wav import SAMPLE_RATE
 from dictation.errors import ConfigError, TranscriptionError
 from dictation.logtext import Said
 from dictation.text.sanitize import sanitize
-from dictation.transcribe import Hint, Segment, Transcript
+from dictation.transcribe import Hint, Segment, Transcript, drawn_from_nothing
 from dictation.transcribe.engines import (
     AUTO_MODEL,
     BUNDLED_MODEL,
@@ -38,7 +39,7 @@ from dictation.transcribe.engines import (
     LocalConfig,
 )
 from dictation.transcribe.language import pick
-from dictation.transcribe.windowed import FULL_WINDOW_FRAMES, load
+from dictation.transcribe.windowed import FULL_WINDOW_FRAMES, load, token_limit
 
 log = logging.getLogger("dictation")
 
@@ -46,25 +47,6 @@ MIN_WINDOW_FRAMES = 1000  # 10 s of 10 ms mel frames
 WINDOW_MARGIN_FRAMES = 500  # 5 s of silence after the audio: with 1 s the model loops
 COMPRESSION_LIMIT = 2.4  # faster-whisper's thresholds for a failed decode
 LOGPROB_FLOOR = -1.0
-
-TOKENS_PER_S = 20
-"""Tokens a second of speech can need, generously: English runs about 4 characters a token
-and the fastest speech measured 33 characters a second (guard.py); scripts with more tokens
-per character are spoken with fewer characters."""
-TOKEN_SLACK = 24  # a short answer's punctuation, timestamps and language tokens
-SAFE_NEW_TOKENS = 220
-"""Whisper's 448-token context less the longest prompt faster-whisper builds (223 tokens of
-text before it and the start tokens): more would be refused."""
-
-
-def token_limit(audio_s: float) -> int | None:
-    """The most tokens one window's decode of ``audio_s`` seconds may write (None: the
-    model's own limit, for audio long enough to need it). A decoding loop otherwise runs to
-    the context's end, seconds on base over a short utterance, and a final waits behind it:
-    the work stays bounded by the audio."""
-    limit = int(TOKENS_PER_S * audio_s) + TOKEN_SLACK
-    return limit if limit < SAFE_NEW_TOKENS else None
-
 
 # OpenAI's semantics: temperature 0 means "start greedy, raise it when the output looks
 # broken" (a repetition loop or a very unlikely transcript).
@@ -231,8 +213,10 @@ class LocalTranscriber:
         if broken and not hint.draft:
             log.debug("short window gave a doubtful transcript %s; redoing with the full "
                       "window", Said(result.text[:80]))
+            greedy = result
             result = self._decode(audio, prompt, cancel, FULL_WINDOW_FRAMES, c.temperature,
                                   language)[0]
+            result = replace(result, guessed=drawn_from_nothing(greedy, result))
         return result
 
     def _language(self, audio: np.ndarray, hint: Hint, window: int) -> str | None:
@@ -291,10 +275,12 @@ class LocalTranscriber:
             raise TranscriptionError(f"local model failed: {sanitize(str(err))[:200]}"
                                      ) from None
         text = " ".join(s.text for s in segments if s.text)
-        log.debug("decoded %.2f s of audio in %.2f s: %d characters%s", duration,
-                  time.monotonic() - began, len(text), ", doubtful" if broken else "")
+        log.debug("decoded %.2f s of audio in %.2f s: %d characters%s; %s", duration,
+                  time.monotonic() - began, len(text), ", doubtful" if broken else "",
+                  ", ".join(s.scores() for s in segments) or "no segments")
         return Transcript(text, tuple(segments), language), broken
 
     async def aclose(self) -> None:
         self._cancel.set()
         self._executor.shutdown(wait=False, cancel_futures=True)
+

@@ -1,0 +1,132 @@
+"""The documentation: a short README that maps docs/, nothing of the long README it replaced
+lost, every relative link resolving, and the reference pages covering what the program has
+(every option of every command, every event and field, every control command)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from pathlib import Path
+
+import doccheck
+import pytest
+from conftest import REPO
+
+from dictation.cli.options import build_parser
+from dictation.cli.tree import options, walk
+from dictation.segment.gate import COMMANDS
+
+README = REPO / "README.md"
+DOCS = REPO / "docs"
+# The README as it was before its reference moved to docs/, and its git blob id there.
+BEFORE = REPO / "tests" / "fixtures" / "readme-before-docs.md"
+BEFORE_BLOB = "63eaac88717b2dd13cebf8b8915b1a7cc34efaf1"
+
+
+def section(text: str, heading: re.Pattern[str]) -> str:
+    """The text under the first heading that matches, up to the next heading of its level."""
+    lines = text.split("\n")
+    for i, line in enumerate(lines):
+        if (m := re.match(r"(#+) ", line)) and heading.search(line):
+            level = len(m.group(1))
+            end = next((j for j in range(i + 1, len(lines))
+                        if (n := re.match(r"(#+) ", lines[j])) and len(n.group(1)) <= level),
+                       len(lines))
+            return "\n".join(lines[i + 1:end])
+    return ""
+
+
+def test_the_readme_is_short() -> None:
+    assert len(README.read_text().splitlines()) <= 300
+
+
+def test_the_readme_maps_every_page_of_docs() -> None:
+    index = section(README.read_text(), re.compile(r"^## Documentation$"))
+    linked = {Path(t).name for _, t in doccheck.LINK.findall(index)}
+    pages = {p.name for p in DOCS.glob("*.md")}
+    assert len(pages) >= 10
+    assert pages - linked == set(), "add them to the README's Documentation list"
+
+
+@pytest.mark.parametrize("path", doccheck.documents() + sorted((REPO / "bench").glob("*.md")),
+                         ids=lambda p: str(p.relative_to(REPO)))
+def test_every_relative_link_resolves(path: Path) -> None:
+    broken = [f"line {k.line}: {k.target}: {why}"
+              for k in doccheck.relative_links(path) if (why := doccheck.broken(k))]
+    assert not broken, broken
+
+
+def test_the_link_check_finds_a_missing_file_and_heading(tmp_path: Path) -> None:
+    (tmp_path / "b.md").write_text("# Two words\n\ntext\n")
+    a = tmp_path / "a.md"
+    a.write_text("[ok](b.md#two-words) [gone](c.md) [off](b.md#three) [self](#top)\n# Top\n")
+    found = {k.target: doccheck.broken(k) for k in doccheck.relative_links(a)}
+    assert found == {"b.md#two-words": None, "c.md": "no file c.md",
+                     "b.md#three": "no heading #three in b.md", "#top": None}
+
+
+def test_the_old_readme_is_the_one_git_had() -> None:
+    data = BEFORE.read_bytes()
+    blob = hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()
+    assert blob == BEFORE_BLOB
+
+
+def test_nothing_of_the_old_readme_is_lost() -> None:
+    now = [p.read_text() for p in doccheck.documents()]
+    lost = doccheck.missing(BEFORE.read_text(), now)
+    assert not lost, "\n\n".join(b[:200] for b in lost)
+
+
+def test_the_move_check_finds_a_lost_block() -> None:
+    old = ("# T\n\nA paragraph that\nwraps.\n\n| a | b |\n|---|---|\n| x | y z |\n\n"
+           "- an item\n\n```sh\ncode here\n```\n")
+    same = "# T\n\nA [paragraph](x.md) that wraps.\n\n| a | b |\n|---|---|\n| x | y z w |\n" \
+           "\n- an item\n\n```sh\ncode here\n```\n"
+    assert doccheck.missing(old, [same]) == []
+    assert doccheck.missing(old, [same.replace("that wraps", "that")]) == [
+        "A paragraph that wraps."]
+    assert doccheck.missing(old, [same.replace("| y z w |", "| y |")]) == ["| x | y z |"]
+    assert doccheck.missing(old, [same.replace("code here", "code")]) == [
+        "```sh\ncode here\n```"]
+    assert doccheck.missing(old, [same.replace("code here\n", "code here\nmore\n")]) == []
+
+
+def test_every_option_of_every_command_is_in_docs_options() -> None:
+    text = (DOCS / "options.md").read_text()
+    absent = []
+    for path, parser in walk(build_parser()):
+        heading = (re.compile(r"Global options") if not path
+                   else re.compile(rf"`dictation {re.escape(path[0])}`"))
+        part = section(text, heading)
+        assert part, f"docs/options.md has no section for {' '.join(path) or 'global options'}"
+        absent += [(path, o) for o in options(parser)
+                   if not re.search(rf"`([\w-]+ )*{re.escape(o)}[`\s=]", part)]
+    assert not absent, absent
+
+
+def test_every_event_and_field_is_in_docs_events() -> None:
+    schema = json.loads((REPO / "dictation" / "data" / "events.schema.json").read_text())
+    rows = (DOCS / "events.md").read_text().splitlines()
+    absent = []
+    for variant in schema["oneOf"]:
+        kind = variant["properties"]["type"]["const"]
+        row = next((r for r in rows if r.startswith(f"| `{kind}` |")), "")
+        absent += [(kind, f) for f in variant["properties"]
+                   if f not in ("type", "v", "time", "t") and f"`{f}`" not in row]
+        absent += [(kind, "row")] if not row else []
+    assert not absent, absent
+
+
+def test_every_control_command_is_in_docs_control() -> None:
+    text = (DOCS / "control.md").read_text()
+    assert [c for c in COMMANDS if not re.search(rf"^\| .*`{c}\b", text, re.M)] == []
+
+
+def test_the_readmes_test_command_is_what_ci_runs() -> None:
+    ci = (REPO / ".ci" / "run").read_text().strip().splitlines()[-1]
+    block = section(README.read_text(), re.compile(r"^## Tests$"))
+    assert ci == "make test"
+    assert re.search(r"^make test\b", block, re.M), "the README's Tests section lost `make test`"
+    quick = section(README.read_text(), re.compile(r"^## Quick start$"))
+    assert re.search(r"^make run\b", quick, re.M) and re.search(r"^make test\b", quick, re.M)
