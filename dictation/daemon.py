@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
 
     from dictation.config import RunConfig
+    from dictation.control.feed import StatusFeed
     from dictation.control.feedback import Cues
     from dictation.control.hotkey import Hotkey
     from dictation.control.notify import Notifier
@@ -104,6 +105,7 @@ async def _open(stack: contextlib.AsyncExitStack, cfg: RunConfig, env: dict[str,
                 demo_fallback: bool, notifier: Notifier) -> _Run:
     """Open what the run needs, each closer on ``stack`` as soon as there is one to close."""
     from dictation.control.client import default_socket_path
+    from dictation.control.feed import StatusFeed
     from dictation.control.server import ControlServer
     from dictation.deliver.spool import Spool, default_spool_dir
     from dictation.output.captionfiles import open_caption_files
@@ -118,7 +120,8 @@ async def _open(stack: contextlib.AsyncExitStack, cfg: RunConfig, env: dict[str,
         return pipeline.control(command)
 
     # Refuse a second daemon before loading a model or opening the microphone.
-    server = ControlServer(cfg.socket or default_socket_path(env), handle)
+    feed = StatusFeed()  # what `dictation status --follow` hears
+    server = ControlServer(cfg.socket or default_socket_path(env), handle, feed)
     server.claim()
     stack.push_async_callback(server.close)
     # Files first: a bad path is one line before a model loads. Caption files come first
@@ -145,7 +148,7 @@ async def _open(stack: contextlib.AsyncExitStack, cfg: RunConfig, env: dict[str,
         sinks.append(sink := make_sink(name, cfg.clipboard_mode, cfg.typer))
         if close := getattr(sink, "aclose", None):  # the typing sinks free the keys they bound
             stack.push_async_callback(close)
-    observer, captions = _observer(cfg, notifier, cues, events)
+    observer, captions = _observer(cfg, notifier, cues, events, feed)
     pipeline = _pipeline(cfg, source, transcriber, sinks, observer, spool, recovered, refiner)
     return _Run(pipeline, source, server, hotkey, events, captions)
 
@@ -173,12 +176,13 @@ def _cues(stack: contextlib.AsyncExitStack, cfg: RunConfig) -> Cues | None:
 
 
 def _observer(cfg: RunConfig, notifier: Notifier, cues: Cues | None,
-              events: EventStream | None) -> tuple[Observer, Captions | None]:
-    """Who hears about the run: the service manager and cues, the captions screen, events."""
+              events: EventStream | None, feed: StatusFeed) -> tuple[Observer, Captions | None]:
+    """Who hears about the run: the service manager and cues, status bars, the captions
+    screen, events."""
     from dictation.control.feedback import DaemonObserver
     from dictation.records import Fanout
 
-    observer: Observer = DaemonObserver(notifier, cues)
+    observer: Observer = Fanout(DaemonObserver(notifier, cues), feed)
     captions = None
     if cfg.captions:
         from dictation.output.screen import Captions

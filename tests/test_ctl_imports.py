@@ -19,6 +19,8 @@ LIGHT = {"dictation", "dictation.launch", "dictation.errors", "dictation.env",
 # With no daemon, `status` reports the spool: it reads the WAV headers there.
 SPOOL = {"dictation.deliver", "dictation.deliver.spool", "dictation.deliver.spoolfile",
          "dictation.audio", "dictation.audio.wav"}
+# A bar's format: the formats and the text stage's sanitiser (no daemon is "off", exit 0).
+BAR = {"dictation.control.statusbar", "dictation.text", "dictation.text.sanitize"}
 
 PROBE = """
 import json, sys
@@ -30,16 +32,17 @@ print(json.dumps({"code": code, "loaded": sorted(set(sys.modules) - before)}))
 """
 
 
-@pytest.mark.parametrize(("argv", "allowed"), [(["ctl", "status"], LIGHT),
-                                                (["status"], LIGHT | SPOOL)])
+@pytest.mark.parametrize(("argv", "allowed", "code"), [
+    (["ctl", "status"], LIGHT, 3), (["status"], LIGHT | SPOOL, 3),
+    (["status", "--format", "waybar"], LIGHT | BAR, 0)])
 def test_ctl_and_status_load_only_the_standard_library_and_light_modules(
-        argv: list[str], allowed: set[str], tmp_path: Path) -> None:
+        argv: list[str], allowed: set[str], code: int, tmp_path: Path) -> None:
     sock, spool = str(tmp_path / "none.sock"), str(tmp_path / "spool")
     extra = ["--spool-dir", spool] if argv == ["status"] else []
     done = subprocess.run([sys.executable, "-c", PROBE, *argv, "--socket", sock, *extra],
                           capture_output=True, text=True, timeout=60)
     out = json.loads(done.stdout.splitlines()[-1])
-    assert out["code"] == 3, done.stderr  # no daemon: it said so, and exited
+    assert out["code"] == code, done.stderr  # no daemon: it said so, and exited
     ours = {m for m in out["loaded"] if m.split(".")[0] == "dictation"}
     assert ours <= allowed, ours - allowed
     foreign = {m.split(".")[0] for m in out["loaded"]} - set(sys.stdlib_module_names)

@@ -22,6 +22,19 @@ if TYPE_CHECKING:
     from pathlib import Path
     from typing import Any
 
+_NOT_A_KEY = "_dictation_not_a_key"
+
+
+def not_a_key(action: Any) -> Any:
+    """Mark an option that only makes sense on the command line (here, so that `dictation
+    status` can mark its own without loading the CLI)."""
+    setattr(action, _NOT_A_KEY, True)
+    return action
+
+
+def marked_not_a_key(action: Any) -> bool:
+    return getattr(action, _NOT_A_KEY, False)
+
 
 def locate(env: Mapping[str, str], given: str | Path | None = None) -> tuple[str, str | None]:
     """The config file to read, and what named it (``--config``, the variable; None: the

@@ -9,8 +9,9 @@ from __future__ import annotations
 import os
 import sys
 
-from dictation.cli.configfile import configured
+from dictation.cli.configfile import configured, not_a_key
 from dictation.control.client import ctl, default_socket_path, status
+from dictation.control.status import FORMATS
 from dictation.errors import DictationError
 from dictation.segment.gate import COMMANDS
 
@@ -25,7 +26,8 @@ CTL_DESCRIPTION = ("press/release: push-to-talk; toggle, start, stop: dictation 
                    "the last text delivered; status: mode, state, engine, backlog and last "
                    "error")
 STATUS_DESCRIPTION = ("the running daemon's state and backlog; with no daemon, what waits in "
-                      "the spool for the next start (exit status 3)")
+                      "the spool for the next start (exit status 3), or, in a bar's format "
+                      "(waybar, bar), off (exit status 0)")
 
 
 def add_ctl_arguments(p: Any) -> None:
@@ -40,7 +42,17 @@ def add_socket_option(p: Any) -> None:
 
 
 def add_status_arguments(p: Any) -> None:
-    p.add_argument("--json", action="store_true", help="print the status as JSON")
+    shape = p.add_mutually_exclusive_group()
+    shape.add_argument("--json", action="store_true", help="print the status as JSON "
+                       "(--format json)")
+    # Not config keys: each call picks its own (and `format` is `transcribe`'s key).
+    not_a_key(shape.add_argument(
+        "--format", choices=FORMATS, help="line: the status line (default); json: the "
+        "status object; waybar: JSON for Waybar's custom module; bar: a short label for "
+        "polybar or i3blocks"))
+    not_a_key(p.add_argument(
+        "--follow", action="store_true", help="print a line at every change of state, pushed "
+        "by the daemon; with no daemon say so and wait for one, until interrupted"))
     add_socket_option(p)
     p.add_argument("--spool-dir", type=os.path.expanduser, metavar="DIR",
                    help="the spool to report when no daemon runs (default: "
@@ -59,7 +71,13 @@ def status_main(argv: list[str]) -> int:
     args = _parse("dictation status", STATUS_DESCRIPTION, add_status_arguments, argv)
     env = dict(os.environ)
     return _run(lambda: status(args.socket or configured_socket(env),
-                               args.spool_dir or configured("spool-dir", env), args.json))
+                               args.spool_dir or configured("spool-dir", env),
+                               status_format(args), args.follow))
+
+
+def status_format(args: Any) -> str:
+    """The format `dictation status` was asked for: --format, or --json, or the line."""
+    return args.format or ("json" if args.json else "line")
 
 
 def configured_socket(env: dict[str, str]) -> str:

@@ -18,7 +18,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from dictation.cli.configfile import TABLES, ConfigFile, locate, toml_value
+from dictation.cli.configfile import TABLES, ConfigFile, locate, marked_not_a_key, toml_value
+from dictation.cli.configfile import not_a_key as not_a_key  # the options mark with it here
 from dictation.cli.layers import BadValue, default_of, from_env, from_toml, is_flag
 from dictation.cli.tree import walk
 from dictation.env import CONFIG_ENV, ENV_ALIASES, ENV_PREFIX, env_name
@@ -29,17 +30,10 @@ Options = Mapping[str, argparse.Action]  # config key → option
 
 REDACTED = "<redacted>"
 _URL_PASSWORD = re.compile(r"(://[^/@:\s]*:)[^/@\s]*@")  # scheme://user:PASSWORD@host
-_NOT_A_KEY = "_dictation_not_a_key"
 _SECRET = "_dictation_secret"
 # Options that are never keys: they do something rather than hold a setting.
 _SKIPPED = (argparse._HelpAction, argparse._VersionAction, argparse._SubParsersAction,
             argparse._AppendConstAction)
-
-
-def not_a_key(action: argparse.Action) -> argparse.Action:
-    """Mark an option that only makes sense on the command line."""
-    setattr(action, _NOT_A_KEY, True)
-    return action
 
 
 def secret(action: argparse.Action) -> argparse.Action:
@@ -61,7 +55,7 @@ def add_config_option(parser: argparse.ArgumentParser) -> None:
 def key_of(action: argparse.Action) -> str | None:
     """The config key of an option: its first long name without the dashes."""
     if (isinstance(action, _SKIPPED) or not action.option_strings
-            or getattr(action, _NOT_A_KEY, False)):
+            or marked_not_a_key(action)):
         return None
     return next((s[2:] for s in action.option_strings if s.startswith("--")), None)
 

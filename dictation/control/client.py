@@ -37,18 +37,29 @@ def default_socket_path(env: dict[str, str]) -> str:
     return os.path.join(tempfile.gettempdir(), f"dictation-{os.getuid()}", "control.sock")
 
 
+def connect(path: str | Path, timeout: float = TIMEOUT_S) -> socket.socket:
+    """A connection to the daemon. Raises NoDaemon when nothing is listening."""
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.settimeout(timeout)
+    try:
+        s.connect(str(path))
+    except (FileNotFoundError, ConnectionRefusedError, NotADirectoryError):
+        s.close()
+        raise NoDaemon(f"no dictation daemon is running (no control socket at {path})"
+                       ) from None
+    except PermissionError:
+        s.close()
+        raise NoDaemon(f"cannot connect to {path}: permission denied (is the daemon "
+                       "running as another user?)") from None
+    except BaseException:
+        s.close()
+        raise
+    return s
+
+
 def request(path: str | Path, command: str, timeout: float = TIMEOUT_S) -> dict[str, Any]:
     """Send one command; the daemon's reply. Raises NoDaemon when nothing is listening."""
-    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
-        s.settimeout(timeout)
-        try:
-            s.connect(str(path))
-        except (FileNotFoundError, ConnectionRefusedError):
-            raise NoDaemon(f"no dictation daemon is running (no control socket at {path})"
-                           ) from None
-        except PermissionError:
-            raise NoDaemon(f"cannot connect to {path}: permission denied (is the daemon "
-                           "running as another user?)") from None
+    with connect(path, timeout) as s:
         try:
             s.sendall(command.encode() + b"\n")
             data = b""
@@ -78,9 +89,24 @@ def ctl(action: str, path: str | Path, as_json: bool) -> int:
     return 0
 
 
-def status(path: str | Path, spool_dir: str | Path | None, as_json: bool) -> int:
+def status(path: str | Path, spool_dir: str | Path | None, fmt: str = "line",
+           follow: bool = False) -> int:
     """`dictation status`: the daemon's status line, or, with no daemon, what it left in the
-    spool for the next start (exit status 3)."""
+    spool for the next start (exit status 3). A bar's format (waybar, bar) says ``off``
+    instead, exit status 0; ``follow``: a line at every change (follow.py)."""
+    as_json = fmt == "json"
+    if follow:
+        from dictation.control.follow import follow as follow_changes
+
+        return follow_changes(path, fmt)
+    if fmt not in ("line", "json"):
+        from dictation.control.statusbar import render
+
+        try:
+            print(render(request(path, "status")["status"], fmt))
+        except NoDaemon:
+            print(render(None, fmt))
+        return 0
     try:
         return ctl("status", path, as_json)
     except NoDaemon as err:

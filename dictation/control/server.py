@@ -1,6 +1,7 @@
 """The control socket's server: the daemon answers `dictation ctl press|release|…` on it.
 
-One request per connection: a command word and a newline in, one JSON line out. The socket
+One request per connection: a command word and a newline in, one JSON line out; but `follow`
+gets a line now and one per change of state until either side closes (feed.py). The socket
 lives in a 0700 directory and is itself 0600, so only its user can drive the microphone. A
 lock file held for the daemon's lifetime tells a running daemon from a crashed one's leftover
 socket, without racing a second daemon that starts at the same moment.
@@ -15,10 +16,13 @@ import json
 import os
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from dictation.errors import ConfigError
 from dictation.storage import private_dir
+
+if TYPE_CHECKING:
+    from dictation.control.feed import StatusFeed
 
 MAX_REQUEST = 256
 CLIENT_TIMEOUT_S = 2.0  # a client that sends no command within this gets nothing
@@ -27,9 +31,13 @@ CLIENT_TIMEOUT_S = 2.0  # a client that sends no command within this gets nothin
 class ControlServer:
     """Serves ``handle(command) -> reply`` on the socket until :meth:`close`."""
 
-    def __init__(self, path: str | Path, handle: Callable[[str], dict[str, Any]]) -> None:
+    def __init__(self, path: str | Path, handle: Callable[[str], dict[str, Any]],
+                 feed: StatusFeed | None = None) -> None:
+        """``feed``: the changes of state `follow` sends (None: `follow` is refused)."""
         self.path = Path(path)
         self._handle = handle
+        self._feed = feed
+        self._following: set[asyncio.Task[Any]] = set()  # connections `follow` holds open
         self._lock_fd: int | None = None
         self._server: Any = None
 
@@ -70,18 +78,55 @@ class ControlServer:
         try:
             line = await asyncio.wait_for(reader.readline(), CLIENT_TIMEOUT_S)
             command = line[:MAX_REQUEST].decode(errors="replace").strip()
+            if command == "follow" and self._feed is not None:
+                await self._follow(self._feed, reader, writer)
+                return
             try:
                 reply = {"ok": True, **self._handle(command)}
             except ValueError as err:
                 reply = {"ok": False, "error": str(err)}
-            writer.write(json.dumps(reply).encode() + b"\n")
-            await writer.drain()
+            await _send(writer, reply)
         except (TimeoutError, ConnectionError, asyncio.LimitOverrunError, ValueError):
             pass  # a client that hung or went away gets nothing; the daemon goes on
         finally:
             writer.close()
 
+    async def _follow(self, feed: StatusFeed, reader: Any, writer: Any) -> None:
+        """The status now, then each change, until the follower goes (it sends nothing more:
+        anything it sends, or its end of file, ends the stream) or the daemon closes."""
+        if feed.closed:
+            return  # the daemon is going: the follower waits for the next one
+        try:
+            changes = feed.add()
+        except ValueError as err:
+            await _send(writer, {"ok": False, "error": str(err)})
+            return
+        gone = asyncio.ensure_future(reader.read(1))
+        task = asyncio.current_task()
+        if task:
+            self._following.add(task)
+        try:
+            await _send(writer, {"ok": True, **self._handle("status")})
+            while True:
+                change = asyncio.ensure_future(changes.get())
+                await asyncio.wait((gone, change), return_when=asyncio.FIRST_COMPLETED)
+                if not change.done():
+                    change.cancel()
+                    return
+                if (status := change.result()) is None:
+                    return
+                await _send(writer, {"ok": True, "status": status})
+        finally:
+            gone.cancel()
+            feed.remove(changes)
+            if task:
+                self._following.discard(task)
+
     async def close(self) -> None:
+        if self._feed is not None:
+            self._feed.close()  # followers hear the end before the socket goes
+            if self._following:
+                await asyncio.wait(self._following, timeout=CLIENT_TIMEOUT_S)
         if self._server is not None:
             self._server.close()
             with contextlib.suppress(Exception):
@@ -92,3 +137,9 @@ class ControlServer:
                 self.path.unlink()
             os.close(self._lock_fd)  # releases the lock
             self._lock_fd = None
+
+
+async def _send(writer: Any, reply: dict[str, Any]) -> None:
+    """One JSON line; a client that does not read it within the timeout is given up."""
+    writer.write(json.dumps(reply).encode() + b"\n")
+    await asyncio.wait_for(writer.drain(), CLIENT_TIMEOUT_S)

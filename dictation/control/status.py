@@ -13,6 +13,9 @@ if TYPE_CHECKING:
 
     from dictation.deliver.spool import Backlog
 
+# What `dictation status --format` prints (the bars' formats are statusbar.py's).
+FORMATS = ("line", "json", "waybar", "bar")
+
 
 def status_line(status: dict[str, Any]) -> str:
     """``status`` as one line: mode, state, engine, backlog, last error."""
