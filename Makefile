@@ -4,7 +4,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 APT_PACKAGES := libportaudio2 pulseaudio pulseaudio-utils libasound2-plugins espeak-ng \
 	festival festvox-us-slt-hts sox xclip xvfb curl python3-venv systemd \
-	xdotool x11-xserver-utils xinput wtype ydotool python3-tk openssl tmux
+	xdotool x11-xserver-utils xinput wtype ydotool python3-tk openssl tmux \
+	sway foot wl-clipboard
 
 .PHONY: run demo install-service test test-fast repeat flake lint bench deps venv clean
 
