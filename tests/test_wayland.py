@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -19,6 +20,9 @@ from wayland import Sway, until
 from dictation.output.keystrokes import TypeSink, typing_sink
 from dictation.output.keytools import TyperConfig
 from dictation.records import Revised, Transcribed
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
+import typed_lines
 
 CANNOT = "waits for each sentence to be final"
 
@@ -115,3 +119,53 @@ def test_a_focus_change_keeps_what_was_typed(sway: Sway) -> None:
     asyncio.run(run())
     sway.msg("command", f"[app_id={first.app_id}] focus")
     assert first.flush() == "Stays here."
+
+
+def clipboard(sway: Sway) -> str:
+    return subprocess.run(["wl-paste", "--no-newline"], capture_output=True, text=True,
+                          env=sway.env, timeout=LONG_S).stdout
+
+
+@pytest.mark.realtime
+def test_paste_pastes_and_gives_the_clipboard_back_on_sway(
+        tmp_path: Path, sway: Sway, say: Callable[..., Path]) -> None:
+    reader = sway.reader()
+    # wl-copy stays behind to serve the selection: it must not hold our pipes.
+    subprocess.run(["wl-copy", "before"], env=sway.env, check=True, timeout=LONG_S,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    d, _, _ = start(tmp_path, sway, say(FIRST, pad=(0.3, 1.5)), "--output", "paste",
+                    "--typer", "wtype", "--paste-keys", "ctrl+shift+v", "--output", "stdout")
+    try:
+        line = d.line(LONG_S)
+        assert d.proc.wait(LONG_S) == 0, d.stderr
+    finally:
+        if d.proc.poll() is None:
+            d.stop()
+    assert norm(line) == norm(FIRST), line
+    assert reader.flush() == line  # foot pasted it on ctrl+shift+v
+    assert clipboard(sway) == "before"
+
+
+@pytest.mark.realtime
+def test_the_clipboard_holds_the_text_on_sway(
+        tmp_path: Path, sway: Sway, say: Callable[..., Path],
+        join: Callable[..., Path]) -> None:
+    wav = join(say(FIRST, pad=(0.3, 1.5)), say(SECOND, pad=(0.0, 1.5)))
+    d, _, _ = start(tmp_path, sway, wav, "--output", "clipboard", "--clipboard-mode",
+                    "append", "--output", "stdout")
+    try:
+        lines = [d.line(LONG_S), d.line(LONG_S)]
+        assert d.proc.wait(LONG_S) == 0, d.stderr
+    finally:
+        if d.proc.poll() is None:
+            d.stop()
+    assert clipboard(sway) == " ".join(lines)
+
+
+def test_no_character_is_lost_after_line_breaks_with_wtype(sway: Sway) -> None:
+    """Capitals, accents and symbols first on a line, each piece a run of wtype of its own:
+    what lost the first character after a paragraph break (bench/typed_lines.py types 200)."""
+    reader = sway.reader()
+    pieces = typed_lines.lines(24)
+    asyncio.run(typed_lines.type_all(typist(sway), pieces))
+    assert reader.flush() == "".join(pieces)
