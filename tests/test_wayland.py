@@ -169,3 +169,28 @@ def test_no_character_is_lost_after_line_breaks_with_wtype(sway: Sway) -> None:
     pieces = typed_lines.lines(24)
     asyncio.run(typed_lines.type_all(typist(sway), pieces))
     assert reader.flush() == "".join(pieces)
+
+
+def test_without_sways_ipc_typing_waits_for_final_text_and_says_so(
+        sway: Sway, caplog: pytest.LogCaptureFixture) -> None:
+    """A compositor whose IPC dictation does not speak (here: sway with SWAYSOCK unset): one
+    line says why typing cannot correct itself, and "scratch that" deletes nothing."""
+    reader = sway.reader()
+    env = {k: v for k, v in sway.env.items() if k != "SWAYSOCK"}
+    sink = typing_sink("type", TyperConfig(tool="wtype"), env)
+    lines = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert lines == ["typing with wtype waits for each sentence to be final and never takes "
+                     "text back (scratch that, undo): only Sway's IPC tells dictation's "
+                     "keyboard from others', and SWAYSOCK is not set (not a Sway session?)"]
+    assert isinstance(sink, TypeSink) and sink.final_only and not sink.can_live
+    until(lambda: sway.msg("get_seats")[0]["capabilities"] & 2, "a keyboard on the seat")
+
+    async def run() -> None:
+        try:
+            await sink.deliver(piece(1, "Final text."))
+            await sink.revise(Revised(1, "Final text.", "", piece(1, "Final text.")))
+        finally:
+            await sink.aclose()
+
+    asyncio.run(run())
+    assert reader.flush() == "Final text."

@@ -268,13 +268,12 @@ def _watcher(tool: KeyTool, env: Mapping[str, str]) -> Watcher | None:
 
 def _wayland_watcher(tool: KeyTool, env: Mapping[str, str]) -> Watcher | None:
     why = ("ydotool types through the kernel, where no program can tell its keys from the "
-           "user's" if tool.name == "ydotool" else "")
+           "user's (wtype on Sway can)" if tool.name == "ydotool" else "")
     if tool.name == "wtype":
         try:
             return SwayActivity(env)
         except CannotWatch as err:
             why = str(err)
     log.warning("typing with %s waits for each sentence to be final and never takes text "
-                "back (scratch that, undo): %s. On Sway with no keyboard but virtual ones "
-                "it can, and with xdotool on X11", tool.name, why)
+                "back (scratch that, undo): %s", tool.name, why)
     return None

@@ -7,6 +7,8 @@ new one, and the keys that reach the compositor before the application bound it 
 That was the first character after a paragraph break ("he one from the lake"): each piece is
 a run of its own. An idle wtype (``wtype -s``: a keyboard, no keys) held for the session
 keeps the capability steady, so no key of a run is ever sent to a keyboard not yet bound.
+It is started with the typing sink, an utterance before the first piece is typed; on Sway
+the watcher also waits until the compositor has it (keystrokes.py).
 """
 
 from __future__ import annotations

@@ -9,9 +9,12 @@ must upload its keymap before its first key, and wtype makes a new one for each 
   desktop), and so is a device added;
 - every focus change is the user's: dictation never moves the focus.
 
-What no IPC reports are the keys and clicks of a device the seat already has: a physical
-keyboard or mouse, or a virtual keyboard another program keeps. With any of those the
-watcher cannot know, and says why (:class:`CannotWatch`): typing then waits for final text.
+What no IPC reports are the keys and clicks of a device the seat already has. A physical
+keyboard or mouse: the kernel shows its keys to whoever may read /dev/input (evdevkeys.py),
+and each one that changes text, each click, is the user's. A virtual keyboard another program
+keeps (an on-screen keyboard), or a device that cannot be read: the watcher cannot know, and
+says why (:class:`CannotWatch`); typing then waits for final text. So does a device plugged
+in while it runs: it stops every later correction.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from typing import Any
 
 from dictation.env import child_env
 from dictation.output.activity import Watcher, answer
+from dictation.output.evdevkeys import EvdevKeys, Unreadable
 
 log = logging.getLogger("dictation")
 
@@ -50,9 +54,12 @@ class SwayActivity(Watcher):
         if path is None:
             raise CannotWatch("swaymsg is not installed (Debian package sway)")
         if not env.get("SWAYSOCK"):
-            raise CannotWatch("SWAYSOCK is not set (not a Sway session?)")
+            raise CannotWatch("only Sway's IPC tells dictation's keyboard from others', and "
+                              "SWAYSOCK is not set (not a Sway session?)")
         self._env = child_env(env)
         self._msg = [path, "-s", env["SWAYSOCK"]]
+        self._keys: EvdevKeys | None = None
+        self._blind = False  # a device came that nothing reads
         self._proc = subprocess.Popen(
             [*self._msg, "-r", "-m", "-t", "subscribe", '["input","window"]'],
             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL,
@@ -80,19 +87,27 @@ class SwayActivity(Watcher):
             devices = self._inputs()
             names = sorted({d.get("name") or "?" for d in devices})
             virtual = any(d.get("identifier") == VIRTUAL for d in devices)
-            if not devices or (virtual and time.monotonic() > deadline):
+            if not virtual or time.monotonic() > deadline:
                 break
-            if not virtual:  # a physical device: its keys reach no program but Sway
-                raise CannotWatch(f"Sway shows no program the keys and clicks of "
-                                  f"{', '.join(names)}")
             time.sleep(0.05)  # the start-up check's keyboard leaves within milliseconds
-        if devices:
+        if virtual:
             raise CannotWatch("another program keeps a virtual keyboard on the seat, whose "
                               "keys Sway shows no program")
+        if devices:  # physical ones: the kernel shows their keys to the input group
+            try:
+                self._keys = EvdevKeys(self._seen)
+            except Unreadable as err:
+                raise CannotWatch(f"Sway shows no program the keys and clicks of "
+                                  f"{', '.join(names)}; {err}") from None
 
     @property
     def alive(self) -> bool:
-        return self._proc.poll() is None
+        keys = self._keys is None or self._keys.alive
+        return self._proc.poll() is None and keys and not self._blind
+
+    def _seen(self, what: str) -> None:
+        with self._lock:
+            self._bump(what)
 
     def _read(self) -> None:
         assert self._proc.stdout is not None
@@ -110,7 +125,8 @@ class SwayActivity(Watcher):
         elif change == "xkb_keymap" and device.get("identifier") == VIRTUAL:
             if not self._ours():
                 self._bump("a virtual keyboard not dictation's")
-        elif change == "added":
+        elif change == "added":  # a device plugged in: nothing reads its keys
+            self._blind = True
             self._bump(f"input device added: {device.get('name')}")
 
     async def focus(self, tool: str) -> str | None:
@@ -124,6 +140,8 @@ class SwayActivity(Watcher):
     def close(self) -> None:
         self._proc.kill()
         self._proc.wait()
+        if self._keys is not None:
+            self._keys.close()
         if hasattr(self, "_reader"):
             self._reader.join(5)
 
