@@ -194,3 +194,28 @@ def test_without_sways_ipc_typing_waits_for_final_text_and_says_so(
 
     asyncio.run(run())
     assert reader.flush() == "Final text."
+
+
+@pytest.mark.parametrize(("old", "new"), [
+    ("The invoice from the printing company.", "The invoice from the printing company"),
+    ("Première phrase: déjà vu.", "Première phrase: déjà vu, “naïve” Ça!"),
+    ("Il est allé au café.", "Il est allé au cafè, «naïf»"),  # one code point each
+])
+def test_a_revision_turns_old_into_new_in_the_terminal(sway: Sway, old: str,
+                                                       new: str) -> None:
+    """BackSpaces and text as dictation.text.revise.edit counts them: one BackSpace erases
+    one code point in a terminal's line (IUTF8), as in the X11 window. (A combining accent
+    is never changed with BackSpaces by the sink: toolkits differ.)"""
+    reader = sway.reader()
+    sink = typist(sway)
+
+    async def run() -> None:
+        try:
+            await sink.deliver(piece(1, old))
+            await sink.revise(Revised(1, old, new, piece(1, new)))
+        finally:
+            await sink.aclose()
+
+    asyncio.run(run())
+    got = reader.flush()
+    assert got == new, ascii(got)

@@ -1,6 +1,6 @@
 """The tools that press keys in the focused window: wtype (Wayland), xdotool (X11) and
 ydotool (anywhere, through the kernel's uinput and its daemon); which one a session needs,
-the command lines each one takes, and the checks at start.
+how each runs (its command lines are in keycommands.py), and the checks at start.
 
 Every tool reads the text on stdin, never from argv: other users cannot read it in ps, a
 leading "-" can never be taken for an option, and ydotool 1.x would interpret backslash
