@@ -14,7 +14,15 @@ from pathlib import Path
 
 import pytest
 from conftest import Daemon, dictation_cmd, norm
-from test_revise_live import LONG_S, applied, check_letter, dictate_letter, wait_events
+from test_live_typing import lead_pieces, monologue, typed_early
+from test_revise_live import (
+    LONG_S,
+    applied,
+    check_letter,
+    dictate_letter,
+    read_events,
+    wait_events,
+)
 from wayland import Sway, until
 
 from dictation.output.keystrokes import TypeSink, typing_sink
@@ -43,6 +51,27 @@ def test_a_letter_with_commands_arrives_as_the_letter_on_sway(
     d = dictate_letter(tmp_path, say, join, "wtype", base_env=sway.env)
     assert CANNOT not in d.stderr, d.stderr  # typing corrects itself here
     check_letter(reader.flush(), tmp_path, d.stderr)
+
+
+@pytest.mark.realtime
+def test_words_are_typed_live_and_the_terminal_ends_as_stdout_on_sway(
+        tmp_path: Path, sway: Sway, say: Callable[..., Path],
+        join: Callable[..., Path]) -> None:
+    """Live typing with wtype (the X11 test's monologue, test_live_typing): words typed
+    while each sentence is spoken, corrected by its final text."""
+    reader = sway.reader()
+    d, events, _ = start(tmp_path, sway, monologue(say, join, 1.5), "--output", "stdout",
+                         "--output", "type", "--typer", "wtype", "--interim", "0.7")
+    try:
+        code = d.proc.wait(LONG_S * 2)
+    finally:
+        out, err, _ = d.stop()
+    assert code == 0 and CANNOT not in err, err
+    found = read_events(events)
+    assert typed_early(found), [(e["type"], e.get("seq"), e["t"]) for e in found if "seq" in e]
+    shown = reader.flush()
+    assert shown == "".join(lead_pieces(found)), (shown, found)
+    assert norm(shown) == norm(" ".join(out.splitlines())), (shown, out)
 
 
 FIRST, SECOND = "The invoice is paid.", "Please send the receipt."

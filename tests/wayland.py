@@ -68,8 +68,10 @@ class Sway:
         self.dir = Path(tempfile.mkdtemp(prefix="wl-"))  # short: socket paths are limited
         os.chown(self.dir, self.uid, self.gid)
         self.dir.chmod(0o700)
+        # A small screen: sway and foot render every keystroke in software, on the cores
+        # the engine under test needs too.
         (self.dir / "config").write_text("xwayland disable\noutput HEADLESS-1 resolution "
-                                         "1280x720\ndefault_border none\n")
+                                         "480x270\ndefault_border none\n")
         self._own = {"XDG_RUNTIME_DIR": str(self.dir), "HOME": str(self.dir),
                      "PATH": os.environ.get("PATH", os.defpath), "LC_ALL": "C.UTF-8",
                      procs.TOKEN: os.environ[procs.TOKEN]}
