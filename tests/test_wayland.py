@@ -1,8 +1,10 @@
 """Wayland for real: a headless sway with a foot terminal (tests/wayland.py), wtype typing
 into it, wl-clipboard for the clipboard, and `dictation run` at real time with the local
 engine. The letter with spoken commands comes out exactly as under X11 (test_revise_live),
-"scratch that" and `ctl undo` take text back, a key of someone else's keeps it, paste mode
-pastes and gives the clipboard back, and no character is lost after a line break."""
+"scratch that", `ctl undo` and live typing correct what was typed, while a key of another
+program's keyboard or a focus change keeps it; without Sway's IPC, or beside another
+program's keyboard, one line says typing waits for final text. Paste mode pastes and gives
+the clipboard back, and no character is lost after a line break."""
 
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ from pathlib import Path
 
 import pytest
 from conftest import Daemon, dictation_cmd, norm
+from procs import spawn
 from test_live_typing import lead_pieces, monologue, typed_early
 from test_revise_live import (
     LONG_S,
@@ -248,3 +251,22 @@ def test_a_revision_turns_old_into_new_in_the_terminal(sway: Sway, old: str,
     asyncio.run(run())
     got = reader.flush()
     assert got == new, ascii(got)
+
+
+def test_another_programs_keyboard_on_the_seat_is_said_in_one_line(
+        sway: Sway, caplog: pytest.LogCaptureFixture) -> None:
+    """A virtual keyboard another program keeps (as an on-screen keyboard does) sends keys
+    that Sway reports to nobody: typing waits for final text, and says so."""
+    other = spawn(["wtype", "-s", "600000"], env=sway.env)  # a keyboard, idle
+    try:
+        until(lambda: sway.msg("get_seats")[0]["capabilities"] & 2, "its keyboard")
+        sink = typing_sink("type", TyperConfig(tool="wtype"), sway.env)
+        asyncio.run(sink.aclose())
+    finally:
+        other.kill()
+        other.wait()
+    assert isinstance(sink, TypeSink) and sink.final_only
+    lines = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert lines == ["typing with wtype waits for each sentence to be final and never takes "
+                     "text back (scratch that, undo): another program keeps a virtual "
+                     "keyboard on the seat, whose keys Sway shows no program"]
