@@ -109,8 +109,10 @@ def piece(seq: int, text: str, lead: str = "") -> Transcribed:
 
 
 def typist(sway: Sway) -> TypeSink:
-    """The typing sink with wtype, once the keyboard it keeps is on the seat (a daemon's
-    first piece comes an utterance later; a test's at once)."""
+    """The typing sink with wtype, once the keyboard it keeps is on the seat. Made before
+    the window opens: a terminal that sees the seat's keyboard come later binds it anew,
+    and a key sent meanwhile is lost (output/seat.py; a daemon's first piece comes an
+    utterance after its start, a test's at once)."""
     sink = typing_sink("type", TyperConfig(tool="wtype"), sway.env)
     assert isinstance(sink, TypeSink) and sink.activity is not None
     until(lambda: sway.msg("get_seats")[0]["capabilities"] & 2, "a keyboard on the seat")
@@ -120,8 +122,8 @@ def typist(sway: Sway) -> TypeSink:
 def test_a_keyboard_not_dictations_keeps_what_was_typed(sway: Sway) -> None:
     """Someone else's virtual keyboard (another wtype) types after dictation: the piece
     cannot be taken back any more, and nothing is deleted."""
-    reader = sway.reader()
     sink = typist(sway)
+    reader = sway.reader()
 
     async def run() -> None:
         try:
@@ -137,8 +139,8 @@ def test_a_keyboard_not_dictations_keeps_what_was_typed(sway: Sway) -> None:
 
 
 def test_a_focus_change_keeps_what_was_typed(sway: Sway) -> None:
-    first = sway.reader()
     sink = typist(sway)
+    first = sway.reader()
 
     async def run() -> None:
         try:
@@ -197,9 +199,10 @@ def test_the_clipboard_holds_the_text_on_sway(
 def test_no_character_is_lost_after_line_breaks_with_wtype(sway: Sway) -> None:
     """Capitals, accents and symbols first on a line, each piece a run of wtype of its own:
     what lost the first character after a paragraph break (bench/typed_lines.py types 200)."""
+    sink = typist(sway)
     reader = sway.reader()
     pieces = typed_lines.lines(24)
-    asyncio.run(typed_lines.type_all(typist(sway), pieces))
+    asyncio.run(typed_lines.type_all(sink, pieces))
     assert reader.flush() == "".join(pieces)
 
 
@@ -207,7 +210,6 @@ def test_without_sways_ipc_typing_waits_for_final_text_and_says_so(
         sway: Sway, caplog: pytest.LogCaptureFixture) -> None:
     """A compositor whose IPC dictation does not speak (here: sway with SWAYSOCK unset): one
     line says why typing cannot correct itself, and "scratch that" deletes nothing."""
-    reader = sway.reader()
     env = {k: v for k, v in sway.env.items() if k != "SWAYSOCK"}
     sink = typing_sink("type", TyperConfig(tool="wtype"), env)
     lines = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
@@ -216,6 +218,7 @@ def test_without_sways_ipc_typing_waits_for_final_text_and_says_so(
                      "keyboard from others', and SWAYSOCK is not set (not a Sway session?)"]
     assert isinstance(sink, TypeSink) and sink.final_only and not sink.can_live
     until(lambda: sway.msg("get_seats")[0]["capabilities"] & 2, "a keyboard on the seat")
+    reader = sway.reader()
 
     async def run() -> None:
         try:
@@ -238,8 +241,8 @@ def test_a_revision_turns_old_into_new_in_the_terminal(sway: Sway, old: str,
     """BackSpaces and text as dictation.text.revise.edit counts them: one BackSpace erases
     one code point in a terminal's line (IUTF8), as in the X11 window. (A combining accent
     is never changed with BackSpaces by the sink: toolkits differ.)"""
-    reader = sway.reader()
     sink = typist(sway)
+    reader = sway.reader()
 
     async def run() -> None:
         try:
