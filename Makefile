@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 APT_PACKAGES := libportaudio2 pulseaudio pulseaudio-utils libasound2-plugins espeak-ng \
 	festival festvox-us-slt-hts sox xclip xvfb curl python3-venv systemd \
 	xdotool x11-xserver-utils xinput wtype ydotool python3-tk openssl tmux man-db fish zsh \
-	waybar sway grim
+	waybar sway grim foot wl-clipboard
 
 .PHONY: run demo install-service test test-fast repeat flake lint bench deps venv clean
 

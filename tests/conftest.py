@@ -24,6 +24,7 @@ import pytest
 
 if TYPE_CHECKING:
     from test_typer import TextWindow
+    from wayland import Sway
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "tools"))
@@ -45,7 +46,7 @@ def _need(tool: str) -> None:
 # audio): their tests are left out of `make test-fast`. Those that run a daemon on a live
 # microphone or a terminal are timing-sensitive: `make flake` runs them under load.
 REAL_FIXTURES = {"pulse", "virtual_mic", "private_pulse", "server_url", "xserver", "xdisplay",
-                 "say", "join", "pane_factory", "refused_port", "base_model_dir"}
+                 "say", "join", "pane_factory", "refused_port", "base_model_dir", "sway"}
 REALTIME_FIXTURES = {"virtual_mic", "private_pulse", "pane_factory"}
 
 
@@ -363,6 +364,20 @@ def xserver() -> Iterator[XServer]:
 @pytest.fixture
 def xdisplay(xserver: XServer) -> str:
     return xserver.display
+
+
+@pytest.fixture
+def sway() -> Iterator[Sway]:
+    """A headless sway of the test's own, as an unprivileged user (tests/wayland.py)."""
+    from wayland import Sway
+
+    for tool in ("sway", "swaymsg", "foot", "wtype", "wl-copy", "wl-paste"):
+        _need(tool)
+    rig = Sway()
+    try:
+        yield rig
+    finally:
+        rig.close()
 
 
 @pytest.fixture

@@ -66,10 +66,7 @@ def test_words_are_typed_while_a_sentence_is_spoken_and_the_window_ends_as_stdou
     assert norm(" ".join(lines)).endswith("next release"), out
     # Live words went into the window before their sentence's text was delivered.
     live = [e for e in found if e["type"] == "live"]
-    first_final = {e["seq"]: e["t"] for e in reversed(found) if e["type"] == "final"}
-    # (A sentence joined to the one before has no final of its own: a revision replaces it.)
-    early = [e for e in live
-             if e["why"] == "agreed" and e["t"] < first_final.get(e["seq"], float("inf"))]
+    early = typed_early(found)
     assert early, live
     assert all(e["text"] and e["typed"] > 0 for e in early), early
     # Each piece's final text took their place: the window reads as the pieces do, and as
@@ -81,6 +78,18 @@ def test_words_are_typed_while_a_sentence_is_spoken_and_the_window_ends_as_stdou
     typed = sum(e["typed"] for e in live) + sum(len(e["text"]) for e in found
                                                 if e["type"] == "final")
     assert deleted < typed / 2, live  # corrections, not retyping
+
+
+def typed_early(events: list[dict]) -> list[dict]:
+    """The live events that typed agreed words before their utterance's text was delivered:
+    as its own piece (a final of its seq) or joined to the piece before (a revise of it)."""
+    def delivered_after(e: dict) -> bool:
+        return any(d["t"] > e["t"] and (d["seq"] == e["seq"] if d["type"] == "final"
+                                        else d["seq"] < e["seq"])
+                   for d in events if d["type"] in ("final", "revise"))
+
+    return [e for e in events if e["type"] == "live" and e["why"] == "agreed"
+            and delivered_after(e)]
 
 
 def lead_pieces(events: list[dict]) -> list[str]:

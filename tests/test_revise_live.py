@@ -198,20 +198,20 @@ sys.stdout.write(text.replace("photos", "pictures"))
 """
 
 
-@pytest.mark.realtime
-def test_a_letter_with_commands_arrives_as_the_letter(
-        tmp_path: Path, xdisplay: str, typing_window: TextWindow, say: Callable[..., Path],
-        join: Callable[..., Path]) -> None:
+def dictate_letter(tmp_path: Path, say: Callable[..., Path], join: Callable[..., Path],
+                   typer: str, base_env: dict[str, str] | None = None, **env: str) -> Daemon:
+    """The letter dictated at real time with the local engine, typed with ``typer``, to the
+    end of the file (asserted to be a clean exit)."""
     wav = join(*(say(line, pad=(0.3, 1.2)) for line in LETTER))
     fixes = tmp_path / "fixes.toml"
     fixes.write_text('Sam = "Samantha"\n')
     post, seen = tmp_path / "post.py", tmp_path / "seen.txt"
     post.write_text(POST)
     d = Daemon(None, "--input", str(wav), "--engine", "local", "--output", "type",
-               "--typer", "xdotool", "--vocabulary", "Xiomara", "--replacements", str(fixes),
+               "--typer", typer, "--vocabulary", "Xiomara", "--replacements", str(fixes),
                "--post-command", f"{sys.executable} {post} {seen}",
-               "--spool-dir", str(tmp_path / "spool"), DISPLAY=xdisplay, HF_HUB_OFFLINE="1",
-               XDG_STATE_HOME=str(tmp_path / "state"))
+               "--spool-dir", str(tmp_path / "spool"), base_env=base_env, HF_HUB_OFFLINE="1",
+               XDG_STATE_HOME=str(tmp_path / "state"), **env)
     try:
         code = d.proc.wait(LONG_S)  # the file's end ends the run, once all is delivered
     finally:
@@ -219,12 +219,24 @@ def test_a_letter_with_commands_arrives_as_the_letter(
             d.stop()
     assert code == 0, d.stderr
     assert "Traceback" not in d.stderr
-    text = typing_window.content()
+    return d
+
+
+def check_letter(text: str, tmp_path: Path, stderr: str) -> None:
+    """The window holds the letter; the post-processing command saw words, never commands."""
     # The last sentence's end is the model's to choose: tiny.en often hears "See you soon!".
-    assert text[:-1] == EXPECTED and text[-1] in ".!", f"{text!r}\n{d.stderr}"
+    assert text[:-1] == EXPECTED and text[-1] in ".!", f"{text!r}\n{stderr}"
     # The post-processing command had each utterance's words; commands never reach it.
-    given = seen.read_text().lower()
+    given = (tmp_path / "seen.txt").read_text().lower()
     assert "photos" in given and "xiomara" in given, given
     for command in ("comma", "period", "exclamation", "question mark", "scratch",
                     "paragraph", "new line"):
         assert command not in given, given
+
+
+@pytest.mark.realtime
+def test_a_letter_with_commands_arrives_as_the_letter(
+        tmp_path: Path, xdisplay: str, typing_window: TextWindow, say: Callable[..., Path],
+        join: Callable[..., Path]) -> None:
+    d = dictate_letter(tmp_path, say, join, "xdotool", DISPLAY=xdisplay)
+    check_letter(typing_window.content(), tmp_path, d.stderr)

@@ -9,7 +9,9 @@ from __future__ import annotations
 import asyncio
 import os
 import subprocess
+import sys
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from conftest import _need
@@ -19,6 +21,9 @@ from dictation.output.keystrokes import TypeSink, typing_sink
 from dictation.output.keytools import KeyTool, TyperConfig
 from dictation.records import Revised, Transcribed
 from dictation.text.revise import edit
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
+import typed_lines
 
 FAMILY = "\U0001F468\u200d\U0001F469\u200d\U0001F467"
 
@@ -151,3 +156,13 @@ def test_a_change_of_focus_stops_revision(
         assert window.content() == "The meeting is at."
     finally:
         other.close()
+
+
+def test_no_character_is_lost_after_line_breaks_with_xdotool(
+        typist: tuple[TextWindow, TypeSink]) -> None:
+    """Capitals, accents and symbols first on a line, each piece a run of xdotool of its own
+    (bench/typed_lines.py types 200, and the same with wtype on Wayland)."""
+    window, sink = typist
+    pieces = typed_lines.lines(24)
+    asyncio.run(typed_lines.type_all(sink, pieces))
+    assert window.wait_for("".join(pieces)) == "".join(pieces)

@@ -2,9 +2,10 @@
 xdotool, xmodmap and xclip, the real CLI; ydotool's real client talking to a recording socket
 in place of its daemon.
 
-wtype needs a Wayland compositor and ydotool's daemon needs /dev/uinput; neither can run
-here. Their detection and command lines are tested as pure functions, wtype's start-up check
-with the real binary, and ydotool's client for real against the recording socket.
+wtype types into a real compositor in test_wayland.py. ydotool's daemon needs /dev/uinput,
+which cannot be had here: its detection and command lines are tested as pure functions, the
+line that says how to get the daemon running with real file permissions, and ydotool's
+client for real against the recording socket.
 """
 
 from __future__ import annotations
@@ -14,10 +15,12 @@ import io
 import json
 import logging
 import os
+import shutil
 import socket
 import struct
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import unicodedata
@@ -47,7 +50,7 @@ from dictation.output.keytools import (
 from dictation.output.paste import PasteSink
 from dictation.output.sinks import StdoutSink
 from dictation.output.xkeymap import SpareKeys, keysym, parse_keymap
-from dictation.output.ydotool import YDOTOOL_LEGACY_SOCKET
+from dictation.output.ydotool import YDOTOOL_LEGACY_SOCKET, daemon_fix
 from dictation.records import Transcribed
 
 HERE = Path(__file__).resolve().parent
@@ -378,13 +381,48 @@ def in_private_tmp(body: str) -> None:
 
 
 def _ydotool_needs_its_daemon() -> None:
-    # No session at all: auto picks ydotool, which works anywhere but needs ydotoold.
-    one_line(run_cli(bare_env(YDOTOOL_SOCKET="/tmp/none"), "--output", "type"),
-             "ydotool needs its daemon", "start ydotoold")
+    # No session at all: auto picks ydotool, which works anywhere but needs ydotoold. The
+    # line names the fix for what this machine lacks: the daemon's package, /dev/uinput.
+    fixes = ["ydotool needs its daemon", "start ydotoold"]
+    if shutil.which("ydotoold") is None:
+        fixes.append("install the Debian package ydotoold, then")
+    if not os.path.exists("/dev/uinput"):
+        fixes.append("(sudo modprobe uinput), then start ydotoold")
+    one_line(run_cli(bare_env(YDOTOOL_SOCKET="/tmp/none"), "--output", "type"), *fixes)
 
 
 def test_ydotool_needs_its_daemon() -> None:
     in_private_tmp("_ydotool_needs_its_daemon")
+
+
+def test_the_fix_for_ydotoold_follows_what_is_missing() -> None:
+    """A file of the test's stands in for /dev/uinput: absent, writable, and not writable
+    for an unprivileged user (real permissions, through setpriv)."""
+    tmp_path = Path(tempfile.mkdtemp())  # pytest's own is not the other user's to reach
+    try:
+        _uinput_fixes(tmp_path)
+    finally:
+        shutil.rmtree(tmp_path)
+
+
+def _uinput_fixes(tmp_path: Path) -> None:
+    uinput = tmp_path / "uinput"
+    assert daemon_fix(None, str(uinput)) == (
+        f"install the Debian package ydotoold, then load the kernel's uinput module for "
+        f"{uinput} (sudo modprobe uinput), then start ydotoold")
+    uinput.touch(0o600)
+    assert daemon_fix("/usr/bin/ydotoold", str(uinput)) == "start ydotoold"
+    tmp_path.chmod(0o755)
+    code = (f"from dictation.output.ydotool import daemon_fix; "
+            f"print(daemon_fix('/usr/bin/ydotoold', {str(uinput)!r}))")
+    done = subprocess.run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+                           sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=60, cwd="/")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == (
+        f"start ydotoold as root (sudo ydotoold), or let yourself write {uinput} (a udev "
+        """rule 'KERNEL=="uinput", GROUP="input", MODE="0660"' and membership in the input """
+        "group), then start ydotoold")
 
 
 def test_bad_paste_keys_is_a_usage_error() -> None:

@@ -2,8 +2,11 @@
 
 - sinks.py         the Sink interface; stdout and the clipboard; an output by name
 - keystrokes.py    typing (`--output type`) and pasting (`--output paste`) into the focused window
-- keytools.py      wtype, xdotool, ydotool: which the session needs, their commands, checks
+- keytools.py      wtype, xdotool, ydotool: which the session needs, run and checked
+- keycommands.py   their command lines: text, BackSpaces, key chords (pure)
+- seat.py          a keyboard of dictation's kept on the Wayland seat, so no key is lost
 - activity.py      whether anyone but dictation typed, clicked or moved the focus (xinput)
+- swayactivity.py  the same on Sway: its IPC, and the devices' keys (evdevkeys.py)
 - ydotool.py       where ydotoold listens, what ydotool types, whose socket it is
 - xkeymap.py       spare X keycodes for characters the keyboard lacks (pure)
 - subtitles.py     timed subtitle cues; text, SRT, WebVTT and JSON (pure)

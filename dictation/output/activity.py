@@ -1,6 +1,7 @@
 """Did anyone but dictation touch the window since it typed there? The typing sink takes text
 back (a fragment's period, "scratch that", undo) only over what it typed itself, and only when
-nobody pressed a key, clicked, or moved the focus since: X11 only.
+nobody pressed a key, clicked, or moved the focus since. This module: the shared counting,
+and X11's watcher; Sway's is in swayactivity.py.
 
 Keys and clicks: XI2 raw events from ``xinput test-xi2 --root`` (Debian package xinput), which
 the X server sends whatever window has the focus and whatever grabs a key. Each press is
@@ -56,13 +57,95 @@ def changes_no_text(sym: int) -> bool:
             or 0x1005FF00 <= sym <= 0x1005FFFF)  # Sun function keys
 
 
-class Activity:
-    """The user-activity watcher of one X display. :attr:`epoch` grows with every key or
-    click that is not dictation's; a piece typed at one epoch may be changed while the
-    epoch is the same."""
+class Watcher:
+    """What every activity watcher shares: :attr:`epoch` grows with every key, click or input
+    that is not dictation's; a piece typed at one epoch may be changed while the epoch is the
+    same. Dictation's own input is counted in units (X11: text keys; Sway: keyboards, one
+    per run of the typing tool), and a shortfall once the typing settled is a doubt."""
+
+    per_run = False
+    """Does one run of the typing tool count as one unit, whatever it presses?"""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.epoch = 0
+        self._expected = 0  # units of dictation's still to come
+        self._typing = 0
+        self._settled_at = 0.0  # when the last typing of ours ended
+
+    @property
+    def alive(self) -> bool:
+        raise NotImplementedError
+
+    def keymap(self, keymap: Mapping[int, KeySyms]) -> None:
+        """The keyboard's layout, where the watcher reads one (X11)."""
+
+    def load_keymap(self) -> None:
+        """Read the layout, where the watcher uses one (X11)."""
+
+    @contextlib.contextmanager
+    def typing(self, keys: int) -> Iterator[None]:
+        """Around one run of the typing tool that presses ``keys`` text keys."""
+        with self._lock:
+            self._expected += 1 if self.per_run else keys
+            self._typing += 1
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._typing -= 1
+                self._settled_at = time.monotonic()
+
+    async def settled(self) -> int:
+        """The epoch once dictation's last input has all been seen (or SETTLE_S after it
+        typed: a shortfall then is a doubt, and moves the epoch)."""
+        while True:
+            with self._lock:
+                waited = time.monotonic() - self._settled_at
+                if self._typing == 0 and (self._expected == 0 or waited >= SETTLE_S):
+                    if self._expected:
+                        self._bump(f"{self._expected} input(s) of dictation's unseen")
+                        self._expected = 0
+                    return self.epoch if self.alive else -1
+            await asyncio.sleep(0.02)
+
+    def wait_seen(self, timeout: float) -> bool:
+        """Block until all of dictation's input has been seen (at start, before the loop
+        runs); False after ``timeout``."""
+        deadline = time.monotonic() + timeout
+        while True:
+            with self._lock:
+                if self._expected == 0:
+                    return True
+            if time.monotonic() > deadline:
+                return False
+            time.sleep(0.01)
+
+    def _ours(self) -> bool:
+        """With the lock held: one unit of dictation's was seen (False: it was not ours)."""
+        if self._expected > 0:
+            self._expected -= 1
+            return True
+        return False
+
+    def _bump(self, what: str) -> None:
+        self.epoch += 1
+        log.debug("typing: %s; what was typed before stays as it is", what)
+
+    async def focus(self, tool: str) -> str | None:
+        """The focused window, or None when it cannot be told."""
+        raise NotImplementedError
+
+    def close(self) -> None:
+        raise NotImplementedError
+
+
+class Activity(Watcher):
+    """The user-activity watcher of one X display."""
 
     def __init__(self, env: Mapping[str, str]) -> None:
         """Raises OSError when xinput cannot run."""
+        super().__init__()
         path = shutil.which("xinput", path=env.get("PATH"))
         if path is None:
             raise FileNotFoundError("xinput")
@@ -70,11 +153,6 @@ class Activity:
         listing = subprocess.run([path, "list"], capture_output=True, text=True,
                                  env=self._env, timeout=5, check=True).stdout
         self._xtest = {int(i) for i in _XTEST.findall(listing)}
-        self._lock = threading.Lock()
-        self.epoch = 0
-        self._expected = 0  # text keys of dictation's still to come
-        self._typing = 0
-        self._settled_at = 0.0  # when the last typing of ours ended
         self._quiet: frozenset[int] = frozenset()  # keycodes that change no text
         self._proc = subprocess.Popen([path, "test-xi2", "--root"], stdout=subprocess.PIPE,
                                       stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL,
@@ -103,34 +181,6 @@ class Activity:
                                  env=self._env, check=True).stdout
             self.keymap(parse_keymap(out))
 
-    # --- dictation's own keys -----------------------------------------------------------
-
-    @contextlib.contextmanager
-    def typing(self, keys: int) -> Iterator[None]:
-        """Around one run of xdotool that presses ``keys`` text keys."""
-        with self._lock:
-            self._expected += keys
-            self._typing += 1
-        try:
-            yield
-        finally:
-            with self._lock:
-                self._typing -= 1
-                self._settled_at = time.monotonic()
-
-    async def settled(self) -> int:
-        """The epoch once dictation's last keys have all been seen (or SETTLE_S after it
-        typed: a shortfall then is a doubt, and moves the epoch)."""
-        while True:
-            with self._lock:
-                waited = time.monotonic() - self._settled_at
-                if self._typing == 0 and (self._expected == 0 or waited >= SETTLE_S):
-                    if self._expected:
-                        self._bump(f"{self._expected} key(s) typed by dictation unseen")
-                        self._expected = 0
-                    return self.epoch if self.alive else -1
-            await asyncio.sleep(0.02)
-
     # --- the reader thread -----------------------------------------------------------------
 
     def _read(self) -> None:
@@ -156,32 +206,32 @@ class Activity:
                 self._bump(f"mouse button {detail}")
         elif detail in self._quiet:
             return
-        elif source in self._xtest and self._expected > 0:
-            self._expected -= 1  # one of dictation's
+        elif source in self._xtest and self._ours():
+            pass  # one of dictation's
         else:
             self._bump(f"key {detail}")
 
-    def _bump(self, what: str) -> None:
-        self.epoch += 1
-        log.debug("typing: %s; what was typed before stays as it is", what)
-
     async def focus(self, xdotool: str) -> str | None:
-        """The focused window, or None when it cannot be told."""
-        try:
-            proc = await asyncio.create_subprocess_exec(
-                xdotool, "getwindowfocus", stdout=subprocess.PIPE,
-                stderr=subprocess.DEVNULL, env=self._env)
-        except OSError:
-            return None
-        try:
-            out, _ = await asyncio.wait_for(proc.communicate(), 5)
-        except TimeoutError:
-            proc.kill()
-            await proc.wait()
-            return None
-        return (out.decode().strip() or None) if proc.returncode == 0 else None
+        out = await answer([xdotool, "getwindowfocus"], self._env)
+        return (out.strip() or None) if out is not None else None
 
     def close(self) -> None:
         self._proc.kill()
         self._proc.wait()
         self._reader.join(5)
+
+
+async def answer(argv: list[str], env: Mapping[str, str]) -> str | None:
+    """What ``argv`` prints, or None when it fails or takes over 5 s."""
+    try:
+        proc = await asyncio.create_subprocess_exec(
+            *argv, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env)
+    except OSError:
+        return None
+    try:
+        out, _ = await asyncio.wait_for(proc.communicate(), 5)
+    except TimeoutError:
+        proc.kill()
+        await proc.wait()
+        return None
+    return out.decode(errors="replace") if proc.returncode == 0 else None

@@ -2,14 +2,14 @@
 ``--output paste`` (paste.py) puts it on the clipboard and presses the paste keys. Both press
 keys with the tool the session needs (dictation.output.keytools).
 
-Typing with xdotool changes what it typed when the text changes (a fragment joined with its
-continuation, "scratch that", ``dictation ctl undo``): BackSpaces, then the new text
-(dictation.text.revise), only over what it typed itself, and only while nobody pressed a
-key, clicked or moved the focus since (activity.py). It also types the words of a sentence
-still spoken (``--live``, deliver/live.py), and corrects them when the sentence's text is
-delivered (typedtail.py). Where it cannot tell the user's keys from its own (wtype and
-ydotool: Wayland shows no program the others' keys; no xinput), and for paste, a piece is
-typed only once it is final, and nothing is typed live.
+Typing with xdotool, and with wtype on Sway, changes what it typed when the text changes (a
+fragment joined with its continuation, "scratch that", ``dictation ctl undo``): BackSpaces,
+then the new text (dictation.text.revise), only over what it typed itself, and only while
+nobody pressed a key, clicked or moved the focus since (activity.py, swayactivity.py). It
+also types the words of a sentence still spoken (``--live``, deliver/live.py), and corrects
+them when the sentence's text is delivered (typedtail.py). Where it cannot tell the user's
+keys from its own (ydotool; wtype elsewhere, or with a keyboard Sway shows no program; no
+xinput), and for paste, a piece is typed only once it is final, and nothing is typed live.
 """
 
 from __future__ import annotations
@@ -21,9 +21,10 @@ import subprocess
 from collections.abc import Callable, Iterator, Mapping
 
 from dictation.errors import SinkError
-from dictation.output.activity import Activity
+from dictation.output.activity import SETTLE_S, Activity, Watcher
 from dictation.output.keytools import KeyTool, TyperConfig, parse_chord, safe
 from dictation.output.paste import PasteSink
+from dictation.output.swayactivity import CannotWatch, SwayActivity
 from dictation.output.typedtail import (
     Plan,
     Typed,
@@ -49,7 +50,7 @@ class TypeSink:
 
     name = "type"
 
-    def __init__(self, tool: KeyTool, activity: Activity | None = None,
+    def __init__(self, tool: KeyTool, activity: Watcher | None = None,
                  live: bool | None = None) -> None:
         self.tool = tool
         self.activity = activity
@@ -232,19 +233,28 @@ def typing_sink(output: str, cfg: TyperConfig, env: Mapping[str, str]) -> TypeSi
         if cfg.live:
             log.warning("--live on has no effect with --output paste: a paste cannot be "
                         "taken back, so each sentence is pasted once it is final")
+        _hold_seat(tool, None)
         return PasteSink(tool, parse_chord(cfg.paste_keys))
-    sink = TypeSink(tool, activity := _watcher(tool, env), cfg.live)
-    if activity is None and tool.name != "xdotool" and cfg.live is not False:
-        log.info("typing with %s waits for each sentence to be final: it cannot tell its "
-                 "own keys from the user's there, so it never corrects what it typed",
-                 tool.name)
-    return sink
+    activity = _watcher(tool, env)
+    _hold_seat(tool, activity)
+    return TypeSink(tool, activity, cfg.live)
 
 
-def _watcher(tool: KeyTool, env: Mapping[str, str]) -> Activity | None:
-    """The activity watcher for xdotool; None (final text only) where there can be none."""
+def _hold_seat(tool: KeyTool, activity: Watcher | None) -> None:
+    """wtype: a keyboard of dictation's stays on the seat (output/seat.py); the watcher
+    counts it as dictation's."""
+    if tool.seat is not None:
+        with activity.typing(1) if activity else _nothing(1):
+            tool.seat.hold()
+        if activity:  # Sway tells when it is there: the first piece waits for nothing then
+            activity.wait_seen(SETTLE_S)
+
+
+def _watcher(tool: KeyTool, env: Mapping[str, str]) -> Watcher | None:
+    """The activity watcher: xinput for xdotool, Sway's IPC for wtype; None (final text
+    only, said in one line) where there can be none."""
     if tool.name != "xdotool":
-        return None
+        return _wayland_watcher(tool, env)
     try:
         activity = Activity(env)
     except (OSError, subprocess.SubprocessError):
@@ -254,3 +264,16 @@ def _watcher(tool: KeyTool, env: Mapping[str, str]) -> Activity | None:
     activity.load_keymap()
     tool.on_keymap = activity.keymap
     return activity
+
+
+def _wayland_watcher(tool: KeyTool, env: Mapping[str, str]) -> Watcher | None:
+    why = ("ydotool types through the kernel, where no program can tell its keys from the "
+           "user's (wtype on Sway can)" if tool.name == "ydotool" else "")
+    if tool.name == "wtype":
+        try:
+            return SwayActivity(env)
+        except CannotWatch as err:
+            why = str(err)
+    log.warning("typing with %s waits for each sentence to be final and never takes text "
+                "back (scratch that, undo): %s", tool.name, why)
+    return None

@@ -1,6 +1,6 @@
 """The tools that press keys in the focused window: wtype (Wayland), xdotool (X11) and
 ydotool (anywhere, through the kernel's uinput and its daemon); which one a session needs,
-the command lines each one takes, and the checks at start.
+how each runs (its command lines are in keycommands.py), and the checks at start.
 
 Every tool reads the text on stdin, never from argv: other users cannot read it in ps, a
 leading "-" can never be taken for an option, and ydotool 1.x would interpret backslash
@@ -19,7 +19,15 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from dictation.env import child_env
-from dictation.errors import ConfigError, SinkError
+from dictation.errors import SinkError
+from dictation.output.keycommands import (
+    Chord,
+    backspace_argv,
+    chord_argv,
+    parse_chord,
+    type_argv,
+)
+from dictation.output.seat import SeatKeyboard
 from dictation.output.xkeymap import KeySyms, SpareKeys, parse_keymap
 from dictation.output.ydotool import (
     check_daemon,
@@ -34,17 +42,11 @@ if TYPE_CHECKING:
     from dictation.records import Transcribed
 
 log = logging.getLogger("dictation")
+__all__ = ["Chord", "KeyTool", "TyperConfig", "chord_argv", "parse_chord", "safe", "type_argv"]
 
 TYPERS = ("auto", "wtype", "xdotool", "ydotool")
 PACKAGES = {"wtype": "wtype", "xdotool": "xdotool", "ydotool": "ydotool",
             "xmodmap": "x11-xserver-utils"}
-MODIFIERS = ("ctrl", "shift", "alt", "super")
-_ALIASES = {"control": "ctrl", "meta": "super", "win": "super", "logo": "super"}
-# Linux input event codes (linux/input-event-codes.h): ydotool 1.x presses keys by code.
-_EVDEV = {"ctrl": 29, "shift": 42, "alt": 56, "super": 125, "insert": 110,
-          **{ch: code for row, first in (("1234567890", 2), ("qwertyuiop", 16),
-                                         ("asdfghjkl", 30), ("zxcvbnm", 44))
-             for code, ch in enumerate(row, first)}}
 CHECK_TIMEOUT_S = 5.0
 TOOL_TIMEOUT_S = 5.0  # a key chord, or the fixed part of typing a text
 KEYMAP_IDLE_S = 5.0  # spare keys stay bound this long after typing, for the next utterance
@@ -68,23 +70,6 @@ class TyperConfig:
     correct them."""
 
 
-@dataclass(frozen=True)
-class Chord:
-    mods: tuple[str, ...]
-    key: str  # a letter, a digit or "insert"
-
-
-def parse_chord(spec: str) -> Chord:
-    """``ctrl+shift+v`` → Chord; ConfigError for anything else."""
-    *mods, key = (_ALIASES.get(p, p) for p in spec.strip().lower().split("+"))
-    if (any(m not in MODIFIERS for m in mods) or len(set(mods)) < len(mods)
-            or not (key == "insert" or (len(key) == 1 and key in _EVDEV))):
-        raise ConfigError(f"--paste-keys: cannot read '{spec}': give modifiers "
-                          f"({', '.join(MODIFIERS)}) and one letter, digit or insert, joined "
-                          "by +, e.g. ctrl+shift+v")
-    return Chord(tuple(mods), key)
-
-
 def detect_typer(env: Mapping[str, str]) -> str:
     """wtype on Wayland, except on GNOME and KDE, whose compositors lack the virtual-keyboard
     protocol wtype needs: ydotool there. xdotool on X11; ydotool anywhere else (a console)."""
@@ -95,32 +80,6 @@ def detect_typer(env: Mapping[str, str]) -> str:
         desktops = {d.strip().upper() for d in env.get("XDG_CURRENT_DESKTOP", "").split(":")}
         return "ydotool" if desktops & {"GNOME", "KDE"} else "wtype"
     return "xdotool" if env.get("DISPLAY") else "ydotool"
-
-
-def type_argv(tool: str, delay_ms: int, *, ydotool_v1: bool = True) -> list[str]:
-    """The command that types its standard input."""
-    if tool == "xdotool":
-        return ["xdotool", "type", "--clearmodifiers", "--delay", str(delay_ms), "--file", "-"]
-    if tool == "wtype":
-        return ["wtype", "-d", str(delay_ms), "-"] if delay_ms > 0 else ["wtype", "-"]
-    if ydotool_v1:
-        return ["ydotool", "type", "--key-delay", str(delay_ms), "--file", "-"]
-    return ["ydotool", "type", "--delay", "0", "--key-delay", str(delay_ms), "--file", "-"]
-
-
-def chord_argv(tool: str, chord: Chord, *, ydotool_v1: bool = True) -> list[str]:
-    """The command that presses ``chord``."""
-    key = "Insert" if chord.key == "insert" else chord.key
-    if tool == "xdotool":
-        return ["xdotool", "key", "--clearmodifiers", "+".join((*chord.mods, key))]
-    if tool == "wtype":
-        mods = ["logo" if m == "super" else m for m in chord.mods]
-        return ["wtype", *(a for m in mods for a in ("-M", m)), "-k", key,
-                *(a for m in reversed(mods) for a in ("-m", m))]
-    if not ydotool_v1:
-        return ["ydotool", "key", "--delay", "0", "+".join((*chord.mods, chord.key))]
-    codes = [_EVDEV[k] for k in (*chord.mods, chord.key)]
-    return ["ydotool", "key", *(f"{c}:1" for c in codes), *(f"{c}:0" for c in reversed(codes))]
 
 
 def _first_line(raw: bytes) -> str:
@@ -147,6 +106,7 @@ class KeyTool:
         """Told the layout whenever it is read (the activity watcher's quiet keys)."""
         {"xdotool": self._check_x11, "wtype": self._check_wayland,
          "ydotool": self._check_ydotool}[self.name](env)
+        self.seat = SeatKeyboard(self._path, self._env) if self.name == "wtype" else None
 
     @staticmethod
     def _which(tool: str, env: Mapping[str, str], auto: bool = False) -> str:
@@ -222,6 +182,8 @@ class KeyTool:
             text = ydotool_text(text)
             check_owner(self._ydotool_path)  # it may have been replaced since the start
         argv = type_argv(self.name, self.delay_ms, ydotool_v1=self._ydotool_v1)
+        if self.seat:
+            self.seat.hold()
         await self._bind_keys(text)
         try:
             await self._run([self._path, *argv[1:]], text.encode(),
@@ -230,9 +192,10 @@ class KeyTool:
             self._release_later()
 
     async def backspace(self, count: int) -> None:
-        """Press BackSpace ``count`` times (xdotool only: nothing else takes text back)."""
-        await self._run([self._path, "key", "--clearmodifiers", "--delay", str(self.delay_ms),
-                         *["BackSpace"] * count],
+        """Press BackSpace ``count`` times (xdotool and wtype: what can take text back)."""
+        if self.seat:
+            self.seat.hold()
+        await self._run([self._path, *backspace_argv(self.name, count, self.delay_ms)[1:]],
                         timeout=TOOL_TIMEOUT_S + count * (self.delay_ms + 20) / 1000)
 
     @property
@@ -243,6 +206,8 @@ class KeyTool:
         if self.name == "ydotool":
             check_owner(self._ydotool_path)
         argv = chord_argv(self.name, chord, ydotool_v1=self._ydotool_v1)
+        if self.seat:
+            self.seat.hold()
         await self._bind_keys(chord.key if len(chord.key) == 1 else "")
         try:
             await self._run([self._path, *argv[1:]])
@@ -278,6 +243,8 @@ class KeyTool:
 
     async def aclose(self) -> None:
         """Free the spare keys once the application has read the last keystrokes."""
+        if self.seat:
+            self.seat.close()
         if self._idle:
             self._idle.cancel()
             await asyncio.wait([self._idle])

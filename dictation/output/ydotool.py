@@ -10,6 +10,7 @@ to the user, or to root for a system-wide ydotoold; anything else is refused.
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 from collections.abc import Mapping
 
@@ -19,6 +20,8 @@ from dictation.errors import SinkError
 _ASCII_PUNCT = str.maketrans({"‘": "'", "’": "'", "‚": "'", "“": '"', "”": '"', "„": '"',
                               "–": "-", "—": "-", "…": "...", "\u00a0": " "})
 YDOTOOL_LEGACY_SOCKET = "/tmp/.ydotool_socket"  # ydotool 0.1.x knows no other
+UINPUT = "/dev/uinput"  # where ydotoold makes its keyboard
+UINPUT_RULE = 'KERNEL=="uinput", GROUP="input", MODE="0660"'
 
 
 def ydotool_is_v1(help_text: str) -> bool:
@@ -71,9 +74,25 @@ def check_daemon(path: str, *, v1: bool) -> None:
         try:
             sock.connect(path)
         except (FileNotFoundError, ConnectionRefusedError):
-            where = "; set YDOTOOL_SOCKET if it listens elsewhere" if v1 else ""
-            raise SinkError(f"ydotool needs its daemon, but none listens on {path}: start "
-                            f"ydotoold (Debian package ydotoold){where}") from None
+            where = "; or set YDOTOOL_SOCKET if it listens elsewhere" if v1 else ""
+            raise SinkError(f"ydotool needs its daemon, but none listens on {path}: "
+                            f"{daemon_fix(shutil.which('ydotoold'))}{where}") from None
         except OSError as err:
             raise SinkError(f"ydotool cannot use ydotoold's socket {path}: "
                             f"{err.strerror or err}") from None
+
+
+def daemon_fix(ydotoold: str | None, uinput: str = UINPUT) -> str:
+    """The steps that get a ydotoold running, as far as this machine shows what is missing:
+    the daemon's package, the kernel's uinput device, the right to write it."""
+    steps = [] if ydotoold else ["install the Debian package ydotoold"]
+    if not os.path.exists(uinput):
+        steps.append(f"load the kernel's uinput module for {uinput} (sudo modprobe uinput)")
+        steps.append("start ydotoold")
+    elif not os.access(uinput, os.W_OK):
+        steps.append(f"start ydotoold as root (sudo ydotoold), or let yourself write "
+                     f"{uinput} (a udev rule '{UINPUT_RULE}' and membership in the input "
+                     "group), then start ydotoold")
+    else:
+        steps.append("start ydotoold")
+    return ", then ".join(steps)
