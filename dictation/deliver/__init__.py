@@ -8,7 +8,8 @@ lost on the way.
 - join.py       the open fragment's audio, transcribed again with its continuation
 - finality.py   when the newest piece is final: the join window, the thinking-pause band
 - outputs.py    each piece to every sink and the observer
-- prompting.py  each request's prompt: the user's, the bias words, the assembled text's tail
+- requestprompt.py  each request's prompt: the user's, the bias words, the assembled
+                text's tail
 - retry.py      the retry policy (backoff, jitter, Retry-After, give-up), the outage, the loop
 - keeper.py     each utterance in the spool until delivered; the spool's bound; kept audio
 - spool.py      utterances on disk until delivered; dead sessions recovered; the backlog

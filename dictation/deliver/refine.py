@@ -35,7 +35,7 @@ from dictation.records import Kind
 
 if TYPE_CHECKING:
     from dictation.deliver.guarded import Guarded
-    from dictation.deliver.prompting import Prompt
+    from dictation.deliver.requestprompt import Prompt
     from dictation.records import Speech
     from dictation.text.revise import Revision
     from dictation.text.stage import TextStage

@@ -29,8 +29,8 @@ from dictation.deliver.join import Held
 from dictation.deliver.live import LiveText
 from dictation.deliver.outputs import Outputs
 from dictation.deliver.pieces import Pieces
-from dictation.deliver.prompting import Prompter
 from dictation.deliver.refine import revision
+from dictation.deliver.requestprompt import Prompter
 from dictation.deliver.retry import Retrying
 from dictation.errors import SinkError
 from dictation.logtext import Said
