@@ -7,7 +7,9 @@ lost on the way.
                 stage, then joined to the open fragment, continuing it, or a new piece
 - join.py       the open fragment's audio, transcribed again with its continuation
 - finality.py   when the newest piece is final: the join window, the thinking-pause band
+- band.py       the thinking-pause band after a sentence, counted in the audio heard
 - outputs.py    each piece to every sink and the observer
+- host.py       what the worker asks of the pipeline (Host), and its parts of it (Worker)
 - requestprompt.py  each request's prompt: the user's, the bias words, the assembled
                 text's tail
 - retry.py      the retry policy (backoff, jitter, Retry-After, give-up), the outage, the loop

@@ -12,8 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import math
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -23,13 +22,15 @@ from dictation.deliver.refine import Back, RefineConfig, Refiner
 from dictation.deliver.retry import Postponed, Retrying, RetryPolicy
 from dictation.deliver.send import Sender
 from dictation.errors import DictationError, SinkError, TranscriptionError
-from dictation.records import Final, Interim, Revised, Speech, Stats
+from dictation.records import Interim, Speech, Stats
 from dictation.text.guard import GuardConfig
 from dictation.text.stage import TextStage
 
 if TYPE_CHECKING:
+    from dictation.deliver.host import Host
     from dictation.deliver.spool import Adopted, Spool
     from dictation.output.sinks import Sink
+    from dictation.records import Observer
     from dictation.transcribe import Hint
     from dictation.transcribe.scheduler import Scheduler
 
@@ -39,25 +40,18 @@ UNDO = "undo"  # queued among the utterances: it takes back what was said before
 
 
 class Delivery:
-    def __init__(self, engine: Scheduler, sinks: list[Sink], stage: TextStage, *,
-                 prompt: str, keep_dir: Path, guard: GuardConfig, spool: Spool | None,
-                 recovered: Sequence[Adopted], retry: RetryPolicy, stats: Stats,
-                 changed: Callable[[], None], stop: Callable[[], None],
-                 final: Callable[[Final], None] = lambda event: None,
-                 revised: Callable[[Revised], None] = lambda event: None,
-                 hearing: Callable[[], bool] = lambda: False,
-                 heard_s: Callable[[], float] = lambda: math.inf,
-                 refiner: Scheduler | None = None,
+    def __init__(self, engine: Scheduler, sinks: list[Sink], stage: TextStage, host: Host,
+                 observer: Observer, *, prompt: str, keep_dir: Path, guard: GuardConfig,
+                 spool: Spool | None, recovered: Sequence[Adopted], retry: RetryPolicy,
+                 stats: Stats, refiner: Scheduler | None = None,
                  refine: RefineConfig | None = None) -> None:
-        """``changed``: the status may have changed; ``stop``: end the run (a fatal error);
-        ``final``, ``revised``: a piece of text reached the sinks, or changed there;
-        ``hearing``: an utterance is being spoken (a fragment's continuation may be);
-        ``heard_s``: capture time of the audio heard so far; ``refiner``: the second pass's
-        engine."""
+        """``host``: the pipeline around it; ``observer``: hears each piece and revision;
+        ``refiner``: the second pass's engine."""
         self.engine = engine
         self.stats = stats
         self.recovered = tuple(recovered)
         self.last_error: str | None = None
+        self._host = host
         self._keeper = Keeper(spool, keep_dir, error=self.error, resumed=self._resumed)
         self._queue: asyncio.Queue[Speech | str | Back | None] = asyncio.Queue()
         self._waiting = 0  # utterances in the queue, markers aside
@@ -65,19 +59,14 @@ class Delivery:
         self._stopping = asyncio.Event()  # ends waits between retries
         retrying = Retrying(engine, retry, stats, self._stopping, waiting=self.count,
                             spooled=spool is not None, reported=self._reported)
-        self.refiner = refiner and Refiner(
-            refiner, refine or RefineConfig(), idle=lambda: not self._waiting and not hearing(),
-            back=lambda seq: self._queue.put_nowait(Back(seq)))
-        self._sender = Sender(retrying, sinks, stage, prompt=prompt, guard=guard, stats=stats,
-                              error=self.error, keep=self._keeper.keep, delivered=final,
-                              revised=revised, busy=lambda: not self.free or hearing(),
-                              heard_s=heard_s, fatal=self._fatal, refiner=self.refiner)
+        self.refiner = refiner and Refiner(refiner, refine or RefineConfig(),
+                                           idle=self._refinable, back=self._back)
+        self._sender = Sender(retrying, sinks, stage, self, observer, prompt=prompt,
+                              guard=guard, stats=stats, refiner=self.refiner)
         self._failed: DictationError | None = None  # what ended the run early
         self._aborted = False
         self._expired: float | None = None  # the stop grace that ran out, if one did
         self._generation = 0  # bumped by cancel
-        self._changed = changed
-        self._stop = stop
         self._ready: asyncio.Task[None] | None = None
         self._refining: asyncio.Task[None] | None = None  # the refiner's model loading
         self._inflight: asyncio.Task[None] | None = None
@@ -128,6 +117,19 @@ class Delivery:
         """Free, the engine ready and answering (no outage): room for an interim."""
         return (self._ready is not None and self._ready.done() and self.free
                 and not self.retrying)
+
+    @property
+    def busy(self) -> bool:
+        """Speech is heard, or an utterance waits for its text (host.Worker)."""
+        return not self.free or self._host.hearing
+
+    @property
+    def heard_s(self) -> float:
+        return self._host.heard_s
+
+    def keep(self, item: Speech) -> Path | None:
+        """Set ``item``'s audio aside (host.Worker)."""
+        return self._keeper.keep(item)
 
     @property
     def _busy(self) -> bool:
@@ -236,7 +238,7 @@ class Delivery:
         length only)."""
         log.error(message if args else "%s", *(args or (message,)))
         self.last_error = message % args if args else message
-        self._changed()
+        self._host.changed()
 
     # --- the worker --------------------------------------------------------------------------
 
@@ -252,17 +254,26 @@ class Delivery:
 
     def _resumed(self) -> None:
         self._taken.set()
-        self._changed()
+        self._host.changed()
 
     def _reported(self, error: str | None) -> None:
         """The engine started failing (its error), or answers again (None)."""
         self.last_error = error
-        self._changed()
+        self._host.changed()
 
-    def _fatal(self, err: DictationError) -> None:
+    def fatal(self, err: DictationError) -> None:
+        """The run ends with ``err`` (host.Worker)."""
         self.error(str(err))
         self._failed = err
-        self._stop()
+        self._host.stop()
+
+    def _refinable(self) -> bool:
+        """No utterance waits and none is spoken: the refiner may take the engines."""
+        return not self._waiting and not self._host.hearing
+
+    def _back(self, seq: int) -> None:
+        """Piece ``seq``'s refinement is back, or given up: applied in turn."""
+        self._queue.put_nowait(Back(seq))
 
     async def run(self) -> None:
         assert self._ready is not None, "prepare() first"
@@ -272,7 +283,7 @@ class Delivery:
             if not self._given_up:
                 raise
         except DictationError as err:
-            self._fatal(err)
+            self.fatal(err)
         for session in self.recovered:  # a dead run's utterances come before anything new
             for entry in session.entries:
                 if (item := self._keeper.reload(entry.path, entry.seq,
@@ -286,7 +297,7 @@ class Delivery:
                 try:
                     await self._sender.refined(item.seq)
                 except SinkError as err:
-                    self._fatal(err)
+                    self.fatal(err)
             else:
                 self._waiting -= 1
                 await self._handle(item)
@@ -294,7 +305,7 @@ class Delivery:
             await self._sender.close()  # the last piece is final: stdout shows it
         except SinkError as err:
             if not self._failed:  # stdout closed: said once
-                self._fatal(err)
+                self.fatal(err)
 
     async def _handle(self, item: Speech) -> None:
         """Transcribe and deliver one utterance, or say where it waits."""
@@ -304,7 +315,7 @@ class Delivery:
             if item.speculation:
                 item.speculation.call.discard()
             keeper.remove(item)
-            self._changed()
+            self._host.changed()
             return
         if self._failed or self._expired is not None or (
                 self._stopping.is_set() and self.retrying):
@@ -330,12 +341,12 @@ class Delivery:
             log.warning("%s%s", err, keeper.set_aside(item))
         except TranscriptionError as err:
             if err.fatal:
-                self._fatal(err)
+                self.fatal(err)
                 keeper.hold(item)
             else:  # this audio can never become text: a dead letter
                 self.error(f"{err}{keeper.set_aside(item)}")
         except SinkError as err:
-            self._fatal(err)
+            self.fatal(err)
         else:
             keeper.remove(item)
-        self._changed()
+        self._host.changed()
