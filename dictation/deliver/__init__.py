@@ -3,6 +3,9 @@ lost on the way.
 
 - worker.py     the transcription worker (Delivery): the queue, in order; cancel, stop, abort;
                 what waits where; the small surface the rest of the daemon sees
+- turns.py      its queue: utterances in order, the undo and refinement markers among them
+- settle.py     what becomes of an utterance at its turn: removed, held, set aside, fatal
+- ending.py     how the run ends: stopped, failed, aborted, the stop grace run out
 - send.py       one utterance's way: its text (retried), judged by the guard, through the text
                 stage, then joined to the open fragment, continuing it, or a new piece
 - join.py       the open fragment's audio, transcribed again with its continuation

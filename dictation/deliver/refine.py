@@ -73,13 +73,6 @@ class RefineStats:
 
 
 @dataclass(frozen=True)
-class Back:
-    """Queued among the utterances: piece ``seq``'s refinement is back, to apply in turn."""
-
-    seq: int
-
-
-@dataclass(frozen=True)
 class Offer:
     """A piece offered to the refiner."""
 
