@@ -18,6 +18,7 @@ import numpy as np
 
 from dictation.audio.levels import dbfs
 from dictation.audio.vad import Frame, Vad
+from dictation.deliver.config import DeliveryConfig
 from dictation.deliver.refine import RefineConfig
 from dictation.deliver.retry import RetryPolicy
 from dictation.deliver.spool import Adopted, Spool
@@ -76,11 +77,11 @@ class Pipeline:
                 sink.report = self.observer.live  # type: ignore[attr-defined]
         # Delivery asks this pipeline (its Host) what the endpointer hears; the endpointer
         # puts utterances into delivery: the one made first reaches the other through self.
-        self.delivery = Delivery(self.engine, sinks, self.text, self, self.observer,
-                                 prompt=prompt, keep_dir=keep_dir, guard=self.guard,
-                                 spool=spool, recovered=self.recovered,
-                                 retry=retry or RetryPolicy(), stats=self.stats,
-                                 refiner=self.refiner, refine=refine)
+        settings = DeliveryConfig(keep_dir, prompt, self.guard, retry or RetryPolicy(),
+                                  refine or RefineConfig())
+        self.delivery = Delivery(self.engine, sinks, self.text, self, self.observer, settings,
+                                 spool=spool, recovered=self.recovered, stats=self.stats,
+                                 refiner=self.refiner)
         self.endpointer = Endpointer(segmenter, self.engine, self.delivery, guard=self.guard,
                                      speculate_s=speculate_s, interim_s=interim_s,
                                      boundary=text.boundary,

@@ -12,6 +12,7 @@ lost on the way.
 - finality.py   when the newest piece is final: the join window, the thinking-pause band
 - band.py       the thinking-pause band after a sentence, counted in the audio heard
 - outputs.py    each piece to every sink and the observer
+- config.py     DeliveryConfig: the worker's settings (prompt, guard, retry, refinement)
 - host.py       what the worker asks of the pipeline (Host), and its parts of it (Worker)
 - requestprompt.py  each request's prompt: the user's, the bias words, the assembled
                 text's tail

@@ -17,17 +17,17 @@ from typing import TYPE_CHECKING
 
 from dictation.deliver.ending import Ending
 from dictation.deliver.keeper import Keeper
-from dictation.deliver.refine import RefineConfig, Refiner
-from dictation.deliver.retry import Retrying, RetryPolicy
+from dictation.deliver.refine import Refiner
+from dictation.deliver.retry import Retrying
 from dictation.deliver.send import Sender
 from dictation.deliver.settle import settle, skip
 from dictation.deliver.turns import Back, Turns, Undo
 from dictation.errors import DictationError, SinkError
 from dictation.records import Interim, Speech, Stats
-from dictation.text.guard import GuardConfig
 from dictation.text.stage import TextStage
 
 if TYPE_CHECKING:
+    from dictation.deliver.config import DeliveryConfig
     from dictation.deliver.host import Host
     from dictation.deliver.spool import Adopted, Spool
     from dictation.output.sinks import Sink
@@ -39,10 +39,9 @@ log = logging.getLogger("dictation")
 
 class Delivery:
     def __init__(self, engine: Scheduler, sinks: list[Sink], stage: TextStage, host: Host,
-                 observer: Observer, *, prompt: str, keep_dir: Path, guard: GuardConfig,
-                 spool: Spool | None, recovered: Sequence[Adopted], retry: RetryPolicy,
-                 stats: Stats, refiner: Scheduler | None = None,
-                 refine: RefineConfig | None = None) -> None:
+                 observer: Observer, config: DeliveryConfig, *, spool: Spool | None,
+                 recovered: Sequence[Adopted], stats: Stats,
+                 refiner: Scheduler | None = None) -> None:
         """``host``: the pipeline around it; ``observer``: hears each piece and revision;
         ``refiner``: the second pass's engine."""
         self.engine = engine
@@ -50,15 +49,15 @@ class Delivery:
         self.recovered = tuple(recovered)
         self.last_error: str | None = None
         self._host = host
-        self._keeper = Keeper(spool, keep_dir, error=self.error, resumed=self._resumed)
+        self._keeper = Keeper(spool, config.keep_dir, error=self.error, resumed=self._resumed)
         self._queue = Turns()
         self._ending = Ending()
-        retrying = Retrying(engine, retry, stats, self._ending.stopping, waiting=self.count,
+        retrying = Retrying(engine, config.retry, stats, self._ending.stopping, waiting=self.count,
                             spooled=spool is not None, reported=self._reported)
-        self.refiner = refiner and Refiner(refiner, refine or RefineConfig(),
+        self.refiner = refiner and Refiner(refiner, config.refine,
                                            idle=self._refinable, back=self._back)
-        self._sender = Sender(retrying, sinks, stage, self, observer, prompt=prompt,
-                              guard=guard, stats=stats, refiner=self.refiner)
+        self._sender = Sender(retrying, sinks, stage, self, observer, prompt=config.prompt,
+                              guard=config.guard, stats=stats, refiner=self.refiner)
         self._generation = 0  # bumped by cancel
         self._ready: asyncio.Task[None] | None = None
         self._refining: asyncio.Task[None] | None = None  # the refiner's model loading
