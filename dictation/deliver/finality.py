@@ -134,9 +134,9 @@ class Finality:
     def failed(self, err: SinkError, item: Transcribed) -> None:
         """A sink failed to show a final piece or a revision: one line, with the text (shown
         with --log-text), and the audio kept while it is still held."""
-        held = self.held
-        kept = self._worker.keep(held.speech) if held is not None and held.seq == item.seq \
-            else None
+        held, kept = self.held, None
+        if held is not None and held.seq == item.seq:
+            kept = self._worker.keep(held.speech)
         where = f"; audio kept in {kept}" if kept else ""
         self._worker.error("%s (text: %s%s)", err, Said(item.text), where)
 
@@ -191,7 +191,6 @@ class Finality:
     def _refining(self, seq: int) -> float:
         """How much longer piece ``seq``'s refinement is waited for (0: none is)."""
         return self._refiner.left_s(seq) if self._refiner else 0.0
-
 
     # --- inside the lock -------------------------------------------------------------------
 
