@@ -29,7 +29,7 @@ from cmdscore import _commands_in, marks_right  # noqa: E402
 from languages import clip  # noqa: E402
 from models import base  # noqa: E402
 
-from dictation.deliver.prompting import Prompter  # noqa: E402
+from dictation.deliver.requestprompt import Prompter  # noqa: E402
 from dictation.text import commands  # noqa: E402
 from dictation.text.cmdtables import BUILTIN  # noqa: E402
 from dictation.text.config import TextConfig  # noqa: E402

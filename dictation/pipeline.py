@@ -18,6 +18,7 @@ import numpy as np
 
 from dictation.audio.levels import dbfs
 from dictation.audio.vad import Frame, Vad
+from dictation.deliver.config import DeliveryConfig
 from dictation.deliver.refine import RefineConfig
 from dictation.deliver.retry import RetryPolicy
 from dictation.deliver.spool import Adopted, Spool
@@ -69,24 +70,22 @@ class Pipeline:
         self.refiner = refiner and Scheduler(refiner, Stats(), Lane(refiner.slots))
         text = text or TextConfig()
         self.text = TextStage(text)
-        self.delivery = Delivery(self.engine, sinks, self.text, prompt=prompt,
-                                 keep_dir=keep_dir, guard=self.guard, spool=spool,
-                                 recovered=self.recovered, retry=retry or RetryPolicy(),
-                                 stats=self.stats, changed=self._changed, stop=self.stop,
-                                 final=lambda event: self.observer.final(event),
-                                 revised=lambda event: self.observer.revise(event),
-                                 hearing=lambda: self.endpointer.active,
-                                 heard_s=lambda: self.endpointer.heard_s,
-                                 refiner=self.refiner, refine=refine)
-        self.endpointer = Endpointer(segmenter, self.engine, self.delivery, guard=self.guard,
-                                     speculate_s=speculate_s, interim_s=interim_s,
-                                     boundary=text.boundary,
-                                     on_interim=self._interim)
         self.gate = gate or Gate()
         self.observer: Observer = observer or Quiet()
         for sink in sinks:
             if getattr(sink, "can_live", False):  # its counts go out with the events
-                sink.report = lambda event: self.observer.live(event)  # type: ignore[attr-defined]
+                sink.report = self.observer.live  # type: ignore[attr-defined]
+        # Delivery asks this pipeline (its Host) what the endpointer hears; the endpointer
+        # puts utterances into delivery: the one made first reaches the other through self.
+        settings = DeliveryConfig(keep_dir, prompt, self.guard, retry or RetryPolicy(),
+                                  refine or RefineConfig())
+        self.delivery = Delivery(self.engine, sinks, self.text, self, self.observer, settings,
+                                 spool=spool, recovered=self.recovered, stats=self.stats,
+                                 refiner=self.refiner)
+        self.endpointer = Endpointer(segmenter, self.engine, self.delivery, guard=self.guard,
+                                     speculate_s=speculate_s, interim_s=interim_s,
+                                     boundary=text.boundary,
+                                     on_interim=self._interim)
         self._state = ""
         # Audio blocks and gate actions share one queue, so a release lands after exactly
         # the audio captured before it.
@@ -137,6 +136,16 @@ class Pipeline:
                 self.observer.gate(action == OPEN)
         return {"status": self.status()}
 
+    @property
+    def hearing(self) -> bool:
+        """An utterance is being spoken (deliver.host.Host)."""
+        return self.endpointer.active
+
+    @property
+    def heard_s(self) -> float:
+        """Capture time of the audio heard so far (deliver.host.Host)."""
+        return self.endpointer.heard_s
+
     def backlog(self) -> int:
         """Utterances not yet delivered."""
         return self.delivery.count()
@@ -168,7 +177,8 @@ class Pipeline:
         self.observer.interim(event)
         self.delivery.interim(event)
 
-    def _changed(self) -> None:
+    def changed(self) -> None:
+        """The status may have changed: the observer hears it if it did (deliver.host.Host)."""
         status = self.status()
         key = (f"{status['state']} {status['backlog']} {status['last_error']} "
                f"{status['language']}")
@@ -214,12 +224,12 @@ class Pipeline:
         while (block := await audio.get()) is not None:
             if isinstance(block, str):
                 self._act(block)
-                self._changed()
+                self.changed()
             elif delivery.paused and not self.source.can_wait:
                 self.observer.block()  # the microphone is alive; its audio is not kept
             else:
                 self._hear(block)
-                self._changed()
+                self.changed()
                 await self._keep_pace(audio)
         for frame in self.vad.flush():
             ep.frame(frame)

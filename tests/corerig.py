@@ -21,6 +21,7 @@ from dictation.deliver.refine import RefineConfig
 from dictation.deliver.retry import RetryPolicy
 from dictation.deliver.spool import Adopted, Spool
 from dictation.pipeline import Pipeline
+from dictation.records import Fanout, Observer
 from dictation.segment.segmenter import Segmenter
 from dictation.text.boundary import BoundaryConfig
 from dictation.text.commands import CommandConfig
@@ -132,7 +133,13 @@ class Rig:
     observer: RecordingObserver
     source: HeldFile
     signal: Signal
+    heard_by: Fanout  # what the pipeline was given as its observer
     task: asyncio.Task[int] = field(init=False)
+
+    def hear(self, observer: Observer) -> None:
+        """``observer`` hears the run too, after the recording observer (before the start:
+        the stages were given their observer when they were made)."""
+        self.heard_by.observers = (*self.heard_by.observers, observer)
 
     def start(self) -> Rig:
         self.task = asyncio.create_task(self.pipeline.run())
@@ -170,11 +177,12 @@ def rig(tmp_path: Path, audio: np.ndarray, *, holds: Sequence[float] = (), promp
     signal = Signal()
     engine, sink = ScriptedEngine(signal), RecordingSink(signal)
     observer, source = RecordingObserver(signal), HeldFile(wav, signal, holds)
+    heard_by = Fanout(observer)
     pipeline = Pipeline(source, Vad(), Segmenter(), engine, [sink, *sinks], prompt=prompt,
                         keep_dir=tmp_path / "unsent", speculate_s=speculate_s,
-                        observer=observer, spool=spool, recovered=recovered, retry=retry,
+                        observer=heard_by, spool=spool, recovered=recovered, retry=retry,
                         interim_s=interim_s, text=text, refiner=refiner, refine=refine)
-    return Rig(pipeline, engine, sink, observer, source, signal)
+    return Rig(pipeline, engine, sink, observer, source, signal, heard_by)
 
 
 def spooled(spool: Spool) -> list[Path]:

@@ -23,7 +23,7 @@ from dictation.deliver import finality
 from dictation.output.captionfiles import CaptionFile
 from dictation.output.events import EventStream, schema_path
 from dictation.output.sinks import StdoutSink
-from dictation.records import Fanout, Final, Quiet
+from dictation.records import Final, Quiet
 from dictation.text.boundary import BoundaryConfig
 from dictation.text.commands import CommandConfig
 from dictation.text.config import TextConfig
@@ -58,7 +58,7 @@ def with_outputs(r: Rig, tmp_path: Path) -> tuple[Written, Written, CaptionFile]
     every = [*fanout.live, srt, StdoutSink(out)]
     fanout.live = [s for s in every if not getattr(s, "final_only", False)]
     fanout.later = [s for s in every if getattr(s, "final_only", False)]
-    r.pipeline.observer = Fanout(r.observer, EventStream(ev))
+    r.hear(EventStream(ev))
     return out, ev, srt
 
 
@@ -181,7 +181,7 @@ def test_a_complete_piece_is_final_at_once_and_an_open_one_when_the_window_passe
         r = rig(tmp_path, speech((P, 0.5), (T, 1), (P, 1), (T, 1), (P, 1)), holds=[4.4])
         out, _, _ = with_outputs(r, tmp_path)
         stamps = Stamps()
-        r.pipeline.observer = Fanout(r.pipeline.observer, stamps)
+        r.hear(stamps)
         r.start()
         (await r.engine.call(1)).answer("It works.")
         # Complete: out while utterance 2 is still at the engine (an open piece would wait).
@@ -298,7 +298,7 @@ def test_a_sentence_is_final_once_the_band_passed_after_its_last_word(tmp_path: 
                 text=rethinking(0.5, hi))
         out, _, _ = with_outputs(r, tmp_path)
         stamps = Stamps()
-        r.pipeline.observer = Fanout(r.pipeline.observer, stamps)
+        r.hear(stamps)
         r.start()
         (await r.engine.call(1)).answer("It works.")
         await r.held()  # nothing more is heard and nothing waits

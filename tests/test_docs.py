@@ -72,10 +72,38 @@ def test_the_old_readme_is_the_one_git_had() -> None:
     assert blob == BEFORE_BLOB
 
 
+# Sentences of the old README that later work made untrue, each with what replaced it: the
+# check keeps the move honest, not the old text forever.
+SUPERSEDED = {
+    "On Wayland no program sees another's keys, so wtype and ydotool type final text only, "
+    "as does `--output paste`, and xdotool without `xinput`.":
+        "revisions.md: on Sway wtype corrects itself (the compositor's IPC is watched)",
+    "**Typing into the focused window.** `--output type` types each piece of text where the "
+    "cursor is, a space between one and the next, and changes it when a fragment is joined "
+    "with its continuation (xdotool only; see Sentences across pauses).":
+        "outputs.md: and wtype on Sway",
+    "It is on by default where typing can correct itself (xdotool with `xinput` on X11) and "
+    "the engine transcribes interims (the local engine; `--interim S` turns them on with the "
+    "API engine, which bills each one).": "revisions.md: and wtype on Sway",
+    "`--live off` types each piece only once it is shown, as before. wtype, ydotool and "
+    "`--output paste` cannot correct what they typed: they never type live, and say so in "
+    "one line.": "revisions.md: wtype off Sway",
+}
+
+
 def test_nothing_of_the_old_readme_is_lost() -> None:
     now = [p.read_text() for p in doccheck.documents()]
-    lost = doccheck.missing(BEFORE.read_text(), now)
+    # The module tree changes with the code: the next test checks it against the modules.
+    lost = [b for b in doccheck.missing(BEFORE.read_text(), now, set(SUPERSEDED))
+            if not b.startswith("```\ndictation/\n")]
     assert not lost, "\n\n".join(b[:200] for b in lost)
+
+
+def test_the_layout_names_every_module() -> None:
+    layout = (DOCS / "layout.md").read_text()
+    named = set(re.findall(r"[\w]+\.py\b", layout))
+    modules = {p.name for p in (REPO / "dictation").rglob("*.py")} - {"__init__.py"}
+    assert modules - named == set(), "docs/layout.md: add them to the tree"
 
 
 def test_the_move_check_finds_a_lost_block() -> None:

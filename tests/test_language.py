@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from dictation.deliver.prompting import Prompter
+from dictation.deliver.requestprompt import Prompter
 from dictation.records import Transcribed
 from dictation.text.config import TextConfig
 from dictation.text.stage import TextStage

@@ -10,6 +10,7 @@ import pytest
 from dictation.text.boundary import (
     TAIL_CHARS,
     BoundaryConfig,
+    band_s,
     continues,
     hold_for,
     incomplete,
@@ -156,6 +157,18 @@ def test_only_a_thinking_pause_rethinks_a_complete_sentence() -> None:
     assert not any(rethinks(p, band) for p in (1.11, 1.5, 1.95))
     assert not rethinks(0.75, BoundaryConfig(rethink_s=(0.0, 0.0)))
     assert not rethinks(0.75, BoundaryConfig(hold_s=0))  # silence alone ends sentences
+
+
+@pytest.mark.parametrize("cfg", [BoundaryConfig(), BoundaryConfig(rethink_s=(0.3, 2.0)),
+                                 BoundaryConfig(hold_s=0), BoundaryConfig(rethink_s=(0, 0))])
+def test_the_band_ends_where_rethinking_stops(cfg: BoundaryConfig) -> None:
+    # One reading of the band's length: the text stage's window and rethinks agree on it.
+    end = band_s(cfg)
+    lo = cfg.rethink_s[0]
+    assert end == (cfg.rethink_s[1] if cfg.hold_s > 0 else 0.0)
+    assert rethinks(end, cfg) == (end > 0)
+    assert not rethinks(end + 0.01, cfg)
+    assert rethinks(lo, cfg) == (end > 0)
 
 
 def test_config_is_checked() -> None:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from dictation.text.revise import Revision, backspace_safe, edit
+from dictation.text.cmdbuild import key
+from dictation.text.revise import Revision, backspace_safe, edit, shared_words, word_key
 
 FAMILY = "\U0001F468\u200d\U0001F469\u200d\U0001F467"  # man ZWJ woman ZWJ girl
 FLAG_DE = "\U0001F1E9\U0001F1EA"
@@ -62,3 +63,12 @@ def test_megabyte_edit_is_linear() -> None:
     old = "a" * 1_000_000 + "."
     assert edit(old, old[:-1]) == (1, "")
     assert backspace_safe(old, len(old))
+
+
+def test_one_word_key_compares_words_case_and_punctuation_aside() -> None:
+    assert word_key("The,") == word_key("the") == "the"
+    assert word_key("new-line") == word_key("Newline.") == "newline"
+    assert word_key("él") != word_key("el")  # accents are kept here...
+    assert key("à") == key("a")  # ...and dropped only where commands are matched
+    assert shared_words(["Send", "it,", "now"], ["send", "it", "now", "please"], word_key) == 3
+    assert shared_words(["Send", "it"], ["send", "it"]) == 0  # no key: as written

@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 import sys
 
-from dictation.deliver.prompting import Prompter
+from dictation.deliver.requestprompt import Prompter
 from dictation.records import Heard
 from dictation.text.boundary import BoundaryConfig
 from dictation.text.commands import CommandConfig, Rendered

@@ -110,8 +110,9 @@ def code_kept(old: str, codes: list[list[str]]) -> bool:
     return False
 
 
-def missing(old: str, now: list[str]) -> list[str]:
-    """Blocks of ``old`` that none of the texts ``now`` holds."""
+def missing(old: str, now: list[str], superseded: set[str] = frozenset()) -> list[str]:
+    """Blocks of ``old`` that none of the texts ``now`` holds (a paragraph's sentences in
+    ``superseded`` aside: later work replaced them)."""
     new = [b for text in now for b in blocks(text)]
     prose = "\n".join(normal(b) for b in new if not b.startswith(FENCE))
     rows = [cells(b) for b in new if b.startswith("|")]
@@ -124,7 +125,8 @@ def missing(old: str, now: list[str]) -> list[str]:
             kept = code_kept(normal(b), codes)
         else:
             # Sentences may be added between a paragraph's own: none may go.
-            kept = all(sentence in prose for sentence in SENTENCE_END.split(normal(b)) if sentence)
+            kept = all(sentence in prose or sentence in superseded
+                       for sentence in SENTENCE_END.split(normal(b)) if sentence)
         if not kept:
             lost.append(b)
     return lost

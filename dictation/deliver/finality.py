@@ -7,12 +7,9 @@ paste). Only the newest piece can still change, and it is in one of three states
   with it (deliver/join.py). The window waits while speech is heard or an utterance waits for
   its text: that utterance decides.
 - **sentence**: it ends a sentence, but Whisper ends fragments with a period too, so a
-  thinking pause may still follow. It stays open until the band
-  (``BoundaryConfig.rethink_s``) after its last word has passed, counted in the audio heard
-  (a loaded machine that hears late does not cut the pause short) and at most
-  ``RETHINK_CAP_S`` longer by the clock (a device that stops delivering audio). Speech that
-  begins inside the band is heard together with it; speech that begins outside makes it
-  final at once (:meth:`Finality.speaking`).
+  thinking pause may still follow. It stays open until the band (deliver/band.py) after its
+  last word has passed. Speech that begins inside the band is heard together with it; speech
+  that begins outside makes it final at once (:meth:`Finality.speaking`).
 - **final**: shown for good.
 
 With a refiner (deliver/refine.py), a piece whose window has passed waits, besides, for its
@@ -37,19 +34,21 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import math
 import time
-from collections import deque
-from collections.abc import Callable
-from dataclasses import replace
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from dictation.deliver.band import Band
+from dictation.deliver.outputs import Outputs
 from dictation.errors import SinkError
+from dictation.logtext import Said
 
 if TYPE_CHECKING:
+    from dictation.deliver.host import Worker
     from dictation.deliver.join import Held
-    from dictation.deliver.outputs import Outputs
-    from dictation.records import Final, Revised, Transcribed
+    from dictation.deliver.refine import Refiner
+    from dictation.output.sinks import Sink
+    from dictation.records import Final, Observer, Revised, Transcribed
     from dictation.text.stage import TextStage
 
 log = logging.getLogger("dictation")
@@ -61,12 +60,6 @@ about 2 s) before it was delivered; thinking pauses measured 0.5-1.1 s. Longer m
 lines on stdout for sentences that end without a period."""
 RECHECK_S = 0.25
 """While speech is heard or an utterance waits, finality is looked at again this often."""
-RETHINK_CAP_S = 3.0
-"""The most the audio heard may lag the wall clock before a sentence is final without it."""
-HEARD_LAG_S = 0.25
-"""How long after a word is spoken the endpointer may report it (capture blocks, the VAD's
-opening run): a piece's window waits this much past the band, so that speech begun within
-the band is heard (and waited for) before the window closes."""
 
 
 class Finality:
@@ -74,33 +67,22 @@ class Finality:
     method that shows text takes :attr:`lock`, so a piece's revision never overtakes its
     showing, nor a final piece the one before it."""
 
-    def __init__(self, outputs: Outputs, stage: TextStage, *, busy: Callable[[], bool],
-                 fatal: Callable[[SinkError], None],
-                 heard_s: Callable[[], float] = lambda: math.inf,
-                 refining: Callable[[int], float] = lambda seq: 0.0,
-                 on_final: Callable[[int], None] = lambda seq: None) -> None:
-        """``busy``: speech is heard or an utterance waits; ``fatal``: stdout failed outside
-        a delivery; ``heard_s``: capture time of the audio heard; ``refining``: how much
-        longer piece ``seq``'s refinement is waited for; ``on_final``: ``seq`` went final."""
-        self.outputs = outputs
+    def __init__(self, sinks: Sequence[Sink], observer: Observer, stage: TextStage,
+                 worker: Worker, refiner: Refiner | None = None) -> None:
+        """``refiner``: the second pass, whose refinement of a piece a final-only output
+        waits for."""
+        self.outputs = Outputs(sinks, observer, self)
         self.stage = stage
+        self.band = Band(stage, worker)
         self.lock = asyncio.Lock()
         self.pending: Transcribed | None = None
         """The newest piece while it is not final."""
         self.held: Held | None = None
         """Its audio while it may be joined (set before the piece is shown)."""
-        self._busy = busy
-        self._fatal = fatal
-        self._heard_s = heard_s
-        self._refining = refining
-        self._on_final = on_final
+        self._worker = worker
+        self._refiner = refiner
         # The pending piece whose window is over, waiting only for its refinement now.
         self._decided: int | None = None
-        # First words of the utterances begun after the newest piece's last word: no more
-        # than the utterances waiting (the spool's bound caps those).
-        self._starts: deque[float] = deque()
-        self._rethink_until = 0.0  # wall clock: the audio may stop coming (a lost device)
-        self._band_s = 0.0  # the thinking-pause band's end after the newest sentence
         self._since = 0.0  # when the pending piece was shown, or last changed: for the log
         self._first = 0.0  # when it was first shown, whatever changed it since
         self._timer: asyncio.TimerHandle | None = None
@@ -112,7 +94,7 @@ class Finality:
         """A new piece, ``piece`` its text with its lead; ``held``: its audio (None: it can
         be joined to nothing). The piece before it is final now. Returns the errors of the
         outputs that show it at once; raises stdout's."""
-        self._forget(event.item.speech_end_s)
+        self.band.forget(event.item.speech_end_s)
         complete = self.stage.complete(piece, language=event.item.language)
         self.held, window = self._stays_open(piece, held, complete)
         final = event.recovered or (complete and self.held is None)
@@ -139,15 +121,24 @@ class Finality:
         """An utterance began, its first word at ``start_s``. The newest piece, if it reads
         complete, is final at once unless that pause was a thinking pause: the speaker went
         on too soon (a quick talker's next sentence) or too late for one."""
-        self._starts.append(start_s)
+        self.band.began(start_s)
         held = self.held  # the newest piece's, its showing maybe still under way
-        if held is None or not held.complete or self._next_start(held) != start_s:
+        if held is None or not held.complete or self.band.next_start(held) != start_s:
             return
         pause = held.pause(start_s)
         log.debug("utterance %d: speech again %.2f s after its last word", held.seq, pause)
         if not self.stage.rethinks(pause):
             self.held = None
             self.finalize_soon(held.seq)
+
+    def failed(self, err: SinkError, item: Transcribed) -> None:
+        """A sink failed to show a final piece or a revision: one line, with the text (shown
+        with --log-text), and the audio kept while it is still held."""
+        held, kept = self.held, None
+        if held is not None and held.seq == item.seq:
+            kept = self._worker.keep(held.speech)
+        where = f"; audio kept in {kept}" if kept else ""
+        self._worker.error("%s (text: %s%s)", err, Said(item.text), where)
 
     @property
     def joinable(self) -> Held | None:
@@ -191,41 +182,15 @@ class Finality:
     def _stays_open(self, piece: str, held: Held | None, complete: bool
                     ) -> tuple[Held | None, float | None]:
         """The audio of the newest piece, ``piece``, to keep while it may still be joined,
-        and how long it stays open (None: the join window). A fragment keeps ``held``. One
-        that reads complete stays open only to speech after a thinking pause: until that
-        pause, counted from its last word, could be over, and not once the next utterance
-        began outside it."""
+        and how long it stays open (None: the join window). A fragment keeps ``held``; one
+        that reads complete stays open only to speech after a thinking pause (band.py)."""
         if not complete:
             return held, None
-        if held is None or not (brief := self.stage.rethink_s(piece)):
-            return None, None
-        held = replace(held, complete=True)
-        start = self._next_start(held)
-        if start is not None and not self.stage.rethinks(held.pause(start)):
-            return None, None  # the next utterance had begun already, outside the band
-        window = max(0.0, brief + HEARD_LAG_S - held.speech.since_last_word())
-        self._rethink_until = time.monotonic() + window + RETHINK_CAP_S
-        self._band_s = brief
-        return held, window
+        return self.band.opens(piece, held)
 
-    def _rethinking(self) -> bool:
-        """Is the newest piece, a sentence, still within the thinking pause after it by the
-        audio heard? Counted in capture time: a loaded machine that hears late does not cut
-        the pause short (the window is wall-clock time, and only the first look)."""
-        held = self.held
-        if held is None or not held.complete or time.monotonic() > self._rethink_until:
-            return False
-        return self._heard_s() < held.speech.speech_end_s + self._band_s + HEARD_LAG_S
-
-    def _next_start(self, held: Held) -> float | None:
-        """When the first utterance after ``held`` began, if one did."""
-        self._forget(held.speech.speech_end_s)
-        return self._starts[0] if self._starts else None
-
-    def _forget(self, before_s: float) -> None:
-        """Pieces come in order: starts before the newest one's last word are not needed."""
-        while self._starts and self._starts[0] <= before_s:
-            self._starts.popleft()
+    def _refining(self, seq: int) -> float:
+        """How much longer piece ``seq``'s refinement is waited for (0: none is)."""
+        return self._refiner.left_s(seq) if self._refiner else 0.0
 
     # --- inside the lock -------------------------------------------------------------------
 
@@ -265,7 +230,8 @@ class Finality:
         now = time.monotonic()
         log.debug("utterance %d: final %.2f s after it was delivered (%.2f s after it was "
                   "first shown)", item.seq, now - self._since, now - self._first)
-        self._on_final(item.seq)
+        if self._refiner:
+            self._refiner.drop(item.seq)
         await self.outputs.to_later(item)
 
     def _hold(self, item: Transcribed, window: float | None) -> None:
@@ -278,7 +244,7 @@ class Finality:
                 if self.pending is not None and self.pending.seq == seq:
                     await self._finalize()
         except SinkError as err:
-            self._fatal(err)
+            self._worker.fatal(err)
 
     # --- the window ------------------------------------------------------------------------
 
@@ -296,7 +262,7 @@ class Finality:
         if self.pending is None:
             return
         seq = self.pending.seq
-        if self._decided != seq and (self._busy() or self._rethinking()):
+        if self._decided != seq and (self._worker.busy or self.band.inside(self.held)):
             self._arm(RECHECK_S)  # what is heard decides: joined, or a new piece
             return
         self.finalize_soon(seq)

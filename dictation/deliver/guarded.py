@@ -18,7 +18,7 @@ from dictation.text.guard import GuardConfig, judge
 from dictation.text.verdict import Verdict, settle
 
 if TYPE_CHECKING:
-    from dictation.deliver.prompting import Prompt
+    from dictation.deliver.requestprompt import Prompt
     from dictation.deliver.retry import Retrying
     from dictation.records import Speech, Stats
     from dictation.transcribe import Transcript

@@ -7,27 +7,28 @@ deliver/finality.py; this is the fan-out it drives.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Protocol
 
 from dictation.errors import SinkError
 
 if TYPE_CHECKING:
     from dictation.output.sinks import Sink
-    from dictation.records import Final, Revised, Transcribed
+    from dictation.records import Final, Observer, Revised, Transcribed
+
+
+class Failures(Protocol):
+    def failed(self, err: SinkError, item: Transcribed) -> None:
+        """A sink other than stdout failed later than the delivery, to show ``item`` or its
+        change: say so and keep what can be kept (Finality.failed)."""
 
 
 class Outputs:
-    def __init__(self, sinks: Sequence[Sink], *, delivered: Callable[[Final], None],
-                 revised: Callable[[Revised], None],
-                 failed: Callable[[SinkError, Transcribed], None]) -> None:
-        """``delivered``/``revised``: the observer; ``failed``: a sink other than stdout
-        failed later than the delivery (the caller says so and keeps what it can)."""
+    def __init__(self, sinks: Sequence[Sink], observer: Observer, failures: Failures) -> None:
         self.live = [s for s in sinks if not getattr(s, "final_only", False)]
         self.later = [s for s in sinks if getattr(s, "final_only", False)]
-        self._delivered = delivered
-        self._revised = revised
-        self._failed = failed
+        self.observer = observer
+        self._failures = failures
 
     async def show(self, event: Final) -> list[SinkError]:
         """A new piece to the sinks that show it at once, and the observer. Returns their
@@ -38,7 +39,7 @@ class Outputs:
                 await sink.deliver(event.item)
             except SinkError as err:
                 errors.append(err)
-        self._delivered(event)
+        self.observer.final(event)
         return errors
 
     async def change(self, rev: Revised) -> None:
@@ -50,8 +51,8 @@ class Outputs:
             try:
                 await revise(rev)
             except SinkError as err:
-                self._failed(err, rev.item)
-        self._revised(rev)
+                self._failures.failed(err, rev.item)
+        self.observer.revise(rev)
 
     async def to_later(self, item: Transcribed) -> None:
         """A final piece to the sinks that show only final text; raises stdout's error."""
@@ -61,4 +62,4 @@ class Outputs:
             except SinkError as err:
                 if sink.name == "stdout":
                     raise
-                self._failed(err, item)
+                self._failures.failed(err, item)

@@ -35,7 +35,7 @@ from dictation.records import Kind
 
 if TYPE_CHECKING:
     from dictation.deliver.guarded import Guarded
-    from dictation.deliver.prompting import Prompt
+    from dictation.deliver.requestprompt import Prompt
     from dictation.records import Speech
     from dictation.text.revise import Revision
     from dictation.text.stage import TextStage
@@ -70,13 +70,6 @@ class RefineStats:
         return (f"refined {self.offered} piece(s): {self.revised} revised, {self.same} the "
                 f"same, {self.late} late, {self.failed} failed; {self.busy} not refined "
                 "while speech or text was waiting")
-
-
-@dataclass(frozen=True)
-class Back:
-    """Queued among the utterances: piece ``seq``'s refinement is back, to apply in turn."""
-
-    seq: int
 
 
 @dataclass(frozen=True)

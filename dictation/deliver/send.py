@@ -17,22 +17,18 @@ does a refinement (deliver/refine.py): a better model's text of the newest piece
 from __future__ import annotations
 
 import logging
-import math
 from collections.abc import Callable
 from dataclasses import replace
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from dictation.deliver.finality import Finality
 from dictation.deliver.guarded import Guarded
 from dictation.deliver.join import Held
 from dictation.deliver.live import LiveText
-from dictation.deliver.outputs import Outputs
 from dictation.deliver.pieces import Pieces
-from dictation.deliver.prompting import Prompter
 from dictation.deliver.refine import revision
+from dictation.deliver.requestprompt import Prompter
 from dictation.deliver.retry import Retrying
-from dictation.errors import SinkError
 from dictation.logtext import Said
 from dictation.records import Final, Revised, Speech, Stats, Transcribed
 from dictation.text.assemble import Revision
@@ -40,8 +36,10 @@ from dictation.text.guard import GuardConfig, bias_words
 from dictation.text.stage import TextStage, split_piece
 
 if TYPE_CHECKING:
+    from dictation.deliver.host import Worker
     from dictation.deliver.refine import Refiner
     from dictation.output.sinks import Sink
+    from dictation.records import Observer
     from dictation.text.commands import Rendered
     from dictation.transcribe import Transcript
 
@@ -49,17 +47,11 @@ log = logging.getLogger("dictation")
 
 
 class Sender:
-    def __init__(self, retrying: Retrying, sinks: list[Sink], stage: TextStage, *, prompt: str,
-                 guard: GuardConfig, stats: Stats, error: Callable[..., None],
-                 keep: Callable[[Speech], Path | None], delivered: Callable[[Final], None],
-                 revised: Callable[[Revised], None], busy: Callable[[], bool],
-                 fatal: Callable[[SinkError], None],
-                 heard_s: Callable[[], float] = lambda: math.inf,
+    def __init__(self, retrying: Retrying, sinks: list[Sink], stage: TextStage, worker: Worker,
+                 observer: Observer, *, prompt: str, guard: GuardConfig, stats: Stats,
                  refiner: Refiner | None = None) -> None:
-        """``error``: report a failing sink (Delivery.error); ``keep``: set an utterance's
-        audio aside; ``delivered``, ``revised``: the observer; ``busy``: speech is heard or
-        waits for text; ``fatal``: stdout failed outside an utterance's delivery;
-        ``heard_s``: capture time of the audio heard so far; ``refiner``: the second pass."""
+        """``worker``: who reports and keeps audio (Delivery); ``observer``: hears each piece
+        and revision; ``refiner``: the second pass."""
         self.retrying = retrying
         self.stage = stage
         self.pieces = Pieces()
@@ -69,15 +61,11 @@ class Sender:
                                lambda lang: bias_words(stage.bias_for(lang)))
         self.stats = stats
         self.refiner = refiner
-        self.finality = Finality(
-            Outputs(sinks, delivered=delivered, revised=revised, failed=self._failed), stage,
-            busy=busy, fatal=fatal, heard_s=heard_s,
-            refining=refiner.left_s if refiner else lambda seq: 0.0,
-            on_final=refiner.drop if refiner else lambda seq: None)
+        self.finality = Finality(sinks, observer, stage, worker, refiner)
         self.live = LiveText(stage, sinks, lambda: self.pieces.language)
         self.delivered = 0
-        self._error = error
-        self._keep = keep
+        """Utterances whose text reached the outputs."""
+        self._worker = worker
 
     @property
     def language(self) -> str | None:
@@ -261,9 +249,9 @@ class Sender:
         errors = await self.finality.show(Final(done, item.since_last_word(), item.recovered),
                                           piece, None if item.recovered else Held.of(item))
         if errors:  # the line shows the text only with --log-text: the audio keeps it anyway
-            where = f"; audio kept in {kept}" if (kept := self._keep(item)) else ""
+            where = f"; audio kept in {kept}" if (kept := self._worker.keep(item)) else ""
             for e in errors:
-                self._error("%s (text: %s%s)", e, Said(body), where)
+                self._worker.error("%s (text: %s%s)", e, Said(body), where)
 
     # --- revisions --------------------------------------------------------------------------
 
@@ -287,11 +275,3 @@ class Sender:
             self.refiner.drop(rev.seq)
         await self.finality.retract(Revised(rev.seq, rev.old, "", item,
                                             "undo" if why == "undo" else "scratch that"))
-
-    def _failed(self, err: SinkError, item: Transcribed) -> None:
-        """A sink failed to show a final piece or a revision: one line, with the text (shown
-        with --log-text), and the audio kept while it is still held."""
-        held = self.finality.held
-        kept = self._keep(held.speech) if held is not None and held.seq == item.seq else None
-        where = f"; audio kept in {kept}" if kept else ""
-        self._error("%s (text: %s%s)", err, Said(item.text), where)

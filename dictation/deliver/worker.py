@@ -10,74 +10,55 @@ shows (paused, retrying, count, delivered, last_error); and room, which holds a 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
-import math
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from dictation.deliver.guarded import MadeUp
+from dictation.deliver.ending import Ending
 from dictation.deliver.keeper import Keeper
-from dictation.deliver.refine import Back, RefineConfig, Refiner
-from dictation.deliver.retry import Postponed, Retrying, RetryPolicy
+from dictation.deliver.refine import Refiner
+from dictation.deliver.retry import Retrying
 from dictation.deliver.send import Sender
-from dictation.errors import DictationError, SinkError, TranscriptionError
-from dictation.records import Final, Interim, Revised, Speech, Stats
-from dictation.text.guard import GuardConfig
+from dictation.deliver.settle import settle, skip
+from dictation.deliver.turns import Back, Turns, Undo
+from dictation.errors import DictationError, SinkError
+from dictation.records import Interim, Speech, Stats
 from dictation.text.stage import TextStage
 
 if TYPE_CHECKING:
+    from dictation.deliver.config import DeliveryConfig
+    from dictation.deliver.host import Host
     from dictation.deliver.spool import Adopted, Spool
     from dictation.output.sinks import Sink
+    from dictation.records import Observer
     from dictation.transcribe import Hint
     from dictation.transcribe.scheduler import Scheduler
 
 log = logging.getLogger("dictation")
 
-UNDO = "undo"  # queued among the utterances: it takes back what was said before it
-
-
 class Delivery:
-    def __init__(self, engine: Scheduler, sinks: list[Sink], stage: TextStage, *,
-                 prompt: str, keep_dir: Path, guard: GuardConfig, spool: Spool | None,
-                 recovered: Sequence[Adopted], retry: RetryPolicy, stats: Stats,
-                 changed: Callable[[], None], stop: Callable[[], None],
-                 final: Callable[[Final], None] = lambda event: None,
-                 revised: Callable[[Revised], None] = lambda event: None,
-                 hearing: Callable[[], bool] = lambda: False,
-                 heard_s: Callable[[], float] = lambda: math.inf,
-                 refiner: Scheduler | None = None,
-                 refine: RefineConfig | None = None) -> None:
-        """``changed``: the status may have changed; ``stop``: end the run (a fatal error);
-        ``final``, ``revised``: a piece of text reached the sinks, or changed there;
-        ``hearing``: an utterance is being spoken (a fragment's continuation may be);
-        ``heard_s``: capture time of the audio heard so far; ``refiner``: the second pass's
-        engine."""
+    def __init__(self, engine: Scheduler, sinks: list[Sink], stage: TextStage, host: Host,
+                 observer: Observer, config: DeliveryConfig, *, spool: Spool | None,
+                 recovered: Sequence[Adopted], stats: Stats,
+                 refiner: Scheduler | None = None) -> None:
+        """``host``: the pipeline around it; ``observer``: hears each piece and revision;
+        ``refiner``: the second pass's engine."""
         self.engine = engine
         self.stats = stats
         self.recovered = tuple(recovered)
         self.last_error: str | None = None
-        self._keeper = Keeper(spool, keep_dir, error=self.error, resumed=self._resumed)
-        self._queue: asyncio.Queue[Speech | str | Back | None] = asyncio.Queue()
-        self._waiting = 0  # utterances in the queue, markers aside
-        self._taken = asyncio.Event()  # the worker took an utterance, or capture may resume
-        self._stopping = asyncio.Event()  # ends waits between retries
-        retrying = Retrying(engine, retry, stats, self._stopping, waiting=self.count,
+        self._host = host
+        self._keeper = Keeper(spool, config.keep_dir, error=self.error, resumed=self._resumed)
+        self._queue = Turns()
+        self._ending = Ending()
+        retrying = Retrying(engine, config.retry, stats, self._ending.stopping, waiting=self.count,
                             spooled=spool is not None, reported=self._reported)
-        self.refiner = refiner and Refiner(
-            refiner, refine or RefineConfig(), idle=lambda: not self._waiting and not hearing(),
-            back=lambda seq: self._queue.put_nowait(Back(seq)))
-        self._sender = Sender(retrying, sinks, stage, prompt=prompt, guard=guard, stats=stats,
-                              error=self.error, keep=self._keeper.keep, delivered=final,
-                              revised=revised, busy=lambda: not self.free or hearing(),
-                              heard_s=heard_s, fatal=self._fatal, refiner=self.refiner)
-        self._failed: DictationError | None = None  # what ended the run early
-        self._aborted = False
-        self._expired: float | None = None  # the stop grace that ran out, if one did
+        self.refiner = refiner and Refiner(refiner, config.refine,
+                                           idle=self._refinable, back=self._back)
+        self._sender = Sender(retrying, sinks, stage, self, observer, prompt=config.prompt,
+                              guard=config.guard, stats=stats, refiner=self.refiner)
         self._generation = 0  # bumped by cancel
-        self._changed = changed
-        self._stop = stop
         self._ready: asyncio.Task[None] | None = None
         self._refining: asyncio.Task[None] | None = None  # the refiner's model loading
         self._inflight: asyncio.Task[None] | None = None
@@ -87,11 +68,11 @@ class Delivery:
     @property
     def failed(self) -> DictationError | None:
         """What ended the run early."""
-        return self._failed
+        return self._ending.failed
 
     @property
     def aborted(self) -> bool:
-        return self._aborted
+        return self._ending.aborted
 
     @property
     def kept(self) -> list[Path]:
@@ -121,13 +102,26 @@ class Delivery:
     @property
     def free(self) -> bool:
         """Nothing queued or in flight: the next prompt is final and the engine is free."""
-        return self._queue.empty() and not self._busy
+        return not self._queue and not self._busy
 
     @property
     def idle(self) -> bool:
         """Free, the engine ready and answering (no outage): room for an interim."""
         return (self._ready is not None and self._ready.done() and self.free
                 and not self.retrying)
+
+    @property
+    def busy(self) -> bool:
+        """Speech is heard, or an utterance waits for its text (host.Worker)."""
+        return not self.free or self._host.hearing
+
+    @property
+    def heard_s(self) -> float:
+        return self._host.heard_s
+
+    def keep(self, item: Speech) -> Path | None:
+        """Set ``item``'s audio aside (host.Worker)."""
+        return self._keeper.keep(item)
 
     @property
     def _busy(self) -> bool:
@@ -138,7 +132,7 @@ class Delivery:
         """Utterances not yet delivered: those in the spool, or in memory without one."""
         if self._keeper.spool is not None:
             return self._keeper.spool.count
-        return self._queue.qsize() + self._busy
+        return len(self._queue) + self._busy
 
     def next_prompt(self) -> str:
         """The prompt of the next utterance to be transcribed."""
@@ -167,8 +161,7 @@ class Delivery:
 
     def put(self, item: Speech) -> None:
         """Deliver ``item`` after every utterance put before it; it is spooled first."""
-        self._queue.put_nowait(self._keeper.add(item))
-        self._waiting += 1
+        self._queue.put(self._keeper.add(item))
 
     def speaking(self, start_s: float) -> None:
         """An utterance began (Outlet.speaking)."""
@@ -181,20 +174,18 @@ class Delivery:
     def undo(self) -> None:
         """Take back the newest piece of text (``dictation ctl undo``) once every utterance
         put before was delivered: the last thing said is what is taken back."""
-        self._queue.put_nowait(UNDO)
+        self._queue.put(Undo())
 
     def end(self) -> None:
         """No more utterances: the worker ends once it delivered those put."""
-        self._queue.put_nowait(None)
+        self._queue.end()
 
     async def room(self, read_ahead: int) -> None:
         """Return once fewer than ``read_ahead`` utterances wait and the spool has room (or
         the run is stopping): a file is read no further ahead of the engine than that."""
-        while self._queue.qsize() >= read_ahead or (
-                self.paused and not self._failed and not self._stopping.is_set()):
-            self._taken.clear()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._taken.wait(), 0.5)
+        while len(self._queue) >= read_ahead or (
+                self.paused and not self.failed and not self._ending.stopping.is_set()):
+            await self._queue.taken_or(0.5)
 
     def cancel(self) -> None:
         """What is queued or in flight is dropped before delivery."""
@@ -202,48 +193,39 @@ class Delivery:
 
     def stop(self) -> None:
         """Capture stops: what is queued is still delivered, but no retry waits any longer."""
-        self._stopping.set()
-        self._taken.set()  # a file held back by a full spool is read on at once
+        self._ending.stopping.set()
+        self._queue.taken.set()  # a file held back by a full spool is read on at once
 
     def fail(self, err: DictationError) -> None:
         """Capture failed: the run ends with ``err`` (unless something failed first)."""
         self.error(str(err))
-        self._failed = self._failed or err
+        self._ending.fail(err)
 
     def abort(self) -> None:
         """Stop now: what is not yet text is kept on disk instead of waited for."""
-        self._aborted = True
-        self._failed = self._failed or DictationError("interrupted")
-        self.stop()  # capture held back by a full spool goes on, into the spool
+        self._ending.abort()
+        self._queue.taken.set()  # capture held back by a full spool goes on, into the spool
         self._cancel_tasks()
 
     def expire(self, grace_s: float) -> None:
         """Stopping took ``grace_s`` already: what is not yet text stays in the spool for the
         next start instead of being waited for (a server that hangs, an outage)."""
-        if self._given_up:
-            return
-        self._expired = grace_s
-        self._stopping.set()
-        self._cancel_tasks()
+        if self._ending.expire(grace_s):
+            self._cancel_tasks()
 
     def report(self) -> int:
         """At the end: what was kept and what waits in the spool, one line each; how many
         utterances wait."""
-        return self._keeper.report(self._expired)
+        return self._keeper.report(self._ending.expired)
 
     def error(self, message: str, *args: object) -> None:
         """Log an error; the status shows it too (transcript text, passed as Said, as its
         length only)."""
         log.error(message if args else "%s", *(args or (message,)))
         self.last_error = message % args if args else message
-        self._changed()
+        self._host.changed()
 
     # --- the worker --------------------------------------------------------------------------
-
-    @property
-    def _given_up(self) -> bool:
-        """No longer waiting for text: aborted, or the stop grace ran out."""
-        return self._aborted or self._expired is not None
 
     def _cancel_tasks(self) -> None:
         for task in (self._ready, self._inflight, self._refining):
@@ -251,91 +233,66 @@ class Delivery:
                 task.cancel()
 
     def _resumed(self) -> None:
-        self._taken.set()
-        self._changed()
+        self._queue.taken.set()
+        self._host.changed()
 
     def _reported(self, error: str | None) -> None:
         """The engine started failing (its error), or answers again (None)."""
         self.last_error = error
-        self._changed()
+        self._host.changed()
 
-    def _fatal(self, err: DictationError) -> None:
+    def fatal(self, err: DictationError) -> None:
+        """The run ends with ``err`` (host.Worker)."""
         self.error(str(err))
-        self._failed = err
-        self._stop()
+        self._ending.failed = err
+        self._host.stop()
+
+    def _refinable(self) -> bool:
+        """No utterance waits and none is spoken: the refiner may take the engines."""
+        return not self._queue.waiting and not self._host.hearing
+
+    def _back(self, seq: int) -> None:
+        """Piece ``seq``'s refinement is back, or given up: applied in turn."""
+        self._queue.put(Back(seq))
 
     async def run(self) -> None:
         assert self._ready is not None, "prepare() first"
         try:
             await self._ready  # utterances spoken while the model loads wait in the queue
         except asyncio.CancelledError:
-            if not self._given_up:
+            if not self._ending.given_up:
                 raise
         except DictationError as err:
-            self._fatal(err)
+            self.fatal(err)
         for session in self.recovered:  # a dead run's utterances come before anything new
             for entry in session.entries:
                 if (item := self._keeper.reload(entry.path, entry.seq,
                                                 self._generation)) is not None:
                     await self._handle(item)
-        while (item := await self._queue.get()) is not None:
-            self._taken.set()
-            if isinstance(item, str):  # UNDO
+        while (item := await self._queue.next()) is not None:
+            if isinstance(item, Undo):
                 await self._sender.undo()
             elif isinstance(item, Back):
                 try:
                     await self._sender.refined(item.seq)
                 except SinkError as err:
-                    self._fatal(err)
+                    self.fatal(err)
             else:
-                self._waiting -= 1
                 await self._handle(item)
         try:
             await self._sender.close()  # the last piece is final: stdout shows it
         except SinkError as err:
-            if not self._failed:  # stdout closed: said once
-                self._fatal(err)
+            if not self.failed:  # stdout closed: said once
+                self.fatal(err)
 
     async def _handle(self, item: Speech) -> None:
         """Transcribe and deliver one utterance, or say where it waits."""
-        keeper = self._keeper
-        if item.generation != self._generation:
-            log.debug("utterance %d: cancelled", item.seq)
-            if item.speculation:
-                item.speculation.call.discard()
-            keeper.remove(item)
-            self._changed()
-            return
-        if self._failed or self._expired is not None or (
-                self._stopping.is_set() and self.retrying):
-            if item.speculation:
-                item.speculation.call.discard()
-            keeper.hold(item)  # it waits in the spool for the next start
+        current = item.generation == self._generation
+        if skip(item, current, self._ending.holds(self.retrying), self._keeper):
+            if not current:
+                self._host.changed()
             return
         self._inflight = asyncio.create_task(
             self._sender.send(item, lambda: item.generation == self._generation))
-        try:
-            with keeper.in_flight(item):  # a run that dies now counts against the utterance
-                await self._inflight
-        except asyncio.CancelledError:
-            if not self._given_up:
-                raise
-            keeper.hold(item)
-        except Postponed:
-            keeper.hold(item)
-        except MadeUp as err:
-            # Dropped rather than cut to the bound: nothing tells where the real text in a
-            # made-up answer ends, and typed garbage can run as commands in an editor. The
-            # audio is kept, so nothing is lost.
-            log.warning("%s%s", err, keeper.set_aside(item))
-        except TranscriptionError as err:
-            if err.fatal:
-                self._fatal(err)
-                keeper.hold(item)
-            else:  # this audio can never become text: a dead letter
-                self.error(f"{err}{keeper.set_aside(item)}")
-        except SinkError as err:
-            self._fatal(err)
-        else:
-            keeper.remove(item)
-        self._changed()
+        await settle(item, self._inflight, self._keeper, self._ending, self)
+        self._host.changed()

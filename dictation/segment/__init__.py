@@ -5,6 +5,7 @@ synchronous cores, tested by feeding them booleans and frames, no audio.
                  and interims behind one small interface; talks to delivery through Outlet
 - gate.py        which audio is dictation: modes and control commands (push-to-talk, toggle)
 - segmenter.py   pre-roll, adaptive hangover, min/max length, release: frames → utterances
+- tunables.py    the segmenter's settings (SegmenterConfig), each with its reason
 - pacer.py       how long a pause must last before its utterance is transcribed early
 - interim.py     provisional text of the utterance in progress, for captions
 

@@ -12,7 +12,8 @@ was given.
 - assemble.py      each utterance's text joined to what was delivered (capitals, spacing), and
                    the session's revisable pieces; capitals.py: the capitals each
                    language keeps
-- revise.py        how an output changes what it shows: BackSpaces and text for a revision
+- revise.py        how an output changes what it shows: BackSpaces and text for a revision;
+                   words compared across transcriptions (word_key)
 - commands.py      spoken commands: "comma", "new line", "scratch that"…; cmdtables.py: the
                    built-in tables per language, mishearings, and words after which a
                    command is a noun; cmdbuild.py: a language's table with the user's

@@ -217,12 +217,17 @@ def hold_for(text: str, config: BoundaryConfig = DEFAULT) -> float:
     return config.hold_s if incomplete(text, config) is not None else 0.0
 
 
+def band_s(config: BoundaryConfig = DEFAULT) -> float:
+    """How long after a complete-looking sentence's last word the thinking-pause band ends;
+    0: off, with ``hold_s`` 0 too (the user asked that silence alone ends sentences)."""
+    return config.rethink_s[1] if config.hold_s > 0 else 0.0
+
+
 def rethinks(pause_s: float, config: BoundaryConfig = DEFAULT) -> bool:
     """Is a pause of ``pause_s`` after a complete-looking sentence a thinking pause, so that
-    what follows it is heard together with the sentence before the break is taken as said?
-    Off with ``hold_s`` 0: the user asked that silence alone ends sentences."""
-    lo, hi = config.rethink_s
-    return config.hold_s > 0 and hi > 0 and lo <= pause_s <= hi
+    what follows it is heard together with the sentence before the break is taken as said?"""
+    hi = band_s(config)
+    return hi > 0 and config.rethink_s[0] <= pause_s <= hi
 
 
 def continues(text: str, config: BoundaryConfig = DEFAULT) -> str | None:

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from dictation.errors import ConfigError
 from dictation.text import languages
 from dictation.text.cmdtables import ALIASES, BUILTIN, COMPOUNDS, GUARDS
+from dictation.text.revise import word_key
 
 ACTIONS = frozenset({"newline", "paragraph", "scratch"})
 """Action names in a command table; any other value is punctuation text, and "" removes a
@@ -42,17 +43,11 @@ class CommandTable:
     """The same for one phrase: "trial" before "period"."""
 
 
-def plain(word: str) -> str:
-    """A word as guard words are compared: lower case, letters and digits only, so that
-    "The" and "the," compare alike; accents are kept ("él" is no "el")."""
-    return "".join(ch for ch in word.casefold() if ch.isalnum())
-
-
 def key(word: str) -> str:
-    """A word as command phrases are matched: :func:`plain` without accents, so that "Line."
-    "line" and "new-line" ("newline") compare by their letters, and "à" as "a", which the
-    model writes either way."""
-    low = plain(word)
+    """A word as command phrases are matched: revise.word_key without accents, so that
+    "Line." "line" and "new-line" ("newline") compare by their letters, and "à" as "a", which
+    the model writes either way."""
+    low = word_key(word)
     if low.isascii():
         return low
     return "".join(ch for ch in unicodedata.normalize("NFKD", low)
@@ -113,9 +108,9 @@ def build_table(config: CommandConfig, language: str | None = None) -> CommandTa
         if merged.get(phrase) and alias not in merged:  # removing the phrase removes it too
             phrases.setdefault(_words(alias), merged[phrase])
     longest = max((len(w) for w in phrases), default=1)
-    compounds = {variant: frozenset(map(plain, nouns))
+    compounds = {variant: frozenset(map(word_key, nouns))
                  for p, nouns in COMPOUNDS.get(code, {}).items() for variant in _variants(p)}
-    guards = frozenset(map(plain, GUARDS.get(code, frozenset())))
+    guards = frozenset(map(word_key, GUARDS.get(code, frozenset())))
     return CommandTable(phrases, tuple(spoken), longest, guards, compounds)
 
 

@@ -33,8 +33,8 @@ from dictation.text.cmdbuild import (
     bias_phrases,
     build_table,
     key,
-    plain,
 )
+from dictation.text.revise import word_key
 
 __all__ = ["ACTIONS", "CLAUSE_PUNCT", "MAX_LITERAL", "MAX_PHRASE_WORDS", "OPENING", "RULE",
            "SENTENCE_END", "CommandConfig", "CommandTable", "Op", "Rendered", "apply",
@@ -114,7 +114,7 @@ def _counting(run: list[_Match], keys: Sequence[str], plains: Sequence[str],
               words: Sequence[str], rule: Rule, guards: frozenset[str],
               compounds: Mapping[tuple[str, ...], frozenset[str]]) -> list[_Match]:
     """The matches of a run that are commands; ``keys`` and ``plains`` are the words as
-    phrases and as guard words are compared (cmdbuild.key and .plain)."""
+    phrases and as guard words are compared (cmdbuild.key and revise.word_key)."""
     start, end = run[0].start, run[-1].end
     if rule == "anywhere" or (start == 0 and end == len(words)):
         return run
@@ -155,7 +155,7 @@ def parse(transcript: str, table: CommandTable, rule: Rule = RULE, guard: bool =
     """The utterance as text and command operations; ``guard=False`` ignores the table's
     guard words (for the benchmark)."""
     words = _tokens(transcript)
-    plains = [plain(w) for w in words]
+    plains = [word_key(w) for w in words]
     keys = [key(w) for w in plains]
     found = _find(keys, table)
     # The model may write a short command twice ("scratch that, scratch that," for one): an

@@ -57,6 +57,13 @@ def edit(old: str, new: str) -> tuple[int, str]:
     return len(old) - p, new[p:]
 
 
+def word_key(word: str) -> str:
+    """A word as compared across transcriptions, and as guard words are: lower case, letters
+    and digits only, so that "The" and "the," compare alike; accents are kept ("él" is no
+    "el")."""
+    return "".join(ch for ch in word.casefold() if ch.isalnum())
+
+
 def shared_words(old: list[str], new: list[str],
                  key: Callable[[str], str] = lambda word: word) -> int:
     """How many words ``new`` shares with ``old`` from the start, compared by ``key``: the

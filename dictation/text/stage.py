@@ -2,7 +2,7 @@
 spoken commands, the user's replacements, post-processing (the user's command or a chat
 model), then assembly with the text already delivered (capitals, spacing, joins).
 
-The assembled text is also the prompt's history (deliver/prompting.py builds the prompt),
+The assembled text is also the prompt's history (deliver/requestprompt.py builds the prompt),
 so the prompt reads as punctuated as the outputs: tiny.en stops punctuating after an
 unpunctuated prompt (bench/boundary.md). :meth:`TextStage.bias_for` are the words recognition
 is biased toward: the user's vocabulary and, while commands are on, the command phrases.
@@ -29,6 +29,7 @@ from dictation.text import languages
 from dictation.text.assemble import Assembler, Revision
 from dictation.text.boundary import (
     BoundaryConfig,
+    band_s,
     continues,
     for_language,
     in_effect,
@@ -47,6 +48,7 @@ from dictation.text.commands import (
 )
 from dictation.text.config import TextConfig
 from dictation.text.postprocess import PostProcessor
+from dictation.text.revise import word_key
 
 log = logging.getLogger("dictation")
 
@@ -55,11 +57,6 @@ RECENT = 10
 _WORDS = re.compile(r"\S+")
 _CLOSERS = "\"'”’)]}»"
 _NO_COMMANDS = CommandTable({}, ())
-
-
-def _key(word: str) -> str:
-    """A word as compared across transcriptions: case and punctuation aside."""
-    return "".join(ch for ch in word.casefold() if ch.isalnum())
 
 
 def split_piece(piece: str) -> tuple[str, str]:
@@ -180,10 +177,9 @@ class TextStage:
         after a thinking pause (boundary.rethinks); 0: final at once. The model's sentence
         end is doubted, as it writes one after fragments too ("Could you ask Sarah to?"); a
         line break said as a command is not."""
-        b = self.config.boundary
-        if b.hold_s <= 0 or piece.rstrip(" \t").endswith("\n"):
+        if piece.rstrip(" \t").endswith("\n"):
             return 0.0
-        return b.rethink_s[1]
+        return band_s(self.config.boundary)
 
     def rethinks(self, pause_s: float) -> bool:
         """Is ``pause_s`` after a complete-looking piece a thinking pause?"""
@@ -220,10 +216,10 @@ class TextStage:
         last = self.assembler.last
         if last is None or rendered.attach:
             return None
-        mine = [_key(w) for w in last[1].split()]
+        mine = [word_key(w) for w in last[1].split()]
         words = list(_WORDS.finditer(rendered.text))
         if not mine or len(words) <= len(mine) or \
-                [_key(m[0]) for m in words[:len(mine)]] != mine:
+                [word_key(m[0]) for m in words[:len(mine)]] != mine:
             return None
         if not words[len(mine) - 1][0].rstrip(_CLOSERS).endswith((".", "?", "!")):
             return None
