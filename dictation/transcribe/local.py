@@ -37,8 +37,8 @@ from dictation.transcribe.engines import (
     LATENCY_BUDGET_S,
     LocalConfig,
 )
-from dictation.transcribe.language import pick
-from dictation.transcribe.windowed import FULL_WINDOW_FRAMES, load
+from dictation.transcribe.language import Picked, better, pick, scored
+from dictation.transcribe.windowed import FULL_WINDOW_FRAMES, language_probs, load
 
 log = logging.getLogger("dictation")
 
@@ -213,49 +213,48 @@ class LocalTranscriber:
     def _transcribe(self, pcm: np.ndarray, prompt: str, cancel: threading.Event,
                     hint: Hint) -> Transcript:
         c = self.config
-        frames = len(pcm) * 100 // SAMPLE_RATE + 1
+        frames = len(pcm) * 100 // SAMPLE_RATE + 1 + WINDOW_MARGIN_FRAMES
         audio = pcm.astype(np.float32) / 32768  # one array: its features are computed once
-        window = min(FULL_WINDOW_FRAMES, max(MIN_WINDOW_FRAMES, frames + WINDOW_MARGIN_FRAMES))
-        if c.full_window:
-            window = FULL_WINDOW_FRAMES
-        language = self._language(audio, hint, window)
-        prompt = hint.prompt_for(language, prompt)
-        if window == FULL_WINDOW_FRAMES and not hint.draft:
-            return self._decode(audio, prompt, cancel, window, c.temperature, language)[0]
-        # A short window is tried greedily (or at the user's temperature) once; should the
-        # result look broken, Whisper's standard path (full window, temperature fallback)
-        # redoes it, so the shortcut can cost time but never quality. Not for a draft: the
-        # slow path held a final up for 2 s behind an interim (base), and the final is redone.
-        result, broken = self._decode(audio, prompt, cancel, window, c.temperature or (0.0,),
-                                      language)
-        if broken and not hint.draft:
+        window = FULL_WINDOW_FRAMES if c.full_window else min(
+            FULL_WINDOW_FRAMES, max(MIN_WINDOW_FRAMES, frames))
+        picked = self._language(audio, hint, window)
+        # A short window is tried greedily (or at the user's temperature) once; a broken
+        # result is redone Whisper's standard way (full window, temperature fallback), so the
+        # shortcut costs time, never quality. Not for a draft: that held a final 2 s (base).
+        standard = window == FULL_WINDOW_FRAMES and not hint.draft
+        temperature = c.temperature if standard else (c.temperature or (0.0,))
+
+        def decode(language: str, window: int, temperature: float | tuple[float, ...]
+                   ) -> tuple[Transcript, bool]:
+            return self._decode(audio, hint.prompt_for(language, prompt), cancel, window,
+                                temperature, language)
+
+        result, broken = decode(picked.language, window, temperature)
+        if picked.rival is not None and not hint.draft:
+            # The detector was unsure: the runner-up's text, if the likelier, wins.
+            other, other_broken = decode(picked.rival, window, temperature)
+            mine, theirs = scored(result, broken), scored(other, other_broken)
+            log.debug("unsure of the language: %s scored %s, %s %s", picked.language, mine,
+                      picked.rival, theirs)
+            if better(theirs, mine):
+                result, broken = other, other_broken
+        if broken and not standard and not hint.draft:
             log.debug("short window gave a doubtful transcript %s; redoing with the full "
                       "window", Said(result.text[:80]))
-            result = self._decode(audio, prompt, cancel, FULL_WINDOW_FRAMES, c.temperature,
-                                  language)[0]
+            result = decode(result.language or picked.language, FULL_WINDOW_FRAMES,
+                            c.temperature)[0]
         return result
 
-    def _language(self, audio: np.ndarray, hint: Hint, window: int) -> str | None:
+    def _language(self, audio: np.ndarray, hint: Hint, window: int) -> Picked:
         """The utterance's language: the one given, the model's only one, or detected among
         the user's languages (language.pick); the encoding is reused by the decoding."""
         fixed = hint.language or (self.languages[0] if len(self.languages) == 1 else None)
         if fixed is not None:
-            return fixed
-        from faster_whisper.audio import pad_or_trim
-
-        model = self._model
-        model.window = window
-        features = model.feature_extractor(audio)
-        # As the decoding will slice them (its last frame left out), so that it finds this
-        # encoding ready.
-        content = min(FULL_WINDOW_FRAMES, features.shape[-1] - 1)
-        encoded = model.encode(pad_or_trim(features[..., :content]))
-        probs = [(token[2:-2], p) for token, p in model.model.detect_language(encoded)[0]]
-        allowed = frozenset(self.languages) or None
-        picked = pick(probs, allowed, hint.previous, len(audio) / SAMPLE_RATE)
-        log.debug("language %s (%.2f%s)", picked.language, picked.probability,
-                  ", kept from before" if picked.kept else "")
-        return picked.language
+            return Picked(fixed, 1.0)
+        picked = pick(language_probs(self._model, audio, window),
+                      frozenset(self.languages) or None, hint.previous, len(audio) / SAMPLE_RATE)
+        log.debug("language %s", picked)
+        return picked
 
     def _decode(self, audio: np.ndarray, prompt: str, cancel: threading.Event, window: int,
                 temperature: float | tuple[float, ...], language: str | None
@@ -298,3 +297,4 @@ class LocalTranscriber:
     async def aclose(self) -> None:
         self._cancel.set()
         self._executor.shutdown(wait=False, cancel_futures=True)
+
