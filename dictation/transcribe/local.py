@@ -213,13 +213,13 @@ class LocalTranscriber:
     def _transcribe(self, pcm: np.ndarray, prompt: str, cancel: threading.Event,
                     hint: Hint) -> Transcript:
         c = self.config
-        frames = len(pcm) * 100 // SAMPLE_RATE + 1 + WINDOW_MARGIN_FRAMES
+        needed = len(pcm) * 100 // SAMPLE_RATE + 1 + WINDOW_MARGIN_FRAMES  # mel frames
         audio = pcm.astype(np.float32) / 32768  # one array: its features are computed once
         window = FULL_WINDOW_FRAMES if c.full_window else min(
-            FULL_WINDOW_FRAMES, max(MIN_WINDOW_FRAMES, frames))
+            FULL_WINDOW_FRAMES, max(MIN_WINDOW_FRAMES, needed))
         picked = self._language(audio, hint, window)
         # A short window is tried greedily (or at the user's temperature) once; a broken
-        # result is redone Whisper's standard way (full window, temperature fallback), so the
+        # result is redone Whisper's standard way (full window, temperature fallback): the
         # shortcut costs time, never quality. Not for a draft: that held a final 2 s (base).
         standard = window == FULL_WINDOW_FRAMES and not hint.draft
         temperature = c.temperature if standard else (c.temperature or (0.0,))
@@ -297,4 +297,3 @@ class LocalTranscriber:
     async def aclose(self) -> None:
         self._cancel.set()
         self._executor.shutdown(wait=False, cancel_futures=True)
-
