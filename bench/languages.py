@@ -196,8 +196,12 @@ def report(name: str, rows: list[dict]) -> list[str]:
               f"{len(unsure)} of {len(rows)} pieces were unsure and decoded twice"]
     if unsure:
         second = [r["decodes"][1] for r in unsure]
+        rest = [sum(r["decodes"][1:]) for r in unsure]
+        searched = sum(len(r["decodes"]) >= 4 for r in unsure)
         lines[-1] += (f"; the second decode took {ms(second, 0.5)} median "
-                      f"({ms(second, 0.9)} p90)")
+                      f"({ms(second, 0.9)} p90), and all the decodes after the first, "
+                      f"{searched} of them searched again with a beam, {ms(rest, 0.5)} "
+                      f"median ({ms(rest, 0.9)} p90)")
     lines[-1] += "."
     lines += ["", "Pieces in a wrong language, and the unsure ones, as the engine logged them:",
               ""]

@@ -38,7 +38,12 @@ from dictation.transcribe.engines import (
     LocalConfig,
 )
 from dictation.transcribe.language import Picked, better, pick, scored
-from dictation.transcribe.windowed import FULL_WINDOW_FRAMES, language_probs, load
+from dictation.transcribe.windowed import (  # token_limit: tests read it here
+    FULL_WINDOW_FRAMES,
+    language_probs,
+    load,
+    token_limit,
+)
 
 log = logging.getLogger("dictation")
 
@@ -46,25 +51,10 @@ MIN_WINDOW_FRAMES = 1000  # 10 s of 10 ms mel frames
 WINDOW_MARGIN_FRAMES = 500  # 5 s of silence after the audio: with 1 s the model loops
 COMPRESSION_LIMIT = 2.4  # faster-whisper's thresholds for a failed decode
 LOGPROB_FLOOR = -1.0
-
-TOKENS_PER_S = 20
-"""Tokens a second of speech can need, generously: English runs about 4 characters a token
-and the fastest speech measured 33 characters a second (guard.py); scripts with more tokens
-per character are spoken with fewer characters."""
-TOKEN_SLACK = 24  # a short answer's punctuation, timestamps and language tokens
-SAFE_NEW_TOKENS = 220
-"""Whisper's 448-token context less the longest prompt faster-whisper builds (223 tokens of
-text before it and the start tokens): more would be refused."""
-
-
-def token_limit(audio_s: float) -> int | None:
-    """The most tokens one window's decode of ``audio_s`` seconds may write (None: the
-    model's own limit, for audio long enough to need it). A decoding loop otherwise runs to
-    the context's end, seconds on base over a short utterance, and a final waits behind it:
-    the work stays bounded by the audio."""
-    limit = int(TOKENS_PER_S * audio_s) + TOKEN_SLACK
-    return limit if limit < SAFE_NEW_TOKENS else None
-
+SEARCH_BEAM = 5
+"""The beam an unsure piece's two languages are decoded with again when both greedy texts
+failed the quality checks: on bench/languages.md such pairs went to the right language 2
+times of 5 greedy, 4 of 5 with a beam of 5."""
 
 # OpenAI's semantics: temperature 0 means "start greedy, raise it when the output looks
 # broken" (a repetition loop or a very unlikely transcript).
@@ -224,15 +214,20 @@ class LocalTranscriber:
         standard = window == FULL_WINDOW_FRAMES and not hint.draft
         temperature = c.temperature if standard else (c.temperature or (0.0,))
 
-        def decode(language: str, window: int, temperature: float | tuple[float, ...]
-                   ) -> tuple[Transcript, bool]:
+        def decode(language: str, window: int, temperature: float | tuple[float, ...],
+                   beam: int | None = None) -> tuple[Transcript, bool]:
             return self._decode(audio, hint.prompt_for(language, prompt), cancel, window,
-                                temperature, language)
+                                temperature, language, beam or c.beam_size)
 
         result, broken = decode(picked.language, window, temperature)
         if picked.rival is not None and not hint.draft:
-            # The detector was unsure: the runner-up's text, if the likelier, wins.
+            # The detector was unsure: the runner-up's text, if the likelier, wins. Two texts
+            # that both fail the quality checks say little of the language: then each
+            # language's best text is searched for (a beam) and those are compared.
             other, other_broken = decode(picked.rival, window, temperature)
+            if broken and other_broken and c.beam_size < SEARCH_BEAM:
+                result, broken = decode(picked.language, window, temperature, SEARCH_BEAM)
+                other, other_broken = decode(picked.rival, window, temperature, SEARCH_BEAM)
             mine, theirs = scored(result, broken), scored(other, other_broken)
             log.debug("unsure of the language: %s scored %s, %s %s", picked.language, mine,
                       picked.rival, theirs)
@@ -257,7 +252,7 @@ class LocalTranscriber:
         return picked
 
     def _decode(self, audio: np.ndarray, prompt: str, cancel: threading.Event, window: int,
-                temperature: float | tuple[float, ...], language: str | None
+                temperature: float | tuple[float, ...], language: str | None, beam: int
                 ) -> tuple[Transcript, bool]:
         """One pass; also says whether it failed Whisper's own quality checks (a repetition
         loop or an unlikely transcript) on audio that is speech."""
@@ -273,7 +268,7 @@ class LocalTranscriber:
                 audio, language=language,
                 initial_prompt=prompt or None,
                 temperature=FALLBACK_TEMPERATURES if temperature == 0 else temperature,
-                beam_size=c.beam_size, without_timestamps=not c.timestamps, vad_filter=False,
+                beam_size=beam, without_timestamps=not c.timestamps, vad_filter=False,
                 max_new_tokens=token_limit(len(audio) / SAMPLE_RATE))
             segments = []
             duration = len(audio) / SAMPLE_RATE

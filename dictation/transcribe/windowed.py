@@ -1,6 +1,7 @@
 """Whisper as the local engine runs it: encoded over a window that fits the utterance
-(local.py says why), and each utterance's features and encoding computed once, though the
-language detector and the decoding after it both ask for them."""
+(local.py says why), each utterance's features and encoding computed once, though the
+language detector and the decodings after it all ask for them, and a decode's tokens bounded
+by its audio."""
 
 from __future__ import annotations
 
@@ -10,6 +11,24 @@ from typing import Any
 import numpy as np
 
 FULL_WINDOW_FRAMES = 3000  # Whisper's 30 s of 10 ms mel frames
+
+TOKENS_PER_S = 20
+"""Tokens a second of speech can need, generously: English runs about 4 characters a token
+and the fastest speech measured 33 characters a second (guard.py); scripts with more tokens
+per character are spoken with fewer characters."""
+TOKEN_SLACK = 24  # a short answer's punctuation, timestamps and language tokens
+SAFE_NEW_TOKENS = 220
+"""Whisper's 448-token context less the longest prompt faster-whisper builds (223 tokens of
+text before it and the start tokens): more would be refused."""
+
+
+def token_limit(audio_s: float) -> int | None:
+    """The most tokens one window's decode of ``audio_s`` seconds may write (None: the
+    model's own limit, for audio long enough to need it). A decoding loop otherwise runs to
+    the context's end, seconds on base over a short utterance, and a final waits behind it:
+    the work stays bounded by the audio."""
+    limit = int(TOKENS_PER_S * audio_s) + TOKEN_SLACK
+    return limit if limit < SAFE_NEW_TOKENS else None
 
 
 class _SameAudio:
