@@ -5,7 +5,7 @@ audio). Restricted to the user's languages (``--languages``), the likeliest of t
 it is sure. When it is not, the text is decoded in the detector's first two and the one the
 model finds likelier wins (:func:`pick`, :func:`better`): on the alternating sessions of
 bench/languages.md the detector alone was right on 4 of its 9 unsure pieces, the decodes' own
-scores on 6. A short utterance ("OK.", a name) keeps the language of the piece before, so a
+scores on 8. A short utterance ("OK.", a name) keeps the language of the piece before, so a
 speaker who stays in one language is not thrown into another by a word.
 
 Pure, but for the names table: an OpenAI server answers ``"language": "english"``, a
