@@ -3,7 +3,8 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 APT_PACKAGES := libportaudio2 pulseaudio pulseaudio-utils libasound2-plugins espeak-ng \
-	festival festvox-us-slt-hts sox xclip xvfb curl python3-venv systemd \
+	festival festvox-us-slt-hts festvox-ca-ona-hts festvox-italp16k festvox-itapc16k \
+	sox xclip xvfb curl python3-venv systemd \
 	xdotool x11-xserver-utils xinput wtype ydotool python3-tk openssl tmux man-db fish zsh \
 	waybar sway grim foot wl-clipboard
 

@@ -50,6 +50,8 @@ class Voice:
 
 
 SLT = "cmu_us_slt_arctic_hts"
+FESTIVAL_CODECS = {"upc_ca_ona_hts": "latin-1", "lp_diphone": "latin-1", "pc_diphone": "latin-1"}
+"""Festival reads text as bytes in its voice's own encoding; UTF-8 accents come out as noise."""
 
 
 def slt(rate: float = 1.0) -> Voice:
@@ -264,11 +266,14 @@ def synthesize(text: str, voice: Voice) -> np.ndarray:
             raw = Path(tmp) / "raw.wav"
             if voice.engine == "festival":
                 _need("text2wave")
-                # hts_engine's -r option: speaking speed factor.
-                speed = ("(set! hts_engine_params (append hts_engine_params "
-                         f"'((\"-r\" {voice.rate}))))")
-                subprocess.run(["text2wave", "-eval", f"(voice_{voice.name})", "-eval", speed,
-                                "-o", str(raw)], input=text.encode(), check=True,
+                # hts_engine's -r option: speaking speed factor (HTS voices only: the
+                # diphone voices have no such parameter and fail on it).
+                speed = ["-eval", "(set! hts_engine_params (append hts_engine_params "
+                         f"'((\"-r\" {voice.rate}))))"] if voice.rate != 1.0 else []
+                subprocess.run(["text2wave", "-eval", f"(voice_{voice.name})", *speed,
+                                "-o", str(raw)],
+                               input=text.encode(FESTIVAL_CODECS.get(voice.name, "utf-8")),
+                               check=True,
                                capture_output=True)
             else:
                 _need("espeak-ng")

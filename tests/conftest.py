@@ -123,7 +123,8 @@ def speech_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def say(speech_dir: Path) -> Callable[..., Path]:
-    """Speak ``text`` to a 16 kHz mono WAV: festival's natural voice, or an espeak-ng voice."""
+    """Speak ``text`` to a 16 kHz mono WAV: festival's natural voice, another festival voice
+    (``festival:NAME``: Catalan and Italian ones read Latin-1), or an espeak-ng voice."""
 
     def _say(text: str, voice: str = "slt", pad: tuple[float, float] = (0.3, 0.8)) -> Path:
         key = hashlib.sha1(f"{voice}|{text}|{pad}".encode()).hexdigest()[:12]
@@ -135,6 +136,10 @@ def say(speech_dir: Path) -> Callable[..., Path]:
             _need("text2wave")
             subprocess.run(["text2wave", "-eval", "(voice_cmu_us_slt_arctic_hts)", "-o",
                             str(raw)], input=text.encode(), check=True)
+        elif voice.startswith("festival:"):
+            _need("text2wave")
+            subprocess.run(["text2wave", "-eval", f"(voice_{voice.split(':', 1)[1]})", "-o",
+                            str(raw)], input=text.encode("latin-1"), check=True)
         else:
             _need("espeak-ng")
             subprocess.run(["espeak-ng", "-v", voice, "-w", str(raw), text], check=True)

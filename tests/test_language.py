@@ -1,5 +1,6 @@
 """Which language an utterance is in, decided at the engine: the detector's probabilities
-restricted to the user's languages, a short or unsure utterance keeping the language before,
+restricted to the user's languages, a short utterance keeping the language before, an unsure
+one decoded in the runner-up too and the better-scored text winning,
 what a server is asked and how its answer's language is read, and the prompt per language.
 Pure: no audio, no model."""
 
@@ -11,8 +12,16 @@ from dictation.deliver.requestprompt import Prompter
 from dictation.records import Transcribed
 from dictation.text.config import TextConfig
 from dictation.text.stage import TextStage
-from dictation.transcribe import Hint
-from dictation.transcribe.language import code_of, known, pick, to_ask
+from dictation.transcribe import Hint, Segment, Transcript
+from dictation.transcribe.language import (
+    Scored,
+    better,
+    code_of,
+    known,
+    pick,
+    scored,
+    to_ask,
+)
 from dictation.transcribe.response import parse
 
 # What a multilingual base gave a Spanish sentence said by an English voice: Portuguese and
@@ -30,16 +39,47 @@ def test_detection_picks_among_the_users_languages_only() -> None:
     assert pick([("ja", 1.0)], ALLOWED, None, 3.0).language == "en"
 
 
-def test_a_short_or_unsure_utterance_keeps_the_language_before_and_a_sure_one_switches() -> None:
+def test_a_short_utterance_keeps_the_language_before_and_a_sure_one_switches() -> None:
     sure = [("fr", 0.95), ("en", 0.04)]
-    unsure = [("fr", 0.45), ("en", 0.30), ("es", 0.25)]  # the likeliest, but not the most
-    assert pick(sure, ALLOWED, "en", 3.0).language == "fr"  # confident: it switches
-    kept = pick(unsure, ALLOWED, "en", 3.0)
-    assert kept.language == "en" and kept.kept  # leaning, not sure: it stays
-    assert pick(sure, ALLOWED, "en", 0.8).language == "en"  # one word: too little to hear
-    assert pick(unsure, ALLOWED, None, 3.0).language == "fr"  # nothing before: the likeliest
+    got = pick(sure, ALLOWED, "en", 3.0)
+    assert (got.language, got.rival, got.kept) == ("fr", None, False)  # confident: it switches
+    kept = pick(sure, ALLOWED, "en", 0.8)
+    assert kept.language == "en" and kept.kept  # one word: too little to hear
+    assert kept.rival is None  # and not decoded twice
     # A language before that the set no longer holds is not kept.
-    assert pick(unsure, frozenset({"fr", "es"}), "en", 3.0).language == "fr"
+    assert pick(sure, frozenset({"fr", "es"}), "en", 0.8).language == "fr"
+
+
+def test_an_unsure_detection_names_its_runner_up_to_decode_as_well() -> None:
+    unsure = [("fr", 0.45), ("en", 0.30), ("es", 0.25)]  # the likeliest, but not by much
+    got = pick(unsure, ALLOWED, "en", 3.0)
+    assert (got.language, got.rival, got.kept) == ("fr", "en", False)
+    assert got.probability == pytest.approx(0.45)
+    assert pick(unsure, ALLOWED, None, 3.0).rival == "en"  # nothing before: the same two
+    # The runner-up among the user's languages, not among all: Portuguese is not theirs.
+    assert pick(PROBS, ALLOWED, "en", 3.0).rival == "en"
+    assert pick(PROBS, ALLOWED, "en", 3.0).language == "es"
+    # Sure enough, or nothing to compare with: one decode.
+    assert pick([("fr", 0.85), ("en", 0.15)], ALLOWED, "en", 3.0).rival is None
+    assert pick([("fr", 0.45)], ALLOWED, "en", 3.0).rival is None
+    assert "fr 0.450 en 0.300" in str(got)  # the log line shows the detector's shares
+
+
+def test_the_better_scored_decode_wins_and_a_broken_one_never_does() -> None:
+    likely, unlikely = Scored(-0.2, broken=False), Scored(-0.9, broken=False)
+    assert better(likely, unlikely) and not better(unlikely, likely)
+    assert not better(likely, likely)  # a tie keeps the detector's choice
+    looped = Scored(-0.1, broken=True)  # likely tokens, but a repetition loop
+    assert not better(looped, unlikely) and better(unlikely, looped)
+    assert better(Scored(-0.5, True), Scored(-0.9, True))  # both broken: the likelier
+
+
+def test_a_decodes_score_is_its_segments_mean_and_no_text_scores_lowest() -> None:
+    two = Transcript("a b", (Segment(0, 1, "a", -0.2), Segment(1, 2, "b", -0.6)), "en")
+    assert scored(two, False) == Scored(pytest.approx(-0.4), False)
+    empty = Transcript("", (Segment(0, 1, "", -0.1),), "fr")
+    assert scored(empty, False).avg_logprob == float("-inf")
+    assert better(scored(two, False), scored(empty, False))
 
 
 def test_what_a_server_is_asked() -> None:

@@ -1,7 +1,7 @@
 """Whisper as the local engine runs it: encoded over a window that fits the utterance
-(local.py says why), each decode's tokens bounded by its audio, and each utterance's features
-and encoding computed once, though the language detector and the decoding after it both ask
-for them."""
+(local.py says why), each utterance's features and encoding computed once, though the
+language detector and the decodings after it all ask for them, and a decode's tokens bounded
+by its audio."""
 
 from __future__ import annotations
 
@@ -79,3 +79,17 @@ def load(path: str, device: str, compute: str, threads: int) -> Any:
     model = Model(path, device=device, compute_type=compute, cpu_threads=threads)
     model.feature_extractor = _SameAudio(model.feature_extractor)
     return model
+
+
+def language_probs(model: Any, audio: np.ndarray, window: int) -> list[tuple[str, float]]:
+    """The detector's (code, probability) for ``audio`` encoded over ``window`` frames; the
+    features and the encoding are kept for the decoding that follows."""
+    from faster_whisper.audio import pad_or_trim
+
+    model.window = window
+    features = model.feature_extractor(audio)
+    # As the decoding will slice them (its last frame left out), so that it finds this
+    # encoding ready.
+    content = min(FULL_WINDOW_FRAMES, features.shape[-1] - 1)
+    encoded = model.encode(pad_or_trim(features[..., :content]))
+    return [(token[2:-2], p) for token, p in model.model.detect_language(encoded)[0]]
