@@ -21,9 +21,9 @@ from pathlib import Path
 from dictation.errors import ConfigError, SinkError
 from dictation.output.subtitles import Cue, heard_cues, srt_cue, vtt_cue, vtt_header
 from dictation.records import Revised, Transcribed
+from dictation.text.assemble import MAX_PIECES  # pieces whose cues can be rewritten
 
 FORMATS = ("srt", "vtt")
-MAX_PIECES = 50  # pieces whose cues can be rewritten: as many as the text stage revises
 
 
 class CaptionFile:

@@ -36,12 +36,11 @@ from dictation.output.typedtail import (
     live_start,
 )
 from dictation.records import LiveTyped, Revised, Transcribed
-from dictation.text.assemble import join
+from dictation.text.assemble import MAX_PIECES, join
 from dictation.text.revise import backspace_safe, edit
 
 log = logging.getLogger("dictation")
 
-MAX_TYPED = 50  # pieces remembered for changing them, newest last (as many as can be undone)
 
 
 class TypeSink:
@@ -82,7 +81,7 @@ class TypeSink:
                 epoch, focus = await self._where()
                 await self._type(rest)
                 self._typed.append(Typed(item.seq, rest, epoch, focus, locked=True))
-                del self._typed[:-MAX_TYPED]
+                del self._typed[:-MAX_PIECES]
 
     async def revise(self, rev: Revised) -> None:
         async with self._lock:
@@ -111,7 +110,7 @@ class TypeSink:
         """Utterance ``seq`` went to delivery: its live text is replaced by the next piece
         or revision (its own text, a join, "scratch that"), and never typed on."""
         self._absorbed[seq] = None
-        while len(self._absorbed) > MAX_TYPED:
+        while len(self._absorbed) > MAX_PIECES:
             del self._absorbed[next(iter(self._absorbed))]
         for e in self._typed[live_start(self._typed):]:
             if e.seq == seq:
@@ -149,7 +148,7 @@ class TypeSink:
         self._typed[plan.at:] = [Typed(seq, text, epoch, focus, live=live,
                                        gone=live and seq in self._absorbed)
                                  for seq, text, live in plan.new]
-        del self._typed[:-MAX_TYPED]
+        del self._typed[:-MAX_PIECES]
         if why and (why != "final" or plan.old):  # a step of live typing: counted
             seq = changed[0].seq if why == "withdrawn" else plan.new[0][0]
             shown = "".join(t for x, t, _ in plan.new if x == seq)

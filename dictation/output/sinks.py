@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Protocol, TextIO
 from dictation.env import child_env
 from dictation.errors import SinkError
 from dictation.records import Revised, Transcribed
+from dictation.text.assemble import MAX_PIECES  # pieces a sink keeps to change them
 
 if TYPE_CHECKING:
     from dictation.output.keytools import TyperConfig
@@ -29,7 +30,6 @@ class Sink(Protocol):
     async def deliver(self, item: Transcribed) -> None: ...
 
 
-MAX_PIECES = 50  # pieces a sink keeps to change them: as many as the text stage revises
 
 
 class StdoutSink:

@@ -30,6 +30,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
+from dictation.text.revise import word_key
 from dictation.transcribe import Segment
 
 if TYPE_CHECKING:
@@ -98,16 +99,13 @@ def _ms(seconds: float) -> int:
     return max(0, round(seconds * 1000)) if math.isfinite(seconds) else 0
 
 
-def _key(word: str) -> str:
-    return "".join(ch for ch in word.casefold() if ch.isalnum())
-
-
 def _segment_spans(lo: int, hi: int, words: list[str],
                    segments: Sequence[Segment]) -> list[Piece] | None:
     """The text's words grouped and timed as the segments say, or None if they cannot be
     trusted: other words (the text was edited after the engine) or impossible times."""
     segs = [s for s in segments if s.text.split()]
-    if not segs or [_key(w) for s in segs for w in s.text.split()] != [_key(w) for w in words]:
+    said = [word_key(w) for s in segs for w in s.text.split()]
+    if not segs or said != [word_key(w) for w in words]:
         return None
     span_s = (hi - lo) / 1000
     prev = 0.0

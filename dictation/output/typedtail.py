@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from dictation.text.revise import shared_words
+from dictation.text.revise import shared_words, word_key
 
 
 @dataclass
@@ -119,12 +119,8 @@ def for_settle(entries: list[Typed], seq: int | None) -> Plan | None:
     return Plan(at, "".join(e.text for e in entries[at:]), rest)
 
 
-def _key(word: str) -> str:
-    return "".join(ch for ch in word.casefold() if ch.isalnum())
-
-
 def beyond(shown: str, new: str) -> str:
     """The words of ``new`` after those it shares with ``shown`` from the start (case and
     punctuation aside)."""
     words = new.split()
-    return " ".join(words[shared_words(shown.split(), words, _key):])
+    return " ".join(words[shared_words(shown.split(), words, word_key):])
