@@ -96,6 +96,9 @@ class CollectSink:
         self.items.append(item)
         self._bar.advance(item.end_s)
 
+    async def aclose(self) -> None:
+        pass
+
 
 class Progress:
     """A progress bar on stderr (a terminal only), in seconds of audio transcribed."""

@@ -146,8 +146,7 @@ async def _open(stack: contextlib.AsyncExitStack, cfg: RunConfig, env: dict[str,
         stack.push_async_callback(refiner.aclose)
     for name in cfg.outputs:
         sinks.append(sink := make_sink(name, cfg.clipboard_mode, cfg.typer))
-        if close := getattr(sink, "aclose", None):  # the typing sinks free the keys they bound
-            stack.push_async_callback(close)
+        stack.push_async_callback(sink.aclose)  # the typing sinks free the keys they bound
     observer, captions = _observer(cfg, notifier, cues, events, feed)
     pipeline = _pipeline(cfg, source, transcriber, sinks, observer, spool, recovered, refiner)
     return _Run(pipeline, source, server, hotkey, events, captions)

@@ -24,7 +24,7 @@ from dictation.deliver.retry import RetryPolicy
 from dictation.deliver.spool import Adopted, Spool
 from dictation.deliver.worker import Delivery
 from dictation.errors import DictationError
-from dictation.output.sinks import Sink
+from dictation.output.sinks import LiveSink, Sink
 from dictation.records import GAP, Interim, Observer, Quiet, Source, Stats
 from dictation.segment.endpointer import Endpointer
 from dictation.segment.gate import CANCEL, CLOSE, OPEN, UNDO, Gate
@@ -73,8 +73,8 @@ class Pipeline:
         self.gate = gate or Gate()
         self.observer: Observer = observer or Quiet()
         for sink in sinks:
-            if getattr(sink, "can_live", False):  # its counts go out with the events
-                sink.report = self.observer.live  # type: ignore[attr-defined]
+            if isinstance(sink, LiveSink) and sink.can_live:  # its counts go with the events
+                sink.report = self.observer.live
         # Delivery asks this pipeline (its Host) what the endpointer hears; the endpointer
         # puts utterances into delivery: the one made first reaches the other through self.
         settings = DeliveryConfig(keep_dir, prompt, self.guard, retry or RetryPolicy(),

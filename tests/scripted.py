@@ -146,11 +146,15 @@ class RecordingSink:
     """A sink that shows each piece at once and takes its revisions."""
 
     name = "record"
+    final_only = False
 
     def __init__(self, signal: Signal) -> None:
         self.signal = signal
         self.items: list[Transcribed] = []
         self.revisions: list[Revised] = []
+
+    async def aclose(self) -> None:
+        pass
 
     async def deliver(self, item: Transcribed) -> None:
         self.items.append(item)

@@ -40,6 +40,9 @@ class FinalOnly:
         self.texts.append(item.text)
         self.signal.poke()
 
+    async def aclose(self) -> None:
+        pass
+
 
 def two_pass(tmp_path: Path, audio: np.ndarray, refine: RefineConfig = SLOW, **kw: object):
     refiner = ScriptedEngine(Signal())

@@ -21,9 +21,10 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable, Coroutine, Sequence
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 from dictation.errors import SinkError
+from dictation.output.sinks import LiveSink
 from dictation.text.revise import shared_words
 
 if TYPE_CHECKING:
@@ -33,16 +34,6 @@ if TYPE_CHECKING:
 log = logging.getLogger("dictation")
 
 _MARKS = ".,;:?!…"
-
-
-class LiveSink(Protocol):
-    can_live: bool
-
-    async def live(self, seq: int, piece: str) -> None: ...
-
-    def absorb(self, seq: int) -> None: ...
-
-    async def settle(self, seq: int | None) -> None: ...
 
 
 def agreed_words(previous: str, current: str) -> str:
@@ -58,8 +49,7 @@ class LiveText:
     def __init__(self, stage: TextStage, sinks: Sequence[object],
                  language: Callable[[], str | None]) -> None:
         """``language``: the newest piece's, for the rules of the words typed."""
-        self.sinks: list[LiveSink] = [s for s in sinks  # type: ignore[misc]
-                                      if getattr(s, "can_live", False)]
+        self.sinks = [s for s in sinks if isinstance(s, LiveSink) and s.can_live]
         self.stage = stage
         self._language = language
         self._last: asyncio.Task[None] | None = None

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Protocol
 from dictation.errors import SinkError
 
 if TYPE_CHECKING:
-    from dictation.output.sinks import Sink
+    from dictation.output.sinks import RevisableSink, Sink
     from dictation.records import Final, Observer, Revised, Transcribed
 
 
@@ -25,8 +25,9 @@ class Failures(Protocol):
 
 class Outputs:
     def __init__(self, sinks: Sequence[Sink], observer: Observer, failures: Failures) -> None:
-        self.live = [s for s in sinks if not getattr(s, "final_only", False)]
-        self.later = [s for s in sinks if getattr(s, "final_only", False)]
+        self.live: list[RevisableSink] = [s for s in sinks  # type: ignore[misc]
+                                          if not s.final_only]
+        self.later = [s for s in sinks if s.final_only]
         self.observer = observer
         self._failures = failures
 
@@ -46,10 +47,8 @@ class Outputs:
         """A piece shown changed, or was taken back: to the sinks that can revise, and the
         observer."""
         for sink in self.live:
-            if (revise := getattr(sink, "revise", None)) is None:
-                continue
             try:
-                await revise(rev)
+                await sink.revise(rev)
             except SinkError as err:
                 self._failures.failed(err, rev.item)
         self.observer.revise(rev)

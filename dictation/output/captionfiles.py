@@ -29,6 +29,8 @@ FORMATS = ("srt", "vtt")
 class CaptionFile:
     """A sink that appends an utterance's cues to an SRT or WebVTT file."""
 
+    final_only = False
+
     def __init__(self, path: Path, fmt: str) -> None:
         """Create (or empty) the file now, so a bad path is reported before the run starts."""
         if fmt not in FORMATS:

@@ -1,7 +1,8 @@
-"""Where finished text goes. Every sink has one shape: ``await sink.deliver(item)``, one piece
-of text at a time. A sink that can change what it shows also has ``await sink.revise(rev)``
-(dictation.records.Revised); one that cannot sets ``final_only`` and is handed each piece
-only once it is final (deliver/finality.py)."""
+"""Where finished text goes. Every sink has one shape (Sink): ``await sink.deliver(item)``,
+one piece of text at a time, and ``aclose``. A sink that can change what it shows is a
+RevisableSink (``await sink.revise(rev)``, dictation.records.Revised); one that cannot sets
+``final_only`` and is handed each piece only once it is final (deliver/finality.py). Typing
+that types the words of the sentence still spoken is a LiveSink."""
 
 from __future__ import annotations
 
@@ -10,11 +11,12 @@ import os
 import subprocess
 import sys
 import tempfile
-from typing import TYPE_CHECKING, Protocol, TextIO
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Protocol, TextIO, runtime_checkable
 
 from dictation.env import child_env
 from dictation.errors import SinkError
-from dictation.records import Revised, Transcribed
+from dictation.records import LiveTyped, Revised, Transcribed
 from dictation.text.assemble import MAX_PIECES  # pieces a sink keeps to change them
 
 if TYPE_CHECKING:
@@ -26,8 +28,33 @@ CLIPBOARD_MODES = ("replace", "append")
 
 class Sink(Protocol):
     name: str
+    final_only: bool
+    """It cannot change what it showed: it is handed each piece once final. Otherwise it is a
+    RevisableSink, handed each piece at once and every change after."""
 
     async def deliver(self, item: Transcribed) -> None: ...
+
+    async def aclose(self) -> None:
+        """Frees what it holds (keys it bound, files it writes); the run's end calls it."""
+
+
+class RevisableSink(Sink, Protocol):
+    async def revise(self, rev: Revised) -> None: ...
+
+
+@runtime_checkable
+class LiveSink(RevisableSink, Protocol):
+    """Typing that can also type an utterance's words while it is spoken (deliver/live.py),
+    when ``can_live``; ``report`` hears what it typed and deleted."""
+
+    can_live: bool
+    report: Callable[[LiveTyped], None]
+
+    async def live(self, seq: int, piece: str) -> None: ...
+
+    def absorb(self, seq: int) -> None: ...
+
+    async def settle(self, seq: int | None) -> None: ...
 
 
 
@@ -56,6 +83,9 @@ class StdoutSink:
         except (BrokenPipeError, ValueError):
             raise SinkError("stdout was closed; stopping") from None
 
+    async def aclose(self) -> None:
+        pass
+
 
 class ClipboardSink:
     """The system clipboard via pyperclip (xclip/xsel on X11, wl-clipboard on Wayland).
@@ -67,6 +97,7 @@ class ClipboardSink:
     """
 
     name = "clipboard"
+    final_only = False
 
     def __init__(self, mode: str = "replace") -> None:
         import pyperclip
@@ -95,6 +126,9 @@ class ClipboardSink:
                     self._pieces[i] = (rev.seq, rev.new)
                 await self._show()
                 return
+
+    async def aclose(self) -> None:
+        pass  # what it put on the clipboard stays there
 
     async def _show(self) -> None:
         if self._mode == "append":
