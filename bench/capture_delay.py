@@ -26,7 +26,7 @@ import numpy as np
 from rig import recorder, virtual_mic
 
 # (block s, PULSE_LATENCY_MSEC); None: unset, the sound server's default fragments
-SETTINGS = ((0.05, None), (0.1, None), (0.1, 50))
+SETTINGS = ((0.05, None), (0.08, None), (0.1, None), (0.1, 50))
 CLICK_S, GAP_S = 0.01, 0.35
 ONSET = 0.1  # a click is 0.5 of full scale; the keeper plays digital zeros
 
