@@ -270,17 +270,10 @@ class Daemon:
                 raise RuntimeError(f"dictation did not start listening: {self.stderr()}")
 
     def cpu_s(self) -> float:
-        """User + system CPU seconds of the process, all threads, from /proc/PID/stat."""
-        stat = Path(f"/proc/{self.proc.pid}/stat").read_text()
-        fields = stat.rsplit(")", 1)[1].split()  # the command name may hold spaces
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        return cpu_s(self.proc.pid)
 
     def vm_hwm_mb(self) -> float:
-        """Peak resident set size so far (VmHWM)."""
-        for line in Path(f"/proc/{self.proc.pid}/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-        return float("nan")
+        return memory_mb(self.proc.pid, "VmHWM")
 
     def stop(self, timeout: float = 120) -> int | None:
         """SIGINT (finish the utterance in progress), then wait; None when it hung."""
@@ -303,10 +296,29 @@ class Daemon:
         return "\n".join(line.text for line in self.err)
 
 
-# --- machine load ------------------------------------------------------------------------
+# --- a process's own cost, and the machine's load -------------------------------------------
 
 def _proc_stat(pid: str) -> list[str]:
-    return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()  # name may hold ")"
+
+
+def stat_cpu_s(stat: Path) -> float:
+    """User + system CPU seconds from a /proc stat file: a process's (all its threads) or,
+    under /proc/PID/task/TID, one thread's."""
+    fields = stat.read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def cpu_s(pid: int) -> float:
+    return stat_cpu_s(Path(f"/proc/{pid}/stat"))
+
+
+def memory_mb(pid: int, key: str) -> float:
+    """A size from /proc/PID/status in MB: VmHWM (peak resident set), VmRSS (now)…"""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith(f"{key}:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
 
 
 class Load:

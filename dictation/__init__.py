@@ -8,4 +8,12 @@ desktop drives it) and cli/ (the command line). The modules here are what the st
 launch). Imports point down that order; each subpackage's docstring says what it may import.
 """
 
+import sys
+
 __version__ = "0.1.0"
+
+# httpx imports its command-line client whenever click, pygments and rich are installed
+# (rich is ours, click comes with huggingface_hub): ~6 MB and 0.3 s at every start, for a
+# command dictation never runs. A None entry makes that one import fail, and httpx then
+# defines a stub in its place.
+sys.modules.setdefault("httpx._main", None)  # type: ignore[arg-type]

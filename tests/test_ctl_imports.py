@@ -28,7 +28,9 @@ before = set(sys.modules)
 sys.argv = ["dictation", *sys.argv[1:]]
 from dictation.launch import main
 code = main()
-print(json.dumps({"code": code, "loaded": sorted(set(sys.modules) - before)}))
+# A None entry is an import refused, not a module loaded (dictation/__init__.py makes one).
+loaded = sorted(m for m in set(sys.modules) - before if sys.modules[m] is not None)
+print(json.dumps({"code": code, "loaded": loaded}))
 """
 
 
