@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -214,6 +215,9 @@ def product_env() -> dict[str, str]:
     # A state directory of its own: models measured on this machine (`dictation models
     # bench`) would otherwise turn a second pass on (--refine-model auto) behind its back.
     state = REPO / "bench" / ".runs" / "state"
+    # Nor does a case inherit what an earlier, failed run left in the spool: the product
+    # would deliver it first, as it should, into this case's text.
+    shutil.rmtree(state / "dictation" / "spool", ignore_errors=True)
     return {**env, "DICTATION_CONFIG": os.devnull, "HF_HUB_OFFLINE": "1",
             "XDG_STATE_HOME": str(state)}
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from dictation.audio.vad import Frame
-from dictation.segment.lookback import find, left_out, pause_near
+from dictation.segment.lookback import LookingBack, find, left_out, pause_near
 from dictation.text.sentences import ends_near, inner_ends, words
 
 PCM = np.zeros(480, np.int16)
@@ -54,3 +54,19 @@ def test_a_cut_whose_text_left_out_the_words_its_audio_held_is_refused() -> None
     # Ten words over ten frames: the first eight frames held eight words.
     assert not left_out(f, 8, 8, 10, 10)
     assert left_out(f, 8, 5, 10, 10)  # three words missing at the cut
+
+
+def test_a_place_is_tried_once_and_only_for_its_own_utterance() -> None:
+    f = frames(".ssss.ssss..ss")
+    back = LookingBack(0.03)
+    assert back.look(f, "A b c d e f g h. I j", start=40)
+    assert back.due(40, f) == tuple(f[:11]) and back.due(41, f) is None  # another utterance
+    back.clear()
+    assert not back.look(f, "A b c d e f g h. I j k", start=40)  # the same place: tried
+    assert back.look(f, "A b c d. E f g h i j", start=40)  # another place
+    assert back.due(40, f) is not None
+    spec = object()
+    back.launched(spec)  # type: ignore[arg-type]
+    assert back.owns(spec) and back.due(40, f) is None  # sent: not due again
+    assert not back.answered("A b c d e f g h", True, f)  # not where the later text put it
+    assert back.place is None

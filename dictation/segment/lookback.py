@@ -89,3 +89,47 @@ def pause_near(frames: Sequence[Frame], at: int, reach: int) -> int | None:
             best = (begun, begun + (run + 1) // 2)
         run = 0
     return None if best is None else best[1]
+
+
+class LookingBack:
+    """Speculation's look back (Speculator): the place to try, its decode, and the place
+    tried last, so that a decode that did not confirm it is not asked for again."""
+
+    def __init__(self, frame_s: float) -> None:
+        self.frame_s = frame_s
+        self.place: Lookback | None = None
+        self._tried: tuple[int, int] | None = None
+
+    def due(self, start: int | None, frames: Sequence[Frame] | None) -> tuple[Frame, ...] | None:
+        """The frames to transcribe for a place found and not yet sent, if its utterance
+        (from frame ``start``, heard so far ``frames``) is still the open one."""
+        if (place := self.place) is None or place.spec is not None:
+            return None
+        if place.start == start and frames:
+            return tuple(frames[:place.frames])
+        self.place = None
+        return None
+
+    def launched(self, spec: Speculation) -> None:
+        if self.place is not None and self.place.spec is None:
+            self.place.spec = spec
+
+    def owns(self, spec: Speculation) -> bool:
+        return self.place is not None and self.place.spec is spec
+
+    def look(self, frames: Sequence[Frame], text: str, start: int) -> bool:
+        """Is there a sentence end inside ``text``, a decode of ``frames``, to look for behind
+        it (one not tried already)? It becomes the place to try."""
+        place = find(frames, text, start, self.frame_s)
+        if place is None or (place.start, place.frames) == self._tried:
+            return False
+        self.place, self._tried = place, (place.start, place.frames)
+        return True
+
+    def answered(self, text: str, finished: bool, frames: Sequence[Frame]) -> bool:
+        """The place's decode came back: does it end the sentence there?"""
+        place, self.place = self.place, None
+        return bool(place and finished and place.confirms(text, frames))
+
+    def clear(self) -> None:
+        self.place = None

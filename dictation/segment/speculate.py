@@ -32,8 +32,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from dictation.records import Kind, Speculation
-from dictation.segment import lookback
-from dictation.segment.lookback import Lookback, left_out
+from dictation.segment.lookback import LookingBack, left_out
 from dictation.segment.pacer import SpeculationPacer
 from dictation.text import boundary
 from dictation.text.boundary import BoundaryConfig
@@ -85,7 +84,7 @@ class Speculator:
         # pause would have ended the utterance had its text not been awaited.
         self._overdue = False
         self._trips: deque[float] = deque(maxlen=TRIPS_KEPT)  # seconds to an answer
-        self._lookback: Lookback | None = None  # a sentence end found behind the speech
+        self.back = LookingBack(segmenter.config.frame_s)  # a sentence end behind the speech
 
     def due(self) -> tuple[Frame, ...] | None:
         """The frames to transcribe now, if this pause (or, in long speech, this breath) is
@@ -95,10 +94,8 @@ class Speculator:
         if self.pending is not None or self.outlet.failed or not self.outlet.free:
             return None
         silent_s = seg.trailing_silence_s
-        if (back := self._lookback) is not None and back.spec is None:
-            if back.start == seg.open_start and (so_far := seg.so_far()):
-                return so_far[:back.frames]
-            self._lookback = None
+        if (held := self.back.due(seg.open_start, seg.so_far())) is not None:
+            return held
         if self._breathing():
             return seg.at_breath() if silent_s >= c.breath_s - 1e-9 else None
         return seg.if_silence_holds() if silent_s >= self.pacer.wait_s - 1e-9 else None
@@ -110,8 +107,7 @@ class Speculator:
         call = self.engine.start(Kind.SPECULATION, np.concatenate([f.pcm for f in held]),
                                  prompt, hint=self.outlet.next_hint())
         spec = self.pending = Speculation(seg.open_start or 0, len(held), prompt, call)
-        if (back := self._lookback) is not None and back.spec is None:
-            back.spec = spec
+        self.back.launched(spec)
         call.then(lambda c: self._answered(c, spec, held))
         self._breath, self._overdue = self._breathing(), False
         seg.hold_s = self.config.hold_s
@@ -122,7 +118,7 @@ class Speculator:
         # The speaker went on: its text is one of the speech going on. (While silence holds
         # it may yet be the utterance's final text, shown as such.)
         if ((result := call.value()) is not None and self.segmenter.trailing_silence_s == 0
-                and not self._looked_back(spec)):  # older audio than the interims heard
+                and not self.back.owns(spec)):  # older audio than the interims heard
             self.on_text(spec, held, result)
 
     def resumed(self) -> None:
@@ -167,8 +163,12 @@ class Speculator:
             return None
         if covers and finished:
             return spec.frames, "sentence"
-        if self._looked_back(spec):
-            return self._cut_behind(spec, text, finished)
+        if self.back.owns(spec):  # a decode up to a pause behind the speech (lookback.py)
+            if self.back.answered(text, finished, seg.so_far() or ()):
+                return spec.frames, "breath"
+            self._note("no sentence end at the pause at %.2f s", spec)
+            self.drop()
+            return None
         if (cand := self.candidate) is not None:
             if ends_near(text, self._candidate_words) and not left_out(
                     seg.so_far() or (), cand.frames, self._candidate_words, spec.frames,
@@ -178,6 +178,11 @@ class Speculator:
             self._drop_candidate()
         if covers:
             seg.hold_s = boundary.hold_for(text, cfg)
+        elif self._breath and self.back.look((seg.so_far() or ())[:spec.frames], text,
+                                             spec.start):
+            # A sentence ended inside, words after it: the end to cut at, before this one.
+            self._note("breath at %.2f s: a sentence ended before it", spec)
+            self.drop()
         elif finished and self._breath:  # confirmed or not by the next one
             self.pending, self.candidate = None, spec
             self._candidate_words = len(words(text))
@@ -185,23 +190,6 @@ class Speculator:
         else:  # the speaker went on, and the text does not end there
             self._note("breath at %.2f s: no sentence end", spec)
             self.drop()
-            if self._breath and (frames := seg.so_far()):
-                self._lookback = lookback.find(frames[:spec.frames], text, spec.start,
-                                               seg.config.frame_s)
-        return None
-
-    def _looked_back(self, spec: Speculation) -> bool:
-        return self._lookback is not None and self._lookback.spec is spec
-
-    def _cut_behind(self, spec: Speculation, text: str, finished: bool
-                    ) -> tuple[int, str] | None:
-        """The decode up to a pause behind the speech came back: cut there if it ends the
-        sentence the later text ended (lookback.py)."""
-        back, self._lookback = self._lookback, None
-        if back and finished and back.confirms(text, self.segmenter.so_far() or ()):
-            return spec.frames, "breath"
-        self._note("no sentence end at the pause at %.2f s", spec)
-        self.drop()
         return None
 
     def _note(self, message: str, *specs: Speculation) -> None:
@@ -246,7 +234,7 @@ class Speculator:
     def drop_all(self) -> None:
         self.drop()
         self._drop_candidate()
-        self._lookback = None
+        self.back.clear()
 
     def _drop_candidate(self) -> None:
         if self.candidate:
