@@ -43,8 +43,10 @@ def test_the_first_inner_end_is_placed_by_its_share_of_the_speech() -> None:
     assert back is not None and (back.start, back.frames, back.words) == (40, 11, 8)
     assert (back.heard_frames, back.heard_words) == (len(f), 10)
     assert back.confirms("A b c d e f g h.", f)
-    assert back.confirms("A b c d e f g.", f)  # a word off: Whisper may word it apart
-    assert not back.confirms("A b c d e.", f)  # it ended elsewhere
+    assert back.confirms("A b c d e f g x.", f)  # one word heard apart
+    assert not back.confirms("A b c d e f g.", f)  # a word short: cut too early
+    assert not back.confirms("A b c d e f g h i.", f)  # a word over: too late
+    assert not back.confirms("A b c d e f x y.", f)  # other words
     assert find(f, "A b c d e f g h i j", start=0, frame_s=0.03) is None  # no end inside
     assert find(frames("ssssssss"), "A b. C d", start=0, frame_s=0.03) is None  # no pause
 

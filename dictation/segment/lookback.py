@@ -4,8 +4,8 @@ half second or so and a decode takes longer (0.7 s on the API here), so the brea
 sentence ended was often never transcribed, and the sentence waited for the cut past
 ``soft_max_s``. The later text already says the sentence ended there and the speaker went
 on; what it cannot say is where in the audio. The words, spread evenly over the speech
-frames, place the end; the nearest pause is where to cut; a decode up to that pause must end
-a sentence within AGREE_WORDS of that count, or nothing is cut. Pure: frames in, a place
+frames, place the end; the nearest pause is where to cut; a decode up to that pause must say
+the words the later text had before its end, or nothing is cut. Pure: frames in, a place
 out."""
 
 from __future__ import annotations
@@ -14,7 +14,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from dictation.text.sentences import AGREE_WORDS, inner_ends, words
+from dictation.text.revise import shared_words, word_key
+from dictation.text.sentences import inner_ends, words
 
 if TYPE_CHECKING:
     from dictation.audio.vad import Frame
@@ -32,22 +33,29 @@ over the speech is off by a word or two (about 0.3 s each) in a sentence."""
 @dataclass
 class Lookback:
     """A cut to try: transcribe the open utterance (from frame ``start``) up to ``frames``;
-    a later text of ``heard_words`` words over ``heard_frames`` frames ended a sentence at
-    word ``words``."""
+    a later text of ``heard_words`` words over ``heard_frames`` frames ended a sentence
+    after the words ``said``."""
 
     start: int
     frames: int
-    words: int
+    said: tuple[str, ...]  # the later text's words up to its sentence end
     heard_frames: int
     heard_words: int
     spec: Speculation | None = None  # its decode, once launched
 
+    @property
+    def words(self) -> int:
+        return len(self.said)
+
     def confirms(self, text: str, frames: Sequence[Frame]) -> bool:
         """Does ``text``, the decode up to the cut, end the sentence where the later text
-        did, leaving out no words its audio held?"""
-        got = len(words(text))
-        return (abs(got - self.words) <= AGREE_WORDS
-                and not left_out(frames, self.frames, got, self.heard_frames, self.heard_words))
+        did: its words, one aside at most (every clip's decode ends with a mark, so the mark
+        alone says nothing), leaving out no words its audio held?"""
+        got = words(text)
+        return (len(got) == len(self.said)
+                and shared_words(list(self.said), got, word_key) >= len(got) - 1
+                and not left_out(frames, self.frames, len(got), self.heard_frames,
+                                 self.heard_words))
 
 
 def left_out(frames: Sequence[Frame], cut: int, cut_words: int, heard: int,
@@ -70,7 +78,8 @@ def find(frames: Sequence[Frame], text: str, start: int, frame_s: float) -> Look
         return None
     at = spoken[min(len(spoken) - 1, len(spoken) * ends[0] // said)]
     cut = pause_near(frames, at, round(REACH_S / frame_s))
-    return None if cut is None else Lookback(start, cut, ends[0], len(frames), said)
+    return None if cut is None else Lookback(start, cut, tuple(words(text)[:ends[0]]),
+                                             len(frames), said)
 
 
 def pause_near(frames: Sequence[Frame], at: int, reach: int) -> int | None:

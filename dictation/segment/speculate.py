@@ -178,18 +178,17 @@ class Speculator:
             self._drop_candidate()
         if covers:
             seg.hold_s = boundary.hold_for(text, cfg)
-        elif self._breath and self.back.look((seg.so_far() or ())[:spec.frames], text,
-                                             spec.start):
-            # A sentence ended inside, words after it: the end to cut at, before this one.
-            self._note("breath at %.2f s: a sentence ended before it", spec)
-            self.drop()
         elif finished and self._breath:  # confirmed or not by the next one
             self.pending, self.candidate = None, spec
             self._candidate_words = len(words(text))
             self._note("breath at %.2f s ends a sentence: a candidate", spec)
         else:  # the speaker went on, and the text does not end there
-            self._note("breath at %.2f s: no sentence end", spec)
             self.drop()
+            # A sentence may have ended inside it, at a breath never sent (lookback.py).
+            looks = self._breath and self.back.look((seg.so_far() or ())[:spec.frames], text,
+                                                    spec.start)
+            self._note("breath at %.2f s: no sentence end, but one before it" if looks
+                       else "breath at %.2f s: no sentence end", spec)
         return None
 
     def _note(self, message: str, *specs: Speculation) -> None:
