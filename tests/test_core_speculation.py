@@ -226,46 +226,6 @@ def test_long_speech_is_cut_back_at_a_breath_whose_sentence_end_is_confirmed(
     asyncio.run(main())
 
 
-def test_a_sentence_end_passed_while_a_breath_was_at_the_engine_is_cut_back_to(
-        tmp_path: Path) -> None:
-    # A breath at 3.7 s is sent; the sentence ends at the next one (4.29 s) while that is
-    # still at the engine, so that end is never sent by itself. The breath after it (5.38 s)
-    # ends a sentence inside its text: the end is looked for at the pause its words place it
-    # near, and the utterance is cut there once a decode up to that pause ends the sentence.
-    audio = speech((P, 0.5), (T, 3.2), (P, 0.09), (T, 0.5), (P, 0.09), (T, 1.0), (P, 0.09),
-                   (T, 1.0), (P, 2.5))
-    first = "We walked along the river to the market."
-
-    async def main() -> None:
-        r = rig(tmp_path, audio, holds=[4.6, 5.7, 6.0], speculate_s=0.09).start()
-        await r.held()
-        c1 = r.engine.calls[0]
-        assert 3.5 < c1.seconds < 3.9 and len(r.engine.calls) == 1  # 4.29 s passed it by
-        c1.answer("We walked along the river to")  # no end: dropped
-        r.source.release()
-        await r.held()
-        c2 = r.engine.calls[1]
-        assert 5.2 < c2.seconds < 5.6
-        c2.answer(f"{first} The stalls")
-        r.source.release()
-        c3 = await r.engine.call(3)  # looking back: up to the pause at 4.29 s
-        assert 4.2 < c3.seconds < 4.45
-        await r.held()
-        assert r.sink.texts == [] and r.observer.interims == []  # old audio: no interim
-        c3.answer(first)
-        r.source.release()
-        assert await r.delivered(1) == [first]
-        (await r.engine.call(4)).answer("The stalls were busy.")
-        assert await r.finish() == 0
-        assert r.sink.texts == [first, "The stalls were busy."]
-        head, tail = r.sink.items
-        assert np.array_equal(c3.pcm, r.source.pcm[round(head.start_s * SAMPLE_RATE):
-                                                     round(head.end_s * SAMPLE_RATE)])
-        assert tail.start_s == head.end_s and r.pipeline.stats.requests == 4
-
-    asyncio.run(main())
-
-
 def test_a_breaths_text_counts_as_an_interim_of_the_speech_going_on(tmp_path: Path) -> None:
     # Interims too far apart to run here: the breath's speculation, a decode of the open
     # utterance so far, is shown as its interim, at no cost. Never a final's text by itself.

@@ -11,9 +11,7 @@ silence (``dictation.text.boundary``):
   as a sentence too ("I left my glasses on the table." + "next to the bowl"), so the breath is
   only a candidate. The next speculation, which hears more, confirms it when its text ends a
   sentence at the same word; then the utterance is cut back at that breath, the candidate's
-  text attached, and what followed stays open. Otherwise the candidate is dropped. A text
-  that ends a sentence inside, past a breath never transcribed, is looked back on
-  (lookback.py).
+  text attached, and what followed stays open. Otherwise the candidate is dropped.
 - **Incomplete** (a thinking pause): the pause needs ``BoundaryConfig.hold_s`` more silence
   before it ends the utterance; if the speaker goes on, the sentence stays one utterance.
 - **Not back yet** when the hangover would end the utterance: the same hold bounds the wait.
@@ -32,7 +30,6 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from dictation.records import Kind, Speculation
-from dictation.segment.lookback import LookingBack, left_out
 from dictation.segment.pacer import SpeculationPacer
 from dictation.text import boundary
 from dictation.text.boundary import BoundaryConfig
@@ -58,6 +55,10 @@ monologue` (two runs each): monologue 2.90 and 2.95 s median against 4.98 s; cal
 breaths are transcribed only once the speech runs twice ``long_s`` (6 s), past most
 sentences, rather than waiting for the cut past ``soft_max_s``."""
 TRIPS_KEPT = 5
+DROPPED_WORDS = 2.0
+"""A breath is no cut when its audio, at the speaker's rate, held this many words more than
+its text: Whisper leaves out the words of a sentence just begun at the very end of its audio
+("…vegetables. I picked up" came back as "…vegetables."), and those words would be lost."""
 log = logging.getLogger("dictation")
 
 
@@ -84,7 +85,6 @@ class Speculator:
         # pause would have ended the utterance had its text not been awaited.
         self._overdue = False
         self._trips: deque[float] = deque(maxlen=TRIPS_KEPT)  # seconds to an answer
-        self.back = LookingBack(segmenter.config.frame_s)  # a sentence end behind the speech
 
     def due(self) -> tuple[Frame, ...] | None:
         """The frames to transcribe now, if this pause (or, in long speech, this breath) is
@@ -94,8 +94,6 @@ class Speculator:
         if self.pending is not None or self.outlet.failed or not self.outlet.free:
             return None
         silent_s = seg.trailing_silence_s
-        if (held := self.back.due(seg.open_start, seg.so_far())) is not None:
-            return held
         if self._breathing():
             return seg.at_breath() if silent_s >= c.breath_s - 1e-9 else None
         return seg.if_silence_holds() if silent_s >= self.pacer.wait_s - 1e-9 else None
@@ -107,7 +105,6 @@ class Speculator:
         call = self.engine.start(Kind.SPECULATION, np.concatenate([f.pcm for f in held]),
                                  prompt, hint=self.outlet.next_hint())
         spec = self.pending = Speculation(seg.open_start or 0, len(held), prompt, call)
-        self.back.launched(spec)
         call.then(lambda c: self._answered(c, spec, held))
         self._breath, self._overdue = self._breathing(), False
         seg.hold_s = self.config.hold_s
@@ -117,8 +114,7 @@ class Speculator:
             self._trips.append(call.elapsed_s)
         # The speaker went on: its text is one of the speech going on. (While silence holds
         # it may yet be the utterance's final text, shown as such.)
-        if ((result := call.value()) is not None and self.segmenter.trailing_silence_s == 0
-                and not self.back.owns(spec)):  # older audio than the interims heard
+        if (result := call.value()) is not None and self.segmenter.trailing_silence_s == 0:
             self.on_text(spec, held, result)
 
     def resumed(self) -> None:
@@ -163,16 +159,8 @@ class Speculator:
             return None
         if covers and finished:
             return spec.frames, "sentence"
-        if self.back.owns(spec):  # a decode up to a pause behind the speech (lookback.py)
-            if self.back.answered(text, finished, seg.so_far() or ()):
-                return spec.frames, "breath"
-            self._note("no sentence end at the pause at %.2f s", spec)
-            self.drop()
-            return None
         if (cand := self.candidate) is not None:
-            if ends_near(text, self._candidate_words) and not left_out(
-                    seg.so_far() or (), cand.frames, self._candidate_words, spec.frames,
-                    len(words(text))):
+            if ends_near(text, self._candidate_words) and not self._dropped(cand, spec, text):
                 return cand.frames, "breath"  # settle() discards this one: it heard past it
             self._note("breath at %.2f s not confirmed by the text to %.2f s", cand, spec)
             self._drop_candidate()
@@ -183,18 +171,23 @@ class Speculator:
             self._candidate_words = len(words(text))
             self._note("breath at %.2f s ends a sentence: a candidate", spec)
         else:  # the speaker went on, and the text does not end there
+            self._note("breath at %.2f s: no sentence end", spec)
             self.drop()
-            # A sentence may have ended inside it, at a breath never sent (lookback.py).
-            looks = self._breath and self.back.look((seg.so_far() or ())[:spec.frames], text,
-                                                    spec.start)
-            self._note("breath at %.2f s: no sentence end, but one before it" if looks
-                       else "breath at %.2f s: no sentence end", spec)
         return None
 
     def _note(self, message: str, *specs: Speculation) -> None:
         if log.isEnabledFor(logging.DEBUG):
             frame_s = self.segmenter.config.frame_s
             log.debug(message, *((s.start + s.frames) * frame_s for s in specs))
+
+    def _dropped(self, cand: Speculation, spec: Speculation, text: str) -> bool:
+        """Did the candidate's text leave out words its audio held? The confirming text's
+        words, spread over its speech frames, say how many the candidate's speech held."""
+        frames = self.segmenter.so_far() or ()
+        heard = sum(f.is_speech for f in frames[:cand.frames])
+        more = sum(f.is_speech for f in frames[:spec.frames])
+        said = len(words(text))
+        return more > 0 and said * heard / more - self._candidate_words >= DROPPED_WORDS
 
     def within(self, frames: int) -> tuple[int, str] | None:
         """Where a breath of the open utterance's last ``frames`` was transcribed (the
@@ -233,7 +226,6 @@ class Speculator:
     def drop_all(self) -> None:
         self.drop()
         self._drop_candidate()
-        self.back.clear()
 
     def _drop_candidate(self) -> None:
         if self.candidate:
