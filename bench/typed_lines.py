@@ -65,7 +65,7 @@ def on_wayland(pieces: list[str], held: bool = True) -> str:
     from wayland import Sway, until
 
     from dictation.output import seat
-    from dictation.output.keystrokes import typing_sink
+    from dictation.output.choose import typing_sink
     from dictation.output.keytools import TyperConfig
 
     if not held:  # wtype's keyboard is then the seat's only one, for each run
@@ -85,7 +85,7 @@ def on_wayland(pieces: list[str], held: bool = True) -> str:
 def on_x11(pieces: list[str]) -> str:
     from test_typer import TextWindow
 
-    from dictation.output.keystrokes import typing_sink
+    from dictation.output.choose import typing_sink
     from dictation.output.keytools import TyperConfig
 
     read, write = os.pipe()

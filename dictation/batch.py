@@ -25,7 +25,8 @@ from dictation.records import Transcribed
 from dictation.segment.segmenter import SegmenterConfig
 from dictation.storage import atomic_write
 from dictation.text.guard import GuardConfig
-from dictation.transcribe.engines import ApiConfig, LocalConfig, make_transcriber
+from dictation.transcribe.choose import make_transcriber
+from dictation.transcribe.engines import ApiConfig, LocalConfig
 
 log = logging.getLogger("dictation")
 

@@ -109,9 +109,9 @@ async def _open(stack: contextlib.AsyncExitStack, cfg: RunConfig, env: dict[str,
     from dictation.control.server import ControlServer
     from dictation.deliver.spool import Spool, default_spool_dir
     from dictation.output.captionfiles import open_caption_files
+    from dictation.output.choose import make_sink
     from dictation.output.events import EventStream
-    from dictation.output.sinks import make_sink
-    from dictation.transcribe.engines import make_transcriber
+    from dictation.transcribe.choose import make_transcriber
 
     pipeline: Pipeline | None = None
 

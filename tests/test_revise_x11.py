@@ -17,7 +17,8 @@ import pytest
 from conftest import _need
 from test_typer import TextWindow
 
-from dictation.output.keystrokes import TypeSink, typing_sink
+from dictation.output.choose import typing_sink
+from dictation.output.keystrokes import TypeSink
 from dictation.output.keytools import KeyTool, TyperConfig
 from dictation.records import Revised, Transcribed
 from dictation.text.revise import edit

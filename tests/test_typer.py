@@ -33,7 +33,8 @@ from procs import Stream, private_tmp, spawn
 
 from dictation.errors import ConfigError, SinkError
 from dictation.output import keytools
-from dictation.output.keystrokes import TypeSink, typing_sink
+from dictation.output.choose import typing_sink
+from dictation.output.keystrokes import TypeSink
 from dictation.output.keytools import (
     Chord,
     KeyTool,

@@ -28,7 +28,8 @@ from test_revise_live import (
 )
 from wayland import Sway, until
 
-from dictation.output.keystrokes import TypeSink, typing_sink
+from dictation.output.choose import typing_sink
+from dictation.output.keystrokes import TypeSink
 from dictation.output.keytools import TyperConfig
 from dictation.records import Revised, Transcribed
 

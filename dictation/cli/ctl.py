@@ -70,9 +70,18 @@ def status_main(argv: list[str]) -> int:
     """`dictation status`: the daemon's status line, or the backlog it left on disk."""
     args = _parse("dictation status", STATUS_DESCRIPTION, add_status_arguments, argv)
     env = dict(os.environ)
-    return _run(lambda: status(args.socket or configured_socket(env),
-                               args.spool_dir or configured("spool-dir", env),
-                               status_format(args), args.follow))
+    return _run(lambda: show_status(args.socket or configured_socket(env),
+                                    args.spool_dir or configured("spool-dir", env),
+                                    status_format(args), args.follow))
+
+
+def show_status(path: str, spool_dir: str | None, fmt: str, follow: bool) -> int:
+    """The status once, or (``follow``) a line at every change until stopped."""
+    if follow:
+        from dictation.control.follow import follow as follow_changes
+
+        return follow_changes(path, fmt)
+    return status(path, spool_dir, fmt)
 
 
 def status_format(args: Any) -> str:

@@ -101,11 +101,11 @@ def dispatch(resolved: settings.Resolved) -> int:
         return ctl(args.action, args.socket or default_socket_path(dict(os.environ)),
                    args.json)
     if args.command == "status":  # reached with global options first
-        from dictation.cli.ctl import status_format
-        from dictation.control.client import default_socket_path, status
+        from dictation.cli.ctl import show_status, status_format
+        from dictation.control.client import default_socket_path
 
-        return status(args.socket or default_socket_path(dict(os.environ)), args.spool_dir,
-                      status_format(args), args.follow)
+        return show_status(args.socket or default_socket_path(dict(os.environ)),
+                           args.spool_dir, status_format(args), args.follow)
     if args.command == "devices":
         return list_devices()
     if args.command == "completions":  # reached with global options first

@@ -89,16 +89,11 @@ def ctl(action: str, path: str | Path, as_json: bool) -> int:
     return 0
 
 
-def status(path: str | Path, spool_dir: str | Path | None, fmt: str = "line",
-           follow: bool = False) -> int:
+def status(path: str | Path, spool_dir: str | Path | None, fmt: str = "line") -> int:
     """`dictation status`: the daemon's status line, or, with no daemon, what it left in the
     spool for the next start (exit status 3). A bar's format (waybar, bar) says ``off``
-    instead, exit status 0; ``follow``: a line at every change (follow.py)."""
+    instead, exit status 0. (A line at every change: follow.py.)"""
     as_json = fmt == "json"
-    if follow:
-        from dictation.control.follow import follow as follow_changes
-
-        return follow_changes(path, fmt)
     if fmt not in ("line", "json"):
         from dictation.control.statusbar import render
 

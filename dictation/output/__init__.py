@@ -1,7 +1,10 @@
 """The outputs: where delivered text goes, and who follows the session as it happens.
 
-- sinks.py         the Sink interface; stdout and the clipboard; an output by name
-- keystrokes.py    typing (`--output type`) and pasting (`--output paste`) into the focused window
+- sinks.py         the Sink interfaces; stdout and the clipboard
+- choose.py        an output by name: its tool and activity watcher checked at start
+- keystrokes.py    typing (`--output type`) into the focused window, live words included
+- paste.py         pasting (`--output paste`) each final piece through the clipboard
+- typedtail.py     what typing put at the end of the window; each change as keys (pure)
 - keytools.py      wtype, xdotool, ydotool: which the session needs, run and checked
 - keycommands.py   their command lines: text, BackSpaces, key chords (pure)
 - seat.py          a keyboard of dictation's kept on the Wayland seat, so no key is lost

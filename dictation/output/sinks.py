@@ -7,7 +7,6 @@ that types the words of the sentence still spoken is a LiveSink."""
 from __future__ import annotations
 
 import asyncio
-import os
 import subprocess
 import sys
 import tempfile
@@ -20,7 +19,7 @@ from dictation.records import LiveTyped, Revised, Transcribed
 from dictation.text.assemble import MAX_PIECES  # pieces a sink keeps to change them
 
 if TYPE_CHECKING:
-    from dictation.output.keytools import TyperConfig
+    pass
 
 OUTPUTS = ("stdout", "clipboard", "type", "paste")
 CLIPBOARD_MODES = ("replace", "append")
@@ -157,14 +156,3 @@ class ClipboardSink:
 
 
 _COPY = "import sys, pyperclip; pyperclip.copy(sys.stdin.buffer.read().decode())"
-
-
-def make_sink(name: str, clipboard_mode: str, typer: TyperConfig) -> Sink:
-    """An output by name (one of OUTPUTS); the typing tools are checked as they are made."""
-    if name == "stdout":
-        return StdoutSink()
-    if name == "clipboard":
-        return ClipboardSink(clipboard_mode)
-    from dictation.output.keystrokes import typing_sink
-
-    return typing_sink(name, typer, os.environ)

@@ -2,10 +2,12 @@
 synchronous cores, tested by feeding them booleans and frames, no audio.
 
 - endpointer.py  frames in, utterances out: the segmenter, the weak-audio check, speculation
-                 and interims behind one small interface; talks to delivery through Outlet
+                 and interims behind one small interface
+- outlet.py      Outlet: what the endpointer and speculation ask of delivery
 - gate.py        which audio is dictation: modes and control commands (push-to-talk, toggle)
 - segmenter.py   pre-roll, adaptive hangover, min/max length, release: frames → utterances
 - tunables.py    the segmenter's settings (SegmenterConfig), each with its reason
+- speculate.py   the open utterance transcribed at a pause or breath, and where it ends
 - pacer.py       how long a pause must last before its utterance is transcribed early
 - interim.py     provisional text of the utterance in progress, for captions
 

@@ -21,13 +21,14 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from dictation.audio.levels import measure
 from dictation.records import Heard, Interim, Speculation, Speech
 from dictation.segment.interim import Interims
+from dictation.segment.outlet import Outlet
 from dictation.segment.speculate import Speculator
 from dictation.text.boundary import DEFAULT as BOUNDARY
 from dictation.text.boundary import BoundaryConfig
@@ -35,46 +36,12 @@ from dictation.text.guard import DEFAULT, GuardConfig
 
 if TYPE_CHECKING:
     from dictation.audio.vad import Frame
-    from dictation.errors import DictationError
     from dictation.segment.segmenter import Segmenter, Utterance
-    from dictation.transcribe import Hint
     from dictation.transcribe.scheduler import Scheduler
 
 log = logging.getLogger("dictation")
 
 RELEASE_TAIL_S = 0.15  # silence kept after the last word when push-to-talk is released
-
-
-class Outlet(Protocol):
-    """What the endpointer asks of delivery (deliver.worker.Delivery)."""
-
-    @property
-    def failed(self) -> DictationError | None:
-        """The run failed: no more speculation or interims."""
-
-    @property
-    def free(self) -> bool:
-        """Nothing queued or in flight: the next prompt is final and the engine is free."""
-
-    @property
-    def idle(self) -> bool:
-        """Free, the engine ready and answering: room for an interim."""
-
-    def next_prompt(self) -> str: ...
-
-    def next_hint(self) -> Hint | None:
-        """What is known of the next utterance's language (transcribe.Hint)."""
-
-    @property
-    def punctuates(self) -> bool:
-        """Does the engine still end its sentences, by the texts delivered so far?"""
-
-    def put(self, item: Speech) -> None:
-        """Deliver this utterance, after every one put before it."""
-
-    def speaking(self, start_s: float) -> None:
-        """An utterance began, its first word at ``start_s`` (capture time): the pause
-        before it is known before its text is."""
 
 
 def too_weak(heard: Heard, config: GuardConfig = DEFAULT) -> str | None:

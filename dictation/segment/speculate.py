@@ -39,7 +39,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable
 
     from dictation.audio.vad import Frame
-    from dictation.segment.endpointer import Outlet
+    from dictation.segment.outlet import Outlet
     from dictation.segment.segmenter import Segmenter, Utterance
     from dictation.transcribe import Transcript
     from dictation.transcribe.scheduler import Call, Scheduler

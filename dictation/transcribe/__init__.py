@@ -1,6 +1,7 @@
 """Speech-to-text engines behind one interface (Transcriber, below): PCM in, sanitised text out.
 
-- engines.py   their settings (ApiConfig, LocalConfig) and make_transcriber
+- engines.py   their settings (ApiConfig, LocalConfig)
+- choose.py    make_transcriber: an engine by its settings, imported only when chosen
 - api.py       an OpenAI-compatible server over one httpx client; halves what it refuses (413)
 - endpoint.py  the base URL, plain HTTP only to this machine, TLS trust, secrets in echoes
 - response.py  the five response formats parsed, bounded and sanitised; Retry-After

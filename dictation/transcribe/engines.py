@@ -1,14 +1,10 @@
-"""The engines' settings, and the one place an engine is built from them: the API engine (an
-OpenAI-compatible server, api.py) or the local one (faster-whisper in this process, local.py)."""
+"""The engines' settings: the API engine's (an OpenAI-compatible server, api.py) and the local
+one's (faster-whisper in this process, local.py). choose.py builds an engine from them."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from dictation.transcribe import Transcriber
 
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
 FORMATS = ("json", "text", "srt", "verbose_json", "vtt")  # the API's response formats
@@ -68,14 +64,3 @@ class LocalConfig:
     """Encode Whisper's whole 30 s window even for short audio (slower; see local.py)."""
     timestamps: bool = False
     """Ask the model for segment times (file mode); live dictation does not need them."""
-
-
-def make_transcriber(engine: ApiConfig | LocalConfig) -> Transcriber:
-    """Build the engine; the local one starts loading its model right away."""
-    if isinstance(engine, LocalConfig):
-        from dictation.transcribe.local import LocalTranscriber
-
-        return LocalTranscriber(engine)
-    from dictation.transcribe.api import ApiTranscriber
-
-    return ApiTranscriber(engine)
