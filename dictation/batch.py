@@ -195,6 +195,7 @@ class FileRunner:
     async def _one(self, path: Path, target: Path | None, bar: Progress) -> int:
         from dictation.audio.files import FileSource
         from dictation.audio.vad import Vad
+        from dictation.deliver.config import DeliveryConfig
         from dictation.deliver.retry import RetryPolicy
         from dictation.deliver.spool import default_keep_dir
         from dictation.pipeline import Pipeline
@@ -213,8 +214,8 @@ class FileRunner:
         sink = CollectSink(bar)
         self._pipeline = pipeline = Pipeline(
             source, Vad(job.vad_aggressiveness), Segmenter(job.segmenter), self.transcriber,
-            [sink], prompt=job.prompt, keep_dir=job.keep_dir or default_keep_dir(),
-            guard=job.guard, retry=RetryPolicy(give_up_s=job.give_up_s),
+            [sink], DeliveryConfig(job.keep_dir or default_keep_dir(), job.prompt, job.guard,
+                                   RetryPolicy(give_up_s=job.give_up_s)),
             text=TextConfig(commands=CommandConfig(enabled=False)))  # a recording: no commands
         bar.start(path.name, duration)
         began = time.monotonic()

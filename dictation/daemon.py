@@ -197,6 +197,7 @@ def _pipeline(cfg: RunConfig, source: Source, transcriber: Transcriber, sinks: l
               observer: Observer, spool: Spool, recovered: Sequence[Adopted],
               refiner: Transcriber | None) -> Pipeline:
     from dictation.audio.vad import Vad
+    from dictation.deliver.config import DeliveryConfig
     from dictation.deliver.refine import RefineConfig
     from dictation.deliver.retry import RetryPolicy
     from dictation.deliver.spool import default_keep_dir
@@ -204,13 +205,13 @@ def _pipeline(cfg: RunConfig, source: Source, transcriber: Transcriber, sinks: l
     from dictation.segment.gate import Gate
     from dictation.segment.segmenter import Segmenter
 
+    settings = DeliveryConfig(cfg.keep_dir or default_keep_dir(), cfg.prompt, cfg.guard,
+                              RetryPolicy(give_up_s=cfg.give_up_s),
+                              RefineConfig(wait_s=cfg.refine_wait_s))
     return Pipeline(source, Vad(cfg.vad_aggressiveness), Segmenter(cfg.segmenter),
-                    transcriber, sinks, prompt=cfg.prompt,
-                    keep_dir=cfg.keep_dir or default_keep_dir(), speculate_s=cfg.speculate_s,
-                    gate=Gate(cfg.mode), observer=observer, guard=cfg.guard, spool=spool,
-                    recovered=recovered, retry=RetryPolicy(give_up_s=cfg.give_up_s),
-                    interim_s=cfg.interim_s, text=cfg.text, refiner=refiner,
-                    refine=RefineConfig(wait_s=cfg.refine_wait_s))
+                    transcriber, sinks, settings, speculate_s=cfg.speculate_s,
+                    interim_s=cfg.interim_s, gate=Gate(cfg.mode), observer=observer,
+                    spool=spool, recovered=recovered, text=cfg.text, refiner=refiner)
 
 
 async def _session(run: _Run, cfg: RunConfig, notifier: Notifier) -> int:

@@ -19,8 +19,6 @@ import numpy as np
 from dictation.audio.levels import dbfs
 from dictation.audio.vad import Frame, Vad
 from dictation.deliver.config import DeliveryConfig
-from dictation.deliver.refine import RefineConfig
-from dictation.deliver.retry import RetryPolicy
 from dictation.deliver.spool import Adopted, Spool
 from dictation.deliver.worker import Delivery
 from dictation.errors import DictationError
@@ -30,7 +28,6 @@ from dictation.segment.endpointer import Endpointer
 from dictation.segment.gate import CANCEL, CLOSE, OPEN, UNDO, Gate
 from dictation.segment.segmenter import Segmenter
 from dictation.text.config import TextConfig
-from dictation.text.guard import GuardConfig
 from dictation.text.stage import TextStage
 from dictation.transcribe import Transcriber
 from dictation.transcribe.scheduler import Lane, Scheduler
@@ -42,20 +39,19 @@ READ_AHEAD = 2  # utterances of a file segmented and waiting for the engine
 
 class Pipeline:
     def __init__(self, source: Source, vad: Vad, segmenter: Segmenter[Frame],
-                 transcriber: Transcriber, sinks: list[Sink], *, prompt: str,
-                 keep_dir: Path, speculate_s: float = 0.0, gate: Gate | None = None,
-                 observer: Observer | None = None, guard: GuardConfig | None = None,
-                 spool: Spool | None = None, recovered: Sequence[Adopted] = (),
-                 retry: RetryPolicy | None = None, interim_s: float = 0.0,
-                 text: TextConfig | None = None, refiner: Transcriber | None = None,
-                 refine: RefineConfig | None = None) -> None:
-        """``refiner``: a second engine that hears each piece again (deliver/refine.py)."""
+                 transcriber: Transcriber, sinks: list[Sink], settings: DeliveryConfig, *,
+                 speculate_s: float = 0.0, interim_s: float = 0.0, gate: Gate | None = None,
+                 observer: Observer | None = None, spool: Spool | None = None,
+                 recovered: Sequence[Adopted] = (), text: TextConfig | None = None,
+                 refiner: Transcriber | None = None) -> None:
+        """``settings``: delivery's (the prompt, where audio is kept, the guard, retries, the
+        second pass's bound); ``refiner``: a second engine that hears each piece again
+        (deliver/refine.py)."""
         self.source = source
-        self.guard = guard or GuardConfig()
+        self.guard = settings.guard
         self.vad = vad
         self.segmenter = segmenter
         self.transcriber = transcriber
-        self.keep_dir = keep_dir
         self.spool = spool  # None: no durable copies (files are their own copy)
         self.recovered = tuple(recovered)
         self.stats = Stats()
@@ -77,8 +73,6 @@ class Pipeline:
                 sink.report = self.observer.live
         # Delivery asks this pipeline (its Host) what the endpointer hears; the endpointer
         # puts utterances into delivery: the one made first reaches the other through self.
-        settings = DeliveryConfig(keep_dir, prompt, self.guard, retry or RetryPolicy(),
-                                  refine or RefineConfig())
         self.delivery = Delivery(self.engine, sinks, self.text, self, self.observer, settings,
                                  spool=spool, recovered=self.recovered, stats=self.stats,
                                  refiner=self.refiner)

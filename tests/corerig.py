@@ -17,6 +17,7 @@ from scripted import GUARD_S, RecordingObserver, RecordingSink, ScriptedEngine, 
 from dictation.audio.codec import encode_wav
 from dictation.audio.files import FileSource
 from dictation.audio.vad import SAMPLE_RATE, Vad
+from dictation.deliver.config import DeliveryConfig
 from dictation.deliver.refine import RefineConfig
 from dictation.deliver.retry import RetryPolicy
 from dictation.deliver.spool import Adopted, Spool
@@ -178,10 +179,11 @@ def rig(tmp_path: Path, audio: np.ndarray, *, holds: Sequence[float] = (), promp
     engine, sink = ScriptedEngine(signal), RecordingSink(signal)
     observer, source = RecordingObserver(signal), HeldFile(wav, signal, holds)
     heard_by = Fanout(observer)
-    pipeline = Pipeline(source, Vad(), Segmenter(), engine, [sink, *sinks], prompt=prompt,
-                        keep_dir=tmp_path / "unsent", speculate_s=speculate_s,
-                        observer=heard_by, spool=spool, recovered=recovered, retry=retry,
-                        interim_s=interim_s, text=text, refiner=refiner, refine=refine)
+    settings = DeliveryConfig(tmp_path / "unsent", prompt, retry=retry,
+                              refine=refine or RefineConfig())
+    pipeline = Pipeline(source, Vad(), Segmenter(), engine, [sink, *sinks], settings,
+                        speculate_s=speculate_s, interim_s=interim_s, observer=heard_by,
+                        spool=spool, recovered=recovered, text=text, refiner=refiner)
     return Rig(pipeline, engine, sink, observer, source, signal, heard_by)
 
 
