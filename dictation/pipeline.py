@@ -22,7 +22,7 @@ from dictation.deliver.config import DeliveryConfig
 from dictation.deliver.spool import Adopted, Spool
 from dictation.deliver.worker import Delivery
 from dictation.errors import DictationError
-from dictation.output.sinks import LiveSink, Sink
+from dictation.output.sinks import Sink, typing_live
 from dictation.records import GAP, Interim, Observer, Quiet, Source, Stats
 from dictation.segment.endpointer import Endpointer
 from dictation.segment.gate import CANCEL, CLOSE, OPEN, UNDO, Gate
@@ -68,9 +68,8 @@ class Pipeline:
         self.text = TextStage(text)
         self.gate = gate or Gate()
         self.observer: Observer = observer or Quiet()
-        for sink in sinks:
-            if isinstance(sink, LiveSink) and sink.can_live:  # its counts go with the events
-                sink.report = self.observer.live
+        for sink in typing_live(sinks):  # its counts go out with the events
+            sink.report = self.observer.live
         # Delivery asks this pipeline (its Host) what the endpointer hears; the endpointer
         # puts utterances into delivery: the one made first reaches the other through self.
         self.delivery = Delivery(self.engine, sinks, self.text, self, self.observer, settings,

@@ -64,7 +64,9 @@ def main(argv: list[str] | None = None) -> int:
     log.setLevel(logging.INFO)  # until the config says otherwise: its own warnings show
     log.propagate = False
     if argv[:1] == ["completions"]:  # run from shells' start-up files: no config can break it
-        return _completions(argv)
+        from dictation.cli.options import build_parser
+
+        return _completions(build_parser().parse_args(argv).shell)
     try:
         resolved = resolve_args(argv, os.environ)
         args = resolved.args
@@ -80,12 +82,11 @@ def main(argv: list[str] | None = None) -> int:
         return 130
 
 
-def _completions(argv: list[str]) -> int:
+def _completions(shell: str) -> int:
     from dictation.cli.completions import print_completions
     from dictation.cli.options import build_parser
 
-    parser = build_parser()
-    return print_completions(parser, parser.parse_args(argv).shell)
+    return print_completions(build_parser(), shell)
 
 
 def dispatch(resolved: settings.Resolved) -> int:
@@ -109,10 +110,7 @@ def dispatch(resolved: settings.Resolved) -> int:
     if args.command == "devices":
         return list_devices()
     if args.command == "completions":  # reached with global options first
-        from dictation.cli.completions import print_completions
-        from dictation.cli.options import build_parser
-
-        return print_completions(build_parser(), args.shell)
+        return _completions(args.shell)
     if args.command == "models":
         from dictation.cli.models import models_command
 

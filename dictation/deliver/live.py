@@ -24,7 +24,7 @@ from collections.abc import Callable, Coroutine, Sequence
 from typing import TYPE_CHECKING, Any
 
 from dictation.errors import SinkError
-from dictation.output.sinks import LiveSink
+from dictation.output.sinks import typing_live
 from dictation.text.revise import shared_words
 
 if TYPE_CHECKING:
@@ -49,7 +49,7 @@ class LiveText:
     def __init__(self, stage: TextStage, sinks: Sequence[object],
                  language: Callable[[], str | None]) -> None:
         """``language``: the newest piece's, for the rules of the words typed."""
-        self.sinks = [s for s in sinks if isinstance(s, LiveSink) and s.can_live]
+        self.sinks = typing_live(sinks)
         self.stage = stage
         self._language = language
         self._last: asyncio.Task[None] | None = None

@@ -17,7 +17,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 from dictation.errors import SinkError
 from dictation.output.activity import Watcher
@@ -195,7 +195,7 @@ class TypeSink:
             last.text += extra
 
     async def _press(self, count: int, text: str) -> None:
-        watching = self.activity.typing if self.activity else _nothing
+        watching = self.activity.typing if self.activity else contextlib.nullcontext
         if count:
             with watching(count):
                 await self.tool.backspace(count)
@@ -203,7 +203,7 @@ class TypeSink:
             await self._type(text)
 
     async def _type(self, text: str) -> None:
-        watching = self.activity.typing if self.activity else _nothing
+        watching = self.activity.typing if self.activity else contextlib.nullcontext
         try:
             with watching(len(text)):  # xdotool presses one text key per code point
                 await self.tool.type(text)
@@ -214,8 +214,3 @@ class TypeSink:
         await self.tool.aclose()
         if self.activity is not None:
             self.activity.close()
-
-
-@contextlib.contextmanager
-def _nothing(keys: int) -> Iterator[None]:
-    yield

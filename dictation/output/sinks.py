@@ -10,16 +10,13 @@ import asyncio
 import subprocess
 import sys
 import tempfile
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Protocol, TextIO, runtime_checkable
+from collections.abc import Callable, Iterable
+from typing import Protocol, TextIO, runtime_checkable
 
 from dictation.env import child_env
 from dictation.errors import SinkError
 from dictation.records import LiveTyped, Revised, Transcribed
 from dictation.text.assemble import MAX_PIECES  # pieces a sink keeps to change them
-
-if TYPE_CHECKING:
-    pass
 
 OUTPUTS = ("stdout", "clipboard", "type", "paste")
 CLIPBOARD_MODES = ("replace", "append")
@@ -56,6 +53,9 @@ class LiveSink(RevisableSink, Protocol):
     async def settle(self, seq: int | None) -> None: ...
 
 
+def typing_live(sinks: Iterable[object]) -> list[LiveSink]:
+    """The sinks that type words while they are spoken."""
+    return [s for s in sinks if isinstance(s, LiveSink) and s.can_live]
 
 
 class StdoutSink:
