@@ -8,15 +8,14 @@ import time
 from dataclasses import dataclass
 from enum import IntEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
     import asyncio
 
     import numpy as np
 
-    from dictation.transcribe import Segment
-    from dictation.transcribe.scheduler import Call
+    from dictation.transcript import Segment
 
 GAP = "gap"
 """Put in the audio queue when capture broke off, and again on every retry while it waits:
@@ -226,6 +225,24 @@ class Source(Protocol):
     async def run(self, out: asyncio.Queue[np.ndarray | None]) -> None: ...
 
 
+class EngineCall(Protocol):
+    """What a speculation's holders may do with its engine call (transcribe/scheduler.py
+    ``Call``, which owns it): named here, so the bottom of the package imports no engine."""
+
+    def done(self) -> bool: ...
+
+    def value(self) -> Any:
+        """Its result once done; None if it failed or was cancelled."""
+
+    async def result(self) -> Any:
+        """Wait for its result; raises its error."""
+
+    def promote(self, kind: Kind) -> None:
+        """It is for ``kind`` now (a speculation that became its utterance's final)."""
+
+    def discard(self) -> None: ...
+
+
 @dataclass(frozen=True)
 class Speculation:
     """A transcription started before the utterance ended."""
@@ -233,7 +250,7 @@ class Speculation:
     start: int  # frame index of the utterance it belongs to
     frames: int  # how many frames it transcribed: all of the utterance if silence holds
     prompt: str
-    call: Call  # the engine call, owned by the scheduler
+    call: EngineCall  # owned by the scheduler
 
 
 class Kind(IntEnum):

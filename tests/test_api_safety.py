@@ -21,9 +21,9 @@ from conftest import dictation_cmd, one_clear_line, pulse_server
 from faultserver import FaultServer, Reply, Request, json_text, numbered
 from test_api_faults import SAMPLE, Cli, sent_pcm, spooled_pcm
 
+from dictation.endpoint import check_endpoint
 from dictation.errors import ConfigError
 from dictation.transcribe.api import split_point
-from dictation.transcribe.endpoint import check_endpoint
 
 pytestmark = pytest.mark.real  # real parts: processes, servers, the model
 

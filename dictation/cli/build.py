@@ -85,7 +85,7 @@ def build_engine(args: argparse.Namespace, *, timestamps: bool = False
     if key is None and base_url.rstrip("/") == DEFAULT_BASE_URL:
         raise ConfigError("no API key: set OPENAI_API_KEY or --api-key-file, or point "
                           "--base-url at a local OpenAI-compatible server")
-    from dictation.transcribe.endpoint import check_endpoint, tls_context
+    from dictation.endpoint import check_endpoint, tls_context
 
     check_endpoint(base_url, args.allow_insecure_http)  # refused before anything starts
     tls_context(args.ca_cert)

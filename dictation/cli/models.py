@@ -125,7 +125,8 @@ def remove_model(args: argparse.Namespace) -> int:
 
 def bench_models(args: argparse.Namespace) -> int:
     from dictation.transcribe.installed import all_models, find
-    from dictation.transcribe.speed import WARMUP, measure, save
+    from dictation.transcribe.measure import WARMUP, measure
+    from dictation.transcribe.speed import save
 
     every = all_models()
     models = ([find(n, every) for n in args.names] if args.names

@@ -164,7 +164,7 @@ def build_post(args: argparse.Namespace, engine: ApiConfig | LocalConfig,
     url = args.rewrite_url or (engine.base_url if isinstance(engine, ApiConfig)
                                else DEFAULT_BASE_URL)
     if args.rewrite_model:
-        from dictation.transcribe.endpoint import check_endpoint, tls_context
+        from dictation.endpoint import check_endpoint, tls_context
 
         key = key if api else read_key()
         try:

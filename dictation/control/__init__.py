@@ -11,7 +11,10 @@
 - notify.py    sd_notify: readiness, status and watchdog for systemd
 - service.py   the systemd user unit and `dictation install-service`
 
-May import any stage below it. client.py and status.py import only the standard library and
-dictation.errors (the spool's backlog lazily): a key binding waits on them. follow.py and
-statusbar.py add only the text stage's sanitiser and, lazily, inotify_simple.
+May import the stages below it, and the shared bottom: dictation.audio (devices, for cues),
+dictation.deliver (the spool's backlog), dictation.text (the sanitiser), dictation.records,
+dictation.errors, dictation.env, dictation.storage. client.py and status.py import only the
+standard library and dictation.errors (the spool's backlog lazily): a key binding waits on
+them. follow.py and statusbar.py add only the text stage's sanitiser and, lazily,
+inotify_simple.
 """

@@ -22,6 +22,7 @@ lost on the way.
 - spoolfile.py  the spool's files: WAVs with their times, kept audio, in-flight marks
 
 May import: dictation.transcribe, dictation.text, dictation.audio (WAV files), dictation.records,
-dictation.errors, dictation.storage, dictation.logtext; the outputs only as the Sink interface.
+dictation.transcript, dictation.errors, dictation.storage, dictation.logtext; the outputs only as
+the Sink interface, dictation.output.sinks.
 spool.py and spoolfile.py stay standard library only: `dictation status` reads the backlog.
 """

@@ -20,11 +20,11 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from dictation.errors import TranscriptionError
-from dictation.records import Kind, Speech, Stats
+from dictation.records import EngineCall, Kind, Speech, Stats
 from dictation.transcribe import Hint, Transcript
 
 if TYPE_CHECKING:
-    from dictation.transcribe.scheduler import Call, Scheduler
+    from dictation.transcribe.scheduler import Scheduler
 
 log = logging.getLogger("dictation")
 
@@ -148,7 +148,7 @@ class Retrying:
                      "utterance(s)", down, self._waiting())
             self._reported(None)
 
-    async def _attempt(self, item: Speech, prompt: str, early: Call | None,
+    async def _attempt(self, item: Speech, prompt: str, early: EngineCall | None,
                        hint: Hint | None) -> Transcript:
         if early is not None:
             result: Transcript = await early.result()

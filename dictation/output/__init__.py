@@ -17,6 +17,6 @@
 - events.py        `run --events`: JSON lines of state changes and transcripts
 - screen.py        the live captions screen (rich): an observer of lines, interims and status
 
-May import: dictation.text, dictation.records, dictation.errors, dictation.env,
-dictation.storage; nothing of the stages before delivery.
+May import: dictation.text, dictation.records, dictation.transcript (a piece's timed segments),
+dictation.errors, dictation.env, dictation.storage; nothing of the stages before delivery.
 """

@@ -31,7 +31,7 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from dictation.text.revise import word_key
-from dictation.transcribe import Segment
+from dictation.transcript import Segment
 
 if TYPE_CHECKING:
     from dictation.records import Transcribed

@@ -12,5 +12,6 @@ synchronous cores, tested by feeding them booleans and frames, no audio.
 - interim.py     provisional text of the utterance in progress, for captions
 
 May import: dictation.audio (frames, levels), dictation.text (the guard), dictation.records,
-dictation.errors, dictation.logtext; the engine only as the Transcriber interface it is given.
+dictation.transcript, dictation.errors, dictation.logtext; the engine only through the
+scheduler it is given, dictation.transcribe.scheduler.
 """

@@ -31,8 +31,8 @@ from dictation.text.verdict import Verdict
 if TYPE_CHECKING:
     from dictation.audio.vad import Frame
     from dictation.segment.segmenter import Segmenter
-    from dictation.transcribe import Hint, Transcript
     from dictation.transcribe.scheduler import Call, Scheduler
+    from dictation.transcript import Hint, Transcript
 
 log = logging.getLogger("dictation")
 

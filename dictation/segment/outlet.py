@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Protocol
 if TYPE_CHECKING:
     from dictation.errors import DictationError
     from dictation.records import Speech
-    from dictation.transcribe import Hint
+    from dictation.transcript import Hint
 
 
 class Outlet(Protocol):

@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from dictation.records import Kind, Speculation
+from dictation.records import EngineCall, Kind, Speculation
 from dictation.segment.pacer import SpeculationPacer
 from dictation.text import boundary
 from dictation.text.boundary import BoundaryConfig
@@ -41,8 +41,8 @@ if TYPE_CHECKING:
     from dictation.audio.vad import Frame
     from dictation.segment.outlet import Outlet
     from dictation.segment.segmenter import Segmenter, Utterance
-    from dictation.transcribe import Transcript
     from dictation.transcribe.scheduler import Call, Scheduler
+    from dictation.transcript import Transcript
 
 BREATH_BUDGET_S = 1.0
 """Breaths are transcribed only while the engine answers within this (the median of its last
@@ -265,13 +265,13 @@ class Speculator:
             return None
         return spec.frames
 
-def _language(call: Call) -> str | None:
+def _language(call: EngineCall) -> str | None:
     """The language a finished call's text is in, as the engine said."""
     result = call.value()
     return None if result is None else result.language
 
 
-def _text(call: Call) -> str | None:
+def _text(call: EngineCall) -> str | None:
     """A finished call's text; None if it failed or was cancelled."""
     result = call.value()
     return None if result is None else result.text

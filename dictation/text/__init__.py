@@ -23,6 +23,6 @@ was given.
                    (rewrite.py), the text kept on any failure
 - stage.py         the stage as one: commands, replacements, post-processing, then assembly
 
-May import: dictation.errors and dictation.records (types), numpy; httpx in rewrite.py only;
-nothing of the other stages.
+May import: dictation.errors, dictation.records and dictation.transcript (types), numpy; httpx
+and dictation.endpoint in rewrite.py only; nothing of the other stages.
 """

@@ -58,7 +58,7 @@ from dictation.text.verdict import DOUBTED, ECHO, SAMPLED, Verdict, confirms, se
 
 if TYPE_CHECKING:
     from dictation.records import Heard
-    from dictation.transcribe import Segment
+    from dictation.transcript import Segment
 
 __all__ = ["DEFAULT", "DEFAULT_SILENCE_PHRASES", "DOUBTED", "ECHO", "SAMPLED", "GuardConfig",
            "Verdict",

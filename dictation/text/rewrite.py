@@ -24,9 +24,7 @@ from pathlib import Path
 
 import httpx
 
-from dictation.text.postcommand import Outcome, output_limit
-from dictation.text.sanitize import sanitize
-from dictation.transcribe.endpoint import (
+from dictation.endpoint import (
     check_endpoint,
     credentials,
     redact_url,
@@ -34,6 +32,8 @@ from dictation.transcribe.endpoint import (
     server_message,
     tls_context,
 )
+from dictation.text.postcommand import Outcome, output_limit
+from dictation.text.sanitize import sanitize
 
 log = logging.getLogger("dictation")
 

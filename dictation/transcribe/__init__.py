@@ -3,7 +3,6 @@
 - engines.py   their settings (ApiConfig, LocalConfig)
 - choose.py    make_transcriber: an engine by its settings, imported only when chosen
 - api.py       an OpenAI-compatible server over one httpx client; halves what it refuses (413)
-- endpoint.py  the base URL, plain HTTP only to this machine, TLS trust, secrets in echoes
 - response.py  the five response formats parsed, bounded and sanitised; Retry-After
 - split.py     where to halve an utterance a server refused as too large
 - local.py     faster-whisper in this process, on its own thread, with a short window
@@ -13,98 +12,26 @@
 - hub.py       the model hub through huggingface_hub: a repository's files, errors as one line
 - fetch.py     a model downloaded into its cache: resumable, retried, verified
 - progress.py  a download's progress: rich's bar on a terminal, else plain lines
-- speed.py     how fast this machine decodes with each model: measured, stored
+- speed.py     how fast this machine decodes with each model, as stored
+- measure.py   that speed measured, through this engine (`dictation models bench`)
 - auto.py      `--local-model auto`: the most accurate measured model within the budget
 - language.py  which language an utterance is in: the detector restricted, and sticky
 - scheduler.py every engine call, queued by priority, owned from start to discard
 
-May import: dictation.audio (WAV, levels), dictation.text (sanitising, the guard's bounds),
-dictation.errors, dictation.logtext, dictation.storage; httpx, faster-whisper, huggingface_hub,
-rich (a download's progress). Nothing of delivery or after.
+The interface itself (Transcript, Segment, Hint, Transcriber) lives in dictation/transcript.py,
+below every stage, and is re-exported here for the engines.
+
+May import: dictation.transcript, dictation.records, dictation.endpoint, dictation.audio (WAV,
+levels), dictation.text (sanitising, the guard's bounds), dictation.errors, dictation.logtext,
+dictation.storage; httpx, faster-whisper, huggingface_hub, rich (a download's progress).
+Nothing of delivery or after.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field
-from typing import Protocol
+from dictation.transcript import Hint, Segment, Transcriber, Transcript
 
-import numpy as np
-
-
-@dataclass(frozen=True)
-class Segment:
-    start: float
-    end: float
-    text: str
-    avg_logprob: float | None = None
-    no_speech_prob: float | None = None
-    temperature: float | None = None
-    """The sampling temperature of the decode it came from (Whisper's fallback raises it)."""
-
-    def scores(self) -> str:
-        """What a guard judges a guess by, for a log line."""
-        return (f"t={self.temperature or 0:.1f} logprob={self.avg_logprob or 0:.2f} "
-                f"no-speech={self.no_speech_prob or 0:.2f}")
-
-
-@dataclass(frozen=True)
-class Transcript:
-    text: str
-    segments: tuple[Segment, ...] = field(default=())
-    language: str | None = None
-    """The language it is in, as the engine decided it (language.py); None: not said."""
-    guessed: bool = False
-    """Its words are a random draw the most likely reading did not hold: the engine's greedy
-    pass over the same audio found no words, and only its temperature fallback did. Whisper
-    draws words from noise that way, other ones each time (the guard asks the audio again)."""
-
-
-@dataclass(frozen=True)
-class Hint:
-    """What the caller knows of an utterance's language, for an engine that decides it."""
-
-    language: str | None = None
-    """It is in this language: no detection (a piece heard again, by a second model)."""
-    previous: str | None = None
-    """The language of the piece before it: a short or uncertain utterance keeps it."""
-    prompts: Mapping[str, str] = field(default_factory=dict)
-    """The prompt for each language it may be in: the text before it in that language."""
-    other: str | None = None
-    """The prompt for a language not in ``prompts`` (no text before it in that language);
-    None: the plain prompt."""
-    draft: bool = False
-    """Provisional text (an interim caption), never a final's: one quick pass, and a result
-    that looks broken is returned as it is rather than redone the slow way."""
-
-    def prompt_for(self, language: str | None, plain: str) -> str:
-        """The prompt to decode in ``language`` with."""
-        if language in self.prompts:
-            return self.prompts[language]
-        return plain if self.other is None else self.other
-
-
-class Transcriber(Protocol):
-    description: str
-    slots: int | None
-    """Calls it takes at once: 1 for an engine in this process (its decodes share the
-    machine's cores), None for a server (it queues them itself)."""
-    languages: tuple[str, ...]
-    """The languages it may hear: one, the user's set, or () for any it knows."""
-
-    async def prepare(self) -> None:
-        """Get ready (load a model); raises the one-line error that makes it unusable."""
-        ...
-
-    async def transcribe(self, pcm: np.ndarray, prompt: str, hint: Hint | None = None
-                         ) -> Transcript:
-        """Transcribe 16 kHz mono int16 audio, continuing from ``prompt``; ``hint``: what is
-        known of its language.
-
-        Cancelling the call abandons it: its result is never used."""
-        ...
-
-    async def aclose(self) -> None: ...
+__all__ = ["Hint", "Segment", "Transcriber", "Transcript", "drawn_from_nothing"]
 
 
 def drawn_from_nothing(greedy: Transcript, fallback: Transcript) -> bool:

@@ -21,10 +21,7 @@ import numpy as np
 
 from dictation.audio.codec import encode_wav
 from dictation.audio.wav import SAMPLE_RATE
-from dictation.errors import TranscriptionError
-from dictation.text.guard import answer_limit
-from dictation.transcribe import Hint, Transcript
-from dictation.transcribe.endpoint import (
+from dictation.endpoint import (
     cert_error,
     check_endpoint,
     credentials,
@@ -36,6 +33,9 @@ from dictation.transcribe.endpoint import (
     tls_context,
     unsecret,
 )
+from dictation.errors import TranscriptionError
+from dictation.text.guard import answer_limit
+from dictation.transcribe import Hint, Transcript
 from dictation.transcribe.engines import ApiConfig
 from dictation.transcribe.language import to_ask
 from dictation.transcribe.prompt import build_prompt

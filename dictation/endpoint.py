@@ -1,6 +1,8 @@
-"""Where the API engine connects, checked before anything starts: the base URL, plain HTTP
-only to this machine, the certificates that TLS trusts; and the credentials that must never
-be shown, in every form a server may echo them."""
+"""Where an OpenAI-compatible server is reached, checked before anything starts: the base URL,
+plain HTTP only to this machine, the certificates that TLS trusts; and the credentials that must
+never be shown, in every form a server may echo them. Shared by the API engine
+(transcribe/api.py) and the text stage's rewrite (text/rewrite.py), so it sits below both and
+imports only the text stage's sanitiser, which imports nothing of dictation."""
 
 from __future__ import annotations
 
