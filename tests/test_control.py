@@ -12,7 +12,16 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import Daemon, PrivatePulse, dictation_cmd, mic_env, norm, play, pulse_server
+from conftest import (
+    Daemon,
+    PrivatePulse,
+    dictation_cmd,
+    mic_env,
+    norm,
+    one_clear_line,
+    play,
+    pulse_server,
+)
 from procs import spawn, stop_group, wait_until
 
 from dictation.control.client import request
@@ -192,8 +201,13 @@ def test_ctl_errors_are_one_line(tmp_path: Path) -> None:
                                            str(tmp_path / "none.sock")),
                              capture_output=True, text=True, timeout=30)
     assert verbose.returncode == 3 and "no dictation daemon is running" in verbose.stderr
+    # A bad command is one line too, not the usage block, both ways the command arrives.
     bad = ctl(tmp_path / "none.sock", "explode")
-    assert bad.returncode == 2 and "invalid choice" in bad.stderr
+    assert bad.returncode == 2 and "invalid choice: 'explode'" in bad.stderr
+    assert one_clear_line(bad.stderr).startswith("dictation ctl: error: argument COMMAND")
+    bad = subprocess.run(dictation_cmd("-q", "ctl", "explode"), capture_output=True, text=True,
+                         timeout=30)
+    assert bad.returncode == 2 and "invalid choice: 'explode'" in one_clear_line(bad.stderr)
 
 
 def test_status_line_names_mode_state_engine_backlog_and_error(

@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 import os
 import sys
+from collections.abc import Mapping
 
 from dictation.batch import transcribe_files
 from dictation.cli import settings
@@ -17,6 +18,7 @@ from dictation.cli.build import (
     check_daemon_args,
     resolve_args,
 )
+from dictation.cli.configfile import locate
 from dictation.cli.textopts import listing
 from dictation.daemon import run_pipeline
 from dictation.errors import DeviceError, DictationError
@@ -38,10 +40,10 @@ def list_devices() -> int:
     return 0
 
 
-def show_config(resolved: settings.Resolved, *, path_only: bool) -> int:
+def show_config(text: str) -> int:
     """`dictation config`: the configuration `run` would use, or the file it would read."""
     try:
-        sys.stdout.write(f"{resolved.path}\n" if path_only else listing(resolved))
+        sys.stdout.write(text)
         sys.stdout.flush()
     except BrokenPipeError:  # `dictation config | head`: the reader has what it wanted
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
@@ -68,6 +70,8 @@ def main(argv: list[str] | None = None) -> int:
 
         return _completions(build_parser().parse_args(argv).shell)
     try:
+        if (path := config_path(argv, os.environ)) is not None:
+            return show_config(f"{path}\n")
         resolved = resolve_args(argv, os.environ)
         args = resolved.args
         log.setLevel(logging.DEBUG if args.verbose else logging.ERROR if args.quiet
@@ -80,6 +84,20 @@ def main(argv: list[str] | None = None) -> int:
         return err.exit_code
     except KeyboardInterrupt:
         return 130
+
+
+def config_path(argv: list[str], env: Mapping[str, str]) -> str | None:
+    """For `dictation config --path`, the file's path, found without reading it: the way to
+    find a broken file must not break on it. None for any other command."""
+    if "config" not in argv or not any(a.startswith("--pa") for a in argv):
+        return None  # no need to parse twice
+    from dictation.cli.options import build_parser, normalize_argv
+
+    parser = build_parser()
+    args = parser.parse_args(normalize_argv(parser, argv))
+    if args.command != "config" or not args.path:
+        return None
+    return locate(env, args.config)[0]
 
 
 def _completions(shell: str) -> int:
@@ -95,7 +113,7 @@ def dispatch(resolved: settings.Resolved) -> int:
 
     args = resolved.args
     if args.command == "config":
-        return show_config(resolved, path_only=args.path)
+        return show_config(f"{resolved.path}\n" if args.path else listing(resolved))
     if args.command == "ctl":  # reached with global options first: `dictation -v ctl …`
         from dictation.control.client import ctl, default_socket_path
 
