@@ -18,7 +18,7 @@ from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from dictation.errors import DeviceError, NoInputDevice
+from dictation.errors import ConfigError, DeviceError, NoInputDevice, SinkError
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -138,15 +138,18 @@ async def _open(stack: contextlib.AsyncExitStack, cfg: RunConfig, env: dict[str,
     recovered = spool.open()  # what a dead run left, delivered first
     hotkey = _hotkey(stack, cfg, handle)
     cues = _cues(stack, cfg)
+    for name in cfg.outputs:  # no display, no typing tool: one line, before the model loads
+        try:
+            sinks.append(sink := make_sink(name, cfg.clipboard_mode, cfg.typer))
+        except SinkError as err:  # a setup error, as a bad option is (exit 2)
+            raise ConfigError(str(err)) from None
+        stack.push_async_callback(sink.aclose)  # the typing sinks free the keys they bound
     source = open_source(cfg, demo_fallback)  # a misnamed device: one line, no model
     transcriber = make_transcriber(cfg.engine)
     stack.push_async_callback(transcriber.aclose)
     refiner = make_transcriber(cfg.refine) if cfg.refine else None
     if refiner:
         stack.push_async_callback(refiner.aclose)
-    for name in cfg.outputs:
-        sinks.append(sink := make_sink(name, cfg.clipboard_mode, cfg.typer))
-        stack.push_async_callback(sink.aclose)  # the typing sinks free the keys they bound
     observer, captions = _observer(cfg, notifier, cues, events, feed)
     pipeline = _pipeline(cfg, source, transcriber, sinks, observer, spool, recovered, refiner)
     return _Run(pipeline, source, server, hotkey, events, captions)
