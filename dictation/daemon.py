@@ -82,7 +82,7 @@ class _Run:
 
     pipeline: Pipeline
     source: Source
-    server: ControlServer
+    server: ControlServer | None  # None: a file run beside a daemon
     hotkey: Hotkey | None
     events: EventStream | None
     captions: Captions | None
@@ -119,11 +119,9 @@ async def _open(stack: contextlib.AsyncExitStack, cfg: RunConfig, env: dict[str,
         assert pipeline is not None, "the socket and the hotkey start once it is built"
         return pipeline.control(command)
 
-    # Refuse a second daemon before loading a model or opening the microphone.
     feed = StatusFeed()  # what `dictation status --follow` hears
-    server = ControlServer(cfg.socket or default_socket_path(env), handle, feed)
-    server.claim()
-    stack.push_async_callback(server.close)
+    server = _claim(stack, ControlServer(cfg.socket or default_socket_path(env), handle, feed),
+                    cfg)
     # Files first: a bad path is one line before a model loads. Caption files come first
     # among the sinks, so whoever sees an utterance's text elsewhere finds its cues there.
     sinks: list[Sink] = []
@@ -153,6 +151,26 @@ async def _open(stack: contextlib.AsyncExitStack, cfg: RunConfig, env: dict[str,
     observer, captions = _observer(cfg, notifier, cues, events, feed)
     pipeline = _pipeline(cfg, source, transcriber, sinks, observer, spool, recovered, refiner)
     return _Run(pipeline, source, server, hotkey, events, captions)
+
+
+def _claim(stack: contextlib.AsyncExitStack, server: ControlServer, cfg: RunConfig
+           ) -> ControlServer | None:
+    """The control socket, claimed before a model loads or the microphone opens: a second
+    daemon is refused. A file dictated beside a running daemon needs no socket (nothing to
+    press or toggle), so it runs without one."""
+    from dictation.control.server import DaemonRunning
+
+    try:
+        server.claim()
+    except DaemonRunning:
+        if (cfg.input is None or not _is_file_input(cfg.input) or cfg.mode != "continuous"
+                or cfg.hotkey):
+            raise
+        log.info("another dictation daemon holds the control socket %s: this file run has "
+                 "none (`dictation ctl` drives that daemon)", server.path)
+        return None
+    stack.push_async_callback(server.close)
+    return server
 
 
 def _hotkey(stack: contextlib.AsyncExitStack, cfg: RunConfig,
@@ -224,7 +242,8 @@ async def _session(run: _Run, cfg: RunConfig, notifier: Notifier) -> int:
     from dictation.control.status import status_line
 
     pipeline, events, captions = run.pipeline, run.events, run.captions
-    await run.server.start()
+    if run.server:
+        await run.server.start()
     keys = asyncio.create_task(run.hotkey.run()) if run.hotkey else None
 
     def stop() -> None:

@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from conftest import (
+    SAMPLE,
     Daemon,
     PrivatePulse,
     dictation_cmd,
@@ -172,9 +173,34 @@ def test_socket_is_private_and_a_second_daemon_is_refused(virtual_mic: str, serv
         assert "another dictation daemon is running" in line
         assert f"pid {d.proc.pid}" in line
         assert status(sock)["state"] == "listening"  # the first one is untouched
+        # A file to push-to-talk needs the socket: refused too.
+        ptt = subprocess.run(
+            dictation_cmd("run", "--input", str(SAMPLE), "--mode", "push-to-talk",
+                          "--base-url", server_url, "--socket", str(sock)),
+            capture_output=True, text=True, timeout=60)
+        assert ptt.returncode == 2
+        assert "another dictation daemon is running" in one_clear_line(ptt.stderr)
     finally:
         d.stop()
     assert not sock.exists()  # a clean exit takes its socket away
+
+
+def test_a_file_run_beside_a_daemon_runs_without_the_socket(virtual_mic: str,
+                                                             server_url: str,
+                                                             sock: Path) -> None:
+    d = Daemon(virtual_mic, "--base-url", server_url, "--socket", str(sock))
+    try:
+        done = subprocess.run(
+            dictation_cmd("run", "--input", str(SAMPLE), "--fast", "--base-url", server_url,
+                          "--socket", str(sock)),
+            capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, done.stderr
+        assert "cursor" in norm(done.stdout)  # the sample's words
+        assert "holds the control socket" in done.stderr and "Traceback" not in done.stderr
+        # The daemon still owns and answers its socket.
+        assert status(sock)["state"] == "listening"
+    finally:
+        d.stop()
 
 
 def test_a_crashed_daemons_socket_is_replaced(virtual_mic: str, server_url: str,

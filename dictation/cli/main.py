@@ -136,7 +136,7 @@ def dispatch(resolved: settings.Resolved) -> int:
     if args.command == "install-service":
         from dictation.control.service import install_service
 
-        daemon_args, grace = check_daemon_args(args.daemon_args)
+        daemon_args, grace = check_daemon_args(args.daemon_args, os.environ)
         return install_service(daemon_args, enable=not args.no_enable, env=dict(os.environ),
                                stop_grace_s=grace)
     if args.command == "transcribe":
