@@ -148,7 +148,7 @@ async def _open(stack: contextlib.AsyncExitStack, cfg: RunConfig, env: dict[str,
     refiner = make_transcriber(cfg.refine) if cfg.refine else None
     if refiner:
         stack.push_async_callback(refiner.aclose)
-    observer, captions = _observer(cfg, notifier, cues, events, feed)
+    observer, captions = _observer(cfg, notifier, cues, events, feed, source)
     pipeline = _pipeline(cfg, source, transcriber, sinks, observer, spool, recovered, refiner)
     return _Run(pipeline, source, server, hotkey, events, captions)
 
@@ -156,15 +156,13 @@ async def _open(stack: contextlib.AsyncExitStack, cfg: RunConfig, env: dict[str,
 def _claim(stack: contextlib.AsyncExitStack, server: ControlServer, cfg: RunConfig
            ) -> ControlServer | None:
     """The control socket, claimed before a model loads or the microphone opens: a second
-    daemon is refused. A file dictated beside a running daemon needs no socket (nothing to
-    press or toggle), so it runs without one."""
+    daemon is refused. A file beside a daemon, with nothing to press, runs without one."""
     from dictation.control.server import DaemonRunning
 
     try:
         server.claim()
     except DaemonRunning:
-        if (cfg.input is None or not _is_file_input(cfg.input) or cfg.mode != "continuous"
-                or cfg.hotkey):
+        if cfg.mode != "continuous" or cfg.hotkey or not _is_file_input(cfg.input or ""):
             raise
         log.info("another dictation daemon holds the control socket %s: this file run has "
                  "none (`dictation ctl` drives that daemon)", server.path)
@@ -196,13 +194,15 @@ def _cues(stack: contextlib.AsyncExitStack, cfg: RunConfig) -> Cues | None:
 
 
 def _observer(cfg: RunConfig, notifier: Notifier, cues: Cues | None,
-              events: EventStream | None, feed: StatusFeed) -> tuple[Observer, Captions | None]:
-    """Who hears about the run: the service manager and cues, status bars, the captions
-    screen, events."""
+              events: EventStream | None, feed: StatusFeed,
+              source: Source) -> tuple[Observer, Captions | None]:
+    """Who hears about the run: the service manager and cues, status bars, a silent
+    microphone's watch, the captions screen, events."""
+    from dictation.audio.silentinput import watch
     from dictation.control.feedback import DaemonObserver
     from dictation.records import Fanout
 
-    observer: Observer = Fanout(DaemonObserver(notifier, cues), feed)
+    observer: Observer = Fanout(DaemonObserver(notifier, cues), feed, watch(source))
     captions = None
     if cfg.captions:
         from dictation.output.screen import Captions

@@ -28,15 +28,27 @@ log = logging.getLogger("dictation")
 
 
 def list_devices() -> int:
+    """PortAudio's input devices, then the sound server's sources; * marks each default."""
     from dictation.audio.devices import input_devices
+    from dictation.audio.soundserver import SERVER_DEVICES, describe, server_sources
 
     devices = input_devices()
-    if not devices:
+    sources = server_sources(os.environ) or []
+    if not devices and not sources:
         raise DeviceError("no input device found")
     print(f"{'':2}{'index':>5}  {'rate':>6}  {'ch':>3}  name")
     for d in devices:
         mark = "*" if d.is_default else " "
         print(f"{mark:2}{d.index:>5}  {d.rate:>6}  {d.channels:>3}  {d.name}")
+    if not sources:
+        return 0
+    via = "/".join(d.name for d in devices if d.name.lower() in SERVER_DEVICES) or "pulse"
+    print(f"\nsound server sources ({via} records from *; `pactl set-default-source NAME` "
+          "or the desktop's sound settings change it):")
+    width = max(len(s.name) for s in sources)
+    for s in sources:
+        about = ", ".join(x for x in (s.description, describe(s)) if x)
+        print(f"{'*' if s.is_default else ' ':2}{s.name:<{width}}  {about}")
     return 0
 
 
