@@ -39,7 +39,7 @@ FILE_SEGMENTER = SegmenterConfig(hangover_min_s=0.5, hangover_max_s=0.8)
 class FileJob:
     files: tuple[Path, ...]
     format: str  # a key of EXTENSIONS
-    out: Path | None  # None or "-": stdout; a directory: one file per input
+    out: str | None  # None or "-": stdout; a directory (or ending in /): one file per input
     segmenter: SegmenterConfig
     vad_aggressiveness: int = 3
     prompt: str = ""
@@ -49,26 +49,33 @@ class FileJob:
     give_up_s: float | None = 60.0  # per utterance; the file still holds what is given up
 
 
-def destinations(files: Sequence[Path], fmt: str, out: Path | None) -> list[Path | None]:
-    """Where each input's result goes (None = stdout), checked before any work starts."""
-    if out is None or str(out) == "-":
+def destinations(files: Sequence[Path], fmt: str, out: str | None) -> list[Path | None]:
+    """Where each input's result goes (None = stdout), checked before any work starts. A
+    directory (one that exists, or ``out`` ending in a separator, made here) takes one file
+    per input, named after it."""
+    if out is None or out == "-":
         if len(files) > 1 and fmt != "text":
             raise ConfigError(f"{len(files)} files as {fmt}: give -o DIR to write one "
                               f"{EXTENSIONS[fmt]} file per input")
         return [None] * len(files)
-    if out.is_dir() or str(out).endswith(os.sep):
-        if not out.is_dir():
-            raise ConfigError(f"output directory {out} does not exist")
-        targets = [out / f"{f.stem}{EXTENSIONS[fmt]}" for f in files]
+    path = Path(out)
+    if out.endswith(os.sep) and not path.is_dir():
+        try:
+            path.mkdir(parents=True)
+        except OSError as err:
+            raise ConfigError(f"cannot make output directory {path}: "
+                              f"{err.strerror or err}") from None
+    if path.is_dir():
+        targets = [path / f"{f.stem}{EXTENSIONS[fmt]}" for f in files]
         if len(set(targets)) < len(targets):
-            raise ConfigError(f"several inputs share a name, so their outputs in {out} "
+            raise ConfigError(f"several inputs share a name, so their outputs in {path} "
                               "would overwrite each other")
         return list(targets)
     if len(files) > 1:
-        raise ConfigError(f"-o {out}: several inputs need an existing output directory")
-    if not out.parent.is_dir():
-        raise ConfigError(f"cannot write {out}: directory {out.parent} does not exist")
-    return [out]
+        raise ConfigError(f"-o {out}: several inputs need an output directory (end it in /)")
+    if not path.parent.is_dir():
+        raise ConfigError(f"cannot write {path}: directory {path.parent} does not exist")
+    return [path]
 
 
 def render(items: Sequence[Transcribed], fmt: str, duration_s: float) -> str:

@@ -18,7 +18,7 @@ from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from dictation.errors import DeviceError, NoInputDevice
+from dictation.errors import ConfigError, DeviceError, NoInputDevice, SinkError
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -82,7 +82,7 @@ class _Run:
 
     pipeline: Pipeline
     source: Source
-    server: ControlServer
+    server: ControlServer | None  # None: a file run beside a daemon
     hotkey: Hotkey | None
     events: EventStream | None
     captions: Captions | None
@@ -119,11 +119,9 @@ async def _open(stack: contextlib.AsyncExitStack, cfg: RunConfig, env: dict[str,
         assert pipeline is not None, "the socket and the hotkey start once it is built"
         return pipeline.control(command)
 
-    # Refuse a second daemon before loading a model or opening the microphone.
     feed = StatusFeed()  # what `dictation status --follow` hears
-    server = ControlServer(cfg.socket or default_socket_path(env), handle, feed)
-    server.claim()
-    stack.push_async_callback(server.close)
+    server = _claim(stack, ControlServer(cfg.socket or default_socket_path(env), handle, feed),
+                    cfg)
     # Files first: a bad path is one line before a model loads. Caption files come first
     # among the sinks, so whoever sees an utterance's text elsewhere finds its cues there.
     sinks: list[Sink] = []
@@ -138,18 +136,39 @@ async def _open(stack: contextlib.AsyncExitStack, cfg: RunConfig, env: dict[str,
     recovered = spool.open()  # what a dead run left, delivered first
     hotkey = _hotkey(stack, cfg, handle)
     cues = _cues(stack, cfg)
+    for name in cfg.outputs:  # no display, no typing tool: one line, before the model loads
+        try:
+            sinks.append(sink := make_sink(name, cfg.clipboard_mode, cfg.typer))
+        except SinkError as err:  # a setup error, as a bad option is (exit 2)
+            raise ConfigError(str(err)) from None
+        stack.push_async_callback(sink.aclose)  # the typing sinks free the keys they bound
     source = open_source(cfg, demo_fallback)  # a misnamed device: one line, no model
     transcriber = make_transcriber(cfg.engine)
     stack.push_async_callback(transcriber.aclose)
     refiner = make_transcriber(cfg.refine) if cfg.refine else None
     if refiner:
         stack.push_async_callback(refiner.aclose)
-    for name in cfg.outputs:
-        sinks.append(sink := make_sink(name, cfg.clipboard_mode, cfg.typer))
-        stack.push_async_callback(sink.aclose)  # the typing sinks free the keys they bound
-    observer, captions = _observer(cfg, notifier, cues, events, feed)
+    observer, captions = _observer(cfg, notifier, cues, events, feed, source)
     pipeline = _pipeline(cfg, source, transcriber, sinks, observer, spool, recovered, refiner)
     return _Run(pipeline, source, server, hotkey, events, captions)
+
+
+def _claim(stack: contextlib.AsyncExitStack, server: ControlServer, cfg: RunConfig
+           ) -> ControlServer | None:
+    """The control socket, claimed before a model loads or the microphone opens: a second
+    daemon is refused. A file beside a daemon, with nothing to press, runs without one."""
+    from dictation.control.server import DaemonRunning
+
+    try:
+        server.claim()
+    except DaemonRunning:
+        if cfg.mode != "continuous" or cfg.hotkey or not _is_file_input(cfg.input or ""):
+            raise
+        log.info("another dictation daemon holds the control socket %s: this file run has "
+                 "none (`dictation ctl` drives that daemon)", server.path)
+        return None
+    stack.push_async_callback(server.close)
+    return server
 
 
 def _hotkey(stack: contextlib.AsyncExitStack, cfg: RunConfig,
@@ -175,13 +194,15 @@ def _cues(stack: contextlib.AsyncExitStack, cfg: RunConfig) -> Cues | None:
 
 
 def _observer(cfg: RunConfig, notifier: Notifier, cues: Cues | None,
-              events: EventStream | None, feed: StatusFeed) -> tuple[Observer, Captions | None]:
-    """Who hears about the run: the service manager and cues, status bars, the captions
-    screen, events."""
+              events: EventStream | None, feed: StatusFeed,
+              source: Source) -> tuple[Observer, Captions | None]:
+    """Who hears about the run: the service manager and cues, status bars, a silent
+    microphone's watch, the captions screen, events."""
+    from dictation.audio.silentinput import watch
     from dictation.control.feedback import DaemonObserver
     from dictation.records import Fanout
 
-    observer: Observer = Fanout(DaemonObserver(notifier, cues), feed)
+    observer: Observer = Fanout(DaemonObserver(notifier, cues), feed, watch(source))
     captions = None
     if cfg.captions:
         from dictation.output.screen import Captions
@@ -221,7 +242,8 @@ async def _session(run: _Run, cfg: RunConfig, notifier: Notifier) -> int:
     from dictation.control.status import status_line
 
     pipeline, events, captions = run.pipeline, run.events, run.captions
-    await run.server.start()
+    if run.server:
+        await run.server.start()
     keys = asyncio.create_task(run.hotkey.run()) if run.hotkey else None
 
     def stop() -> None:

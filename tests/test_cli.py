@@ -5,9 +5,10 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
-from conftest import dictation_cmd
+from conftest import SAMPLE, dictation_cmd, one_clear_line
 
 pytestmark = pytest.mark.real  # real parts: processes, servers, the model
 
@@ -59,3 +60,24 @@ def test_missing_portaudio_names_the_package() -> None:
     assert r.stderr.splitlines() == [
         "dictation: error: PortAudio library not found: install it with "
         "'apt-get install libportaudio2'"]
+
+
+@pytest.mark.parametrize(("output", "env", "says"), [
+    ("clipboard", {}, "clipboard unavailable"),
+    ("paste", {"DICTATION_TYPER": "xdotool"}, "DISPLAY is not set"),
+    ("type", {"DICTATION_TYPER": "wtype"}, "WAYLAND_DISPLAY"),
+    ("type", {"DISPLAY": ":99", "PATH": "EMPTY"}, "xdotool is not installed"),
+])
+def test_an_output_that_cannot_work_fails_at_start_before_the_model(
+        tmp_path: Path, output: str, env: dict[str, str], says: str) -> None:
+    # No display (or no typing tool): one line and exit 2 at once, not exit 1 once the
+    # model has loaded.
+    base = {k: v for k, v in os.environ.items()
+            if k not in ("DISPLAY", "WAYLAND_DISPLAY", "XDG_SESSION_TYPE")}
+    if env.get("PATH") == "EMPTY":
+        env = {**env, "PATH": str(tmp_path)}  # a directory with no tool in it
+    r = run("run", "--input", str(SAMPLE), "--fast", "--output", output,
+            env={**base, "HF_HUB_OFFLINE": "1", **env})
+    line = one_clear_line(r.stderr)
+    assert r.returncode == 2 and r.stdout == ""
+    assert line.startswith("dictation: error: ") and says in line

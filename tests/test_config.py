@@ -166,6 +166,15 @@ def test_config_path_option_and_variable(home: Path) -> None:
     assert p.stdout == f"{home / 'xdg' / 'dictation' / 'config.toml'}\n"
     p = cli("--config", str(own), "config", "--path")
     assert p.stdout == f"{own}\n"
+    # --path is how to find a broken file: it answers without reading it.
+    write_config(home, "bogus = [\n")
+    assert error_line(cli("config")).startswith("dictation: error: ")
+    for args in (("config", "--path"), ("-q", "config", "--pa")):
+        p = cli(*args)
+        assert (p.returncode, p.stderr) == (0, "")
+        assert p.stdout == f"{home / 'xdg' / 'dictation' / 'config.toml'}\n"
+    p = cli("config", "--path", DICTATION_CONFIG=str(own))
+    assert (p.returncode, p.stdout) == (0, f"{own}\n")
     # A missing default file is no file; a missing named one is an error.
     assert cli("config", XDG_CONFIG_HOME=str(home / "none")).returncode == 0
     for args, env in ((["--config", str(home / "nope.toml")], {}),
@@ -209,7 +218,7 @@ def test_keys_of_other_commands_apply_only_to_them(home: Path) -> None:
     run = resolve_args([], {}).args
     assert not hasattr(run, "format") and run.fast is True
     tr = resolve_args(["transcribe", "talk.wav"], {}).args
-    assert (tr.format, tr.out, tr.files) == ("srt", Path("captions"), [Path("talk.wav")])
+    assert (tr.format, tr.out, tr.files) == ("srt", "captions", [Path("talk.wav")])
     assert not hasattr(tr, "fast")
 
 

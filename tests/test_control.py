@@ -12,7 +12,17 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import Daemon, PrivatePulse, dictation_cmd, mic_env, norm, play, pulse_server
+from conftest import (
+    SAMPLE,
+    Daemon,
+    PrivatePulse,
+    dictation_cmd,
+    mic_env,
+    norm,
+    one_clear_line,
+    play,
+    pulse_server,
+)
 from procs import spawn, stop_group, wait_until
 
 from dictation.control.client import request
@@ -163,9 +173,34 @@ def test_socket_is_private_and_a_second_daemon_is_refused(virtual_mic: str, serv
         assert "another dictation daemon is running" in line
         assert f"pid {d.proc.pid}" in line
         assert status(sock)["state"] == "listening"  # the first one is untouched
+        # A file to push-to-talk needs the socket: refused too.
+        ptt = subprocess.run(
+            dictation_cmd("run", "--input", str(SAMPLE), "--mode", "push-to-talk",
+                          "--base-url", server_url, "--socket", str(sock)),
+            capture_output=True, text=True, timeout=60)
+        assert ptt.returncode == 2
+        assert "another dictation daemon is running" in one_clear_line(ptt.stderr)
     finally:
         d.stop()
     assert not sock.exists()  # a clean exit takes its socket away
+
+
+def test_a_file_run_beside_a_daemon_runs_without_the_socket(virtual_mic: str,
+                                                             server_url: str,
+                                                             sock: Path) -> None:
+    d = Daemon(virtual_mic, "--base-url", server_url, "--socket", str(sock))
+    try:
+        done = subprocess.run(
+            dictation_cmd("run", "--input", str(SAMPLE), "--fast", "--base-url", server_url,
+                          "--socket", str(sock)),
+            capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, done.stderr
+        assert "cursor" in norm(done.stdout)  # the sample's words
+        assert "holds the control socket" in done.stderr and "Traceback" not in done.stderr
+        # The daemon still owns and answers its socket.
+        assert status(sock)["state"] == "listening"
+    finally:
+        d.stop()
 
 
 def test_a_crashed_daemons_socket_is_replaced(virtual_mic: str, server_url: str,
@@ -192,8 +227,13 @@ def test_ctl_errors_are_one_line(tmp_path: Path) -> None:
                                            str(tmp_path / "none.sock")),
                              capture_output=True, text=True, timeout=30)
     assert verbose.returncode == 3 and "no dictation daemon is running" in verbose.stderr
+    # A bad command is one line too, not the usage block, both ways the command arrives.
     bad = ctl(tmp_path / "none.sock", "explode")
-    assert bad.returncode == 2 and "invalid choice" in bad.stderr
+    assert bad.returncode == 2 and "invalid choice: 'explode'" in bad.stderr
+    assert one_clear_line(bad.stderr).startswith("dictation ctl: error: argument COMMAND")
+    bad = subprocess.run(dictation_cmd("-q", "ctl", "explode"), capture_output=True, text=True,
+                         timeout=30)
+    assert bad.returncode == 2 and "invalid choice: 'explode'" in one_clear_line(bad.stderr)
 
 
 def test_status_line_names_mode_state_engine_backlog_and_error(

@@ -15,7 +15,8 @@ import pytest
 LIGHT = {"dictation", "dictation.launch", "dictation.errors", "dictation.env",
          "dictation.storage", "dictation.cli", "dictation.cli.ctl", "dictation.cli.configfile",
          "dictation.control", "dictation.control.client", "dictation.control.status",
-         "dictation.segment", "dictation.segment.gate"}
+         "dictation.segment", "dictation.segment.gate",
+         "dictation.cli.parser"}  # argparse with one-line errors, the standard library only
 # With no daemon, `status` reports the spool: it reads the WAV headers there.
 SPOOL = {"dictation.deliver", "dictation.deliver.spool", "dictation.deliver.spoolfile",
          "dictation.audio", "dictation.audio.wav"}

@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable
 
 import pytest
-from conftest import Daemon, dictation_cmd, norm, play
+from conftest import Daemon, dictation_cmd, mic_env, norm, play
 from procs import spawn
 
 pytestmark = [pytest.mark.real, pytest.mark.realtime]  # daemons at real time
@@ -60,6 +60,30 @@ def test_devices_lists_the_virtual_mic_path(pulse: None) -> None:
     assert lines[0].split()[:3] == ["index", "rate", "ch"]
     assert any(line.startswith("*") for line in lines[1:])  # the default is marked
     assert any("pulse" in line or "default" in line for line in lines[1:])
+
+
+def test_devices_lists_the_sound_servers_sources_and_marks_the_default(
+        virtual_mic: str) -> None:
+    # PortAudio sees the sound server as "pulse" and "default"; the server's own sources
+    # say which microphone that is. PULSE_SOURCE picks the virtual mic, as for the daemon.
+    out = subprocess.run(dictation_cmd("devices"), capture_output=True, text=True,
+                         timeout=30, env=mic_env(virtual_mic))
+    assert out.returncode == 0, out.stderr
+    table, _, server = out.stdout.partition("\nsound server sources (")
+    assert "pulse" in table and server, out.stdout
+    sources = server.splitlines()[1:]
+    marked = [line for line in sources if line.startswith("*")]
+    assert marked and marked[0].split()[:2] == ["*", f"{virtual_mic}.monitor"], out.stdout
+    assert len(marked) == 1 and "Monitor of Null Output" in marked[0]
+    # Without it, the server's own default is marked, as pactl names it.
+    env = {k: v for k, v in os.environ.items() if k != "PULSE_SOURCE"}
+    plain = subprocess.run(dictation_cmd("devices"), capture_output=True, text=True,
+                           timeout=30, env=env)
+    default = subprocess.run(["pactl", "get-default-source"], capture_output=True, text=True,
+                             timeout=30, env=env).stdout.strip()
+    server = plain.stdout.partition("\nsound server sources (")[2]
+    assert f"{virtual_mic}.monitor " in server and default, plain.stdout
+    assert [ln.split()[1] for ln in server.splitlines() if ln.startswith("*")] == [default]
 
 
 def test_local_engine_keeps_words_spoken_while_the_model_loads(virtual_mic: str,

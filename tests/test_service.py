@@ -187,7 +187,8 @@ def test_refuses_an_api_key_on_the_command_line(tmp_path: Path, args: list[str])
     r = install("--no-enable", "--", *args, config=config)
     assert r.returncode == 2
     lines = r.stderr.splitlines()
-    assert len(lines) == 1 and "refusing" in lines[0] and "dictation/env" in lines[0]
+    assert len(lines) == 1 and "refusing" in lines[0]
+    assert f"{config / 'dictation' / 'env'} " in lines[0]  # XDG_CONFIG_HOME's, as the unit's
     assert "sk-secret" not in r.stderr + r.stdout
     assert not unit_file(config).exists()
 

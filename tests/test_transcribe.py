@@ -131,6 +131,30 @@ def test_several_files_need_a_directory_for_captions(tmp_path: Path, say: Callab
         "dictation: error: 2 files as srt: give -o DIR to write one .srt file per input"]
 
 
+@pytest.mark.parametrize("spelling", ["-o", "--output", "--out"])
+def test_a_path_ending_in_a_slash_is_a_directory_made_for_the_output(
+        tmp_path: Path, say: Callable, spelling: str) -> None:
+    # `-o newdir/` once wrote a file named newdir. -o is --output, as in `run`; --out, its
+    # first name, still works.
+    wav = say("See you tomorrow.")
+    p = run(tmp_path, str(wav), "--format", "srt", spelling, "newdir/")
+    assert p.returncode == 0, p.stderr
+    assert (tmp_path / "newdir").is_dir()
+    assert [x.name for x in (tmp_path / "newdir").iterdir()] == [f"{wav.stem}.srt"]
+    assert "tomorrow" in words((tmp_path / "newdir" / f"{wav.stem}.srt").read_text())
+    again = run(tmp_path, str(wav), spelling, "newdir")  # it exists now: written into
+    assert again.returncode == 0, again.stderr
+    assert "tomorrow" in words((tmp_path / "newdir" / f"{wav.stem}.txt").read_text())
+
+
+def test_a_directory_that_cannot_be_made_is_one_line(tmp_path: Path, say: Callable) -> None:
+    (tmp_path / "file").write_text("")
+    p = run(tmp_path, str(say("See you tomorrow.")), "-o", "file/sub/")
+    assert p.returncode == 2 and p.stdout == ""
+    assert p.stderr.startswith("dictation: error: cannot make output directory file/sub")
+    assert len(p.stderr.splitlines()) == 1
+
+
 def test_long_file_goes_to_the_api_as_utterances(tmp_path: Path, say: Callable,
                                                  join: Callable) -> None:
     # ~75 s of speech with pauses: never one request, never one over 30 s of audio.

@@ -2,6 +2,7 @@
 
 - main.py        the entry point: logging, errors as one line, dispatch to the commands
 - options.py     the commands and their options (argparse)
+- parser.py      the parser class of every command (`ctl`'s too): a usage error is one line
 - optgroups.py   the option groups `run` and `transcribe` share, and run's text stage's
 - values.py      option values: range-checked types, and the same from file and environment
 - settings.py    config.toml, DICTATION_* variables and the command line, merged (generic:

@@ -28,6 +28,7 @@ from dictation.daemon import sample_path
 from dictation.errors import ConfigError
 from dictation.output.keytools import TyperConfig
 from dictation.segment.segmenter import SegmenterConfig
+from dictation.storage import config_dir
 from dictation.text.boundary import BoundaryConfig
 from dictation.text.guard import GuardConfig
 from dictation.transcribe.engines import AUTO_MODEL, DEFAULT_BASE_URL, ApiConfig, LocalConfig
@@ -276,13 +277,15 @@ def build_file_job(args: argparse.Namespace) -> FileJob:
                    else args.give_up_after)
 
 
-def check_daemon_args(daemon_args: list[str]) -> tuple[list[str], float]:
+def check_daemon_args(daemon_args: list[str], env: Mapping[str, str] = os.environ
+                      ) -> tuple[list[str], float]:
     """The `run` options for the service, checked now rather than in a restart loop, and
     the stop grace they give."""
     if any(a == "--api-key" or a.startswith("--api-key=") for a in daemon_args):
+        env_file = os.path.join(config_dir(env), "env")  # where the unit reads it (%E)
         raise ConfigError("refusing to put an API key on the service's command line, where "
-                          "every user can read it: put OPENAI_API_KEY=... in "
-                          "~/.config/dictation/env (chmod 600) or use --api-key-file")
+                          f"every user can read it: put OPENAI_API_KEY=... in {env_file} "
+                          "(chmod 600) or use --api-key-file")
     args = daemon_args[1:] if daemon_args[:1] == ["run"] else daemon_args
     # A bad value exits 2 with run's usage, as on the command line.
     parsed, unknown = build_parser().parse_known_args(

@@ -96,9 +96,9 @@ def configured_socket(env: dict[str, str]) -> str:
 
 
 def _parse(prog: str, description: str, add: Callable[[Any], None], argv: list[str]) -> Any:
-    import argparse
+    from dictation.cli.parser import OneLineParser
 
-    parser = argparse.ArgumentParser(prog=prog, description=description)
+    parser = OneLineParser(prog=prog, description=description)
     add(parser)
     return parser.parse_args(argv)
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 import os
 import sys
+from collections.abc import Mapping
 
 from dictation.batch import transcribe_files
 from dictation.cli import settings
@@ -17,6 +18,7 @@ from dictation.cli.build import (
     check_daemon_args,
     resolve_args,
 )
+from dictation.cli.configfile import locate
 from dictation.cli.textopts import listing
 from dictation.daemon import run_pipeline
 from dictation.errors import DeviceError, DictationError
@@ -26,22 +28,34 @@ log = logging.getLogger("dictation")
 
 
 def list_devices() -> int:
+    """PortAudio's input devices, then the sound server's sources; * marks each default."""
     from dictation.audio.devices import input_devices
+    from dictation.audio.soundserver import SERVER_DEVICES, describe, server_sources
 
     devices = input_devices()
-    if not devices:
+    sources = server_sources(os.environ) or []
+    if not devices and not sources:
         raise DeviceError("no input device found")
     print(f"{'':2}{'index':>5}  {'rate':>6}  {'ch':>3}  name")
     for d in devices:
         mark = "*" if d.is_default else " "
         print(f"{mark:2}{d.index:>5}  {d.rate:>6}  {d.channels:>3}  {d.name}")
+    if not sources:
+        return 0
+    via = "/".join(d.name for d in devices if d.name.lower() in SERVER_DEVICES) or "pulse"
+    print(f"\nsound server sources ({via} records from *; `pactl set-default-source NAME` "
+          "or the desktop's sound settings change it):")
+    width = max(len(s.name) for s in sources)
+    for s in sources:
+        about = ", ".join(x for x in (s.description, describe(s)) if x)
+        print(f"{'*' if s.is_default else ' ':2}{s.name:<{width}}  {about}")
     return 0
 
 
-def show_config(resolved: settings.Resolved, *, path_only: bool) -> int:
+def show_config(text: str) -> int:
     """`dictation config`: the configuration `run` would use, or the file it would read."""
     try:
-        sys.stdout.write(f"{resolved.path}\n" if path_only else listing(resolved))
+        sys.stdout.write(text)
         sys.stdout.flush()
     except BrokenPipeError:  # `dictation config | head`: the reader has what it wanted
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
@@ -68,6 +82,8 @@ def main(argv: list[str] | None = None) -> int:
 
         return _completions(build_parser().parse_args(argv).shell)
     try:
+        if (path := config_path(argv, os.environ)) is not None:
+            return show_config(f"{path}\n")
         resolved = resolve_args(argv, os.environ)
         args = resolved.args
         log.setLevel(logging.DEBUG if args.verbose else logging.ERROR if args.quiet
@@ -80,6 +96,20 @@ def main(argv: list[str] | None = None) -> int:
         return err.exit_code
     except KeyboardInterrupt:
         return 130
+
+
+def config_path(argv: list[str], env: Mapping[str, str]) -> str | None:
+    """For `dictation config --path`, the file's path, found without reading it: the way to
+    find a broken file must not break on it. None for any other command."""
+    if "config" not in argv or not any(a.startswith("--pa") for a in argv):
+        return None  # no need to parse twice
+    from dictation.cli.options import build_parser, normalize_argv
+
+    parser = build_parser()
+    args = parser.parse_args(normalize_argv(parser, argv))
+    if args.command != "config" or not args.path:
+        return None
+    return locate(env, args.config)[0]
 
 
 def _completions(shell: str) -> int:
@@ -95,7 +125,7 @@ def dispatch(resolved: settings.Resolved) -> int:
 
     args = resolved.args
     if args.command == "config":
-        return show_config(resolved, path_only=args.path)
+        return show_config(f"{resolved.path}\n" if args.path else listing(resolved))
     if args.command == "ctl":  # reached with global options first: `dictation -v ctl …`
         from dictation.control.client import ctl, default_socket_path
 
@@ -118,7 +148,7 @@ def dispatch(resolved: settings.Resolved) -> int:
     if args.command == "install-service":
         from dictation.control.service import install_service
 
-        daemon_args, grace = check_daemon_args(args.daemon_args)
+        daemon_args, grace = check_daemon_args(args.daemon_args, os.environ)
         return install_service(daemon_args, enable=not args.no_enable, env=dict(os.environ),
                                stop_grace_s=grace)
     if args.command == "transcribe":

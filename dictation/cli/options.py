@@ -27,6 +27,7 @@ from dictation.cli.optgroups import (
     add_text_options,
     add_vad_options,
 )
+from dictation.cli.parser import OneLineParser
 from dictation.config import RunConfig
 from dictation.output.keytools import TYPERS, TyperConfig
 from dictation.output.sinks import CLIPBOARD_MODES, OUTPUTS
@@ -152,25 +153,21 @@ def _add_transcribe_options(p: argparse.ArgumentParser) -> None:
     out.add_argument("--format", "-f", choices=tuple(EXTENSIONS), default="text",
                      help="text: one line per utterance; srt, vtt: captions; json: text and "
                           "timed segments (default: text)")
-    out.add_argument("-o", "--out", type=Path, metavar="PATH",
-                     help="output file, or a directory for one file per input "
-                          "(default: stdout)")
+    # -o is --output in every command: here the file written, in `run` where text goes.
+    # --out (the config key) came first and stays.
+    out.add_argument("-o", "--out", "--output", dest="out", type=values.out_path,
+                     metavar="PATH",
+                     help="output file, or a directory for one file per input (an existing "
+                          "one, or a path ending in /, made if missing), each named after "
+                          "its input; -: stdout (default: stdout)")
     add_keep_dir(out)
     add_engine_options(p)
     add_vad_options(p, FILE_SEGMENTER)
     add_guard_options(p)
 
 
-class _Parser(argparse.ArgumentParser):
-    """A usage error is one line, as every other error is: the usage block argparse prints
-    first is left to --help."""
-
-    def error(self, message: str):  # type: ignore[no-untyped-def]  # NoReturn in typeshed
-        self.exit(2, f"{self.prog}: error: {message}\n")
-
-
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(
+    parser = OneLineParser(
         prog="dictation", description="Dictate from a microphone: speech in, text out.")
     parser.add_argument("--version", action="version", version=f"dictation {__version__}")
     parser.add_argument("-v", "--verbose", action="store_true", help="debug output on stderr")

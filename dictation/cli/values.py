@@ -205,3 +205,11 @@ def post_timeout(text: str) -> float:
     if not 0 < value <= 120:
         raise ArgumentTypeError(f"takes more than 0 and at most 120 seconds, got {value:g}")
     return value
+
+
+def out_path(text: str) -> str:
+    """`transcribe --output`: a path kept as written, "~" expanded. A trailing "/" says a
+    directory, which pathlib.Path would drop."""
+    import os
+
+    return os.path.expanduser(text)

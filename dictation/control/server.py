@@ -28,6 +28,10 @@ MAX_REQUEST = 256
 CLIENT_TIMEOUT_S = 2.0  # a client that sends no command within this gets nothing
 
 
+class DaemonRunning(ConfigError):
+    """Another daemon holds the control socket."""
+
+
 class ControlServer:
     """Serves ``handle(command) -> reply`` on the socket until :meth:`close`."""
 
@@ -51,7 +55,7 @@ class ControlServer:
         except BlockingIOError:
             pid = os.pread(fd, 32, 0).decode(errors="replace").strip() or "?"
             os.close(fd)
-            raise ConfigError(f"another dictation daemon is running (pid {pid}, control "
+            raise DaemonRunning(f"another dictation daemon is running (pid {pid}, control "
                               f"socket {self.path}); stop it first, or talk to it with "
                               "`dictation ctl`") from None
         os.ftruncate(fd, 0)
