@@ -18,6 +18,8 @@ window.
   events).
 - **Window = stdout**: the window's text at the end against what stdout printed, words
   compared.
+- **WER**: the word error rate of what stdout printed, against the case's text (normalised
+  as bench/run.py does): live words the final text went on from must not make it worse.
 
     .venv/bin/python bench/live.py                      # monologue and calm, writes bench/live.md
     .venv/bin/python bench/live.py --cases monologue -- --interim 0.5
@@ -37,7 +39,7 @@ from pathlib import Path
 import corpus
 import numpy as np
 import rig
-from run import words
+from run import wer, words
 from undo import REPO, desktop, events, spawn, stop_group, wait
 
 from dictation.text.revise import edit
@@ -56,6 +58,7 @@ class Run:
     typed: int
     deleted: int
     same: bool  # the final window text is stdout's, word for word
+    wer: float  # of what stdout printed
     log: Path
 
 
@@ -92,8 +95,9 @@ def session(case: str, live: str, extra: list[str], tmp: Path) -> Run:
     printed = words(out.read_text())
     lags, missing = _lags(data["sentences"], final, reads)
     typed, deleted = _counts(found)
+    reference = " ".join(s["text"] for s in data["sentences"])
     return Run(case, live, lags, missing, typed, deleted, final == printed,
-               tmp / f"{tag}.log")
+               wer(reference, out.read_text()), tmp / f"{tag}.log")
 
 
 def _lags(sentences: list[dict], final: list[str], reads: list[tuple[float, str]]
@@ -143,7 +147,7 @@ def row(r: Run) -> str:
     share = r.deleted / r.typed if r.typed else 0.0
     return (f"| {r.case} | {r.live} | {len(r.lags)} (+{r.missing} misheard) | "
             f"{np.median(lags):.2f} s | {np.percentile(lags, 90):.2f} s | {r.typed} | "
-            f"{r.deleted} ({share:.1%}) | {'yes' if r.same else '**no**'} |")
+            f"{r.deleted} ({share:.1%}) | {'yes' if r.same else '**no**'} | {r.wer:.1%} |")
 
 
 def main() -> None:
@@ -164,8 +168,8 @@ def main() -> None:
         f"within one run. Other load during the runs: {load.others_cores():.2f} cores.", "",
         __doc__.split("\n\n", 1)[1].split("\n\n    .venv")[0], "",
         "| case | live | sentences | last word in the window, median | p90 | characters "
-        "typed | deleted | window = stdout |",
-        "|---|---|---|---|---|---|---|---|",
+        "typed | deleted | window = stdout | WER |",
+        "|---|---|---|---|---|---|---|---|---|",
         *(row(r) for r in runs), "",
         "Each sentence's last word in the window, seconds after it was spoken:", "",
         *(f"- {r.case}, live {r.live}: {' '.join(f'{x:.2f}' for x in r.lags)}" for r in runs),
