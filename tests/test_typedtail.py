@@ -126,7 +126,11 @@ def test_beyond_is_what_a_text_adds_to_words_already_shown() -> None:
 def test_live_words_are_those_two_decodes_agree_on_marks_included() -> None:
     assert agreed_words("Please remind me.", "Please remind me. To") == "Please remind me"
     assert agreed_words("Is it, that", "Is it, the") == "Is it"
-    assert agreed_words("near the bridge. The", "near the bridge the") == "near the"
+    # The word whose mark the two disagree on counts, without its mark; none after it.
+    assert agreed_words("near the bridge. The", "near the bridge the") == "near the bridge"
+    assert agreed_words("near the bridge the stalls", "near the bridge. The stalls") == \
+        "near the bridge"
+    assert agreed_words("near the bridge, then", "near the bridges then") == "near the"
     assert agreed_words("", "Dear Sam") == ""
 
 

@@ -45,9 +45,16 @@ def agreed_words(previous: str, current: str) -> str:
     """The words two consecutive decodes of an utterance agree on from its start, as typed
     live: word for word, marks and capitals included (a mark the two disagree on is where
     a sentence may end, and a correction there would retype everything after it), and
-    without the last word's mark."""
-    new = current.split()
-    return " ".join(new[:shared_words(previous.split(), new)]).rstrip(_MARKS)
+    without the last word's mark. The word with that mark counts, its mark left off: the
+    last word of a sentence spoken on is typed, though one decode ends the sentence there
+    and the next does not ("bridge." and "bridge the"), and the mark is the later decodes'
+    to choose, each going on from the words typed."""
+    old, new = previous.split(), current.split()
+    n = shared_words(old, new)
+    if n < min(len(old), len(new)) and (word := new[n].rstrip(_MARKS)) and \
+            old[n].rstrip(_MARKS) == word:
+        n += 1
+    return " ".join(new[:n]).rstrip(_MARKS)
 
 
 @dataclass(frozen=True)
