@@ -1,14 +1,20 @@
-"""Live typing's words as the start of every later decode of their utterance (pure, in
-process): which words, for which utterance, and when a final may not begin with them."""
+"""Live typing's words as the start of every later decode of their utterance: which words,
+for which utterance, and when a final may not begin with them (pure); and that the next
+interim and the final ask the engine for them (the real pipeline, a scripted engine)."""
 
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
+
+from corerig import rig, speech
 
 from dictation.deliver.live import LiveText
 from dictation.records import Interim
 from dictation.text.config import TextConfig
 from dictation.text.stage import TextStage
+
+T, P = "talk", "pause"
 
 
 class Typing:
@@ -112,3 +118,36 @@ def test_without_live_typing_no_decode_is_given_words() -> None:
     asyncio.run(main())
 
 
+
+
+def test_the_next_interim_and_the_final_are_asked_to_begin_with_the_words_typed(
+        tmp_path: Path) -> None:
+    # The real pipeline, a scripted engine: interims every 0.3 s of a 2.5 s burst, typed
+    # live by a sink that can (Typing).
+    async def main() -> None:
+        r = rig(tmp_path, speech((P, 0.5), (T, 2.5), (P, 1)), holds=[1.11, 1.71, 2.31],
+                interim_s=0.3, sinks=[Typing()]).start()
+        await r.held()
+        c1 = r.engine.calls[0]
+        assert c1.hint is not None and c1.hint.prefix == ""
+        c1.answer("Then I walked")
+        await r.signal.until(lambda: len(r.observer.interims) == 1, "the first interim")
+        r.source.release()
+        await r.held()
+        c2 = r.engine.calls[1]
+        assert c2.hint is not None and c2.hint.prefix == ""  # nothing agreed yet
+        c2.answer("Then I walked home")
+        await r.signal.until(lambda: len(r.observer.interims) == 2, "the second interim")
+        r.source.release()
+        await r.held()
+        c3 = r.engine.calls[2]
+        assert c3.hint is not None and c3.hint.prefix == "Then I walked"
+        r.source.release()
+        final = await r.engine.call(4)
+        assert c3.cancelled and final.seconds > c3.seconds
+        assert final.hint is not None and final.hint.prefix == "Then I walked"
+        final.answer("Then I walked home.")
+        assert await r.finish() == 0
+        assert r.sink.texts == ["Then I walked home."]
+
+    asyncio.run(main())
