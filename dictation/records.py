@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     import numpy as np
 
     from dictation.transcribe import Segment
-    from dictation.transcribe.scheduler import Answered, Call
+    from dictation.transcribe.scheduler import Call
 
 GAP = "gap"
 """Put in the audio queue when capture broke off, and again on every retry while it waits:
@@ -233,7 +233,7 @@ class Speculation:
     start: int  # frame index of the utterance it belongs to
     frames: int  # how many frames it transcribed: all of the utterance if silence holds
     prompt: str
-    call: Call | Answered  # the engine call, owned by the scheduler
+    call: Call  # the engine call, owned by the scheduler
 
 
 class Kind(IntEnum):

@@ -19,7 +19,6 @@ from scripted import spin
 
 from dictation.audio.vad import SAMPLE_RATE
 from dictation.errors import TranscriptionError
-from dictation.transcribe import Segment, Transcript
 
 T, P = "talk", "pause"
 
@@ -223,38 +222,6 @@ def test_long_speech_is_cut_back_at_a_breath_whose_sentence_end_is_confirmed(
         assert tail.start_s == head.end_s and len(r.engine.calls) == 3
         st = r.pipeline.stats  # the confirming speculation heard past the cut: discarded
         assert (st.requests, st.speculations_discarded) == (3, 1)
-
-    asyncio.run(main())
-
-
-def test_a_sentence_end_the_segment_times_place_at_an_earlier_breath_cuts_there_at_once(
-        tmp_path: Path) -> None:
-    # The first breath's text is no sentence end; the second's segments end the first
-    # sentence at the first breath (a server's verbose_json times): the utterance is cut
-    # there with that segment's text, no request more and no wait for a confirming breath.
-    audio = speech((P, 0.5), (T, 3.5), (P, 0.09), (T, 1.0), (P, 0.09), (T, 1.0), (P, 2.5))
-
-    async def main() -> None:
-        r = rig(tmp_path, audio, holds=[4.3, 5.4], speculate_s=0.09).start()
-        await r.held()
-        r.engine.calls[0].answer("The first sentence, and")  # not a candidate
-        r.source.release()
-        await r.held()
-        c2 = r.engine.calls[1]
-        seg = r.pipeline.segmenter
-        breath = 4.0 - seg.open_start * seg.config.frame_s  # in c2's audio
-        c2.future.set_result(Transcript("The first sentence. The second", (
-            Segment(0.0, breath, " The first sentence."),
-            Segment(breath, c2.seconds, " The second"))))
-        r.source.release()
-        assert await r.delivered(1) == ["The first sentence."]
-        c3 = await r.engine.call(3)  # the rest, at its own pause
-        c3.answer("The second one and more.")
-        assert await r.finish() == 0
-        assert r.sink.texts == ["The first sentence.", "The second one and more."]
-        head, tail = r.sink.items
-        assert abs(head.end_s - 4.0) < 0.1 and tail.start_s == head.end_s
-        assert len(r.engine.calls) == 3
 
     asyncio.run(main())
 

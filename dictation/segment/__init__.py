@@ -8,7 +8,6 @@ synchronous cores, tested by feeding them booleans and frames, no audio.
 - segmenter.py   pre-roll, adaptive hangover, min/max length, release: frames → utterances
 - tunables.py    the segmenter's settings (SegmenterConfig), each with its reason
 - speculate.py   the open utterance transcribed at a pause or breath, and where it ends
-- timedcut.py    a sentence end behind a breath, placed by the segment times of a decode
 - pacer.py       how long a pause must last before its utterance is transcribed early
 - interim.py     provisional text of the utterance in progress, for captions
 

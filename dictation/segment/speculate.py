@@ -31,7 +31,6 @@ import numpy as np
 
 from dictation.records import Kind, Speculation
 from dictation.segment.pacer import SpeculationPacer
-from dictation.segment.timedcut import timed_cut
 from dictation.text import boundary
 from dictation.text.boundary import BoundaryConfig
 from dictation.text.sentences import ends_near, words
@@ -165,8 +164,6 @@ class Speculator:
                 return cand.frames, "breath"  # settle() discards this one: it heard past it
             self._note("breath at %.2f s not confirmed by the text to %.2f s", cand, spec)
             self._drop_candidate()
-        if not covers and (cut := self._timed(spec)) is not None:
-            return cut
         if covers:
             seg.hold_s = boundary.hold_for(text, cfg)
         elif finished and self._breath:  # confirmed or not by the next one
@@ -177,20 +174,6 @@ class Speculator:
             self._note("breath at %.2f s: no sentence end", spec)
             self.drop()
         return None
-
-    def _timed(self, spec: Speculation) -> tuple[int, str] | None:
-        """A sentence end the text's segments place at a pause behind this breath
-        (timedcut.py): the utterance is cut there at once, with the text up to it."""
-        frames = (self.segmenter.so_far() or ())[:spec.frames]
-        found = timed_cut(frames, spec.call.value(), self.segmenter.config.frame_s)
-        if found is None:
-            return None
-        cut, head = found
-        self.candidate = Speculation(spec.start, cut, spec.prompt,
-                                     self.engine.answered(head))
-        self._note("breath at %.2f s: its segments end a sentence at %.2f s", spec,
-                   self.candidate)
-        return cut, "breath"  # settle() attaches the text, discards this one
 
     def _note(self, message: str, *specs: Speculation) -> None:
         if log.isEnabledFor(logging.DEBUG):

@@ -35,10 +35,3 @@ def ends_near(text: str, count: int) -> bool:
     words after it? Whisper may word the same speech a little differently (a number, a
     contraction) when it hears more of it."""
     return any(abs(end - count) <= AGREE_WORDS for end in inner_ends(text))
-
-
-def ends_sentence(text: str) -> bool:
-    """Does ``text`` end with a sentence end after a word ("…" and "..." are pauses)?"""
-    tokens = _TOKEN.findall(text[-AGREE_CHARS:])
-    return (len(tokens) > 1 and tokens[-1][0] in ".?!" and "." not in tokens[-1][1:]
-            and tokens[-2][0] not in ".?!")

@@ -102,35 +102,6 @@ class Call:
         self.task.add_done_callback(lambda t: t.cancelled() or t.exception())
 
 
-class Answered:
-    """A call answered before it was asked: part of another call's text (a speculation's
-    text up to a sentence end its segments placed, segment/timedcut.py). It stands where a
-    :class:`Call` does, and costs nothing to keep or discard."""
-
-    kind = Kind.SPECULATION
-    speculative = False
-    elapsed_s: float | None = None
-    discarded = False
-
-    def __init__(self, result: Transcript) -> None:
-        self._result = result
-
-    def done(self) -> bool:
-        return True
-
-    def value(self) -> Transcript:
-        return self._result
-
-    async def result(self) -> Transcript:
-        return self._result
-
-    def promote(self, kind: Kind) -> None:
-        pass
-
-    def discard(self) -> None:
-        self.discarded = True
-
-
 class Lane:
     """What an engine's calls wait for: a local engine decodes one at a time (``slots`` 1);
     a server queues its requests itself (``slots`` None). A refiner has a lane of its own, so
@@ -200,11 +171,6 @@ class Scheduler:
         self._calls.add(call)
         self.lane.add(call)
         return call
-
-    @staticmethod
-    def answered(result: Transcript) -> Answered:
-        """A call whose answer is known already (Answered)."""
-        return Answered(result)
 
     async def transcribe(self, kind: Kind, pcm: np.ndarray, prompt: str,
                          hint: Hint | None = None) -> Transcript:
