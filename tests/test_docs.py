@@ -97,6 +97,12 @@ SUPERSEDED = {
     "`--live off` types each piece only once it is shown, as before. wtype, ydotool and "
     "`--output paste` cannot correct what they typed: they never type live, and say so in "
     "one line.": "revisions.md: wtype off Sway",
+    "So typing with xdotool types the words of the sentence still being spoken: every 0.7 s "
+    "the local engine transcribes the utterance so far (an interim; a breath's speculation "
+    "counts as one), and the words two consecutive decodes agree on from the start, word for "
+    "word, marks included, are typed, rendered as the piece will be (commands, replacements, "
+    "capitals, the space before it).":
+        "revisions.md: a word whose mark the decodes disagree on is typed without it",
 }
 
 
