@@ -11,7 +11,7 @@ import logging
 import pytest
 
 from dictation.cli.build import build_config, resolve_args
-from dictation.deliver.live import agreed_words
+from dictation.deliver.live import agreed_words, with_mark
 from dictation.output.typedtail import (
     Plan,
     Typed,
@@ -132,6 +132,13 @@ def test_live_words_are_those_two_decodes_agree_on_marks_included() -> None:
         "near the bridge"
     assert agreed_words("near the bridge, then", "near the bridges then") == "near the"
     assert agreed_words("", "Dear Sam") == ""
+
+
+def test_the_words_decodes_go_on_from_keep_a_mark_the_newest_places_inside() -> None:
+    assert with_mark("near the bridge", "near the bridge. The") == "near the bridge."
+    assert with_mark("near the bridge", "near the bridge.") == "near the bridge"  # its end
+    assert with_mark("Is it", "Is it, the") == "Is it,"
+    assert with_mark("near the", "near the bridge") == "near the"
 
 
 def test_a_preview_reads_as_the_piece_would_be_delivered_and_adds_nothing() -> None:

@@ -57,6 +57,19 @@ def agreed_words(previous: str, current: str) -> str:
     return " ".join(new[:n]).rstrip(_MARKS)
 
 
+def with_mark(words: str, current: str) -> str:
+    """``words`` as agreed (their last mark left off), for the decodes that go on from them:
+    with the mark ``current`` gives their last word when more words follow it there. A
+    decode made to go on from a word without its mark seldom ends the sentence there (the
+    monologue lost 2 of its 12 sentence ends that way, in its median run)."""
+    agreed, new = words.split(), current.split()
+    n = len(agreed)
+    if 0 < n < len(new) and new[n - 1] != agreed[-1] and \
+            new[n - 1].rstrip(_MARKS) == agreed[-1]:
+        return " ".join([*agreed[:-1], new[n - 1]])
+    return words
+
+
 @dataclass(frozen=True)
 class Agreed:
     seq: int
@@ -93,7 +106,7 @@ class LiveText:
         if words and event.seq not in self._queued and (  # in the previous one's audio
                 old is None or old.seq != event.seq
                 or len(words.split()) >= len(old.words.split())):  # not a stale decode's
-            self._agreed = Agreed(event.seq, words, reach)
+            self._agreed = Agreed(event.seq, with_mark(words, event.text), reach)
         elif withdrawn and self._agreed and self._agreed.seq == event.seq:
             self._agreed = None
         if words or withdrawn:
