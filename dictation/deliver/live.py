@@ -59,9 +59,10 @@ def agreed_words(previous: str, current: str) -> str:
 
 def with_mark(words: str, current: str) -> str:
     """``words`` as agreed (their last mark left off), for the decodes that go on from them:
-    with the mark ``current`` gives their last word when more words follow it there. A
-    decode made to go on from a word without its mark seldom ends the sentence there (the
-    monologue lost 2 of its 12 sentence ends that way, in its median run)."""
+    with the mark ``current`` gives their last word when more words follow it there: a
+    sentence end the newest decode placed inside its audio is not left for the next to
+    guess again (with the prefix, the monologue's decodes wrote fewer sentence ends:
+    bench/live.py, docs/revisions.md)."""
     agreed, new = words.split(), current.split()
     n = len(agreed)
     if 0 < n < len(new) and new[n - 1] != agreed[-1] and \
