@@ -18,6 +18,11 @@ window.
   events).
 - **Window = stdout**: the window's text at the end against what stdout printed, words
   compared.
+- **WER**: the word error rate of what stdout printed, against the case's text (normalised
+  as bench/run.py does): live words the final text went on from must not make it worse.
+- **Sentence ends**: the ends (. ? !) stdout printed inside the text, aligned with the
+  case's words: at the end of one of its sentences (right) or elsewhere (false), of the
+  case's own.
 
     .venv/bin/python bench/live.py                      # monologue and calm, writes bench/live.md
     .venv/bin/python bench/live.py --cases monologue -- --interim 0.5
@@ -37,7 +42,7 @@ from pathlib import Path
 import corpus
 import numpy as np
 import rig
-from run import words
+from run import wer, words
 from undo import REPO, desktop, events, spawn, stop_group, wait
 
 from dictation.text.revise import edit
@@ -56,6 +61,8 @@ class Run:
     typed: int
     deleted: int
     same: bool  # the final window text is stdout's, word for word
+    wer: float  # of what stdout printed
+    ends: tuple[int, int, int]  # inner sentence ends printed right, false; the case's own
     log: Path
 
 
@@ -92,8 +99,29 @@ def session(case: str, live: str, extra: list[str], tmp: Path) -> Run:
     printed = words(out.read_text())
     lags, missing = _lags(data["sentences"], final, reads)
     typed, deleted = _counts(found)
+    reference = " ".join(s["text"] for s in data["sentences"])
     return Run(case, live, lags, missing, typed, deleted, final == printed,
+               wer(reference, out.read_text()), _ends(reference, out.read_text()),
                tmp / f"{tag}.log")
+
+
+def _marked(text: str) -> list[tuple[str, bool]]:
+    """Each word, lower case without marks, and whether a sentence ends after it."""
+    found = [("".join(c for c in w.lower() if c.isalnum() or c == "'"), w[-1] in ".?!")
+             for w in text.split()]
+    return [(k, end) for k, end in found if k]
+
+
+def _ends(reference: str, printed: str) -> tuple[int, int, int]:
+    ref, got = _marked(reference), _marked(printed)
+    at: dict[int, int] = {}
+    matcher = difflib.SequenceMatcher(None, [k for k, _ in ref], [k for k, _ in got],
+                                      autojunk=False)
+    for block in matcher.get_matching_blocks():
+        at.update((block.b + k, block.a + k) for k in range(block.size))
+    marks = [j for j, (_, end) in enumerate(got[:-1]) if end]
+    right = sum(1 for j in marks if j in at and ref[at[j]][1])
+    return right, len(marks) - right, sum(end for _, end in ref[:-1])
 
 
 def _lags(sentences: list[dict], final: list[str], reads: list[tuple[float, str]]
@@ -143,7 +171,8 @@ def row(r: Run) -> str:
     share = r.deleted / r.typed if r.typed else 0.0
     return (f"| {r.case} | {r.live} | {len(r.lags)} (+{r.missing} misheard) | "
             f"{np.median(lags):.2f} s | {np.percentile(lags, 90):.2f} s | {r.typed} | "
-            f"{r.deleted} ({share:.1%}) | {'yes' if r.same else '**no**'} |")
+            f"{r.deleted} ({share:.1%}) | {'yes' if r.same else '**no**'} | {r.wer:.1%} | "
+            f"{r.ends[0]} of {r.ends[2]}, {r.ends[1]} false |")
 
 
 def main() -> None:
@@ -164,8 +193,8 @@ def main() -> None:
         f"within one run. Other load during the runs: {load.others_cores():.2f} cores.", "",
         __doc__.split("\n\n", 1)[1].split("\n\n    .venv")[0], "",
         "| case | live | sentences | last word in the window, median | p90 | characters "
-        "typed | deleted | window = stdout |",
-        "|---|---|---|---|---|---|---|---|",
+        "typed | deleted | window = stdout | WER | sentence ends |",
+        "|---|---|---|---|---|---|---|---|---|---|",
         *(row(r) for r in runs), "",
         "Each sentence's last word in the window, seconds after it was spoken:", "",
         *(f"- {r.case}, live {r.live}: {' '.join(f'{x:.2f}' for x in r.lags)}" for r in runs),

@@ -42,7 +42,8 @@ class Transcript:
 
 @dataclass(frozen=True)
 class Hint:
-    """What the caller knows of an utterance's language, for an engine that decides it."""
+    """What the caller knows of an utterance: its language, for an engine that decides it,
+    and the words it begins with."""
 
     language: str | None = None
     """It is in this language: no detection (a piece heard again, by a second model)."""
@@ -56,6 +57,10 @@ class Hint:
     draft: bool = False
     """Provisional text (an interim caption), never a final's: one quick pass, and a result
     that looks broken is returned as it is rather than redone the slow way."""
+    prefix: str = ""
+    """Words the text must begin with: typed into a window already while they were spoken
+    (live typing). An engine that can (the local one) decodes on from them, so the text only
+    extends what the window shows; a server has no such field, and ignores it."""
 
     def prompt_for(self, language: str | None, plain: str) -> str:
         """The prompt to decode in ``language`` with."""

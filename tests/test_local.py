@@ -86,6 +86,24 @@ def test_timestamps_are_inside_the_audio(say: Callable) -> None:
     assert all(s.no_speech_prob is not None for s in result.segments)
 
 
+def test_a_prefix_is_where_the_text_begins_and_it_goes_on_from_there(say: Callable) -> None:
+    # Live typing's words, a mark placed as the model would not: the text keeps them as they
+    # are and goes on with the rest of the speech.
+    pcm = read_wav(say("I picked up some apples and a small bunch of flowers for my neighbor."))
+    prefix = "I picked up some apples, and a small"
+
+    async def go():
+        t = LocalTranscriber(LocalConfig())
+        try:
+            return await t.transcribe(pcm, "", Hint(prefix=prefix))
+        finally:
+            await t.aclose()
+
+    text = asyncio.run(go()).text
+    assert text.startswith(prefix), text
+    assert words(text)[-3:] == ["for", "my", "neighbor"]
+
+
 @pytest.mark.parametrize(("sentence", "name", "prompt"), [
     # Rare names the model mishears without the prompt (tiny.en wrote "Ziamara", "Shavana")…
     ("Send the report to Kubernetes team lead Xiomara.", "Xiomara",

@@ -11,7 +11,7 @@ import logging
 import pytest
 
 from dictation.cli.build import build_config, resolve_args
-from dictation.deliver.live import agreed_words
+from dictation.deliver.live import agreed_words, with_mark
 from dictation.output.typedtail import (
     Plan,
     Typed,
@@ -126,8 +126,19 @@ def test_beyond_is_what_a_text_adds_to_words_already_shown() -> None:
 def test_live_words_are_those_two_decodes_agree_on_marks_included() -> None:
     assert agreed_words("Please remind me.", "Please remind me. To") == "Please remind me"
     assert agreed_words("Is it, that", "Is it, the") == "Is it"
-    assert agreed_words("near the bridge. The", "near the bridge the") == "near the"
+    # The word whose mark the two disagree on counts, without its mark; none after it.
+    assert agreed_words("near the bridge. The", "near the bridge the") == "near the bridge"
+    assert agreed_words("near the bridge the stalls", "near the bridge. The stalls") == \
+        "near the bridge"
+    assert agreed_words("near the bridge, then", "near the bridges then") == "near the"
     assert agreed_words("", "Dear Sam") == ""
+
+
+def test_the_words_decodes_go_on_from_keep_a_mark_the_newest_places_inside() -> None:
+    assert with_mark("near the bridge", "near the bridge. The") == "near the bridge."
+    assert with_mark("near the bridge", "near the bridge.") == "near the bridge"  # its end
+    assert with_mark("Is it", "Is it, the") == "Is it,"
+    assert with_mark("near the", "near the bridge") == "near the"
 
 
 def test_a_preview_reads_as_the_piece_would_be_delivered_and_adds_nothing() -> None:

@@ -41,7 +41,7 @@ if TYPE_CHECKING:
     from dictation.output.sinks import Sink
     from dictation.records import Observer
     from dictation.text.commands import Rendered
-    from dictation.transcribe import Transcript
+    from dictation.transcribe import Hint, Transcript
 
 log = logging.getLogger("dictation")
 
@@ -76,6 +76,12 @@ class Sender:
         """The prompt of the next utterance to be transcribed."""
         return self.prompter.prompt().text
 
+    def next_hint(self) -> Hint:
+        """What is known of the next utterance: its language, and the words it begins with
+        (those typed live of the utterance still spoken)."""
+        hint = self.prompter.prompt().hint
+        return replace(hint, prefix=prefix) if (prefix := self.live.prefix()) else hint
+
     @property
     def punctuates(self) -> bool:
         """Does the engine still end its sentences, by the texts delivered so far?"""
@@ -87,6 +93,7 @@ class Sender:
         TranscriptionError or SinkError (stdout's) for the worker to settle."""
         self.stats.utterances += 1
         self.live.absorb(item.seq)  # what it becomes replaces the words typed live
+        prefix = self.live.prefix_of(item.seq, item.end_s)
         try:
             held = self._open(item)
             if held is not None:
@@ -95,7 +102,7 @@ class Sender:
                     item = replace(item, speculation=None)
                 if await self._send_joined(item, held, current) or not current():
                     return
-            await self._send_alone(item, current)
+            await self._send_alone(item, current, prefix)
         finally:
             self.live.done(item.seq)
 
@@ -199,8 +206,13 @@ class Sender:
         await self._revise(rev, base, joint, why="joined")
         return True
 
-    async def _send_alone(self, item: Speech, current: Callable[[], bool]) -> None:
-        got = await self.guarded.text(item, self.prompter.prompt(), current)
+    async def _send_alone(self, item: Speech, current: Callable[[], bool], prefix: str = ""
+                          ) -> None:
+        """``prefix``: the words typed live that its text begins with (LiveText)."""
+        prompt = self.prompter.prompt()
+        if prefix:
+            prompt = replace(prompt, hint=replace(prompt.hint, prefix=prefix))
+        got = await self.guarded.text(item, prompt, current)
         if got is None:
             return
         text, result = got

@@ -139,8 +139,8 @@ class Delivery:
         return self._sender.next_prompt()
 
     def next_hint(self) -> Hint | None:
-        """What is known of the next utterance's language."""
-        return self._sender.prompter.prompt().hint
+        """What is known of the next utterance: its language, and the words it begins with."""
+        return self._sender.next_hint()
 
     @property
     def punctuates(self) -> bool:
@@ -161,6 +161,7 @@ class Delivery:
 
     def put(self, item: Speech) -> None:
         """Deliver ``item`` after every utterance put before it; it is spooled first."""
+        self._sender.live.queued(item.seq)
         self._queue.put(self._keeper.add(item))
 
     def speaking(self, start_s: float) -> None:

@@ -218,7 +218,7 @@ class LocalTranscriber:
         def decode(language: str, window: int, temperature: float | tuple[float, ...],
                    beam: int | None = None) -> tuple[Transcript, bool]:
             return self._decode(audio, hint.prompt_for(language, prompt), cancel, window,
-                                temperature, language, beam or c.beam_size)
+                                temperature, language, beam or c.beam_size, hint.prefix)
 
         result, broken = decode(picked.language, window, temperature)
         if picked.rival is not None and not hint.draft:
@@ -255,10 +255,11 @@ class LocalTranscriber:
         return picked
 
     def _decode(self, audio: np.ndarray, prompt: str, cancel: threading.Event, window: int,
-                temperature: float | tuple[float, ...], language: str | None, beam: int
-                ) -> tuple[Transcript, bool]:
+                temperature: float | tuple[float, ...], language: str | None, beam: int,
+                prefix: str = "") -> tuple[Transcript, bool]:
         """One pass; also says whether it failed Whisper's own quality checks (a repetition
-        loop or an unlikely transcript) on audio that is speech."""
+        loop or an unlikely transcript) on audio that is speech. ``prefix``: the words the
+        text begins with (Hint.prefix); the decode goes on from them, and they are in it."""
         if cancel.is_set():
             raise _Cancelled
         c = self.config
@@ -269,7 +270,7 @@ class LocalTranscriber:
         try:
             pieces, _info = model.transcribe(
                 audio, language=language,
-                initial_prompt=prompt or None,
+                initial_prompt=prompt or None, prefix=prefix or None,
                 temperature=FALLBACK_TEMPERATURES if temperature == 0 else temperature,
                 beam_size=beam, without_timestamps=not c.timestamps, vad_filter=False,
                 max_new_tokens=token_limit(len(audio) / SAMPLE_RATE))
