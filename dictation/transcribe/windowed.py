@@ -14,10 +14,14 @@ clips as the full window does, faster.
 from __future__ import annotations
 
 import inspect
+import logging
+import time
 from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
+
+log = logging.getLogger("dictation")
 
 FULL_WINDOW_FRAMES = 3000  # Whisper's 30 s of 10 ms mel frames
 MIN_WINDOW_FRAMES = 1000  # 10 s
@@ -139,4 +143,7 @@ def language_probs(model: Any, audio: np.ndarray, window: int) -> list[tuple[str
     # encoding ready.
     content = min(FULL_WINDOW_FRAMES, features.shape[-1] - 1)
     encoded = model.encode(pad_or_trim(features[..., :content]))
-    return [(token[2:-2], p) for token, p in model.model.detect_language(encoded)[0]]
+    began = time.monotonic()  # the step detection adds: the decoding needs the rest anyway
+    probs = model.model.detect_language(encoded)[0]
+    log.debug("language detector step: %.0f ms", (time.monotonic() - began) * 1000)
+    return [(token[2:-2], p) for token, p in probs]
