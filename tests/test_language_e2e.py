@@ -5,14 +5,20 @@ events. Speech from festival (English, Catalan) and espeak-ng (French, Spanish, 
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from conftest import dictation_cmd
+
+from dictation.transcribe import Hint, Transcript
+from dictation.transcribe.engines import LocalConfig
+from dictation.transcribe.local import LocalTranscriber
 
 pytestmark = pytest.mark.real  # the real model on real speech
 
@@ -24,6 +30,7 @@ PT = "Obrigado, eu vou enviar o relatório amanhã de manhã."
 # against 0.21), while its Catalan text is the likelier decode.
 CA = "La reunió comença a les nou."
 CATALAN = "festival:upc_ca_ona_hts"
+DE = "Die Rechnung hat noch die falsche Adresse."
 
 
 def _pieces(tmp_path: Path, wav: Path, base: Path, *args: str) -> list[tuple[str, str]]:
@@ -78,3 +85,27 @@ def test_an_unsure_piece_goes_to_the_language_whose_text_is_likelier(
     pieces = _pieces(tmp_path, wav, base_model_dir, "--languages", "en,ca,es")
     assert [lang for lang, _ in pieces] == ["en", "ca", "en"], pieces  # it still switches
     assert "comença" in pieces[1][1].lower(), pieces  # Catalan spelling, not Spanish
+
+
+
+def test_a_short_loop_loses_the_language_duel(base_model_dir: Path) -> None:
+    # The bench's espeak-ng German (bench/languages.py): the detector is unsure (German 0.54,
+    # English 0.38), and the English decode is a loop of letters whose mean log probability
+    # (-0.59) beat the German text's (-0.90). Failing the quality checks, it loses.
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
+    import corpus
+    import languages
+
+    pcm = languages.clip(DE, corpus.esp("de", 160))
+
+    async def detected() -> Transcript:
+        engine = LocalTranscriber(LocalConfig(model=str(base_model_dir),
+                                              languages=("en", "fr", "es", "de")))
+        try:
+            return await engine.transcribe(pcm, "", Hint(previous="es"))
+        finally:
+            await engine.aclose()
+
+    got = asyncio.run(detected())
+    assert got.language == "de", got
+    assert "hat noch die" in got.text.lower(), got  # its German text, not the loop

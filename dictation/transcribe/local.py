@@ -4,12 +4,8 @@ The model loads on a worker thread from the moment the engine is built, so captu
 once and utterances spoken meanwhile wait in the pipeline's queue. Inference runs on that same
 single thread: one utterance at a time, never on the event loop.
 
-Short audio is encoded with a short window. Whisper pads every input to 30 s and its encoder
-cost follows the window, not the speech: on two cores tiny.en spends ~0.47 s encoding a 3 s
-utterance padded to 30 s and ~0.07 s on a 10 s window. CTranslate2 accepts the shorter input.
-The model needs silence after the speech to know it is over: with 1 s it often repeated
-itself to the token limit, with 5 s (and a 10 s minimum) it transcribed 6-25 s monologue
-clips as the full window does, faster. A doubtful result is redone the standard way.
+Short audio is encoded with a short window (windowed.py); a doubtful result is redone the
+standard way.
 """
 
 from __future__ import annotations
@@ -41,17 +37,15 @@ from dictation.transcribe.engines import (
 from dictation.transcribe.language import Picked, better, pick, scored
 from dictation.transcribe.windowed import (  # token_limit: tests read it here
     FULL_WINDOW_FRAMES,
+    failed,
     language_probs,
     load,
     token_limit,
+    window_frames,
 )
 
 log = logging.getLogger("dictation")
 
-MIN_WINDOW_FRAMES = 1000  # 10 s of 10 ms mel frames
-WINDOW_MARGIN_FRAMES = 500  # 5 s of silence after the audio: with 1 s the model loops
-COMPRESSION_LIMIT = 2.4  # faster-whisper's thresholds for a failed decode
-LOGPROB_FLOOR = -1.0
 SEARCH_BEAM = 5
 """The beam an unsure piece's two languages are decoded with again when both greedy texts
 failed the quality checks: on bench/languages.md such pairs went to the right language 2
@@ -204,10 +198,8 @@ class LocalTranscriber:
     def _transcribe(self, pcm: np.ndarray, prompt: str, cancel: threading.Event,
                     hint: Hint) -> Transcript:
         c = self.config
-        needed = len(pcm) * 100 // SAMPLE_RATE + 1 + WINDOW_MARGIN_FRAMES  # mel frames
         audio = pcm.astype(np.float32) / 32768  # one array: its features are computed once
-        window = FULL_WINDOW_FRAMES if c.full_window else min(
-            FULL_WINDOW_FRAMES, max(MIN_WINDOW_FRAMES, needed))
+        window = window_frames(len(audio), c.full_window)
         picked = self._language(audio, hint, window)
         # A short window is tried greedily (or at the user's temperature) once; a broken
         # result is redone Whisper's standard way (full window, temperature fallback): the
@@ -281,8 +273,7 @@ class LocalTranscriber:
                 end = min(s.end, duration)
                 segments.append(Segment(min(s.start, end), end, sanitize(s.text),
                                         s.avg_logprob, s.no_speech_prob, s.temperature))
-                broken |= (s.compression_ratio > COMPRESSION_LIMIT
-                           or (s.avg_logprob < LOGPROB_FLOOR and s.no_speech_prob < 0.6))
+                broken |= failed(s)
                 if cancel.is_set():
                     raise _Cancelled
         except (RuntimeError, ValueError) as err:

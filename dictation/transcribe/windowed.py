@@ -1,16 +1,31 @@
-"""Whisper as the local engine runs it: encoded over a window that fits the utterance
-(local.py says why), each utterance's features and encoding computed once, though the
-language detector and the decodings after it all ask for them, and a decode's tokens bounded
-by its audio."""
+"""Whisper as the local engine runs it: encoded over a window that fits the utterance, each
+utterance's features and encoding computed once, though the language detector and the
+decodings after it all ask for them, a decode's tokens bounded by its audio, and the quality
+checks a decode fails.
+
+Short audio is encoded with a short window. Whisper pads every input to 30 s and its encoder
+cost follows the window, not the speech: on two cores tiny.en spends ~0.47 s encoding a 3 s
+utterance padded to 30 s and ~0.07 s on a 10 s window. CTranslate2 accepts the shorter input.
+The model needs silence after the speech to know it is over: with 1 s it often repeated
+itself to the token limit, with 5 s (and a 10 s minimum) it transcribed 6-25 s monologue
+clips as the full window does, faster.
+"""
 
 from __future__ import annotations
 
 import inspect
+import logging
+import time
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
+log = logging.getLogger("dictation")
+
 FULL_WINDOW_FRAMES = 3000  # Whisper's 30 s of 10 ms mel frames
+MIN_WINDOW_FRAMES = 1000  # 10 s
+WINDOW_MARGIN_FRAMES = 500  # 5 s of silence after the audio: with 1 s the model loops
 
 TOKENS_PER_S = 20
 """Tokens a second of speech can need, generously: English runs about 4 characters a token
@@ -20,6 +35,42 @@ TOKEN_SLACK = 24  # a short answer's punctuation, timestamps and language tokens
 SAFE_NEW_TOKENS = 220
 """Whisper's 448-token context less the longest prompt faster-whisper builds (223 tokens of
 text before it and the start tokens): more would be refused."""
+
+
+COMPRESSION_LIMIT = 2.4  # faster-whisper's thresholds for a failed decode
+LOGPROB_FLOOR = -1.0
+LOOP_REPEATS = 4
+"""A decode whose last token, or cycle of two or three, comes this many times running is
+a repetition loop, however short. Whisper's own check, the text's zlib compression ratio
+above 2.4, misses a short one: "D-D-E-H-U-H-T-O-K-D-F-S-S-S-S-S-S-S-S-" (base, a German
+sentence decoded as English) is 1.27, and its mean log probability (-0.59) beat the German
+text's."""
+
+
+def loops(tokens: Sequence[int], repeats: int = LOOP_REPEATS) -> bool:
+    """Whether ``tokens`` end in one token, or a cycle of two or three, ``repeats`` times
+    over."""
+    for period in (1, 2, 3):
+        n = period * repeats
+        if len(tokens) >= n and all(tokens[-i - 1] == tokens[-i - 1 - period]
+                                    for i in range(n - period)):
+            return True
+    return False
+
+
+def window_frames(samples: int, full: bool, rate: int = 16_000) -> int:
+    """The window (mel frames) to encode ``samples`` of audio over: the audio and a margin
+    of silence, or Whisper's full 30 s when ``full``."""
+    needed = samples * 100 // rate + 1 + WINDOW_MARGIN_FRAMES
+    return FULL_WINDOW_FRAMES if full else min(FULL_WINDOW_FRAMES,
+                                               max(MIN_WINDOW_FRAMES, needed))
+
+
+def failed(segment: Any) -> bool:
+    """Whether a decoded segment fails Whisper's quality checks on audio that is speech (a
+    repetition loop or an unlikely text), with :func:`loops` for the short loops."""
+    return (segment.compression_ratio > COMPRESSION_LIMIT or loops(segment.tokens)
+            or (segment.avg_logprob < LOGPROB_FLOOR and segment.no_speech_prob < 0.6))
 
 
 def token_limit(audio_s: float) -> int | None:
@@ -92,4 +143,7 @@ def language_probs(model: Any, audio: np.ndarray, window: int) -> list[tuple[str
     # encoding ready.
     content = min(FULL_WINDOW_FRAMES, features.shape[-1] - 1)
     encoded = model.encode(pad_or_trim(features[..., :content]))
-    return [(token[2:-2], p) for token, p in model.model.detect_language(encoded)[0]]
+    began = time.monotonic()  # the step detection adds: the decoding needs the rest anyway
+    probs = model.model.detect_language(encoded)[0]
+    log.debug("language detector step: %.0f ms", (time.monotonic() - began) * 1000)
+    return [(token[2:-2], p) for token, p in probs]
