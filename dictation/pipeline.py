@@ -117,6 +117,8 @@ class Pipeline:
     def control(self, command: str) -> dict[str, object]:
         """A control command (see gate.COMMANDS); the status after it."""
         actions = self.gate.command(command)
+        if actions:
+            self.source.hold(False)  # the audio captured before the action goes first
         try:
             for action in actions:
                 self._audio.put_nowait(action)
@@ -262,3 +264,6 @@ class Pipeline:
         self.observer.block()
         if frames:  # a block shorter than a frame waits for the next one
             self.observer.level(dbfs(frames))
+            # Held blocks delay only the start of speech: its first frame ends the holding.
+            self.source.hold(not self.endpointer.active
+                             and not any(f.is_speech for f in frames))
