@@ -20,7 +20,6 @@ import time
 import numpy as np
 import soxr
 
-from dictation.audio.codec import to_16k_int16
 from dictation.audio.devices import PORTAUDIO, InputDevice, find_input_device, import_sounddevice
 from dictation.audio.handoff import QUIET_HOLD_S, Handoff
 from dictation.audio.wav import SAMPLE_RATE
@@ -115,7 +114,8 @@ class MicSource:
         loop = asyncio.get_running_loop()
         device = self.device
         rate = device.rate
-        resampler = soxr.ResampleStream(rate, SAMPLE_RATE, 1, dtype="float32")
+        # int16 in and out: a quarter of the time of converting to float and back.
+        resampler = soxr.ResampleStream(rate, SAMPLE_RATE, 1, dtype="int16")
         handoff = Handoff(lambda: loop.call_soon_threadsafe(self._deliver),
                           round(QUIET_HOLD_S / self.block_s))
 
@@ -157,9 +157,9 @@ class MicSource:
         if overflow:
             self.overflow.hit(now)
         block = blocks[0] if len(blocks) == 1 else np.concatenate(blocks)
-        samples = block[:, 0] if block.shape[1] == 1 else block.mean(axis=1)
-        pcm = to_16k_int16(self._resampler.resample_chunk(samples.astype(np.float32) / 32768),
-                           SAMPLE_RATE)
+        samples = (block.reshape(-1) if block.shape[1] == 1
+                   else block.mean(axis=1).astype(np.int16))
+        pcm = self._resampler.resample_chunk(samples)
         out = self._out
         if out is None:
             self._early.append(pcm)
@@ -211,8 +211,7 @@ class MicSource:
         self._deliver()  # blocks held back in a quiet room
         await asyncio.sleep(0)  # let blocks already handed over reach the queue
         if self._resampler is not None:
-            tail = self._resampler.resample_chunk(np.zeros(0, np.float32), last=True)
-            await out.put(to_16k_int16(tail, SAMPLE_RATE))
+            await out.put(self._resampler.resample_chunk(np.zeros(0, np.int16), last=True))
 
     async def _reconnect(self, out: asyncio.Queue[np.ndarray | str | None]) -> None:
         """Retry with backoff until a device opens or the source is stopped."""
