@@ -264,6 +264,7 @@ class Pipeline:
         self.observer.block()
         if frames:  # a block shorter than a frame waits for the next one
             self.observer.level(dbfs(frames))
-            # Held blocks delay only the start of speech: its first frame ends the holding.
-            self.source.hold(not self.endpointer.active
-                             and not any(f.is_speech for f in frames))
+            # Held blocks delay only the start of an utterance, never its end: from the block
+            # that opens it on, each block comes at once. Not any speech frame: noise makes
+            # them by the second, and then the room was never quiet (docs/idle.md).
+            self.source.hold(not self.endpointer.active)

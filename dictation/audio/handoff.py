@@ -3,10 +3,12 @@ speech may be under way, a few together while the room is quiet.
 
 Every hand-off wakes the loop (``call_soon_threadsafe`` writes to its self-pipe) and then the
 segmenter's task; in a quiet room those wake-ups were most of what listening cost. Held audio
-is only later, never lost or reordered, and the later part is the start of speech, never its
-end: the loop asks for every block at once (``hold(False)``) as soon as a block has a speech
-frame, so by the time speech ends its blocks arrive one by one again. A gate action (push-to-
-talk released) flushes first, so it still lands after exactly the audio captured before it.
+is only later, never lost or reordered, and the later part is the start of an utterance, never
+its end: the loop asks for every block at once (``hold(False)``) from the block that opens an
+utterance on, and with the segmenter's defaults (0.25 s of speech, then a pause of 0.24 s at
+least) no utterance ends within the hold of opening, so the blocks that end it arrive one by
+one. A gate action (push-to-talk released) flushes first, so it still
+lands after exactly the audio captured before it.
 """
 
 from __future__ import annotations
@@ -17,9 +19,9 @@ from collections.abc import Callable
 import numpy as np
 
 QUIET_HOLD_S = 0.25
-"""How long a block may wait in a quiet room: five 50 ms blocks per wake-up instead of one.
-Speech that starts meanwhile reaches the segmenter at most this much later, all at once, and
-is caught up with long before it ends (docs/idle.md)."""
+"""How long a block may wait while no utterance is open: five 50 ms blocks per wake-up instead
+of one. Speech that starts meanwhile reaches the segmenter at most this much later, all at
+once, and is caught up with long before it ends (docs/idle.md)."""
 
 
 class Handoff:
