@@ -64,8 +64,9 @@ class MicSource:
     """Captures a sounddevice InputStream at the device's native rate, and reopens it (or
     waits for a first device, when ``device`` is None) while there is none."""
 
-    # 20 wake-ups a second. 80–100 ms blocks cut listening's CPU by a quarter, but every
-    # utterance's end then showed 0.1–0.2 s later (docs/idle.md measures both).
+    # 20 wake-ups a second while an utterance is open, 4 while none is (handoff.py). 80–100 ms
+    # blocks cut listening's CPU by a quarter, but every utterance's end then showed 0.1–0.2 s
+    # later (docs/idle.md measures both).
     block_s = 0.05
     can_wait = False  # capture never waits on the engine
 
