@@ -40,13 +40,15 @@ from dictation.text.cmdtables import ALIASES
 HERE = Path(__file__).resolve().parent
 CACHE = corpus.CORPUS_DIR / "commands.json"
 CONDITIONS = ("off", "prompt", "prompt-short", "hotwords", "example", "prompt-reordered",
-              "prompt-capitals", "prompt-retract-last")
+              "prompt-capitals", "prompt-retract-last", "prompt-names")
 """off: no biasing; prompt: every phrase of the table as the prompt's vocabulary list (before
 the transcript tail); prompt-short: one phrase per action (``SHORT``); hotwords: the full list
 as faster-whisper's ``hotwords`` instead; example: a dictated example (``EXAMPLE``) in the
 user prompt's place; prompt-reordered: the full list, retractions first (``REORDERED``);
 prompt-capitals: the full list, each phrase capitalised; prompt-retract-last: the full list with
-the marks first and the retractions last (``RETRACT_LAST``), nearest the transcript."""
+the marks first and the retractions last (``RETRACT_LAST``), nearest the transcript;
+prompt-names: the full list after the letter's two names (``NAMES``), as ``--vocabulary``
+puts a user's words before the command phrases."""
 SHORT = ("comma", "period", "question mark", "exclamation mark", "colon", "semicolon",
          "new line", "new paragraph", "scratch that")
 REORDERED = ("scratch that", "delete that", "new paragraph", "new line", "comma", "period",
@@ -57,6 +59,7 @@ RETRACT_LAST = ("period", "full stop", "comma", "colon", "semicolon", "question 
                 "delete that", "scratch that")
 EXAMPLE = ("Dear Sam, comma, new line. Thank you, period. Did it work, question mark. Great, "
            "exclamation mark. Scratch that. New paragraph.")
+NAMES = ("Sam", "Ana")
 WER_CASES = ("calm", "quick", "noisy")
 TAIL_S = 0.3  # silence kept after a corpus sentence's last word, as an utterance ends
 
@@ -98,7 +101,8 @@ async def transcribe(condition: str, bias: tuple[str, ...]) -> dict:
 
     vocab = {"prompt": bias, "prompt-short": SHORT, "prompt-reordered": REORDERED,
              "prompt-capitals": tuple(p.capitalize() for p in bias),
-             "prompt-retract-last": RETRACT_LAST}.get(condition, ())
+             "prompt-retract-last": RETRACT_LAST,
+             "prompt-names": (*NAMES, *bias)}.get(condition, ())
     user = EXAMPLE if condition == "example" else ""
     engine = await _engine(condition, bias)
     try:

@@ -117,6 +117,8 @@ class Pipeline:
     def control(self, command: str) -> dict[str, object]:
         """A control command (see gate.COMMANDS); the status after it."""
         actions = self.gate.command(command)
+        if actions:
+            self.source.hold(False)  # the audio captured before the action goes first
         try:
             for action in actions:
                 self._audio.put_nowait(action)
@@ -262,3 +264,7 @@ class Pipeline:
         self.observer.block()
         if frames:  # a block shorter than a frame waits for the next one
             self.observer.level(dbfs(frames))
+            # Held blocks delay only the start of an utterance, never its end: from the block
+            # that opens it on, each block comes at once. Not any speech frame: noise makes
+            # them by the second, and then the room was never quiet (docs/idle.md).
+            self.source.hold(not self.endpointer.active)

@@ -218,6 +218,11 @@ class Source(Protocol):
 
     def stop(self) -> None: ...
 
+    def hold(self, quiet: bool) -> None:
+        """``quiet``: nothing is being heard, so audio may be handed over a few blocks at a
+        time (fewer wake-ups); otherwise every block at once, starting with those held."""
+        ...
+
     def unread(self) -> str | None:
         """What input was never processed after an early stop (a file's rest), or None."""
         ...

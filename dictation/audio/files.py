@@ -37,6 +37,9 @@ class FileSource:
     def stop(self) -> None:
         self._stopping = True
 
+    def hold(self, quiet: bool) -> None:
+        """A file's blocks are read when the pipeline takes them: nothing to hold."""
+
     def unread(self) -> str | None:
         """What of the file was never processed, after an early stop; None if all was."""
         if self.read >= len(self.pcm):

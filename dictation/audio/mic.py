@@ -20,8 +20,8 @@ import time
 import numpy as np
 import soxr
 
-from dictation.audio.codec import to_16k_int16
 from dictation.audio.devices import PORTAUDIO, InputDevice, find_input_device, import_sounddevice
+from dictation.audio.handoff import QUIET_HOLD_S, Handoff
 from dictation.audio.wav import SAMPLE_RATE
 from dictation.errors import DeviceError
 from dictation.records import GAP
@@ -64,8 +64,9 @@ class MicSource:
     """Captures a sounddevice InputStream at the device's native rate, and reopens it (or
     waits for a first device, when ``device`` is None) while there is none."""
 
-    # 20 wake-ups a second. 80–100 ms blocks cut listening's CPU by a quarter, but every
-    # utterance's end then showed 0.1–0.2 s later (docs/idle.md measures both).
+    # 20 wake-ups a second while an utterance is open, 4 while none is (handoff.py). 80–100 ms
+    # blocks cut listening's CPU by a quarter, but every utterance's end then showed 0.1–0.2 s
+    # later (docs/idle.md measures both).
     block_s = 0.05
     can_wait = False  # capture never waits on the engine
 
@@ -89,6 +90,7 @@ class MicSource:
         self._stop = asyncio.Event()
         self._stream = None
         self._resampler: soxr.ResampleStream | None = None
+        self._handoff: Handoff | None = None
 
     @property
     def overflows(self) -> int:  # PortAudio lost input before we saw it
@@ -113,26 +115,14 @@ class MicSource:
         loop = asyncio.get_running_loop()
         device = self.device
         rate = device.rate
-        resampler = soxr.ResampleStream(rate, SAMPLE_RATE, 1, dtype="float32")
-
-        def on_block(block: np.ndarray, overflow: bool) -> None:  # on the loop thread
-            now = time.monotonic()
-            if overflow:
-                self.overflow.hit(now)
-            samples = block[:, 0] if block.shape[1] == 1 else block.mean(axis=1)
-            pcm = to_16k_int16(resampler.resample_chunk(samples.astype(np.float32) / 32768),
-                               SAMPLE_RATE)
-            out = self._out
-            if out is None:
-                self._early.append(pcm)
-            elif out.full():
-                self.drop.hit(now)
-            else:
-                out.put_nowait(pcm)
+        # int16 in and out: a quarter of the time of converting to float and back.
+        resampler = soxr.ResampleStream(rate, SAMPLE_RATE, 1, dtype="int16")
+        handoff = Handoff(lambda: loop.call_soon_threadsafe(self._deliver),
+                          round(QUIET_HOLD_S / self.block_s))
 
         def callback(indata: np.ndarray, frames: int, when: object, status: object) -> None:
             # PortAudio thread: copy and hand over, nothing else (exceptions here are lost).
-            loop.call_soon_threadsafe(on_block, indata.copy(), status.input_overflow)
+            handoff.put(indata.copy(), status.input_overflow)
 
         channels = 1
         try:
@@ -147,7 +137,37 @@ class MicSource:
         except sd.PortAudioError as err:
             raise DeviceError(f"cannot open input device '{device.name}': {err} "
                               "(is it busy or unplugged?)") from None
-        self._stream, self._resampler = stream, resampler
+        self._stream, self._resampler, self._handoff = stream, resampler, handoff
+
+    def hold(self, quiet: bool) -> None:
+        """Nothing is being heard (``quiet``): blocks may wait to be handed over a few at a
+        time. Otherwise every block is handed over at once, starting with those waiting."""
+        if self._handoff is not None:
+            self._handoff.hold(quiet)
+            if not quiet:
+                self._deliver()
+
+    def _deliver(self) -> None:
+        """On the loop: the blocks the audio thread handed over, resampled, to the queue."""
+        if self._handoff is None or self._resampler is None:
+            return
+        blocks, overflow = self._handoff.take()
+        if not blocks:
+            return
+        now = time.monotonic()
+        if overflow:
+            self.overflow.hit(now)
+        block = blocks[0] if len(blocks) == 1 else np.concatenate(blocks)
+        samples = (block.reshape(-1) if block.shape[1] == 1
+                   else block.mean(axis=1).astype(np.int16))
+        pcm = self._resampler.resample_chunk(samples)
+        out = self._out
+        if out is None:
+            self._early.append(pcm)
+        elif out.full():
+            self.drop.hit(now)
+        else:
+            out.put_nowait(pcm)
 
     async def run(self, out: asyncio.Queue[np.ndarray | str | None]) -> None:
         if self.device is None:
@@ -189,10 +209,10 @@ class MicSource:
             stream.close()
         except import_sounddevice().PortAudioError as err:  # a dead device may fail to close
             log.debug("closing the input stream: %s", err)
+        self._deliver()  # blocks held back in a quiet room
         await asyncio.sleep(0)  # let blocks already handed over reach the queue
         if self._resampler is not None:
-            tail = self._resampler.resample_chunk(np.zeros(0, np.float32), last=True)
-            await out.put(to_16k_int16(tail, SAMPLE_RATE))
+            await out.put(self._resampler.resample_chunk(np.zeros(0, np.int16), last=True))
 
     async def _reconnect(self, out: asyncio.Queue[np.ndarray | str | None]) -> None:
         """Retry with backoff until a device opens or the source is stopped."""

@@ -12,8 +12,8 @@ delivered, so it counts only as an utterance of its own.
 
 Measured with tiny.en and the command phrases in the prompt (bench/commands.md: a letter in
 four voices, 168 commands, and 48 sentences using command words as words): commands only as
-whole utterances rendered 54 % and typed 125 command words literally; at the end too, 89 %
-and 28; "boundary", 94 % and 5; anywhere, 94 % and none, but 39 ordinary words became
+whole utterances rendered 57 % and typed 127 command words literally; at the end too, 90 %
+and 29; "boundary", 95 % and 5; anywhere, 95 % and none, but 39 ordinary words became
 commands where "boundary" makes none (12 without its determiners and compounds).
 """
 
