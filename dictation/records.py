@@ -235,16 +235,9 @@ class EngineCall(Protocol):
     ``Call``, which owns it): named here, so the bottom of the package imports no engine."""
 
     def done(self) -> bool: ...
-
-    def value(self) -> Any:
-        """Its result once done; None if it failed or was cancelled."""
-
-    async def result(self) -> Any:
-        """Wait for its result; raises its error."""
-
-    def promote(self, kind: Kind) -> None:
-        """It is for ``kind`` now (a speculation that became its utterance's final)."""
-
+    def value(self) -> Any: ...  # its result once done; None if it failed or was cancelled
+    async def result(self) -> Any: ...  # waits for its result; raises its error
+    def promote(self, kind: Kind) -> None: ...  # a speculation now its utterance's final
     def discard(self) -> None: ...
 
 
