@@ -87,6 +87,20 @@ def test_an_unsure_piece_goes_to_the_language_whose_text_is_likelier(
     assert "comença" in pieces[1][1].lower(), pieces  # Catalan spelling, not Spanish
 
 
+def test_a_short_piece_keeps_the_language_before(
+        tmp_path: Path, say: Callable[..., Path], join: Callable[..., Path],
+        base_model_dir: Path) -> None:
+    # "Gracias." alone is Spanish to the detector; said after English, under 1.5 s, it
+    # keeps the English before it (a name, "OK.", a word said in passing), and a long
+    # Spanish sentence after it still switches.
+    # Pauses of 3 s: no piece is heard together with its neighbour (a join is one piece).
+    short = say("Gracias.", voice="es", pad=(0.3, 3.0))
+    alone = _pieces(tmp_path / "alone", short, base_model_dir, "--languages", "en,es")
+    assert [lang for lang, _ in alone] == ["es"], alone
+    wav = join(say(EN, pad=(0.3, 3.0)), short, say(ES, voice="es", pad=(0.3, 1.5)))
+    pieces = _pieces(tmp_path / "after", wav, base_model_dir, "--languages", "en,es")
+    assert [lang for lang, _ in pieces] == ["en", "en", "es"], pieces
+
 
 def test_a_short_loop_loses_the_language_duel(base_model_dir: Path) -> None:
     # The bench's espeak-ng German (bench/languages.py): the detector is unsure (German 0.54,
