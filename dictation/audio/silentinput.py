@@ -25,8 +25,10 @@ SILENT_AFTER_S = 20.0
 QUIET_DBFS = -70.0
 """Far below speech: speech at a microphone reads -40 to -20 dBFS and a quiet room's noise
 through a working one about -60; below -70 the source hears next to nothing."""
-DIGITAL_DBFS = -100.0
-"""Below this the samples are (next to) zero: a muted source, or its volume at zero."""
+DIGITAL_DBFS = -90.0
+"""Below this the samples are within one step of zero (16-bit: -90.3 dBFS): a muted source, or
+its volume at zero. Not lower: resampling to 16 bits dithers (audio/mic.py), and digital
+silence comes out as ±1 in a quarter of its samples, about -96 dBFS."""
 
 
 def level_class(dbfs: float) -> str | None:
