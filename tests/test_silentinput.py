@@ -100,3 +100,14 @@ def test_the_daemon_names_the_silent_source_its_level_and_dictation_devices(
     level = re.search(r"at most (-\d+) dBFS", line)
     assert "through PortAudio's '" in line and level and int(level[1]) < -90, line
     assert "dictation devices" in text and code == 0, err
+
+
+def test_the_sound_servers_words_are_cleaned_and_bounded() -> None:
+    # pactl's output is another program's: escape sequences and controls never reach a line.
+    from dictation.audio.soundserver import ServerSource, _clean, describe
+
+    assert _clean("Mic\x1b[31m red\x07\n") == "Mic red"
+    assert len(_clean("x" * 500)) == 120 and _clean(None) == ""
+    src = ServerSource("mic", "Built-in", "idle", False, "80%", True)
+    assert describe(src) == "Built-in, idle, volume 80%"
+    assert describe(ServerSource("m", "", "", True, "", False)) == "muted"

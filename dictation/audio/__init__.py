@@ -9,6 +9,6 @@
 - silentinput.py  a microphone that hears nothing: one line naming the source and its level
 - soundserver.py  the sound server's sources, through pactl: which one PortAudio records from
 
-May import: dictation.errors, dictation.records, dictation.text (its configs); numpy,
+May import: dictation.errors, dictation.records, dictation.text (its configs, the sanitiser); numpy,
 sounddevice, soxr, webrtcvad, PyAV; and run pactl. Nothing of the stages after it.
 """

@@ -16,6 +16,8 @@ import subprocess
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from dictation.text.sanitize import sanitize
+
 PACTL_TIMEOUT_S = 2.0
 # PortAudio's ALSA devices that go through the sound server (the pulse plugin).
 SERVER_DEVICES = ("pulse", "pipewire", "default", "sysdefault")
@@ -33,8 +35,7 @@ class ServerSource:
 
 
 def _clean(value: object) -> str:
-    text = value if isinstance(value, str) else ""
-    return "".join(c for c in text.strip() if c.isprintable())[:_MAX_FIELD]
+    return sanitize(value)[:_MAX_FIELD] if isinstance(value, str) else ""
 
 
 def _pactl(env: Mapping[str, str], *args: str) -> str | None:
@@ -88,8 +89,9 @@ def _volume(volume: object) -> str:
 
 
 def describe(source: ServerSource) -> str:
-    """How a source stands, for a listing or a hint: "idle, volume 100%", "muted"."""
-    parts = [source.state] if source.state else []
+    """What a source is and how it stands, for a listing or a hint: "Monitor of Null Output,
+    idle, volume 100%", "Built-in Audio, muted"."""
+    parts = [x for x in (source.description, source.state) if x]
     if source.muted:
         parts.append("muted")
     elif source.volume:
@@ -101,9 +103,10 @@ def portaudio_source(device: str, env: Mapping[str, str]) -> str:
     """What PortAudio's ``device`` records from, in the server's words where it goes through
     the server: "source 'mic.monitor' (Monitor of Null Output, muted) through PortAudio's
     'pulse'"; else just the PortAudio device."""
-    if device.lower() in SERVER_DEVICES and (name := default_source(env)):
-        found = next((s for s in server_sources(env) or () if s.name == name), None)
-        about = ", ".join(x for x in (found.description, describe(found)) if x) if found else ""
-        return (f"source '{name}'" + (f" ({about})" if about else "")
-                + f" through PortAudio's '{device}'")
+    if device.lower() in SERVER_DEVICES:
+        # The listing marks the default already: pactl is not asked for it a second time.
+        found = next((s for s in server_sources(env) or () if s.is_default), None)
+        if name := found.name if found else default_source(env):
+            about = describe(found) if found else ""
+            return f"source '{name}'{f' ({about})' if about else ''} through PortAudio's '{device}'"
     return f"PortAudio device '{device}'"

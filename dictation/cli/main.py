@@ -47,8 +47,7 @@ def list_devices() -> int:
           "or the desktop's sound settings change it):")
     width = max(len(s.name) for s in sources)
     for s in sources:
-        about = ", ".join(x for x in (s.description, describe(s)) if x)
-        print(f"{'*' if s.is_default else ' ':2}{s.name:<{width}}  {about}")
+        print(f"{'*' if s.is_default else ' ':2}{s.name:<{width}}  {describe(s)}")
     return 0
 
 
