@@ -40,6 +40,7 @@ from datetime import datetime
 from pathlib import Path
 
 import corpus
+import formatting
 import numpy as np
 import rig
 from run import wer, words
@@ -105,23 +106,18 @@ def session(case: str, live: str, extra: list[str], tmp: Path) -> Run:
                tmp / f"{tag}.log")
 
 
-def _marked(text: str) -> list[tuple[str, bool]]:
-    """Each word, lower case without marks, and whether a sentence ends after it."""
-    found = [("".join(c for c in w.lower() if c.isalnum() or c == "'"), w[-1] in ".?!")
-             for w in text.split()]
-    return [(k, end) for k, end in found if k]
-
-
 def _ends(reference: str, printed: str) -> tuple[int, int, int]:
-    ref, got = _marked(reference), _marked(printed)
+    """Inner sentence ends printed where the reference has one (right), elsewhere (false),
+    and the reference's own; words as bench/formatting.py reads them, equal words aligned."""
+    ref, got = formatting.words([reference]), formatting.words([printed])
     at: dict[int, int] = {}
-    matcher = difflib.SequenceMatcher(None, [k for k, _ in ref], [k for k, _ in got],
+    matcher = difflib.SequenceMatcher(None, [w.norm for w in ref], [w.norm for w in got],
                                       autojunk=False)
     for block in matcher.get_matching_blocks():
         at.update((block.b + k, block.a + k) for k in range(block.size))
-    marks = [j for j, (_, end) in enumerate(got[:-1]) if end]
-    right = sum(1 for j in marks if j in at and ref[at[j]][1])
-    return right, len(marks) - right, sum(end for _, end in ref[:-1])
+    marks = [j for j, w in enumerate(got[:-1]) if w.end]
+    right = sum(1 for j in marks if j in at and ref[at[j]].end)
+    return right, len(marks) - right, sum(w.end for w in ref[:-1])
 
 
 def _lags(sentences: list[dict], final: list[str], reads: list[tuple[float, str]]
