@@ -8,6 +8,7 @@ over 60, the argparse declarations aside. Pure: the sources are parsed, nothing 
 from __future__ import annotations
 
 import ast
+import functools
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,9 +23,15 @@ BOTTOM = {"errors", "logtext", "storage", "env", "records", "transcript", "endpo
 BOTTOM_MAY = {"endpoint": ("dictation.text.sanitize",)}
 
 
+@functools.cache
+def parsed(path: Path) -> ast.Module:
+    """Each source parsed once, however many checks read it."""
+    return ast.parse(path.read_text(), str(path))
+
+
 def imports(path: Path) -> Iterator[tuple[int, str]]:
     """Every module of dictation ``path`` imports, with its line."""
-    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+    for node in ast.walk(parsed(path)):
         if isinstance(node, ast.Import):
             for alias in node.names:
                 if alias.name.startswith("dictation."):
@@ -39,7 +46,7 @@ def imports(path: Path) -> Iterator[tuple[int, str]]:
 
 def stated(package: str) -> tuple[str, ...] | None:
     """The modules ``package``'s docstring says it may import; None: every one."""
-    doc = ast.get_docstring(ast.parse((PACKAGE / package / "__init__.py").read_text())) or ""
+    doc = ast.get_docstring(parsed(PACKAGE / package / "__init__.py")) or ""
     m = re.search(r"May import(.*?)(?:\n\n|\Z)", doc, re.S)
     assert m, f"dictation/{package}/__init__.py states no 'May import' rule"
     if "every other part" in m.group(1):
@@ -154,7 +161,7 @@ def test_no_module_is_over_the_bound() -> None:
 def test_no_function_is_over_the_bound() -> None:
     long = {}
     for f in PACKAGE.rglob("*.py"):
-        for node in ast.walk(ast.parse(f.read_text())):
+        for node in ast.walk(parsed(f)):
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 n = node.end_lineno - node.lineno + 1  # type: ignore[operator]
                 if n > FUNCTION_LINES and node.name not in DECLARATIONS.get(name_of(f), ()):
