@@ -8,11 +8,9 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 
-import numpy as np
 import pytest
 from conftest import dictation_cmd
 
@@ -98,33 +96,3 @@ def test_a_short_piece_keeps_the_language_before(
     wav = join(say(EN, pad=(0.3, 3.0)), short, say(ES, voice="es", pad=(0.3, 1.5)))
     pieces = _pieces(tmp_path / "after", wav, base_model_dir, "--languages", "en,es")
     assert [lang for lang, _ in pieces] == ["en", "en", "es"], pieces
-
-
-def test_a_short_loop_is_a_failed_decode_to_the_real_model(base_model_dir: Path) -> None:
-    # The bench's espeak-ng German (bench/languages.py), decoded greedily as English: a loop
-    # of letters ("D-D-E-H-…-S-S-S-S-") whose compression ratio Whisper's own check passes
-    # and whose mean log probability (-0.59) beat the German text's (-0.90) in the language
-    # duel. The loop check fails it, so it loses the duel to a text that passes. (Which text
-    # wins the whole duel is not asserted: when the German decode also fails the checks, both
-    # are decoded again and the outcome moved between suite runs.)
-    from dictation.transcribe.windowed import (
-        COMPRESSION_LIMIT,
-        failed,
-        load,
-        token_limit,
-        window_frames,
-    )
-
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
-    import corpus
-    import languages
-
-    pcm = languages.clip(DE, corpus.esp("de", 160))
-    model = load(str(base_model_dir), "cpu", "int8", 2)
-    model.window = window_frames(len(pcm), full=False)
-    segments, _ = model.transcribe(pcm.astype(np.float32) / 32768, language="en",
-                                   temperature=0.0, beam_size=1, vad_filter=False,
-                                   max_new_tokens=token_limit(len(pcm) / 16000))  # as the engine
-    english = list(segments)
-    assert english and any(failed(s) for s in english), english
-    assert all(s.compression_ratio <= COMPRESSION_LIMIT for s in english), english
