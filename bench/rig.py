@@ -9,6 +9,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import uuid
@@ -20,23 +21,15 @@ from pathlib import Path
 import corpus
 import numpy as np
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tools"))
+from private_pulse import PrivatePulse
+
 REPO = Path(__file__).resolve().parent.parent
 
 # --- PulseAudio virtual microphone --------------------------------------------------------
 
-def _pactl(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(["pactl", *args], capture_output=True, text=True, timeout=30)
-
-
-def _default_source() -> str | None:
-    for line in _pactl("info").stdout.splitlines():
-        if line.startswith("Default Source:"):
-            return line.split(":", 1)[1].strip()
-    return None
-
-
-def _sink_state(name: str) -> str:
-    for line in _pactl("list", "short", "sinks").stdout.splitlines():
+def _sink_state(server: PrivatePulse, name: str) -> str:
+    for line in server.pactl("list", "short", "sinks").stdout.splitlines():
         cols = line.split()
         if len(cols) > 1 and cols[1] == name:
             return cols[-1]
@@ -44,51 +37,57 @@ def _sink_state(name: str) -> str:
 
 
 @contextmanager
+def _isolated() -> Iterator[PrivatePulse]:
+    """A sound server and a runtime directory of this benchmark's own, in this process's
+    environment while it runs, so every client it starts (players, recorder, the daemon and
+    its `ctl`) uses them. Two benchmarks at once then share neither a microphone nor the
+    control socket (its fallback path, with XDG_RUNTIME_DIR unset, is one per user)."""
+    root = Path(tempfile.mkdtemp(prefix="pa-"))  # short: a socket's path is limited
+    runtime = root / "run"
+    runtime.mkdir(mode=0o700)
+    server = PrivatePulse(root)
+    saved = {k: os.environ.get(k) for k in ("PULSE_SERVER", "XDG_RUNTIME_DIR")}
+    try:
+        try:
+            server.start()
+        except RuntimeError as e:
+            raise SystemExit(f"bench: {e}") from None
+        os.environ.update(PULSE_SERVER=server.server, XDG_RUNTIME_DIR=str(runtime))
+        yield server
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+        server.kill()
+        shutil.rmtree(root, ignore_errors=True)
+
+
+@contextmanager
 def virtual_mic() -> Iterator[str]:
-    """A uniquely named null sink whose monitor is the default source; yields the sink name.
+    """A null sink whose monitor is the default source, on a sound server of the benchmark's
+    own (``_isolated``); yields the sink name.
 
     A null sink with nothing playing is suspended or idle, and then its monitor delivers no
     samples at all: the daemon would hear nothing until paplay starts, and paplay would wait
     ~1-2 s for the sink to resume, which would count as latency. A stream of digital silence
     keeps the sink running, so the monitor behaves like a real microphone in a quiet room. It
     asks for paplay's 20 ms latency: at pacat's default (2 s) the sink renders in long periods,
-    and a newly opened microphone or paplay then stalls for up to that long.
-
-    The previous default source is restored afterwards, so a desktop session or a parallel
-    test run is left as it was found."""
-    if _pactl("info").returncode != 0:
-        # Warns when run as root; the warning is harmless.
-        subprocess.run(["pulseaudio", "--start", "--exit-idle-time=-1"], capture_output=True)
+    and a newly opened microphone or paplay then stalls for up to that long."""
+    with _isolated() as server:
+        name = f"dictbench{uuid.uuid4().hex[:8]}"
+        server.load_sink(name)
+        server.pactl("set-default-source", f"{name}.monitor")
+        keeper = server.steady(name, "--raw", "--format=s16le", "--rate=16000",
+                               "--channels=1", "--latency-msec=20")
         deadline = time.monotonic() + 15
-        while _pactl("info").returncode != 0:
-            if time.monotonic() > deadline:
-                raise SystemExit("bench: PulseAudio did not start")
-            time.sleep(0.2)
-    name = f"dictbench{uuid.uuid4().hex[:8]}"
-    loaded = _pactl("load-module", "module-null-sink", f"sink_name={name}")
-    if loaded.returncode != 0:
-        raise SystemExit(f"bench: cannot load a null sink: {loaded.stderr.strip()}")
-    module = loaded.stdout.strip()
-    previous = _default_source()
-    _pactl("set-default-source", f"{name}.monitor")
-    keeper = subprocess.Popen(["pacat", "--playback", "-d", name, "--raw", "--format=s16le",
-                               "--rate=16000", "--channels=1", "--latency-msec=20",
-                               "/dev/zero"],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        deadline = time.monotonic() + 15
-        while _sink_state(name) != "RUNNING":
+        while _sink_state(server, name) != "RUNNING":
             if keeper.poll() is not None or time.monotonic() > deadline:
                 raise SystemExit(f"bench: null sink {name} did not start running")
             time.sleep(0.1)
         time.sleep(1.0)  # RUNNING comes before the monitor delivers steadily
         yield name
-    finally:
-        keeper.terminate()
-        keeper.wait(10)
-        if previous and previous != f"{name}.monitor":
-            _pactl("set-default-source", previous)
-        _pactl("unload-module", module)
 
 
 class Recorder:
@@ -327,7 +326,7 @@ def memory_mb(pid: int, key: str) -> float:
 
 class Load:
     """CPU the rest of the machine used meanwhile, in cores: everything busy minus this
-    benchmark's process tree (server, daemon, players) and the PulseAudio server. It tells a
+    benchmark's process tree (its sound server, engine server, daemon, players). It tells a
     slow dictation from a machine busy with other work."""
 
     def __init__(self) -> None:
@@ -343,13 +342,9 @@ class Load:
             if not d.name.isdigit():
                 continue
             try:
-                f = _proc_stat(d.name)
-                comm = (d / "comm").read_text().strip()
+                parents[d.name] = _proc_stat(d.name)[1]
             except OSError:  # exited meanwhile
                 continue
-            parents[d.name] = f[1]
-            if comm == "pulseaudio":
-                ours += int(f[11]) + int(f[12])
         me = str(os.getpid())
         for pid in parents:
             p = pid

@@ -30,6 +30,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "tools"))
 
 import basemodel  # noqa: E402
+import private_pulse  # noqa: E402
 import procs  # noqa: E402
 from local_server import running_server  # noqa: E402
 
@@ -187,60 +188,8 @@ def server_url() -> Iterator[str]:
 PLAYER = ("paplay", "--latency-msec=200")
 
 
-class PrivatePulse:
-    """A PulseAudio server of its own: its own runtime directory, cookie-less socket and null
-    sinks, so nothing depends on (or disturbs) a sound server the machine has, another test
-    or another test run; a test can kill it (SIGKILL) and start it again. Clients find it
-    through PULSE_SERVER, which libpulse reads and so does the ALSA pulse plugin that
-    PortAudio's "default" and "pulse" devices go through."""
-
-    def __init__(self, root: Path) -> None:
-        self.dir = root
-        self.server = f"unix:{root / 'native'}"
-        self.env = {**os.environ, "PULSE_SERVER": self.server}
-        self.proc: subprocess.Popen | None = None
-        self._players: list[subprocess.Popen] = []
-
-    def start(self, *sinks: str) -> None:
-        _need("pulseaudio")
-        _need("pacat")
-        self.env = {**os.environ, "PULSE_SERVER": self.server}
-        home = {"HOME": str(self.dir), "XDG_RUNTIME_DIR": str(self.dir)}
-        modules = [f"--load=module-native-protocol-unix socket={self.dir / 'native'} "
-                   "auth-anonymous=1",
-                   *(f"--load=module-null-sink sink_name={s}" for s in sinks)]
-        self.proc = procs.spawn(
-            ["pulseaudio", "-n", "--daemonize=no", "--exit-idle-time=-1", "--use-pid-file=no",
-             *modules], env={**self.env, **home}, stderr=subprocess.DEVNULL)
-        # Generous: a loaded machine has taken seconds to start it.
-        deadline = time.monotonic() + 60
-        while self.pactl("info").returncode != 0:
-            assert self.proc.poll() is None, "pulseaudio exited"
-            assert time.monotonic() < deadline, "pulseaudio did not start"
-            time.sleep(0.1)
-        for sink in sinks:
-            self.steady(sink)
-
-    def steady(self, sink: str) -> None:
-        """Digital silence played into ``sink`` for as long as the server runs: a null sink's
-        monitor delivers audio fitfully while nothing plays, a real microphone steadily."""
-        self._players.append(procs.spawn(["pacat", "-d", sink, "/dev/zero"], env=self.env,
-                                         stderr=subprocess.DEVNULL))
-
-    def kill(self) -> None:
-        for p in [*self._players, *([self.proc] if self.proc else [])]:
-            procs.stop_group(p)
-        self._players = []
-
-    def pactl(self, *args: str) -> subprocess.CompletedProcess:
-        return subprocess.run(["pactl", *args], env=self.env, capture_output=True, text=True,
-                              timeout=30)
-
-    def load_sink(self, name: str) -> str:
-        """A new null sink; the module's index, to unload it."""
-        done = self.pactl("load-module", "module-null-sink", f"sink_name={name}")
-        assert done.returncode == 0, done.stderr
-        return done.stdout.strip()
+class PrivatePulse(private_pulse.PrivatePulse):
+    """The tests' sound server (see ``tools/private_pulse.py``), which also plays WAVs."""
 
     def play(self, sink: str, wav: Path) -> subprocess.Popen:
         return procs.spawn([*PLAYER, "-d", sink, str(wav)], env=self.env)
