@@ -281,8 +281,9 @@ def synthesize(text: str, voice: Voice) -> np.ndarray:
                                 "-w", str(raw), text], check=True, capture_output=True)
             _need("sox")
             out = Path(tmp) / "out.wav"
-            subprocess.run(["sox", str(raw), "-r", str(RATE), "-c", "1", "-b", "16", str(out)],
-                           check=True, capture_output=True)
+            # -D: no dither, so a clip is the same every time it is made.
+            subprocess.run(["sox", str(raw), "-D", "-r", str(RATE), "-c", "1", "-b", "16",
+                            str(out)], check=True, capture_output=True)
             shutil.move(out, path)
     return read_wav(path)
 

@@ -82,7 +82,7 @@ def _speech(text: str, voice: str) -> np.ndarray:
                             str(raw)], input=text.encode(), check=True)
         else:
             subprocess.run(["espeak-ng", "-v", voice, "-w", str(raw), text], check=True)
-        subprocess.run(["sox", str(raw), "-r", "16000", "-c", "1", "-b", "16", str(out),
+        subprocess.run(["sox", str(raw), "-D", "-r", "16000", "-c", "1", "-b", "16", str(out),
                         "norm", "-3", "pad", "1.0", "1.5"], check=True)
     return read_wav(out).astype(np.float32) / 32768
 

@@ -145,7 +145,8 @@ def say(speech_dir: Path) -> Callable[..., Path]:
             _need("espeak-ng")
             subprocess.run(["espeak-ng", "-v", voice, "-w", str(raw), text], check=True)
         _need("sox")
-        subprocess.run(["sox", str(raw), "-r", "16000", "-c", "1", "-b", "16", str(out),
+        # -D: no dither, so a test hears the same samples in every run.
+        subprocess.run(["sox", str(raw), "-D", "-r", "16000", "-c", "1", "-b", "16", str(out),
                         "pad", str(pad[0]), str(pad[1])], check=True)
         return out
 

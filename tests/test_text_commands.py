@@ -76,6 +76,17 @@ def test_a_command_at_the_start_needs_the_models_boundary_after_it() -> None:
     assert text("New line of products is out") == "New line of products is out"
 
 
+def test_a_mark_and_a_line_break_said_together_count_mid_utterance() -> None:
+    # The model writes no pause where the speaker runs on; no sentence runs that way.
+    assert text("Thanks for your help full stop new line regards") == (
+        "Thanks for your help.\nRegards")
+    assert text("Dear Sam comma new paragraph the photos are here") == (
+        "Dear Sam,\n\nThe photos are here")
+    # A line break alone mid-utterance stays words, as does a noun before it.
+    assert text("We need new line managers") == "We need new line managers"
+    assert text("Take the period new line managers") == "Take the period new line managers"
+
+
 def test_scratch_that_counts_only_as_an_utterance_of_its_own() -> None:
     for said in ("Scratch that.", "scratch that", "Delete that!", "DELETE THAT"):
         assert apply(said, EN).retract

@@ -83,6 +83,22 @@ def test_command_words_that_are_ordinary_words_stay_words(language: str,
     assert parse(sentence, TABLES[language]) == (Op("text", sentence),)
 
 
+@pytest.mark.parametrize(("language", "said", "want"), [
+    ("fr", "Merci pour votre aide point à la ligne cordialement",
+     "Merci pour votre aide.\nCordialement"),
+    ("es", "Gracias por tu ayuda punto nueva línea saludos", "Gracias por tu ayuda.\nSaludos"),
+    ("es", "El informe está listo punto y aparte empezamos mañana",
+     "El informe está listo.\n\nEmpezamos mañana"),
+    ("es", "Fue un punto y aparte en su vida", "Fue un punto y aparte en su vida"),
+    ("de", "Danke für deine Hilfe Punkt neue Zeile viele Grüße",
+     "Danke für deine Hilfe.\nViele Grüße"),
+    ("de", "Wir brauchen eine neue Zeile im Formular", "Wir brauchen eine neue Zeile im Formular"),
+])
+def test_a_mark_and_a_line_break_together_count_mid_utterance(language: str, said: str,
+                                                             want: str) -> None:
+    assert text(said, language) == want
+
+
 @pytest.mark.parametrize(("language", "said"), [
     ("fr", "Annule ça."), ("fr", "efface ça"), ("fr", "Efface ça !"), ("fr", "Annuler ça."),
     ("es", "Borra eso."), ("es", "borrar eso"), ("es", "Elimina eso."),

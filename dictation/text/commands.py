@@ -130,12 +130,24 @@ def _counting(run: list[_Match], keys: Sequence[str], plains: Sequence[str],
         return run
     if rule == "end":
         return []
+    if _unmistakable(run):
+        return run
     # A clause boundary the model wrote: punctuation just before the run ("photos, period"),
     # or, at the start of the utterance, just after it ("New paragraph. The one…").
     marked = start > 0 and before.endswith(tuple(CLAUSE_PUNCT))
     after = start == 0 and (words[end - 1].endswith(tuple(CLAUSE_PUNCT))
                             or run[-1].action in OPENING)  # an opening mark starts a clause
     return run if marked or after else []
+
+
+def _unmistakable(run: list[_Match]) -> bool:
+    """A mark and a line break said together ("period new line", "punto, nueva línea"), or
+    one phrase that is both ("punto y aparte"): words never run that way in a sentence, so
+    the run is a command wherever it stands, though the model wrote no pause before it, as
+    it seldom does where the speaker runs on ("Gracias por tu ayuda punto nueva línea
+    Saludos"). A guard word before it still makes a noun of it ("un punto y aparte")."""
+    breaks = [m for m in run if m.action in _BREAKS]
+    return bool(breaks) and (len(run) > 1 or breaks[0].action not in ("newline", "paragraph"))
 
 
 def _tokens(transcript: str) -> list[str]:
