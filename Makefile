@@ -14,7 +14,10 @@ TEST_APT := pulseaudio espeak-ng \
 	sox xclip xvfb curl systemd \
 	xdotool x11-xserver-utils xinput wtype ydotool python3-tk openssl tmux man-db fish zsh \
 	waybar sway grim foot wl-clipboard
-APT_PACKAGES := $(RUN_APT) $(TEST_APT)
+# npm fetches the bench's neural voices (bench/neural.py). A Node.js from elsewhere brings its
+# own npm and conflicts with Debian's: asked for only when there is none.
+NPM_APT := $(if $(shell command -v npm),,npm)
+APT_PACKAGES := $(RUN_APT) $(TEST_APT) $(NPM_APT)
 
 .PHONY: run demo install uninstall install-service test test-fast repeat flake lint bench \
 	deps deps-test venv venv-test clean

@@ -37,8 +37,9 @@ TRIM_DB = 40.0  # a frame counts as speech when within this many dB of the clip'
 
 @dataclass(frozen=True)
 class Voice:
-    """``engine`` is "festival" (natural US female) or "espeak"; ``rate`` is espeak words per
-    minute, or festival's HTS speed factor (1.0 = as trained)."""
+    """``engine`` is "festival" (natural US female), "espeak" or "kokoro" (neural.py);
+    ``rate`` is espeak words per minute, or festival's HTS or Kokoro's speed factor (1.0 = as
+    trained)."""
 
     engine: str
     name: str
@@ -275,6 +276,10 @@ def synthesize(text: str, voice: Voice) -> np.ndarray:
                                input=text.encode(FESTIVAL_CODECS.get(voice.name, "utf-8")),
                                check=True,
                                capture_output=True)
+            elif voice.engine == "kokoro":
+                import neural  # the bench extra's: only sessions that speak with it need it
+
+                neural.speak(text, voice.name, voice.rate, raw)
             else:
                 _need("espeak-ng")
                 subprocess.run(["espeak-ng", "-v", voice.name, "-s", str(int(voice.rate)),

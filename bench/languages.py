@@ -3,15 +3,16 @@ through the embedded engine with the multilingual Whisper base, each utterance o
 language given (the reference) and once detected among the user's languages, in order (each
 told the language of the one before, as dictation does).
 
-    .venv/bin/python bench/languages.py [--sessions espeak,festival] [--out bench/languages.md]
+    .venv/bin/python bench/languages.py [--sessions espeak,neural] [--out bench/languages.md]
 
 Scored per language, with diacritics and punctuation removed: pieces in a wrong language,
 WER detected against given, and the time detection adds to each utterance (the engine's own
-time, which is what shown latency pays for it). Two sessions: espeak-ng's voices in English,
-French, Spanish and German (the first measure, kept to compare), and festival's voices in
-English, Catalan and Italian, closer to human speech (English and Catalan are HTS voices
-trained on one speaker's recordings each). No recorded human speech in several languages with
-transcripts could be found in the package registries this machine reaches, nor MBROLA voices.
+time, which is what shown latency pays for it). Three sessions: espeak-ng's voices in
+English, French, Spanish and German (the first measure, kept to compare); festival's voices
+in English, Catalan and Italian (English and Catalan are HTS voices trained on one speaker's
+recordings each); and Kokoro-82M's neural voices in English, French, Spanish, Italian and
+German (bench/neural.py), the closest to a person. No recorded human speech in several
+languages with transcripts could be found in the package registries, nor MBROLA voices.
 """
 
 from __future__ import annotations
@@ -61,6 +62,10 @@ SENTENCES = {
 }
 
 
+def kokoro(name: str) -> corpus.Voice:
+    return corpus.Voice("kokoro", name, 1.0)
+
+
 @dataclass(frozen=True)
 class Session:
     order: tuple[str, ...]
@@ -88,6 +93,16 @@ SESSIONS = {
         "festival's voices: English and Catalan HTS voices recorded from one speaker each, "
         "two Italian diphone voices; Spanish is among the user's languages but not spoken, "
         "as Catalan is the language Whisper most confuses with it"),
+    "neural": Session(
+        ("en", "fr", "es", "it", "de"),
+        {"en": [kokoro("af_heart"), kokoro("am_michael")], "fr": [kokoro("ff_siwis")],
+         "es": [kokoro("ef_dora"), kokoro("em_alex")],
+         "it": [kokoro("if_sara"), kokoro("im_nicola")], "de": [kokoro("if_sara:de")]},
+        ("en", "fr", "es", "it", "de"),
+        "Kokoro-82M's neural voices, trained on people's recordings (bench/neural.py): two "
+        "English, one French, two Spanish and two Italian voices, each in its own language; "
+        "German, which Kokoro has no voice for, is the Italian woman's voice given German "
+        "phonemes (an Italian accent)"),
 }
 
 
