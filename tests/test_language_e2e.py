@@ -42,13 +42,27 @@ def _pieces(tmp_path: Path, wav: Path, base: Path, *args: str) -> list[tuple[str
 def test_each_piece_is_in_its_own_language_among_the_users(
         tmp_path: Path, say: Callable[..., Path], join: Callable[..., Path],
         base_model_dir: Path) -> None:
-    # 5 s pauses: base sometimes writes espeak-ng's French as a sentence left open, and a
-    # continuation within the join window would be heard together with it, in one language.
-    wav = join(say(EN, pad=(0.3, 1.5)), say(FR, voice="fr", pad=(0.3, 5.0)),
-               say(ES, voice="es", pad=(0.3, 5.0)), say(EN, pad=(0.3, 1.5)))
+    # Base sometimes writes espeak-ng's French as a sentence left open: the Spanish after it,
+    # within the join window, is then heard alone all the same (in another language).
+    wav = join(say(EN, pad=(0.3, 1.5)), say(FR, voice="fr", pad=(0.3, 1.5)),
+               say(ES, voice="es", pad=(0.3, 1.5)), say(EN, pad=(0.3, 1.5)))
     pieces = _pieces(tmp_path, wav, base_model_dir, "--languages", "en,fr,es")
     assert [lang for lang, _ in pieces] == ["en", "fr", "es", "en"], pieces
     assert "viernes" in pieces[2][1].lower(), pieces  # decoded as Spanish, not English
+
+
+def test_a_continuation_in_another_language_is_not_joined_to_the_fragment(
+        tmp_path: Path, say: Callable[..., Path], join: Callable[..., Path],
+        base_model_dir: Path) -> None:
+    # An English sentence left open ("...to"), then Spanish 1.8 s later: within the join
+    # window. Heard together, one language won for both, and base wrote the whole as Spanish
+    # ("Por favor, envíame el informe…"): the English words were lost. Each stays in its own.
+    wav = join(say("Please send the quarterly report to", pad=(0.3, 1.5)),
+               say(ES, voice="es", pad=(0.3, 1.5)))
+    pieces = _pieces(tmp_path, wav, base_model_dir, "--languages", "en,fr,es")
+    assert [lang for lang, _ in pieces] == ["en", "es"], pieces
+    assert "quarterly report" in pieces[0][1].lower(), pieces
+    assert "por la mañana" in pieces[1][1].lower(), pieces  # Spanish words, in Spanish
 
 
 def test_detection_never_leaves_the_users_languages(
