@@ -53,10 +53,11 @@ def test_a_continuation_the_engine_hears_in_another_language_is_not_joined(
     # the scripted engine's detector answers ``heard``.
     async def main() -> None:
         r = rig(tmp_path, speech((P, 0.5), (T, 1), (P, 1.5), (T, 1.2), (P, 1)))
-        asked: list[tuple[int, str | None]] = []
+        asked: list[tuple[np.ndarray, str | None, int]] = []
 
-        async def languages_of(pcm: np.ndarray, previous: str | None) -> tuple[str, ...]:
-            asked.append((len(pcm), previous))
+        async def languages_of(pcm: np.ndarray, previous: str | None, start: int
+                               ) -> tuple[str, ...]:
+            asked.append((pcm.copy(), previous, start))
             return heard
 
         r.engine.languages_of = languages_of  # type: ignore[attr-defined]
@@ -65,10 +66,12 @@ def test_a_continuation_the_engine_hears_in_another_language_is_not_joined(
         c1.answer("The meeting is at.", "en")  # left open
         await r.delivered(1)
         c2 = await r.engine.call(2)
-        # Asked of the continuation's own audio, told the fragment's language; then the
-        # two heard together, or the continuation alone.
-        [(samples, previous)] = asked
-        assert previous == "en" and (len(c2.pcm) > samples) == joined
+        # Asked of the joint audio from where the continuation begins, told the fragment's
+        # language; then that audio decoded, or the continuation alone.
+        [(audio, previous, start)] = asked
+        assert previous == "en" and 0 < start < len(audio)
+        assert np.array_equal(c2.pcm, audio) == joined
+        assert np.array_equal(c2.pcm[-len(audio) + start:], audio[start:])
         c2.answer("The meeting is at three on Friday." if joined else "Por favor.",
                   "en" if joined else "es")
         assert await r.finish() == 0
