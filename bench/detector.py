@@ -3,8 +3,9 @@ sessions through the multilingual Whisper base: over the whole window the decode
 speech, 5 s of silence after it, at least 10 s: what dictation did), and over the speech only
 (the encoding's positions past the audio's end left out, plus ``--margin`` seconds); and with
 ``--joins``, a join's check of a continuation's language (transcribe/local.py
-``languages_of``) asked of the continuation alone or of its part of the joint encoding: how
-often each lets a join through, within one language and across two, and what each adds.
+``languages_of``) asked of the continuation alone (as dictation does) or of its part of the
+joint encoding: how often each lets a join through, within one language and across two, and
+what each adds.
 
     .venv/bin/python bench/detector.py [--sessions espeak,festival] [--runs 5] [--margin 0]
                                        [--joins]
@@ -33,7 +34,13 @@ from languages import SESSIONS, session  # noqa: E402
 from models import base  # noqa: E402
 
 from dictation.transcribe.language import pick  # noqa: E402
-from dictation.transcribe.windowed import load, speech_positions, window_frames  # noqa: E402
+from dictation.transcribe.windowed import load, window_frames  # noqa: E402
+
+
+def speech_positions(frames: int, positions: int, margin_s: float = 0.0) -> int:
+    """How many of an encoding's ``positions`` hold ``frames`` mel frames of audio and
+    ``margin_s`` seconds after it (the encoder halves the frames: 50 positions a second)."""
+    return min(positions, (frames + 1) // 2 + round(margin_s * 50))
 
 
 def picked(probs: list, allowed: frozenset[str], audio_s: float) -> tuple[str, str | None]:
@@ -169,16 +176,23 @@ def main() -> int:
                    help="seconds of encoding kept past the audio's end")
     p.add_argument("--joins", action="store_true",
                    help="also the join check, asked alone and of the joint encoding")
+    p.add_argument("--out", type=Path, help="also write the lines there (bench/detector.md)")
     args = p.parse_args()
     os.environ["HF_HUB_OFFLINE"] = "1"
     model = load(str(base()), "cpu", "int8", len(os.sched_getaffinity(0)))
-    print(f"load average {os.getloadavg()[0]:.1f} at start")
+    lines = ["# The language detector: its cost, and a join's check", "",
+             f"    python bench/detector.py {' '.join(sys.argv[1:])}".rstrip(), "",
+             f"Load average {os.getloadavg()[0]:.1f} at the start."]
     for name in args.sessions.split(","):
-        print("\n".join(report(measure(name, model, args.runs, args.margin))))
+        lines += ["", *report(measure(name, model, args.runs, args.margin))]
         if args.joins:
             allowed = frozenset(SESSIONS[name].languages)
-            print("\n".join(report_joins(name, joins(name, model, allowed))))
-    print(f"load average {os.getloadavg()[0]:.1f} at the end")
+            lines += report_joins(name, joins(name, model, allowed))
+    lines += ["", f"Load average {os.getloadavg()[0]:.1f} at the end.", ""]
+    lines = [f"- {line[2:]}" if line.startswith("  ") else line for line in lines]
+    print("\n".join(lines))
+    if args.out:
+        args.out.write_text("\n".join(lines))
     return 0
 
 

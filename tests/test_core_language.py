@@ -53,11 +53,10 @@ def test_a_continuation_the_engine_hears_in_another_language_is_not_joined(
     # the scripted engine's detector answers ``heard``.
     async def main() -> None:
         r = rig(tmp_path, speech((P, 0.5), (T, 1), (P, 1.5), (T, 1.2), (P, 1)))
-        asked: list[tuple[np.ndarray, str | None, int]] = []
+        asked: list[tuple[np.ndarray, str | None]] = []
 
-        async def languages_of(pcm: np.ndarray, previous: str | None, start: int
-                               ) -> tuple[str, ...]:
-            asked.append((pcm.copy(), previous, start))
+        async def languages_of(pcm: np.ndarray, previous: str | None) -> tuple[str, ...]:
+            asked.append((pcm.copy(), previous))
             return heard
 
         r.engine.languages_of = languages_of  # type: ignore[attr-defined]
@@ -66,12 +65,11 @@ def test_a_continuation_the_engine_hears_in_another_language_is_not_joined(
         c1.answer("The meeting is at.", "en")  # left open
         await r.delivered(1)
         c2 = await r.engine.call(2)
-        # Asked of the joint audio from where the continuation begins, told the fragment's
-        # language; then that audio decoded, or the continuation alone.
-        [(audio, previous, start)] = asked
-        assert previous == "en" and 0 < start < len(audio)
-        assert np.array_equal(c2.pcm, audio) == joined
-        assert np.array_equal(c2.pcm[-len(audio) + start:], audio[start:])
+        # Asked of the continuation's own audio, told the fragment's language; then the
+        # two decoded together, or that audio alone.
+        [(audio, previous)] = asked
+        assert previous == "en" and np.array_equal(c2.pcm, audio) != joined
+        assert np.array_equal(c2.pcm[-len(audio) + 4000:], audio[4000:])
         c2.answer("The meeting is at three on Friday." if joined else "Por favor.",
                   "en" if joined else "es")
         assert await r.finish() == 0

@@ -21,8 +21,8 @@ pytestmark = pytest.mark.real  # the real model on real speech
 EN = "The quarterly review is on Thursday afternoon."
 # Base hears espeak-ng's French poorly: "Bonjour, je voudrais réserver une table…" scored
 # about -1.0, at Whisper's floor, so that its sampled redo was sometimes dropped by the guard
-# (1 run in 5). This one it hears surely (French 0.97) and soundly (-0.54).
-FR = "Je vais envoyer le rapport au directeur demain."
+# (1 run in 5). This one it hears surely (French 0.96) and soundly (-0.62).
+FR = "Je voudrais un café et un croissant, s'il vous plaît."
 ES = "Por favor, envíame el informe antes del viernes por la mañana."
 PT = "Obrigado, eu vou enviar o relatório amanhã de manhã."
 # Catalan that base's detector, among English, Catalan and Spanish, takes for Spanish (0.77
@@ -59,7 +59,9 @@ def test_each_piece_is_in_its_own_language_among_the_users(
                say(ES, voice="es", pad=(0.3, 1.5)), say(EN, pad=(0.3, 1.5)))
     pieces = _pieces(tmp_path, wav, base_model_dir, "--languages", "en,fr,es")
     assert [lang for lang, _ in pieces] == ["en", "fr", "es", "en"], pieces
-    assert "viernes" in pieces[2][1].lower(), pieces  # decoded as Spanish, not English
+    # Decoded as Spanish, not English. Its later words vary with where the utterance is cut
+    # ("viernes por la mañana", "miérmeles por la maya"): base hears espeak-ng's Spanish so.
+    assert "por favor" in pieces[2][1].lower(), pieces
 
 
 def test_a_continuation_in_another_language_is_not_joined_to_the_fragment(

@@ -123,20 +123,19 @@ class Held:
 
 
 async def in_language(language: str | None, held: Held, item: Speech,
-                      heard: Callable[[np.ndarray, str | None, int],
-                                      Awaitable[tuple[str, ...]]]) -> bool:
+                      heard: Callable[[np.ndarray, str | None], Awaitable[tuple[str, ...]]]
+                      ) -> bool:
     """May ``item`` be heard together with ``held``, a fragment in ``language``? A joint
     decode is in one language, the fragment's: a continuation that the engine (``heard``:
     Detector.languages_of) would not decode in it, neither its detector's pick nor, when
     unsure, its runner-up, is another language's, and joined, its words came out in the
     fragment's language or translated (or the fragment's in its). It goes alone then, and
-    the fragment stays as it was. Asked of the joint audio, from where the continuation
-    begins: its encoding is the one the joint decode then reuses."""
+    the fragment stays as it was. Asked of the continuation's own audio: read from the
+    joint audio's encoding, a continuation's language leaned to the fragment's (a Spanish
+    one, 0.95 Spanish alone, was 0.63 French after a French fragment)."""
     if language is None:
         return True
-    joint = held.joined(item)
-    languages = await heard(joint.speech.pcm, language,
-                            round(joint.spans[-1][0] * SAMPLE_RATE))
+    languages = await heard(item.pcm, language)
     if not languages or language in languages:
         return True
     log.debug("utterance %d: in %s, not joined to utterance %d in %s", item.seq,

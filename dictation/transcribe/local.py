@@ -76,6 +76,9 @@ class LocalTranscriber:
             self.languages = ("en",)
         self._executor = ThreadPoolExecutor(1, thread_name_prefix="whisper")
         self._model: Any = None
+        self._asked: tuple[np.ndarray, str | None, Picked] | None = None
+        """The last audio whose language alone was asked (languages_of): decoded next, it
+        is not detected again."""
         self._loaded: Future[None] = self._executor.submit(self._load)
 
     def _load(self) -> None:
@@ -127,27 +130,25 @@ class LocalTranscriber:
         except _Cancelled:
             raise asyncio.CancelledError from None
 
-    async def languages_of(self, pcm: np.ndarray, previous: str | None, start: int = 0
-                           ) -> tuple[str, ...]:
-        """The languages ``pcm`` from sample ``start`` on would be decoded in, alone after a
-        piece in ``previous`` (transcript.Detector). Read from the encoding of all of
-        ``pcm``, which a decode of it then reuses: a join's check costs the detector's step."""
+    async def languages_of(self, pcm: np.ndarray, previous: str | None) -> tuple[str, ...]:
+        """The languages ``pcm`` would be decoded in, alone after a piece in ``previous``
+        (transcript.Detector): the detector's step on its own encoding, which a decode of
+        ``pcm`` alone then reuses, and its pick too."""
         await self.prepare()
         if len(self.languages) == 1:
             return ()
         return await asyncio.get_running_loop().run_in_executor(
-            self._executor, self._languages_of, pcm, previous, start)
+            self._executor, self._languages_of, pcm, previous)
 
-    def _languages_of(self, pcm: np.ndarray, previous: str | None, start: int
-                      ) -> tuple[str, ...]:
+    def _languages_of(self, pcm: np.ndarray, previous: str | None) -> tuple[str, ...]:
         audio = pcm.astype(np.float32) / 32768
-        if self._model.model.device != "cpu" and start:  # an encoding cut on the CPU only
-            audio, start = audio[start:], 0
-        window = window_frames(len(audio), self.config.full_window)
-        picked = pick(language_probs(self._model, audio, window, start),
-                      frozenset(self.languages) or None, previous,
-                      (len(audio) - start) / SAMPLE_RATE)
-        log.debug("language from %.2f s into the audio: %s", start / SAMPLE_RATE, picked)
+        try:
+            picked = self._language(audio, Hint(previous=previous),
+                                    window_frames(len(audio), self.config.full_window))
+        except (RuntimeError, ValueError) as err:  # the decode after it reports its own
+            log.debug("no language from the detector: %s", sanitize(str(err))[:200])
+            return ()
+        self._asked = (pcm, previous, picked)
         return (picked.language,) if picked.rival is None else (picked.language, picked.rival)
 
     def _transcribe(self, pcm: np.ndarray, prompt: str, cancel: threading.Event,
@@ -155,7 +156,11 @@ class LocalTranscriber:
         c = self.config
         audio = pcm.astype(np.float32) / 32768  # one array: its features are computed once
         window = window_frames(len(audio), c.full_window)
-        picked = self._language(audio, hint, window)
+        asked, self._asked = self._asked, None
+        if asked and asked[0] is pcm and asked[1] == hint.previous and hint.language is None:
+            picked = asked[2]  # languages_of's, on this very audio
+        else:
+            picked = self._language(audio, hint, window)
         # A short window is tried greedily (or at the user's temperature) once; a broken
         # result is redone Whisper's standard way (full window, temperature fallback): the
         # shortcut costs time, never quality. Not for a draft: that held a final 2 s (base).

@@ -181,16 +181,14 @@ class Scheduler:
         """One call, awaited at once; cancelling the caller discards it."""
         return await self._await(self.start(kind, pcm, prompt, hint=hint))
 
-    async def languages_of(self, pcm: np.ndarray, previous: str | None, start: int = 0
-                           ) -> tuple[str, ...]:
-        """The languages the engine would decode ``pcm`` from ``start`` on in
-        (Detector.languages_of), asked with a final's priority; () from an engine without a
-        detector."""
+    async def languages_of(self, pcm: np.ndarray, previous: str | None) -> tuple[str, ...]:
+        """The languages the engine would decode ``pcm`` in (Detector.languages_of), asked
+        with a final's priority; () from an engine without a detector."""
         detect = getattr(self.transcriber, "languages_of", None)
         if detect is None or len(self.transcriber.languages) == 1:
             return ()
         return await self._await(self._queued(
-            Call(self, Kind.FINAL, pcm, "", None, ask=lambda: detect(pcm, previous, start))))
+            Call(self, Kind.FINAL, pcm, "", None, ask=lambda: detect(pcm, previous))))
 
     def _queued(self, call: Call) -> Call:
         self._calls.add(call)

@@ -23,7 +23,6 @@ import numpy as np
 
 log = logging.getLogger("dictation")
 
-SAMPLE_RATE = 16_000
 FULL_WINDOW_FRAMES = 3000  # Whisper's 30 s of 10 ms mel frames
 MIN_WINDOW_FRAMES = 1000  # 10 s
 WINDOW_MARGIN_FRAMES = 500  # 5 s of silence after the audio: with 1 s the model loops
@@ -65,12 +64,6 @@ def window_frames(samples: int, full: bool, rate: int = 16_000) -> int:
     needed = samples * 100 // rate + 1 + WINDOW_MARGIN_FRAMES
     return FULL_WINDOW_FRAMES if full else min(FULL_WINDOW_FRAMES,
                                                max(MIN_WINDOW_FRAMES, needed))
-
-
-def speech_positions(frames: int, positions: int, margin_s: float = 0.0) -> int:
-    """How many of an encoding's ``positions`` hold ``frames`` mel frames of audio and
-    ``margin_s`` seconds after it (the encoder halves the frames: 50 positions a second)."""
-    return min(positions, (frames + 1) // 2 + round(margin_s * 50))
 
 
 def failed(segment: Any) -> bool:
@@ -139,12 +132,9 @@ def load(path: str, device: str, compute: str, threads: int) -> Any:
     return model
 
 
-def language_probs(model: Any, audio: np.ndarray, window: int, start: int = 0
-                   ) -> list[tuple[str, float]]:
+def language_probs(model: Any, audio: np.ndarray, window: int) -> list[tuple[str, float]]:
     """The detector's (code, probability) for ``audio`` encoded over ``window`` frames; the
-    features and the encoding are kept for the decoding that follows. ``start``: of the
-    audio from that sample on only, read from the whole audio's encoding (a join's
-    continuation, ahead of the joint decode)."""
+    features and the encoding are kept for the decoding that follows."""
     from faster_whisper.audio import pad_or_trim
 
     model.window = window
@@ -154,16 +144,6 @@ def language_probs(model: Any, audio: np.ndarray, window: int, start: int = 0
     content = min(FULL_WINDOW_FRAMES, features.shape[-1] - 1)
     encoded = model.encode(pad_or_trim(features[..., :content]))
     began = time.monotonic()  # the step detection adds: the decoding needs the rest anyway
-    if start:
-        encoded = _from(encoded, start * 100 // SAMPLE_RATE // 2)
     probs = model.model.detect_language(encoded)[0]
     log.debug("language detector step: %.0f ms", (time.monotonic() - began) * 1000)
     return [(token[2:-2], p) for token, p in probs]
-
-
-def _from(encoded: Any, position: int) -> Any:
-    """An encoding (on the CPU) from ``position`` on (50 positions a second)."""
-    import ctranslate2
-
-    part = np.asarray(encoded)[:, min(position, encoded.shape[1] - 1):]
-    return ctranslate2.StorageView.from_array(np.ascontiguousarray(part))
