@@ -106,11 +106,10 @@ def joins(name: str, model, allowed: frozenset[str]) -> list[dict]:
 
 
 def detect(model, audio: np.ndarray, start: int, allowed: frozenset[str],
-           ctranslate2=None) -> tuple[tuple[str, ...], float]:
+           ctranslate2=None) -> tuple[tuple[str, ...], dict[str, float]]:
     """The languages ``audio`` from sample ``start`` on would be decoded in (its encoding's
     positions from there on, read by the detector; the whole encoding when ``start`` is 0),
-    and the time of what a join's check adds: the features and the detector's step (the
-    encoding is the one the decode after it reuses, the joint one or the continuation's)."""
+    and the times of the features and the detector's step, and of the encoding."""
     from faster_whisper.audio import pad_or_trim
 
     model.window = window_frames(len(audio), False)
@@ -124,11 +123,13 @@ def detect(model, audio: np.ndarray, start: int, allowed: frozenset[str],
             np.asarray(encoded)[:, start // 320:]))
     got = pick([(t[2:-2], p) for t, p in model.model.detect_language(encoded)[0]], allowed,
                None, (len(audio) - start) / 16000)
-    spent = t1 - t0 + time.monotonic() - t2
+    spent = {"step": t1 - t0 + time.monotonic() - t2, "encoding": t2 - t1}
     return ((got.language,) if got.rival is None else (got.language, got.rival)), spent
 
 
 def report_joins(name: str, rows: list[dict]) -> list[str]:
+    alone = [r["alone_s"]["step"] + r["alone_s"]["encoding"] for r in rows]
+    joint = [r["part_s"]["step"] for r in rows]
     same = [r for r in rows if r["from"] == r["to"]]
     other = [r for r in rows if r["from"] != r["to"]]
     return [f"{name} joins: {len(same)} in one language, joined: {sum(r['alone'] for r in same)}"
@@ -136,12 +137,12 @@ def report_joins(name: str, rows: list[dict]) -> list[str]:
             f"{len(other)} across languages, joined: {sum(r['alone'] for r in other)} alone, "
             f"{sum(r['part'] for r in other)} joint; decisions differ on "
             f"{sum(r['alone'] != r['part'] for r in rows)}",
-            f"  the check adds (features and step; the decode after it reuses the "
-            f"encoding): asked alone {ms([r['alone_s'] for r in rows], 0.5)} median "
-            f"({ms([r['alone_s'] for r in rows], 0.9)} p90), but the continuation's "
-            f"encoding is then wasted when it is joined; of the joint encoding "
-            f"{ms([r['part_s'] for r in rows], 0.5)} median "
-            f"({ms([r['part_s'] for r in rows], 0.9)} p90), its encoding wasted when not"]
+            f"  what the check adds to a join: asked alone (as dictation does: features, "
+            f"encoding and step) {ms(alone, 0.5)} median ({ms(alone, 0.9)} p90), and nothing "
+            f"when the continuation then goes alone (its decode reuses the encoding and the "
+            f"pick); asked of the joint encoding (features and step) "
+            f"{ms(joint, 0.5)} median ({ms(joint, 0.9)} p90), which wastes the joint "
+            f"encoding when the continuation goes alone"]
 
 
 def ms(values: list[float], q: float) -> str:
@@ -189,7 +190,8 @@ def main() -> int:
             allowed = frozenset(SESSIONS[name].languages)
             lines += report_joins(name, joins(name, model, allowed))
     lines += ["", f"Load average {os.getloadavg()[0]:.1f} at the end.", ""]
-    lines = [f"- {line[2:]}" if line.startswith("  ") else line for line in lines]
+    lines = [f"- {line[2:]}" if line.startswith("  ") and line[2] != " " else line
+             for line in lines]
     print("\n".join(lines))
     if args.out:
         args.out.write_text("\n".join(lines))
