@@ -3,8 +3,9 @@ engine (retried per the policy), judged by the guard, through the text stage, an
 three things:
 
 - **joined**: the newest piece is a fragment still open (not final, its audio held, the pause
-  short): both are transcribed again in one request, and the piece is revised to the text of
-  both; the utterance makes no piece of its own;
+  short, the utterance heard in its language: join.in_language): both are transcribed again
+  in one request, and the piece is revised to the text of both; the utterance makes no piece
+  of its own;
 - **extended**: the newest piece is not final but its audio is gone (too long, a dead run's),
   and the text reads as its continuation (boundary.continues) or attaches to it (punctuation
   or a line break said as a command): the piece loses its sentence end and goes on;
