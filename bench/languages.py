@@ -252,7 +252,10 @@ def main() -> int:
              f"    python bench/languages.py {' '.join(sys.argv[1:])}".rstrip(), "",
              "Multilingual Whisper base through the embedded engine; each utterance once with "
              "its language given (the reference) and once detected among the user's languages, "
-             "in order, each told the language of the one before (as dictation does).", ""]
+             "in order, each told the language of the one before (as dictation does).", "",
+             "The detector's step apart, over less of the encoding, and a join's check of a "
+             "continuation's language: [detector.md](detector.md) (`python bench/detector.py "
+             "--joins`).", ""]
     for name in args.sessions.split(","):
         lines += report(name, asyncio.run(run(name)))
     args.out.write_text("\n".join(lines))

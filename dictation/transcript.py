@@ -90,3 +90,14 @@ class Transcriber(Protocol):
         ...
 
     async def aclose(self) -> None: ...
+
+
+class Detector(Protocol):
+    """An engine that tells an utterance's language apart from decoding it (the local one):
+    a join asks before it hears a fragment and its continuation in one language."""
+
+    async def languages_of(self, pcm: np.ndarray, previous: str | None) -> tuple[str, ...]:
+        """The languages the engine would decode ``pcm`` in, alone after a piece in
+        ``previous``: its pick among the user's, and the runner-up when it is unsure; ()
+        when it cannot tell (one language, or no detector)."""
+        ...

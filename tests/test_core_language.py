@@ -8,6 +8,8 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
+import numpy as np
+import pytest
 from corerig import rig, speech
 
 T, P = "talk", "pause"
@@ -35,5 +37,48 @@ def test_the_language_before_and_a_prompt_per_language_go_with_each_request(
         assert await r.finish() == 0
         assert [f.item.language for f in r.observer.finals] == ["en", "fr", "en"]
         assert r.pipeline.status()["language"] == "en"
+
+    asyncio.run(main())
+
+
+@pytest.mark.parametrize(("heard", "joined"), [
+    (("es",), False),  # sure of another language: alone
+    (("es", "en"), True),  # unsure, the fragment's language its runner-up: joined
+    (("en",), True),
+    ((), True),  # the engine cannot tell
+])
+def test_a_continuation_the_engine_hears_in_another_language_is_not_joined(
+        tmp_path: Path, heard: tuple[str, ...], joined: bool) -> None:
+    # A joint decode is in one language: the continuation's language is asked first, and
+    # the scripted engine's detector answers ``heard``.
+    async def main() -> None:
+        r = rig(tmp_path, speech((P, 0.5), (T, 1), (P, 1.5), (T, 1.2), (P, 1)))
+        asked: list[tuple[np.ndarray, str | None]] = []
+
+        async def languages_of(pcm: np.ndarray, previous: str | None) -> tuple[str, ...]:
+            asked.append((pcm.copy(), previous))
+            return heard
+
+        r.engine.languages_of = languages_of  # type: ignore[attr-defined]
+        r.start()
+        c1 = await r.engine.call(1)
+        c1.answer("The meeting is at.", "en")  # left open
+        await r.delivered(1)
+        c2 = await r.engine.call(2)
+        # Asked of the continuation's own audio, told the fragment's language; then the
+        # two decoded together, or that audio alone.
+        [(audio, previous)] = asked
+        assert previous == "en" and np.array_equal(c2.pcm, audio) != joined
+        assert np.array_equal(c2.pcm[-len(audio) + 4000:], audio[4000:])
+        c2.answer("The meeting is at three on Friday." if joined else "Por favor.",
+                  "en" if joined else "es")
+        assert await r.finish() == 0
+        assert r.pipeline.stats.joined == joined
+        got = [(i.text, i.language) for i in r.sink.items]
+        if joined:
+            assert got == [("The meeting is at.", "en")] and r.sink.revisions
+        else:  # the fragment as it was, and a piece of its own in Spanish
+            assert got == [("The meeting is at.", "en"), ("Por favor.", "es")]
+            assert not r.sink.revisions
 
     asyncio.run(main())

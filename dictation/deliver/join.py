@@ -8,11 +8,15 @@ The audio of a joined piece is its utterances back to back, the pause between th
 to about a breath: with the whole pause in it, tiny.en wrote a comma or a period there
 ("I think we should, invite the whole team…"), the very break the join is to mend. ``spans``
 maps a time in the audio back to capture time, for the segments.
+
+A joint decode is in one language: a continuation the engine hears in another is not joined
+(:func:`in_language`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -20,6 +24,8 @@ import numpy as np
 from dictation.audio.wav import SAMPLE_RATE
 from dictation.records import Heard, Speech
 from dictation.transcribe import Segment
+
+log = logging.getLogger("dictation")
 
 JOIN_MAX_S = 25.0
 """Audio of a fragment and its continuation together at most this long: Whisper reads 30 s
@@ -114,3 +120,24 @@ class Held:
             if o <= t:
                 offset, capture = o, c
         return capture + t - offset - self.speech.start_s
+
+
+async def in_language(language: str | None, held: Held, item: Speech,
+                      heard: Callable[[np.ndarray, str | None], Awaitable[tuple[str, ...]]]
+                      ) -> bool:
+    """May ``item`` be heard together with ``held``, a fragment in ``language``? A joint
+    decode is in one language, the fragment's: a continuation that the engine (``heard``:
+    Detector.languages_of) would not decode in it, neither its detector's pick nor, when
+    unsure, its runner-up, is another language's, and joined, its words came out in the
+    fragment's language or translated (or the fragment's in its). It goes alone then, and
+    the fragment stays as it was. Asked of the continuation's own audio: read from the
+    joint audio's encoding, a continuation's language leaned to the fragment's (a Spanish
+    one, 0.95 Spanish alone, was 0.63 French after a French fragment)."""
+    if language is None:
+        return True
+    languages = await heard(item.pcm, language)
+    if not languages or language in languages:
+        return True
+    log.debug("utterance %d: in %s, not joined to utterance %d in %s", item.seq,
+              "/".join(languages), held.seq, language)
+    return False

@@ -3,8 +3,9 @@ engine (retried per the policy), judged by the guard, through the text stage, an
 three things:
 
 - **joined**: the newest piece is a fragment still open (not final, its audio held, the pause
-  short): both are transcribed again in one request, and the piece is revised to the text of
-  both; the utterance makes no piece of its own;
+  short, the utterance heard in its language: join.in_language): both are transcribed again
+  in one request, and the piece is revised to the text of both; the utterance makes no piece
+  of its own;
 - **extended**: the newest piece is not final but its audio is gone (too long, a dead run's),
   and the text reads as its continuation (boundary.continues) or attaches to it (punctuation
   or a line break said as a command): the piece loses its sentence end and goes on;
@@ -23,7 +24,7 @@ from typing import TYPE_CHECKING
 
 from dictation.deliver.finality import Finality
 from dictation.deliver.guarded import Guarded
-from dictation.deliver.join import Held
+from dictation.deliver.join import Held, in_language
 from dictation.deliver.live import LiveText
 from dictation.deliver.pieces import Pieces
 from dictation.deliver.refine import revision
@@ -96,6 +97,8 @@ class Sender:
         prefix = self.live.prefix_of(item.seq, item.end_s)
         try:
             held = self._open(item)
+            if held is not None and not await self._same_language(held, item):
+                held = None
             if held is not None:
                 if item.speculation:  # its prompt and audio were the utterance's alone
                     item.speculation.call.discard()
@@ -165,6 +168,11 @@ class Sender:
         held = self.finality.joinable
         return held if held is not None and held.takes(item, self.stage.rethinks) else None
 
+    async def _same_language(self, held: Held, item: Speech) -> bool:
+        piece = self.pieces.get(held.seq)
+        return await in_language(piece.language if piece else None, held, item,
+                                 self.retrying.engine.languages_of)
+
     async def _send_joined(self, item: Speech, held: Held, current: Callable[[], bool]
                            ) -> bool:
         """The open fragment and ``item`` in one request, the fragment revised to the text
@@ -223,8 +231,10 @@ class Sender:
             await self._retract(f"utterance {item.seq}: scratch that")
             return
         pending = self.finality.pending
-        if pending is not None and (rendered.attach
-                                    or self.stage.continues(text, language=lang)):
+        # Text in another language than the pending piece's is a piece of its own, as it
+        # is never joined to it (_same_language).
+        if pending is not None and (rendered.attach or (
+                pending.language in (None, lang) and self.stage.continues(text, language=lang))):
             await self._extend(item, pending, rendered, result)
             return
         await self._new_piece(item, rendered, result)

