@@ -60,7 +60,8 @@ def test_an_unsure_detection_names_its_runner_up_to_decode_as_well() -> None:
     assert pick(PROBS, ALLOWED, "en", 3.0).rival == "en"
     assert pick(PROBS, ALLOWED, "en", 3.0).language == "es"
     # Sure enough, or nothing to compare with: one decode.
-    assert pick([("fr", 0.85), ("en", 0.15)], ALLOWED, "en", 3.0).rival is None
+    assert pick([("fr", 0.92), ("en", 0.08)], ALLOWED, "en", 3.0).rival is None
+    assert pick([("fr", 0.85), ("en", 0.15)], ALLOWED, "en", 3.0).rival == "en"  # under 0.9
     assert pick([("fr", 0.45)], ALLOWED, "en", 3.0).rival is None
     assert "fr 0.450 en 0.300" in str(got)  # the log line shows the detector's shares
 
