@@ -320,15 +320,21 @@ def test_sound_cues_play_on_start_and_stop(virtual_mic: str, server_url: str, so
     assert heard() == 2
     # Tell the tones apart by pitch over the loud windows: rising (on) then falling (off).
     pcm = np.frombuffer(raw.read_bytes(), dtype=np.int16).astype(np.float32)
+    starts = range(0, len(pcm) - win, win)
+    loud = [bool(np.sqrt(np.mean(pcm[i:i + win] ** 2)) > 300) for i in starts]
     pitch = []
-    for i in range(0, len(pcm) - win, win):
-        w = pcm[i:i + win]
-        if np.sqrt(np.mean(w ** 2)) > 300:
-            padded = np.abs(np.fft.rfft(w * np.hanning(win), 8 * win))
+    for k, i in enumerate(starts):
+        # Only windows inside a tone: one holding a tone's first or last samples is half a
+        # click, whose loudest frequency can be anything (900 Hz ahead of a 660 Hz start).
+        if 0 < k < len(loud) - 1 and loud[k - 1] and loud[k] and loud[k + 1]:
+            padded = np.abs(np.fft.rfft(pcm[i:i + win] * np.hanning(win), 8 * win))
             pitch.append(np.fft.rfftfreq(8 * win, 1 / CUE_RATE)[int(np.argmax(padded))])
-    assert len(pitch) >= 12, f"{len(pitch) * 10} ms of cue heard, not two tones"
+    assert len(pitch) >= 8, f"{len(pitch) * 10} ms of cue heard, not two tones"
     lo, hi = min(*START_TONE, *STOP_TONE), max(*START_TONE, *STOP_TONE)
     assert all(lo * 0.85 <= p <= hi * 1.15 for p in pitch), pitch
-    top = int(np.argmax(pitch))  # the end of the rising tone, the start of the falling one
-    assert pitch[0] < pitch[top] - 150 and pitch[-1] < pitch[top] - 150, pitch
-    assert 0.25 < top / len(pitch) < 0.75, pitch  # two tones of the same length
+    # The glide read through a median of three windows: a window a busy machine's sound
+    # server cut into (a few samples lost) reads as any pitch in the band.
+    glide = [float(np.median(pitch[max(0, k - 1):k + 2])) for k in range(len(pitch))]
+    top = int(np.argmax(glide))  # the end of the rising tone, the start of the falling one
+    assert glide[0] < glide[top] - 150 and glide[-1] < glide[top] - 150, pitch
+    assert 0.25 < top / len(glide) < 0.75, pitch  # two tones of the same length
