@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 import numpy as np
 
@@ -92,6 +92,7 @@ class Transcriber(Protocol):
     async def aclose(self) -> None: ...
 
 
+@runtime_checkable
 class Detector(Protocol):
     """An engine that tells an utterance's language apart from decoding it (the local one):
     a join asks before it hears a fragment and its continuation in one language."""

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from dictation.records import Kind
 from dictation.transcribe import Hint
+from dictation.transcript import Detector
 
 if TYPE_CHECKING:
     import numpy as np
@@ -184,11 +185,11 @@ class Scheduler:
     async def languages_of(self, pcm: np.ndarray, previous: str | None) -> tuple[str, ...]:
         """The languages the engine would decode ``pcm`` in (Detector.languages_of), asked
         with a final's priority; () from an engine without a detector."""
-        detect = getattr(self.transcriber, "languages_of", None)
-        if detect is None or len(self.transcriber.languages) == 1:
+        engine = self.transcriber
+        if not isinstance(engine, Detector) or len(engine.languages) == 1:
             return ()
         return await self._await(self._queued(
-            Call(self, Kind.FINAL, pcm, "", None, ask=lambda: detect(pcm, previous))))
+            Call(self, Kind.FINAL, pcm, "", None, ask=lambda: engine.languages_of(pcm, previous))))
 
     def _queued(self, call: Call) -> Call:
         self._calls.add(call)
