@@ -22,7 +22,7 @@ from dictation.segment.endpointer import RELEASE_TAIL_S, Endpointer
 from dictation.segment.segmenter import Segmenter
 from dictation.text.boundary import BoundaryConfig, punctuates
 from dictation.text.guard import GuardConfig
-from dictation.transcribe.scheduler import Scheduler
+from dictation.transcribe.scheduler import Lane, Scheduler
 
 F = 0.03
 SILENT_PCM = np.zeros(480, np.int16)
@@ -401,6 +401,61 @@ def test_a_breath_whose_sentence_end_the_next_text_confirms_cuts_long_speech_bac
         [(_, tail)] = feed(ep, run((True, 0.3), (False, 2.5)))
         assert tail.start_s == head.end_s and round(tail.speech_end_s, 2) == 4.92
         assert stats.requests == 3
+
+    asyncio.run(main())
+
+
+def test_a_text_that_heard_too_little_past_a_candidate_leaves_it_for_the_next() -> None:
+    async def main() -> None:
+        engine = ScriptedEngine(Signal())
+        ep, stats = endpointer(Outlet(), engine, speculate_s=0.09)
+        spec = breath_candidate(ep, engine)
+        await answered(engine, 1, "The first sentence ends here.")
+        feed(ep, [frame(True), frame(False), *run((True, 0.3))])
+        # The next breath came one word in: Whisper left that word out, as at a clip's end.
+        await answered(engine, 2, "The first sentence ends here.")
+        assert feed(ep, [frame(True)]) == [] and ep.specs and ep.specs.candidate is spec
+        assert stats.speculations_discarded == 1 and ep.speculation is None
+        feed(ep, [frame(False), *run((True, 0.6))])
+        await answered(engine, 3, "The first sentence ends here. And then the")
+        [(_, head)] = feed(ep, [frame(True)])
+        assert head.speculation is spec and len(head.pcm) == spec.frames * 480
+
+    asyncio.run(main())
+
+
+def test_a_server_hears_the_next_breath_while_one_is_out_and_they_are_read_in_order(
+        ) -> None:
+    async def main() -> None:
+        engine = ScriptedEngine(Signal())  # takes calls at once, as a server does
+        ep, stats = endpointer(Outlet(), engine, speculate_s=0.09)
+        spec = breath_candidate(ep, engine)
+        feed(ep, [frame(False), *run((True, 0.6))])  # the next breath, the first still out
+        second = await engine.call(2)
+        assert ep.specs and ep.specs.flight[1].call is not None and stats.requests == 2
+        feed(ep, [frame(False), *run((True, 0.3))])  # no third while two are out
+        assert len(engine.calls) == 2 and len(ep.specs.flight) == 2
+        second.answer("The first sentence ends here. And the")
+        await engine.signal.until(lambda: second.returned, "the second answered")
+        assert feed(ep, [frame(True)]) == []  # the first is read first
+        await answered(engine, 1, "The first sentence ends here.")
+        [(_, head)] = feed(ep, [frame(True), frame(True)])  # a candidate, then confirmed
+        assert head.speculation is spec and len(head.pcm) == spec.frames * 480
+
+    asyncio.run(main())
+
+
+def test_the_local_engine_hears_one_breath_at_a_time() -> None:
+    async def main() -> None:
+        engine = ScriptedEngine(Signal())
+        outlet, stats = Outlet(), Stats()
+        scheduler = Scheduler(engine, stats, Lane(1))  # type: ignore[arg-type]
+        ep = Endpointer(Segmenter(), scheduler, outlet, guard=GuardConfig(),
+                        speculate_s=0.09)
+        breath_candidate(ep, engine)
+        feed(ep, [frame(False), *run((True, 0.6))])
+        await engine.call(1)
+        assert stats.requests == 1 and ep.specs and len(ep.specs.flight) == 1
 
     asyncio.run(main())
 
