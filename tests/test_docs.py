@@ -134,6 +134,14 @@ SUPERSEDED = {
     "The command phrases in the prompt move calm WER from 0.067 to 0.086 (target: no worse; "
     "**missed** by two words of one sentence that any prompt prefix moves; overall 0.140 → "
     "0.146).": "bench.md: overall 0.118 → 0.137 on today's transcripts",
+    "Once an utterance is 3 s long, every breath is transcribed, however short (one 30 ms "
+    "frame: all a fast talker leaves between sentences); with an engine slower than 0.5 s an "
+    "answer, whose text would still be out when a calm sentence ends, only from 6 s on.":
+        "engine.md: 1.0 s, and two breaths at once at a server",
+    "Most of a sentence reads as a sentence too, so a breath whose text ends a sentence is "
+    "only a candidate until the next breath's text, which hears more, ends a sentence at the "
+    "same word (and, at the rate that text gives, the candidate's audio held no more words "
+    "than its text:": "engine.md: a later breath's text, on the same last word",
 }
 
 

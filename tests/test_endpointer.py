@@ -388,7 +388,7 @@ def test_a_breath_whose_sentence_end_the_next_text_confirms_cuts_long_speech_bac
         ep, stats = endpointer(Outlet(), engine, speculate_s=0.09)
         spec = breath_candidate(ep, engine)
         await answered(engine, 1, "The first sentence ends here.")
-        assert feed(ep, [frame(True)]) == [] and ep.specs and ep.specs.candidate is spec
+        assert feed(ep, [frame(True)]) == [] and ep.specs and ep.specs.candidates.standing is spec
         assert feed(ep, [frame(False), *run((True, 0.3))]) == []  # the next breath
         await answered(engine, 2, "The first sentence ends here. And the")
         [(_, head)] = feed(ep, [frame(True)])
@@ -414,7 +414,7 @@ def test_a_text_that_heard_too_little_past_a_candidate_leaves_it_for_the_next() 
         feed(ep, [frame(True), frame(False), *run((True, 0.3))])
         # The next breath came one word in: Whisper left that word out, as at a clip's end.
         await answered(engine, 2, "The first sentence ends here.")
-        assert feed(ep, [frame(True)]) == [] and ep.specs and ep.specs.candidate is spec
+        assert feed(ep, [frame(True)]) == [] and ep.specs and ep.specs.candidates.standing is spec
         assert stats.speculations_discarded == 1 and ep.speculation is None
         feed(ep, [frame(False), *run((True, 0.6))])
         await answered(engine, 3, "The first sentence ends here. And then the")
@@ -464,12 +464,30 @@ def test_a_breath_whose_sentence_the_next_text_continues_is_no_cut() -> None:
     async def main() -> None:
         engine = ScriptedEngine(Signal())
         ep, stats = endpointer(Outlet(), engine, speculate_s=0.09)
-        breath_candidate(ep, engine)
+        spec = breath_candidate(ep, engine)
         await answered(engine, 1, "I left my glasses on the table.")
         feed(ep, [frame(True), frame(False), *run((True, 0.3))])
         await answered(engine, 2, "I left my glasses on the table next to the")
-        assert feed(ep, [frame(True)]) == [] and ep.specs and ep.specs.candidate is None
-        assert ep.segmenter.open_start == 0 and stats.speculations_discarded == 2
+        assert feed(ep, [frame(True)]) == [] and ep.specs
+        assert ep.specs.candidates.standing is None and list(ep.specs.candidates.refuted) == [spec]
+        assert ep.segmenter.open_start == 0 and stats.speculations_discarded == 1
+
+    asyncio.run(main())
+
+
+def test_a_refuted_breath_is_cut_back_at_when_a_later_text_ends_the_sentence_there() -> None:
+    async def main() -> None:
+        engine = ScriptedEngine(Signal())
+        ep, stats = endpointer(Outlet(), engine, speculate_s=0.09)
+        spec = breath_candidate(ep, engine)
+        await answered(engine, 1, "I left my glasses on the table.")
+        feed(ep, [frame(True), frame(False), *run((True, 0.3))])
+        await answered(engine, 2, "I left my glasses on the table when I")  # Whisper's comma
+        assert feed(ep, [frame(True), frame(False), *run((True, 0.6))]) == []
+        await answered(engine, 3, "I left my glasses on the table. When I came")
+        [(_, head)] = feed(ep, [frame(True)])
+        assert head.speculation is spec and len(head.pcm) == spec.frames * 480
+        assert stats.speculations_discarded == 2  # the two that heard past the cut
 
     asyncio.run(main())
 
@@ -484,8 +502,8 @@ def test_a_breath_whose_text_left_out_words_its_audio_held_is_no_cut() -> None:
         await answered(engine, 1, "The first sentence ends here.")
         feed(ep, [frame(True), frame(False), *run((True, 0.3))])
         await answered(engine, 2, "The first sentence ends here. And then I went on to say")
-        assert feed(ep, [frame(True)]) == [] and ep.specs and ep.specs.candidate is None
-        assert ep.segmenter.open_start == 0 and stats.speculations_discarded == 2
+        assert feed(ep, [frame(True)]) == [] and ep.specs and ep.specs.candidates.standing is None
+        assert ep.segmenter.open_start == 0 and stats.speculations_discarded == 1
 
     asyncio.run(main())
 
@@ -497,7 +515,7 @@ def test_a_breath_whose_text_goes_on_is_dropped_once_the_speaker_went_on() -> No
         breath_candidate(ep, engine)
         await answered(engine, 1, "The first sentence goes on to the")
         assert feed(ep, [frame(True)]) == [] and ep.speculation is None
-        assert ep.specs and ep.specs.candidate is None
+        assert ep.specs and ep.specs.candidates.standing is None
         assert stats.speculations_discarded == 1 and ep.segmenter.open_start == 0
 
     asyncio.run(main())

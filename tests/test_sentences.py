@@ -24,13 +24,21 @@ def test_a_later_text_confirms_an_end_near_the_same_word() -> None:
 
 
 def test_a_later_text_confirms_waits_on_or_refutes_a_breath_candidate() -> None:
-    # The candidate "The stalls were busy." (4 words), 40 speech frames; the later text's
-    # speech frames are in proportion to its words.
-    assert read(4, "The stalls were busy. I picked up some", 40, 80) is Reading.CONFIRMS
-    # One word past it, left out at the end of the audio or not yet punctuated: no evidence.
-    assert read(4, "The stalls were busy.", 40, 50) is Reading.TOO_CLOSE
-    assert read(4, "The stalls were busy with", 40, 50) is Reading.TOO_CLOSE
+    # The candidate's 40 speech frames; the later text's are in proportion to its words.
+    busy = "The stalls were busy."
+    assert read(busy, "The stalls were busy. I picked up some", 40, 80) is Reading.CONFIRMS
+    assert read(busy, "The stall was so busy. I picked up", 40, 80) is Reading.CONFIRMS
+    # A word past it, left out at the end of the audio: no evidence either way.
+    assert read(busy, "The stalls were busy.", 40, 50) is Reading.TOO_CLOSE
+    assert read(busy, "The stalls were so busy", 40, 50) is Reading.TOO_CLOSE
+    # A word past it heard: the sentence goes on there, or ends at another word.
+    assert read(busy, "The stalls were busy with", 40, 50) is Reading.REFUTES
+    assert read(busy, "The stalls were busy today.", 40, 50) is Reading.REFUTES
     # The speech went on as one sentence, three words and more past it.
-    assert read(4, "The stalls were busy with people buying", 40, 70) is Reading.REFUTES
+    assert read(busy, "The stalls were busy with people buying", 40, 70) is Reading.REFUTES
+    # The sentence ended a word later: the candidate's audio stopped inside it.
+    assert read("The shop opens next.", "The shop opens next spring. After that I", 40, 80
+                ) is Reading.REFUTES
     # The candidate's 40 frames held 6 words of the later text's rate: it left 2 out.
-    assert read(4, "The stalls were busy. Then I went on to say", 40, 66) is Reading.REFUTES
+    assert read(busy, "The stalls were busy. Then I went on to say", 40, 66
+                ) is Reading.REFUTES

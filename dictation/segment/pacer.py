@@ -25,6 +25,9 @@ audio). With one, a breath at a sentence end found the engine busy with the brea
 it about half the time, and the end waited for the next text past it; each more one costs a
 request per breath it takes. The budget above grows with it: a breath still out delays no
 other."""
+APART_S = 0.45
+"""A breath goes beside another in flight only this much speech after it: a word or two past
+a breath, Whisper writes the same text again (it leaves a word just begun out)."""
 
 
 class SpeculationPacer:

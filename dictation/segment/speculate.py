@@ -9,13 +9,13 @@ silence (``dictation.text.boundary``):
   frames transcribed, so the text is already there and no second request is made.
 - **Complete, but the speaker went on** (a breath in long speech): most of a sentence reads
   as a sentence too ("I left my glasses on the table." + "next to the bowl"), so the breath is
-  only a candidate. The next speculation, which hears more, confirms it when its text ends a
-  sentence at the same word; then the utterance is cut back at that breath, the candidate's
-  text attached, and what followed stays open. A text that heard too little past it to tell
-  leaves it waiting for the next (segment/candidate.py); otherwise it is dropped. With an
-  engine that takes requests at once (a server), up to ``AHEAD`` breaths are at the engine
-  together, so a breath at a sentence end is transcribed even while the one before it is
-  still out, and the next can confirm it as soon as it is back.
+  only a candidate. A later speculation, which hears more, confirms it when its text ends a
+  sentence on the same word; then the utterance is cut back at that breath, the candidate's
+  text attached, and what followed stays open. Which texts confirm, leave standing or refute
+  a candidate, and how long a refuted one may still be confirmed: segment/candidate.py. With
+  an engine that takes requests at once (a server), up to ``AHEAD`` breaths are at the
+  engine together, so a breath at a sentence end is transcribed even while the one before it
+  is still out.
 - **Incomplete** (a thinking pause): the pause needs ``BoundaryConfig.hold_s`` more silence
   before it ends the utterance; if the speaker goes on, the sentence stays one utterance.
 - **Not back yet** when the hangover would end the utterance: the same hold bounds the wait.
@@ -32,11 +32,10 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from dictation.records import EngineCall, Kind, Speculation
-from dictation.segment.candidate import Reading, read
-from dictation.segment.pacer import AHEAD, BreathBudget, SpeculationPacer
+from dictation.segment.candidate import Candidates, Reading
+from dictation.segment.pacer import AHEAD, APART_S, BreathBudget, SpeculationPacer
 from dictation.text import boundary
 from dictation.text.boundary import BoundaryConfig
-from dictation.text.sentences import words
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -68,8 +67,7 @@ class Speculator:
         # Its text, once back: a decode of the open utterance so far (interims use it).
         self.on_text: Callable[[Speculation, tuple[Frame, ...], Transcript], None] = \
             lambda spec, held, result: None
-        self.candidate: Speculation | None = None  # a breath whose text ended a sentence
-        self._candidate_words = 0  # how many words that text had
+        self.candidates = Candidates()  # breaths whose text ended a sentence
         self._judged: Speculation | None = None  # its text was read and did not end it
         self._breath = False  # the oldest in flight is a breath of long speech (all others are)
         # The silence had lasted the hangover when the speaker went on: the oldest one's
@@ -95,11 +93,12 @@ class Speculator:
 
     def _room(self) -> bool:
         """Room for this breath beside those in flight: all of them breaths of the open
-        utterance before this pause, fewer than ``AHEAD``."""
+        utterance, fewer than ``AHEAD``, the newest ``APART_S`` before this pause."""
         seg = self.segmenter
         return (self._breath and len(self.flight) < self._ahead
                 and all(s.start == seg.open_start for s in self.flight)
-                and seg.pause_start > self.flight[-1].frames)
+                and seg.pause_start - self.flight[-1].frames
+                >= seg.config.frames(APART_S))
 
     def launch(self, held: tuple[Frame, ...]) -> None:
         """Transcribe ``held``; the hangover waits for its text, for ``hold_s`` at most."""
@@ -165,35 +164,30 @@ class Speculator:
             return None
         if covers and finished:
             return spec.frames, "sentence"
-        if (cand := self.candidate) is not None:
-            reading = self._read(cand, spec, text)
-            if reading is Reading.CONFIRMS:
-                return cand.frames, "breath"  # settle() discards this one: it heard past it
-            if reading is Reading.TOO_CLOSE and not covers:
-                self._note("breath at %.2f s: the text to %.2f s heard too little past it",
-                           cand, spec)
-                self.drop()
-                return None
+        cand = self.candidates.standing
+        confirmed, reading = self.candidates.judge(text, self._speech, spec.frames)
+        if confirmed is not None:
+            self._note("breath at %.2f s confirmed by the text to %.2f s", confirmed, spec)
+            return confirmed.frames, "breath"  # settle() discards this one: it heard past it
+        if cand is not None and reading is Reading.TOO_CLOSE and not covers:
+            self._note("breath at %.2f s: the text to %.2f s heard no word past it", cand, spec)
+            self.drop()
+            return None
+        if cand is not None:
             self._note("breath at %.2f s not confirmed by the text to %.2f s", cand, spec)
-            self._drop_candidate()
         if covers:
             seg.hold_s = boundary.hold_for(text, cfg)
         elif finished and self._breath:  # confirmed or not by the next one
-            self.candidate = self._pop()
-            self._candidate_words = len(words(text))
+            self.candidates.add(self._pop(), text)
             self._note("breath at %.2f s ends a sentence: a candidate", spec)
         else:  # the speaker went on, and the text does not end there
             self._note("breath at %.2f s: no sentence end", spec)
             self.drop()
         return None
 
-    def _read(self, cand: Speculation, spec: Speculation, text: str) -> Reading:
-        """The candidate read against a later text (segment/candidate.py), with the speech
-        frames each of them heard."""
-        frames = self.segmenter.so_far() or ()
-        heard = sum(f.is_speech for f in frames[:cand.frames])
-        more = sum(f.is_speech for f in frames[:spec.frames])
-        return read(self._candidate_words, text, heard, more)
+    def _speech(self, frames: int) -> int:
+        """Speech frames among the open utterance's first ``frames``."""
+        return sum(f.is_speech for f in (self.segmenter.so_far() or ())[:frames])
 
     def _note(self, message: str, *specs: Speculation) -> None:
         if log.isEnabledFor(logging.DEBUG):
@@ -204,7 +198,7 @@ class Speculator:
         """Where a breath of the open utterance's last ``frames`` was transcribed (the
         candidate's first), to cut there with its text."""
         seg = self.segmenter
-        for spec in (self.candidate, *self.flight):
+        for spec in (self.candidates.standing, *self.flight):
             if (spec and seg.open_start == spec.start
                     and seg.open_frames - frames <= spec.frames <= seg.open_frames):
                 return spec.frames, "soft_length"
@@ -214,7 +208,7 @@ class Speculator:
         """The speculation that holds all of ``utt`` (nothing but silence after its frames),
         or None; those still about the open utterance are kept, any other discarded."""
         attached = None
-        for spec in (self.candidate, *self.flight):
+        for spec in (*self.candidates.all(), *self.flight):
             if (spec and utt and attached is None and utt.start == spec.start
                     and len(utt.payloads) >= spec.frames
                     and not any(f.is_speech for f in utt.payloads[spec.frames:])):
@@ -223,10 +217,10 @@ class Speculator:
                 spec.call.discard()  # its utterance was dropped or cut elsewhere
             else:
                 continue
-            if spec is self.candidate:
-                self.candidate = None
-            else:
+            if spec in self.flight:
                 self._pop(spec)
+            else:
+                self.candidates.remove(spec)
         return attached
 
     def _pop(self, spec: Speculation | None = None) -> Speculation:
@@ -246,12 +240,7 @@ class Speculator:
     def drop_all(self) -> None:
         while self.flight:
             self.drop()
-        self._drop_candidate()
-
-    def _drop_candidate(self) -> None:
-        if self.candidate:
-            self.candidate.call.discard()
-            self.candidate = None
+        self.candidates.clear()
 
     def _long(self, times: float = 1.0) -> bool:
         """The open utterance's speech before this pause is ``times`` ``long_s`` or longer:
