@@ -18,7 +18,7 @@ unchanged (stdout 1.43-1.46 s against 1.46 s, shown 0.90-0.93 s against 1.06 s).
 engine's breaths are transcribed only once the speech runs twice ``long_s`` (6 s), past most
 sentences, rather than waiting for the cut past ``soft_max_s``. An engine that holds ``AHEAD``
 breaths at once (a server) has ``AHEAD`` times this: there a slow answer keeps no breath
-waiting (bench/breaths.py holds the answer time fixed)."""
+waiting."""
 TRIPS_KEPT = 5
 AHEAD = 2
 """Breaths at the engine at once, where it takes requests at once (a server; the local engine
