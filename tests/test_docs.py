@@ -142,6 +142,8 @@ SUPERSEDED = {
     "only a candidate until the next breath's text, which hears more, ends a sentence at the "
     "same word (and, at the rate that text gives, the candidate's audio held no more words "
     "than its text:": "engine.md: a later breath's text, on the same last word",
+    "A breath that ends a sentence still waits for the next breath's text to confirm it: "
+    "about 2 s with the API engine.": "bench.md: a later breath's text",
 }
 
 
