@@ -445,6 +445,22 @@ def test_a_server_hears_the_next_breath_while_one_is_out_and_they_are_read_in_or
     asyncio.run(main())
 
 
+def test_a_pause_goes_to_a_server_even_with_two_breaths_out() -> None:
+    async def main() -> None:
+        engine = ScriptedEngine(Signal())
+        ep, stats = endpointer(Outlet(), engine, speculate_s=0.09)
+        breath_candidate(ep, engine)
+        feed(ep, [frame(False), *run((True, 0.6))])  # the second breath, both still out
+        await engine.call(2)
+        assert feed(ep, run((False, 0.06))) == [] and len(engine.calls) == 2  # a breath
+        feed(ep, [frame(False)])  # the pause lasts the 0.09 s any pause is speculated at
+        third = await engine.call(3)
+        assert ep.specs and len(ep.specs.flight) == 3 and stats.requests == 3
+        assert third.seconds == pytest.approx(ep.segmenter.pause_start * F, abs=0.07)
+
+    asyncio.run(main())
+
+
 def test_the_local_engine_hears_one_breath_at_a_time() -> None:
     async def main() -> None:
         engine = ScriptedEngine(Signal())

@@ -93,12 +93,16 @@ class Speculator:
 
     def _room(self) -> bool:
         """Room for this breath beside those in flight: all of them breaths of the open
-        utterance, fewer than ``AHEAD``, the newest ``APART_S`` before this pause."""
+        utterance, fewer than ``AHEAD``, the newest ``APART_S`` before this pause; or, at a
+        server, whatever is out, a pause as long as one that is speculated in short speech,
+        which may be the utterance's end (its text must not wait for a breath's)."""
         seg = self.segmenter
-        return (self._breath and len(self.flight) < self._ahead
-                and all(s.start == seg.open_start for s in self.flight)
-                and seg.pause_start - self.flight[-1].frames
-                >= seg.config.frames(APART_S))
+        apart = seg.pause_start - self.flight[-1].frames
+        pause = (self._ahead > 1 and apart > 0
+                 and seg.trailing_silence_s >= self.pacer.wait_s - 1e-9)
+        return (self._breath and all(s.start == seg.open_start for s in self.flight)
+                and (pause or (len(self.flight) < self._ahead
+                               and apart >= seg.config.frames(APART_S))))
 
     def launch(self, held: tuple[Frame, ...]) -> None:
         """Transcribe ``held``; the hangover waits for its text, for ``hold_s`` at most."""
