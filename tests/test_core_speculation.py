@@ -371,12 +371,13 @@ def test_long_speech_is_cut_before_ten_seconds_between_words(tmp_path: Path,
     asyncio.run(main())
 
 
-@pytest.mark.parametrize("answer_s", [0.0, 1.5])
+@pytest.mark.parametrize("answer_s", [0.0, 2.5])
 def test_breaths_are_transcribed_only_while_the_engine_answers_quickly(
         tmp_path: Path, answer_s: float) -> None:
-    # Long talk with two breaths, then the end. An engine that took 1.5 s over its answer (the
+    # Long talk with two breaths, then the end. An engine that took 2.5 s over its answer (the
     # clock is the test's) gets no second breath to transcribe: its text would still be at
-    # the engine when the sentence ends, and the end would wait for it.
+    # the engine when the sentence ends, and the end would wait for it. (The budget is 1 s
+    # for each breath the engine may hold at once: two here, where it takes calls at once.)
     audio = speech((P, 0.5), (T, 3.5), (P, 0.09), (T, 1.0), (P, 0.09), (T, 1.0), (P, 2.5))
 
     async def main() -> None:
@@ -401,7 +402,7 @@ def test_breaths_are_transcribed_only_while_the_engine_answers_quickly(
 
 def test_past_twice_the_long_length_breaths_are_transcribed_whatever_the_engine(
         tmp_path: Path) -> None:
-    # A slow engine (1.5 s an answer, by the test's clock) in long talk: no breath before 6 s
+    # A slow engine (2.5 s an answer, by the test's clock) in long talk: no breath before 6 s
     # of speech, but the one after it is, rather than waiting for the cut past 10 s.
     audio = speech((P, 0.5), (T, 3.5), (P, 0.09), (T, 1.0), (P, 0.09), (T, 2.0), (P, 0.09),
                    (T, 1.0), (P, 2.5))
@@ -409,7 +410,7 @@ def test_past_twice_the_long_length_breaths_are_transcribed_whatever_the_engine(
     async def main() -> None:
         r = rig(tmp_path, audio, holds=[4.3], speculate_s=0.09)
         ticks = iter(range(10**6))
-        r.pipeline.engine.clock = lambda: next(ticks) * 1.5
+        r.pipeline.engine.clock = lambda: next(ticks) * 2.5
         r.start()
         await r.held()
         r.engine.calls[0].answer("The first part and")

@@ -144,6 +144,16 @@ SUPERSEDED = {
     'As in English, a command run on between words with no pause ("listo punto nueva línea '
     'saludos") stays words: pause around it, as the model then sets it off with commas.':
         "languages.md: unless it is a mark and a line break said together",
+    "Once an utterance is 3 s long, every breath is transcribed, however short (one 30 ms "
+    "frame: all a fast talker leaves between sentences); with an engine slower than 0.5 s an "
+    "answer, whose text would still be out when a calm sentence ends, only from 6 s on.":
+        "engine.md: 1.0 s, and two breaths at once at a server",
+    "Most of a sentence reads as a sentence too, so a breath whose text ends a sentence is "
+    "only a candidate until the next breath's text, which hears more, ends a sentence at the "
+    "same word (and, at the rate that text gives, the candidate's audio held no more words "
+    "than its text:": "engine.md: a later breath's text, on the same last word",
+    "A breath that ends a sentence still waits for the next breath's text to confirm it: "
+    "about 2 s with the API engine.": "bench.md: a later breath's text",
 }
 
 

@@ -22,7 +22,7 @@ from dictation.segment.endpointer import RELEASE_TAIL_S, Endpointer
 from dictation.segment.segmenter import Segmenter
 from dictation.text.boundary import BoundaryConfig, punctuates
 from dictation.text.guard import GuardConfig
-from dictation.transcribe.scheduler import Scheduler
+from dictation.transcribe.scheduler import Lane, Scheduler
 
 F = 0.03
 SILENT_PCM = np.zeros(480, np.int16)
@@ -388,7 +388,7 @@ def test_a_breath_whose_sentence_end_the_next_text_confirms_cuts_long_speech_bac
         ep, stats = endpointer(Outlet(), engine, speculate_s=0.09)
         spec = breath_candidate(ep, engine)
         await answered(engine, 1, "The first sentence ends here.")
-        assert feed(ep, [frame(True)]) == [] and ep.specs and ep.specs.candidate is spec
+        assert feed(ep, [frame(True)]) == [] and ep.specs and ep.specs.candidates.standing is spec
         assert feed(ep, [frame(False), *run((True, 0.3))]) == []  # the next breath
         await answered(engine, 2, "The first sentence ends here. And the")
         [(_, head)] = feed(ep, [frame(True)])
@@ -405,16 +405,105 @@ def test_a_breath_whose_sentence_end_the_next_text_confirms_cuts_long_speech_bac
     asyncio.run(main())
 
 
-def test_a_breath_whose_sentence_the_next_text_continues_is_no_cut() -> None:
+def test_a_text_that_heard_too_little_past_a_candidate_leaves_it_for_the_next() -> None:
+    async def main() -> None:
+        engine = ScriptedEngine(Signal())
+        ep, stats = endpointer(Outlet(), engine, speculate_s=0.09)
+        spec = breath_candidate(ep, engine)
+        await answered(engine, 1, "The first sentence ends here.")
+        feed(ep, [frame(True), frame(False), *run((True, 0.3))])
+        # The next breath came one word in: Whisper left that word out, as at a clip's end.
+        await answered(engine, 2, "The first sentence ends here.")
+        assert feed(ep, [frame(True)]) == [] and ep.specs and ep.specs.candidates.standing is spec
+        assert stats.speculations_discarded == 1 and ep.speculation is None
+        feed(ep, [frame(False), *run((True, 0.6))])
+        await answered(engine, 3, "The first sentence ends here. And then the")
+        [(_, head)] = feed(ep, [frame(True)])
+        assert head.speculation is spec and len(head.pcm) == spec.frames * 480
+
+    asyncio.run(main())
+
+
+def test_a_server_hears_the_next_breath_while_one_is_out_and_they_are_read_in_order(
+        ) -> None:
+    async def main() -> None:
+        engine = ScriptedEngine(Signal())  # takes calls at once, as a server does
+        ep, stats = endpointer(Outlet(), engine, speculate_s=0.09)
+        spec = breath_candidate(ep, engine)
+        feed(ep, [frame(False), *run((True, 0.6))])  # the next breath, the first still out
+        second = await engine.call(2)
+        assert ep.specs and ep.specs.flight[1].call is not None and stats.requests == 2
+        feed(ep, [frame(False), *run((True, 0.3))])  # no third while two are out
+        assert len(engine.calls) == 2 and len(ep.specs.flight) == 2
+        second.answer("The first sentence ends here. And the")
+        await engine.signal.until(lambda: second.returned, "the second answered")
+        assert feed(ep, [frame(True)]) == []  # the first is read first
+        await answered(engine, 1, "The first sentence ends here.")
+        [(_, head)] = feed(ep, [frame(True), frame(True)])  # a candidate, then confirmed
+        assert head.speculation is spec and len(head.pcm) == spec.frames * 480
+
+    asyncio.run(main())
+
+
+def test_a_pause_goes_to_a_server_even_with_two_breaths_out() -> None:
     async def main() -> None:
         engine = ScriptedEngine(Signal())
         ep, stats = endpointer(Outlet(), engine, speculate_s=0.09)
         breath_candidate(ep, engine)
+        feed(ep, [frame(False), *run((True, 0.6))])  # the second breath, both still out
+        await engine.call(2)
+        assert feed(ep, run((False, 0.06))) == [] and len(engine.calls) == 2  # a breath
+        feed(ep, [frame(False)])  # the pause lasts the 0.09 s any pause is speculated at
+        third = await engine.call(3)
+        assert ep.specs and len(ep.specs.flight) == 3 and stats.requests == 3
+        assert third.seconds == pytest.approx(ep.segmenter.pause_start * F, abs=0.07)
+
+    asyncio.run(main())
+
+
+def test_the_local_engine_hears_one_breath_at_a_time() -> None:
+    async def main() -> None:
+        engine = ScriptedEngine(Signal())
+        outlet, stats = Outlet(), Stats()
+        scheduler = Scheduler(engine, stats, Lane(1))  # type: ignore[arg-type]
+        ep = Endpointer(Segmenter(), scheduler, outlet, guard=GuardConfig(),
+                        speculate_s=0.09)
+        breath_candidate(ep, engine)
+        feed(ep, [frame(False), *run((True, 0.6))])
+        await engine.call(1)
+        assert stats.requests == 1 and ep.specs and len(ep.specs.flight) == 1
+
+    asyncio.run(main())
+
+
+def test_a_breath_whose_sentence_the_next_text_continues_is_no_cut() -> None:
+    async def main() -> None:
+        engine = ScriptedEngine(Signal())
+        ep, stats = endpointer(Outlet(), engine, speculate_s=0.09)
+        spec = breath_candidate(ep, engine)
         await answered(engine, 1, "I left my glasses on the table.")
         feed(ep, [frame(True), frame(False), *run((True, 0.3))])
         await answered(engine, 2, "I left my glasses on the table next to the")
-        assert feed(ep, [frame(True)]) == [] and ep.specs and ep.specs.candidate is None
-        assert ep.segmenter.open_start == 0 and stats.speculations_discarded == 2
+        assert feed(ep, [frame(True)]) == [] and ep.specs
+        assert ep.specs.candidates.standing is None and list(ep.specs.candidates.refuted) == [spec]
+        assert ep.segmenter.open_start == 0 and stats.speculations_discarded == 1
+
+    asyncio.run(main())
+
+
+def test_a_refuted_breath_is_cut_back_at_when_a_later_text_ends_the_sentence_there() -> None:
+    async def main() -> None:
+        engine = ScriptedEngine(Signal())
+        ep, stats = endpointer(Outlet(), engine, speculate_s=0.09)
+        spec = breath_candidate(ep, engine)
+        await answered(engine, 1, "I left my glasses on the table.")
+        feed(ep, [frame(True), frame(False), *run((True, 0.3))])
+        await answered(engine, 2, "I left my glasses on the table when I")  # Whisper's comma
+        assert feed(ep, [frame(True), frame(False), *run((True, 0.6))]) == []
+        await answered(engine, 3, "I left my glasses on the table. When I came")
+        [(_, head)] = feed(ep, [frame(True)])
+        assert head.speculation is spec and len(head.pcm) == spec.frames * 480
+        assert stats.speculations_discarded == 2  # the two that heard past the cut
 
     asyncio.run(main())
 
@@ -429,8 +518,8 @@ def test_a_breath_whose_text_left_out_words_its_audio_held_is_no_cut() -> None:
         await answered(engine, 1, "The first sentence ends here.")
         feed(ep, [frame(True), frame(False), *run((True, 0.3))])
         await answered(engine, 2, "The first sentence ends here. And then I went on to say")
-        assert feed(ep, [frame(True)]) == [] and ep.specs and ep.specs.candidate is None
-        assert ep.segmenter.open_start == 0 and stats.speculations_discarded == 2
+        assert feed(ep, [frame(True)]) == [] and ep.specs and ep.specs.candidates.standing is None
+        assert ep.segmenter.open_start == 0 and stats.speculations_discarded == 1
 
     asyncio.run(main())
 
@@ -442,7 +531,7 @@ def test_a_breath_whose_text_goes_on_is_dropped_once_the_speaker_went_on() -> No
         breath_candidate(ep, engine)
         await answered(engine, 1, "The first sentence goes on to the")
         assert feed(ep, [frame(True)]) == [] and ep.speculation is None
-        assert ep.specs and ep.specs.candidate is None
+        assert ep.specs and ep.specs.candidates.standing is None
         assert stats.speculations_discarded == 1 and ep.segmenter.open_start == 0
 
     asyncio.run(main())

@@ -7,7 +7,7 @@ import random
 
 import pytest
 
-from dictation.segment.pacer import SpeculationPacer
+from dictation.segment.pacer import BREATH_BUDGET_S, BreathBudget, SpeculationPacer
 from dictation.segment.segmenter import Segmenter, SegmenterConfig, Utterance
 
 F = 0.03
@@ -173,6 +173,18 @@ def test_pacer_backs_off_on_resumed_pauses_and_recovers_on_ends() -> None:
         p.ended()
         waits.append(p.wait_s)
     assert waits == sorted(waits, reverse=True) and waits[-1] == 0.09  # back to the base
+
+
+def test_the_breath_budget_grows_with_the_breaths_the_engine_may_hold_at_once() -> None:
+    one, two = BreathBudget(1), BreathBudget(2)
+    assert one.quick and two.quick  # nothing known of the engine yet
+    for elapsed_s in (0.4, 1.5 * BREATH_BUDGET_S, 1.5 * BREATH_BUDGET_S):
+        one.answered(elapsed_s)
+        two.answered(elapsed_s)
+    assert not one.quick and two.quick  # the median is 1.5 budgets
+    for _ in range(3):
+        two.answered(2.5 * BREATH_BUDGET_S)
+    assert not two.quick
 
 
 def test_pacer_settles_where_pauses_are_mostly_ends() -> None:

@@ -8,7 +8,9 @@ synchronous cores, tested by feeding them booleans and frames, no audio.
 - segmenter.py   pre-roll, adaptive hangover, min/max length, release: frames → utterances
 - tunables.py    the segmenter's settings (SegmenterConfig), each with its reason
 - speculate.py   the open utterance transcribed at a pause or breath, and where it ends
-- pacer.py       how long a pause must last before its utterance is transcribed early
+- candidate.py   a breath whose text ended a sentence, read against later texts
+- pacer.py       how long a pause must last before its utterance is transcribed early, and
+                 whether the engine is quick enough for every breath
 - interim.py     provisional text of the utterance in progress, for captions
 
 May import: dictation.audio (frames, levels), dictation.text (the guard), dictation.records,

@@ -9,9 +9,13 @@ silence (``dictation.text.boundary``):
   frames transcribed, so the text is already there and no second request is made.
 - **Complete, but the speaker went on** (a breath in long speech): most of a sentence reads
   as a sentence too ("I left my glasses on the table." + "next to the bowl"), so the breath is
-  only a candidate. The next speculation, which hears more, confirms it when its text ends a
-  sentence at the same word; then the utterance is cut back at that breath, the candidate's
-  text attached, and what followed stays open. Otherwise the candidate is dropped.
+  only a candidate. A later speculation, which hears more, confirms it when its text ends a
+  sentence on the same word; then the utterance is cut back at that breath, the candidate's
+  text attached, and what followed stays open. Which texts confirm, leave standing or refute
+  a candidate, and how long a refuted one may still be confirmed: segment/candidate.py. With
+  an engine that takes requests at once (a server), up to ``AHEAD`` breaths are at the
+  engine together, so a breath at a sentence end is transcribed even while the one before it
+  is still out.
 - **Incomplete** (a thinking pause): the pause needs ``BoundaryConfig.hold_s`` more silence
   before it ends the utterance; if the speaker goes on, the sentence stays one utterance.
 - **Not back yet** when the hangover would end the utterance: the same hold bounds the wait.
@@ -23,17 +27,15 @@ stale. The text is read only from the tail (``boundary.TAIL_CHARS``): nothing he
 from __future__ import annotations
 
 import logging
-import statistics
-from collections import deque
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from dictation.records import EngineCall, Kind, Speculation
-from dictation.segment.pacer import SpeculationPacer
+from dictation.segment.candidate import Candidates, Reading
+from dictation.segment.pacer import AHEAD, APART_S, BreathBudget, SpeculationPacer
 from dictation.text import boundary
 from dictation.text.boundary import BoundaryConfig
-from dictation.text.sentences import ends_near, words
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -44,27 +46,13 @@ if TYPE_CHECKING:
     from dictation.transcribe.scheduler import Call, Scheduler
     from dictation.transcript import Transcript
 
-BREATH_BUDGET_S = 1.0
-"""Breaths are transcribed only while the engine answers within this (the median of its last
-few answers): a breath's text still at the engine when the sentence ends would keep that end
-waiting. The API here (faster-whisper-server on this machine) answers in about 0.7 s: with a
-0.5 s budget its breaths were transcribed only past 6 s of speech, and a monologue's sentences
-waited for the cut past ``soft_max_s``. With 1.0 s, `bench/run.py --engines api --cases calm
-monologue` (two runs each): monologue 2.90 and 2.95 s median against 4.98 s; calm unchanged
-(stdout 1.43-1.46 s against 1.46 s, shown 0.90-0.93 s against 1.06 s). A slower engine's
-breaths are transcribed only once the speech runs twice ``long_s`` (6 s), past most
-sentences, rather than waiting for the cut past ``soft_max_s``."""
-TRIPS_KEPT = 5
-DROPPED_WORDS = 2.0
-"""A breath is no cut when its audio, at the speaker's rate, held this many words more than
-its text: Whisper leaves out the words of a sentence just begun at the very end of its audio
-("…vegetables. I picked up" came back as "…vegetables."), and those words would be lost."""
 log = logging.getLogger("dictation")
 
 
 class Speculator:
-    """The one speculation of the open utterance, from :meth:`due` and :meth:`launch` to
-    :meth:`verdict` and :meth:`settle`."""
+    """The speculations of the open utterance, from :meth:`due` and :meth:`launch` to
+    :meth:`verdict` and :meth:`settle`: one at a time, or at breaths up to ``AHEAD`` at once,
+    read in the order they were made."""
 
     def __init__(self, segmenter: Segmenter[Frame], engine: Scheduler, outlet: Outlet,
                  speculate_s: float, config: BoundaryConfig) -> None:
@@ -73,30 +61,48 @@ class Speculator:
         self.outlet = outlet
         self.config = config
         self.pacer = SpeculationPacer(speculate_s, segmenter.config.hangover_max_s)
-        self.pending: Speculation | None = None  # about the open utterance
+        self.flight: list[Speculation] = []  # about the open utterance, oldest first
+        self._ahead = AHEAD if engine.lane.slots is None else 1
+        self.budget = BreathBudget(self._ahead)
         # Its text, once back: a decode of the open utterance so far (interims use it).
         self.on_text: Callable[[Speculation, tuple[Frame, ...], Transcript], None] = \
             lambda spec, held, result: None
-        self.candidate: Speculation | None = None  # a breath whose text ended a sentence
-        self._candidate_words = 0  # how many words that text had
+        self.candidates = Candidates()  # breaths whose text ended a sentence
         self._judged: Speculation | None = None  # its text was read and did not end it
-        self._breath = False  # the pending one is a breath of long speech
-        # The silence had lasted the hangover when the speaker went on: the pending one's
+        self._breath = False  # the oldest in flight is a breath of long speech (all others are)
+        # The silence had lasted the hangover when the speaker went on: the oldest one's
         # pause would have ended the utterance had its text not been awaited.
         self._overdue = False
-        self._trips: deque[float] = deque(maxlen=TRIPS_KEPT)  # seconds to an answer
+
+    @property
+    def pending(self) -> Speculation | None:
+        """The oldest speculation of the open utterance not yet read to its end."""
+        return self.flight[0] if self.flight else None
 
     def due(self) -> tuple[Frame, ...] | None:
         """The frames to transcribe now, if this pause (or, in long speech, this breath) is
-        long enough and nothing is pending; only with nothing queued: then the prompt is
-        final and the engine is free."""
+        long enough and the engine has room for it; only with nothing queued: then the
+        prompt is final and the engine is free."""
         seg, c = self.segmenter, self.segmenter.config
-        if self.pending is not None or self.outlet.failed or not self.outlet.free:
+        if self.outlet.failed or not self.outlet.free or (self.flight and not self._room()):
             return None
         silent_s = seg.trailing_silence_s
         if self._breathing():
             return seg.at_breath() if silent_s >= c.breath_s - 1e-9 else None
         return seg.if_silence_holds() if silent_s >= self.pacer.wait_s - 1e-9 else None
+
+    def _room(self) -> bool:
+        """Room for this breath beside those in flight: all of them breaths of the open
+        utterance, fewer than ``AHEAD``, the newest ``APART_S`` before this pause; or, at a
+        server, whatever is out, a pause as long as one that is speculated in short speech,
+        which may be the utterance's end (its text must not wait for a breath's)."""
+        seg = self.segmenter
+        apart = seg.pause_start - self.flight[-1].frames
+        pause = (self._ahead > 1 and apart > 0
+                 and seg.trailing_silence_s >= self.pacer.wait_s - 1e-9)
+        return (self._breath and all(s.start == seg.open_start for s in self.flight)
+                and (pause or (len(self.flight) < self._ahead
+                               and apart >= seg.config.frames(APART_S))))
 
     def launch(self, held: tuple[Frame, ...]) -> None:
         """Transcribe ``held``; the hangover waits for its text, for ``hold_s`` at most."""
@@ -104,14 +110,16 @@ class Speculator:
         prompt = self.outlet.next_prompt()
         call = self.engine.start(Kind.SPECULATION, np.concatenate([f.pcm for f in held]),
                                  prompt, hint=self.outlet.next_hint())
-        spec = self.pending = Speculation(seg.open_start or 0, len(held), prompt, call)
+        spec = Speculation(seg.open_start or 0, len(held), prompt, call)
+        if not self.flight:
+            self._breath, self._overdue = self._breathing(), False
+        self.flight.append(spec)
         call.then(lambda c: self._answered(c, spec, held))
-        self._breath, self._overdue = self._breathing(), False
         seg.hold_s = self.config.hold_s
 
     def _answered(self, call: Call, spec: Speculation, held: tuple[Frame, ...]) -> None:
         if call.elapsed_s is not None:
-            self._trips.append(call.elapsed_s)
+            self.budget.answered(call.elapsed_s)
         # The speaker went on: its text is one of the speech going on. (While silence holds
         # it may yet be the utterance's final text, shown as such.)
         if (result := call.value()) is not None and self.segmenter.trailing_silence_s == 0:
@@ -129,8 +137,9 @@ class Speculator:
             self._overdue = self._overdue or self.segmenter.pause_over
             if self._breath or self._overdue:
                 return
+        breath = self._breath
         self.drop()
-        if not self._breath:
+        if not breath:
             self.pacer.resumed()
 
     def verdict(self) -> tuple[int, str] | None:
@@ -159,41 +168,41 @@ class Speculator:
             return None
         if covers and finished:
             return spec.frames, "sentence"
-        if (cand := self.candidate) is not None:
-            if ends_near(text, self._candidate_words) and not self._dropped(cand, spec, text):
-                return cand.frames, "breath"  # settle() discards this one: it heard past it
+        cand = self.candidates.standing
+        confirmed, reading = self.candidates.judge(text, self._speech, spec.frames)
+        if confirmed is not None:
+            self._note("breath at %.2f s confirmed by the text to %.2f s", confirmed, spec)
+            return confirmed.frames, "breath"  # settle() discards this one: it heard past it
+        if cand is not None and reading is Reading.TOO_CLOSE and not covers:
+            self._note("breath at %.2f s: the text to %.2f s heard no word past it", cand, spec)
+            self.drop()
+            return None
+        if cand is not None:
             self._note("breath at %.2f s not confirmed by the text to %.2f s", cand, spec)
-            self._drop_candidate()
         if covers:
             seg.hold_s = boundary.hold_for(text, cfg)
         elif finished and self._breath:  # confirmed or not by the next one
-            self.pending, self.candidate = None, spec
-            self._candidate_words = len(words(text))
+            self.candidates.add(self._pop(), text)
             self._note("breath at %.2f s ends a sentence: a candidate", spec)
         else:  # the speaker went on, and the text does not end there
             self._note("breath at %.2f s: no sentence end", spec)
             self.drop()
         return None
 
+    def _speech(self, frames: int) -> int:
+        """Speech frames among the open utterance's first ``frames``."""
+        return sum(f.is_speech for f in (self.segmenter.so_far() or ())[:frames])
+
     def _note(self, message: str, *specs: Speculation) -> None:
         if log.isEnabledFor(logging.DEBUG):
             frame_s = self.segmenter.config.frame_s
             log.debug(message, *((s.start + s.frames) * frame_s for s in specs))
 
-    def _dropped(self, cand: Speculation, spec: Speculation, text: str) -> bool:
-        """Did the candidate's text leave out words its audio held? The confirming text's
-        words, spread over its speech frames, say how many the candidate's speech held."""
-        frames = self.segmenter.so_far() or ()
-        heard = sum(f.is_speech for f in frames[:cand.frames])
-        more = sum(f.is_speech for f in frames[:spec.frames])
-        said = len(words(text))
-        return more > 0 and said * heard / more - self._candidate_words >= DROPPED_WORDS
-
     def within(self, frames: int) -> tuple[int, str] | None:
         """Where a breath of the open utterance's last ``frames`` was transcribed (the
         candidate's first), to cut there with its text."""
         seg = self.segmenter
-        for spec in (self.candidate, self.pending):
+        for spec in (self.candidates.standing, *self.flight):
             if (spec and seg.open_start == spec.start
                     and seg.open_frames - frames <= spec.frames <= seg.open_frames):
                 return spec.frames, "soft_length"
@@ -203,7 +212,7 @@ class Speculator:
         """The speculation that holds all of ``utt`` (nothing but silence after its frames),
         or None; those still about the open utterance are kept, any other discarded."""
         attached = None
-        for spec in (self.candidate, self.pending):
+        for spec in (*self.candidates.all(), *self.flight):
             if (spec and utt and attached is None and utt.start == spec.start
                     and len(utt.payloads) >= spec.frames
                     and not any(f.is_speech for f in utt.payloads[spec.frames:])):
@@ -212,25 +221,30 @@ class Speculator:
                 spec.call.discard()  # its utterance was dropped or cut elsewhere
             else:
                 continue
-            if spec is self.candidate:
-                self.candidate = None
+            if spec in self.flight:
+                self._pop(spec)
             else:
-                self.pending = None
+                self.candidates.remove(spec)
         return attached
 
+    def _pop(self, spec: Speculation | None = None) -> Speculation:
+        """``spec`` (the oldest by default) leaves the flight, read or dropped; any after it
+        are breaths."""
+        spec = spec or self.flight[0]
+        self.flight.remove(spec)
+        if self.flight:
+            self._breath, self._overdue = True, False
+        return spec
+
     def drop(self) -> None:
-        if self.pending:
-            self.pending.call.discard()
-            self.pending = None
+        """The oldest in flight is discarded."""
+        if self.flight:
+            self._pop().call.discard()
 
     def drop_all(self) -> None:
-        self.drop()
-        self._drop_candidate()
-
-    def _drop_candidate(self) -> None:
-        if self.candidate:
-            self.candidate.call.discard()
-            self.candidate = None
+        while self.flight:
+            self.drop()
+        self.candidates.clear()
 
     def _long(self, times: float = 1.0) -> bool:
         """The open utterance's speech before this pause is ``times`` ``long_s`` or longer:
@@ -240,11 +254,9 @@ class Speculator:
 
     def _breathing(self) -> bool:
         """Speculate at every breath: long speech, and an engine quick enough for it; or,
-        whatever the engine, speech twice that long, where no sentence end was found yet
-        and a late one is better than waiting for the cut past ``soft_max_s``."""
-        return self._long() and (not self._trips
-                                 or statistics.median(self._trips) <= BREATH_BUDGET_S
-                                 or self._long(2.0))
+        whatever the engine, speech twice that long, where no sentence end was found yet and
+        a late one is better than waiting for the cut past ``soft_max_s``."""
+        return self._long() and (self.budget.quick or self._long(2.0))
 
     def _boundary(self, language: str | None) -> BoundaryConfig:
         """The rules as delivery applies them, in the text's language: the end-mark rule only
@@ -264,6 +276,7 @@ class Speculator:
                 or not seg.ends_next):
             return None
         return spec.frames
+
 
 def _language(call: EngineCall) -> str | None:
     """The language a finished call's text is in, as the engine said."""
