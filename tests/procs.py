@@ -23,6 +23,9 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import IO, Any
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tools"))
+from private_pulse import stop_group as stop_group  # one for the tests and the bench
+
 TOKEN = "TEST_PROCESS_TOKEN"  # in the environment of every process a test starts
 SESSION_TOKEN = "TEST_SESSION_TOKEN"  # the test run's own, for what outlives one test
 
@@ -108,20 +111,6 @@ def spawn(cmd: Sequence[str], **kw: Any) -> subprocess.Popen:
     finaliser ends it (see :func:`reap`)."""
     kw.setdefault("start_new_session", True)
     return subprocess.Popen(list(cmd), **kw)
-
-
-def stop_group(proc: subprocess.Popen, sig: int = signal.SIGKILL, timeout: float = 10) -> None:
-    """End ``proc`` and everything in its process group."""
-    try:
-        os.killpg(proc.pid, sig)
-    except (ProcessLookupError, PermissionError):
-        if proc.poll() is None:
-            proc.send_signal(sig)
-    try:
-        proc.wait(timeout)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait(timeout)
 
 
 def carrying(token: str) -> list[int]:
