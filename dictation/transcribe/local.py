@@ -76,9 +76,10 @@ class LocalTranscriber:
             self.languages = ("en",)
         self._executor = ThreadPoolExecutor(1, thread_name_prefix="whisper")
         self._model: Any = None
-        self._asked: tuple[np.ndarray, str | None, Picked] | None = None
-        """The last audio whose language alone was asked (languages_of): decoded next, it
-        is not detected again."""
+        self._asked: tuple[np.ndarray, str | None, np.ndarray, Picked] | None = None
+        """The last audio whose language alone was asked (languages_of), with the samples
+        the detector read: decoded next, it is not detected again, and its features are
+        not computed again."""
         self._loaded: Future[None] = self._executor.submit(self._load)
 
     def _load(self) -> None:
@@ -148,19 +149,19 @@ class LocalTranscriber:
         except (RuntimeError, ValueError) as err:  # the decode after it reports its own
             log.debug("no language from the detector: %s", sanitize(str(err))[:200])
             return ()
-        self._asked = (pcm, previous, picked)
+        self._asked = (pcm, previous, audio, picked)
         return (picked.language,) if picked.rival is None else (picked.language, picked.rival)
 
     def _transcribe(self, pcm: np.ndarray, prompt: str, cancel: threading.Event,
                     hint: Hint) -> Transcript:
         c = self.config
-        audio = pcm.astype(np.float32) / 32768  # one array: its features are computed once
-        window = window_frames(len(audio), c.full_window)
         asked, self._asked = self._asked, None
         if asked and asked[0] is pcm and asked[1] == hint.previous and hint.language is None:
-            picked = asked[2]  # languages_of's, on this very audio
+            audio, known = asked[2], asked[3]  # languages_of's, on this very audio
         else:
-            picked = self._language(audio, hint, window)
+            audio, known = pcm.astype(np.float32) / 32768, None  # features computed once
+        window = window_frames(len(audio), c.full_window)
+        picked = known or self._language(audio, hint, window)
         # A short window is tried greedily (or at the user's temperature) once; a broken
         # result is redone Whisper's standard way (full window, temperature fallback): the
         # shortcut costs time, never quality. Not for a draft: that held a final 2 s (base).
