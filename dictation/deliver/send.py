@@ -28,7 +28,7 @@ from dictation.deliver.join import Held, in_language
 from dictation.deliver.live import LiveText
 from dictation.deliver.pieces import Pieces
 from dictation.deliver.refine import revision
-from dictation.deliver.requestprompt import Prompter
+from dictation.deliver.requestprompt import Prompt, Prompter
 from dictation.deliver.retry import Retrying
 from dictation.logtext import Said
 from dictation.records import Final, Revised, Speech, Stats, Transcribed
@@ -80,8 +80,12 @@ class Sender:
     def next_hint(self) -> Hint:
         """What is known of the next utterance: its language, and the words it begins with
         (those typed live of the utterance still spoken)."""
-        hint = self.prompter.prompt().hint
-        return replace(hint, prefix=prefix) if (prefix := self.live.prefix()) else hint
+        return self._prompt(self.live.prefix()).hint
+
+    def _prompt(self, prefix: str = "") -> Prompt:
+        """The next prompt, its text to begin with ``prefix``: words typed live (LiveText)."""
+        prompt = self.prompter.prompt()
+        return replace(prompt, hint=replace(prompt.hint, prefix=prefix)) if prefix else prompt
 
     @property
     def punctuates(self) -> bool:
@@ -217,10 +221,7 @@ class Sender:
     async def _send_alone(self, item: Speech, current: Callable[[], bool], prefix: str = ""
                           ) -> None:
         """``prefix``: the words typed live that its text begins with (LiveText)."""
-        prompt = self.prompter.prompt()
-        if prefix:
-            prompt = replace(prompt, hint=replace(prompt.hint, prefix=prefix))
-        got = await self.guarded.text(item, prompt, current)
+        got = await self.guarded.text(item, self._prompt(prefix), current)
         if got is None:
             return
         text, result = got

@@ -1,0 +1,68 @@
+"""What a request costs the real faster-whisper-server (tiny.en, as the bench serves it): the
+time to answer clips of the monologue 1-10 s long, one at a time, and two sent at once. A
+breath of long speech is such a clip; this bounds how soon its text can be back.
+
+    .venv/bin/python bench/server_cost.py
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import io
+import json
+import statistics
+import sys
+import time
+import wave
+from pathlib import Path
+
+import httpx
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent / "tools"))
+
+from local_server import running_server  # noqa: E402
+
+CORPUS = HERE / ".corpus"
+LENGTHS_S = (1.0, 2.0, 4.0, 8.0, 10.0)
+REPEATS = 4
+
+
+def clip(pcm: bytes, rate: int, start_s: float, end_s: float) -> bytes:
+    out = io.BytesIO()
+    with wave.open(out, "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(rate)
+        w.writeframes(pcm[int(start_s * rate) * 2:int(end_s * rate) * 2])
+    return out.getvalue()
+
+
+def main() -> int:
+    manifest = json.loads((CORPUS / "monologue.json").read_text())
+    with wave.open(str(CORPUS / manifest["wav"])) as w:
+        rate, pcm = w.getframerate(), w.readframes(w.getnframes())
+    with running_server() as url, httpx.Client(timeout=120) as client:
+        def ask(wav: bytes) -> float:
+            began = time.monotonic()
+            client.post(f"{url}/audio/transcriptions", files={"file": ("c.wav", wav)},
+                        data={"model": "whisper-1", "response_format": "verbose_json",
+                              "temperature": "0"}).raise_for_status()
+            return time.monotonic() - began
+
+        print("| clip | answered in, median of 4 | each |\n|---|---|---|")
+        for length in LENGTHS_S:
+            times = [ask(clip(pcm, rate, 1 + 3 * k, 1 + 3 * k + length)) for k in range(REPEATS)]
+            print(f"| {length:g} s | {statistics.median(times):.2f} s | "
+                  f"{', '.join(f'{t:.2f}' for t in times)} |")
+        wavs = [clip(pcm, rate, 1, 5), clip(pcm, rate, 10, 14)]
+        alone = [ask(w) for w in wavs]
+        with concurrent.futures.ThreadPoolExecutor(2) as pool:
+            both = list(pool.map(ask, wavs))
+        print(f"\nTwo 4 s clips: {alone[0]:.2f} and {alone[1]:.2f} s one after the other; "
+              f"{both[0]:.2f} and {both[1]:.2f} s sent at once.")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
