@@ -247,7 +247,7 @@ class Speculation:
 
     start: int  # frame index of the utterance it belongs to
     frames: int  # how many frames it transcribed: all of the utterance if silence holds
-    prompt: str | None  # None: decoded on from the piece before it, it holds any prompt
+    prompt: str
     call: EngineCall  # owned by the scheduler
 
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from dictation.audio.vad import SAMPLE_RATE
-from dictation.records import Final, Interim, Kind, Quiet, Revised, Transcribed
+from dictation.records import Final, Interim, Quiet, Revised, Transcribed
 from dictation.transcribe import Hint, Transcript
 
 # Only a guard against a hang, so that a broken pipeline fails the test instead of stalling
@@ -208,28 +208,3 @@ class RecordingObserver(Quiet):
 
     def seen(self, state: str) -> bool:
         return any(s["state"] == state for s in self.states)
-
-
-class FinishedCall:
-    """An engine call that is done (records.EngineCall), for pure tests of what reads one: its
-    result, and what was asked of it."""
-
-    def __init__(self, result: Transcript | None) -> None:
-        self.result_ = result
-        self.kinds: list[Kind] = []
-        self.discarded = False
-
-    def done(self) -> bool:
-        return True
-
-    def value(self) -> Transcript | None:
-        return self.result_
-
-    async def result(self) -> Transcript | None:
-        return self.result_
-
-    def promote(self, kind: Kind) -> None:
-        self.kinds.append(kind)
-
-    def discard(self) -> None:
-        self.discarded = True

@@ -226,49 +226,6 @@ def test_long_speech_is_cut_back_at_a_breath_whose_sentence_end_is_confirmed(
     asyncio.run(main())
 
 
-def test_a_sentence_heard_past_a_cut_is_delivered_from_that_decode_with_no_request(
-        tmp_path: Path) -> None:
-    # Three breaths of 0.09 s in long speech: the second's text ends the first sentence and
-    # the second one; the third's ends the second one and goes on.
-    audio = speech((P, 0.5), (T, 3.5), (P, 0.09), (T, 1.0), (P, 0.09), (T, 1.0), (P, 0.09),
-                   (T, 1.0), (P, 2.5))
-
-    async def main() -> None:
-        r = rig(tmp_path, audio, holds=[4.3, 5.4, 5.7, 6.5], prompt="Notes:",
-                speculate_s=0.09).start()
-        await r.held()
-        r.engine.calls[0].answer("The first sentence.")
-        r.source.release()
-        await r.held()
-        r.engine.calls[1].answer("The first sentence. The second one.")
-        r.source.release()
-        await r.held()  # before the third breath: the first piece goes out first
-        assert await r.delivered(1) == ["The first sentence."]
-        r.source.release()
-        await r.held()
-        c3 = r.engine.calls[2]  # the rest is 2 s long: heard at a breath, as a candidate waits
-        assert 2.0 < c3.seconds < 2.5 and c3.prompt.endswith("The first sentence.")
-        c3.answer("The second one. Then the third")
-        r.source.release()
-        assert await r.delivered(2) == ["The first sentence.", "The second one."]
-        r.engine.answer_all(lambda call: "Then the third and last.")
-        assert await r.finish() == 0
-        assert r.sink.texts == ["The first sentence.", "The second one.",
-                                "Then the third and last."]
-        first, second, _ = r.sink.items
-        # The second piece is the audio between the first two breaths, its text cut from
-        # the decode of both: that request was made before the first cut, under an older
-        # prompt, and no request of its own was made.
-        c2 = r.engine.calls[1]
-        assert second.start_s == first.end_s and np.array_equal(
-            c2.pcm[round(first.end_s * SAMPLE_RATE):],
-            r.source.pcm[round(second.start_s * SAMPLE_RATE):round(second.end_s * SAMPLE_RATE)])
-        last = r.engine.calls[3]  # the last piece's, after the second one
-        assert len(r.engine.calls) == 4 and len(last.pcm) <= len(audio) - len(c2.pcm)
-
-    asyncio.run(main())
-
-
 def test_a_breaths_text_counts_as_an_interim_of_the_speech_going_on(tmp_path: Path) -> None:
     # Interims too far apart to run here: the breath's speculation, a decode of the open
     # utterance so far, is shown as its interim, at no cost. Never a final's text by itself.

@@ -116,7 +116,7 @@ class Retrying:
         """The text of ``item``; empty if it was cancelled while it waited (``current()``
         false)."""
         spec = item.speculation
-        early = spec.call if spec and spec.prompt in (None, prompt) else None
+        early = spec.call if spec and spec.prompt == prompt else None
         if spec and early is None:  # an earlier utterance changed the transcript since
             spec.call.discard()
         elif early is not None:

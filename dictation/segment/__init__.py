@@ -9,7 +9,6 @@ synchronous cores, tested by feeding them booleans and frames, no audio.
 - tunables.py    the segmenter's settings (SegmenterConfig), each with its reason
 - speculate.py   the open utterance transcribed at a pause or breath, and where it ends
 - candidate.py   a breath whose text ended a sentence, read against later texts
-- rebase.py      a breath's text past a cut, kept as a text of what the cut left open
 - pacer.py       how long a pause must last before its utterance is transcribed early, and
                  whether the engine is quick enough for every breath
 - interim.py     provisional text of the utterance in progress, for captions

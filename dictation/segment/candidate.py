@@ -5,13 +5,7 @@ Whisper leaves out the words of a sentence just begun at the very end of its aud
 one word past a sentence end comes back as the sentence alone ("…vegetables." for
 "…vegetables. I"). Such a text, ending on the candidate's last word, is no evidence against
 the candidate, and no cut of its own either (that word would be lost): the candidate waits
-for a text that heard more. Unless it heard ``DROPPED_WORDS`` words' worth of speech past
-the candidate and still ended the sentence there, writing none: a sentence that went on
-would have had them written ("…on the table next to the"); only a new one begun is left out
-so. In eight API monologue runs of the bench, all 12 texts that ended on a candidate's word
-0.48-1.44 s past it ended on a true sentence end; one candidate waited 2.2 s more for a
-text that wrote the words ("…vegetables." 0.6 and 1.4 s past, words only 3.4 s past). Any
-other text decides.
+for a text that heard more. Any other text decides.
 """
 
 from __future__ import annotations
@@ -20,7 +14,7 @@ from collections import deque
 from enum import Enum
 from typing import TYPE_CHECKING
 
-from dictation.text.sentences import AGREE_WORDS, closes, inner_ends, words
+from dictation.text.sentences import AGREE_WORDS, inner_ends, words
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -50,39 +44,19 @@ def read(candidate: str, text: str, heard: int, more: int) -> Reading:
     later one's. The later text confirms the candidate when it ends a sentence at about its
     word count (it may word the speech a little apart) on the same last word: an end one or
     two words later means the candidate's audio stopped before the sentence did, and a cut
-    there splits it. It confirms it too when it ends on that word having heard
-    DROPPED_WORDS words' worth of speech more (at the candidate's rate): a sentence begun,
-    left out. The later text's words, spread over its speech, say how many the
+    there splits it. The later text's words, spread over its speech, say how many the
     candidate's speech held: if that is DROPPED_WORDS more than its text, the candidate's
     text left words out, and a cut there would lose them."""
     said, before = words(text), words(candidate)
     if more > 0 and len(said) * heard / more - len(before) >= DROPPED_WORDS:
         return Reading.REFUTES
-    if _end(before, said, text) is not None:
+    last = before[-1].casefold() if before else ""
+    if any(abs(end - len(before)) <= AGREE_WORDS and said[end - 1].casefold() == last
+           for end in inner_ends(text)):
         return Reading.CONFIRMS
-    last = before[-1].casefold() if before else ""
     if said and said[-1].casefold() == last and abs(len(said) - len(before)) <= AGREE_WORDS:
-        # No word past its last: what followed was left out, a sentence begun if it was long.
-        if closes(text) and heard and (more - heard) * len(before) / heard >= DROPPED_WORDS:
-            return Reading.CONFIRMS
-        return Reading.TOO_CLOSE
+        return Reading.TOO_CLOSE  # no word past its last: what followed was left out
     return Reading.REFUTES
-
-
-def confirmed_at(candidate: str, text: str, heard: int, more: int) -> int | None:
-    """Where ``text`` ends the ``candidate``'s sentence, in its own words, when it confirms
-    it (read): the words after are the speech past the candidate's breath."""
-    if read(candidate, text, heard, more) is not Reading.CONFIRMS:
-        return None
-    return _end(words(candidate), words(text), text)
-
-
-def _end(before: list[str], said: list[str], text: str) -> int | None:
-    """The first sentence end of ``text`` within AGREE_WORDS of the candidate's word count,
-    on the candidate's last word."""
-    last = before[-1].casefold() if before else ""
-    return next((end for end in inner_ends(text) if abs(end - len(before)) <= AGREE_WORDS
-                 and said[end - 1].casefold() == last), None)
 
 
 class Candidates:
@@ -135,17 +109,6 @@ class Candidates:
         elif spec in self.refuted:
             self.refuted.remove(spec)
         self._texts.pop(id(spec), None)
-
-    def replace(self, old: Speculation, new: Speculation | None) -> None:
-        """``old`` leaves; ``new``, its text past a cut (segment/rebase.py), takes its place:
-        standing, or among the refuted ones, in its order."""
-        if new is not None and (result := new.call.value()) is not None:
-            self._texts[id(new)] = result.text
-            if old is self.standing:
-                self.standing = new
-            elif old in self.refuted:
-                self.refuted[self.refuted.index(old)] = new
-        self.remove(old)
 
     def _forget(self, spec: Speculation) -> None:
         self._texts.pop(id(spec), None)

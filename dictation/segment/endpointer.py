@@ -77,7 +77,7 @@ class Endpointer:
         if self.specs and self.interims:
             interims = self.interims
             self.specs.on_text = lambda spec, held, result: interims.heard(
-                self.seq + 1, spec.start, held, spec.prompt or "", result)
+                self.seq + 1, spec.start, held, spec.prompt, result)
         self.seq = 0  # utterances put so far
         self._opened: int | None = None  # start of the open utterance last reported
         # One per cancel: an utterance heard before a cancel but put after it is dropped too

@@ -112,10 +112,6 @@ class Segmenter(Generic[T]):
         transcription of the utterance in progress hears."""
         return tuple(f.payload for f in self._frames) if self._frames else None
 
-    def speech_in(self, frames: int) -> int:
-        """Speech frames among the open utterance's first ``frames``."""
-        return sum(f.is_speech for f in self._frames[:frames])
-
     def if_silence_holds(self) -> tuple[T, ...] | None:
         """The exact utterance that ends at this pause if no speech comes before the hangover
         is over (its first half-pause included, as :meth:`push` will cut it), or None while

@@ -9,15 +9,19 @@ silence (``dictation.text.boundary``):
   frames transcribed, so the text is already there and no second request is made.
 - **Complete, but the speaker went on** (a breath in long speech): most of a sentence reads
   as a sentence too ("I left my glasses on the table." + "next to the bowl"), so the breath is
-  only a candidate (segment/candidate.py), cut back at once a later text confirms it. The
-  texts that heard past a cut keep their part of what follows (segment/rebase.py). A server
-  hears up to ``AHEAD`` breaths at once.
+  only a candidate. A later speculation, which hears more, confirms it when its text ends a
+  sentence on the same word; then the utterance is cut back at that breath, the candidate's
+  text attached, and what followed stays open. Which texts confirm, leave standing or refute
+  a candidate, and how long a refuted one may still be confirmed: segment/candidate.py. With
+  an engine that takes requests at once (a server), up to ``AHEAD`` breaths are at the
+  engine together, so a breath at a sentence end is transcribed even while the one before it
+  is still out.
 - **Incomplete** (a thinking pause): the pause needs ``BoundaryConfig.hold_s`` more silence
   before it ends the utterance; if the speaker goes on, the sentence stays one utterance.
 - **Not back yet** when the hangover would end the utterance: the same hold bounds the wait.
 
-Any speech after a short utterance's speculation discards it: its text would be stale. A
-text is read at most ``AGREE_CHARS`` far (text/sentences.py): nothing heavy on the loop.
+Any speech after a short utterance's speculation discards it, as before: its text would be
+stale. The text is read only from the tail (``boundary.TAIL_CHARS``): nothing heavy on the loop.
 """
 
 from __future__ import annotations
@@ -27,10 +31,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from dictation.records import Kind, Speculation
+from dictation.records import EngineCall, Kind, Speculation
 from dictation.segment.candidate import Candidates, Reading
 from dictation.segment.pacer import AHEAD, APART_S, BreathBudget, SpeculationPacer
-from dictation.segment.rebase import rebase, usable
 from dictation.text import boundary
 from dictation.text.boundary import BoundaryConfig
 
@@ -48,7 +51,8 @@ log = logging.getLogger("dictation")
 
 class Speculator:
     """The speculations of the open utterance, from :meth:`due` and :meth:`launch` to
-    :meth:`verdict` and :meth:`settle`, read in the order they were made."""
+    :meth:`verdict` and :meth:`settle`: one at a time, or at breaths up to ``AHEAD`` at once,
+    read in the order they were made."""
 
     def __init__(self, segmenter: Segmenter[Frame], engine: Scheduler, outlet: Outlet,
                  speculate_s: float, config: BoundaryConfig) -> None:
@@ -66,7 +70,9 @@ class Speculator:
         self.candidates = Candidates()  # breaths whose text ended a sentence
         self._judged: Speculation | None = None  # its text was read and did not end it
         self._breath = False  # the oldest in flight is a breath of long speech (all others are)
-        self._overdue = False  # the oldest's pause outlasted the hangover awaiting its text
+        # The silence had lasted the hangover when the speaker went on: the oldest one's
+        # pause would have ended the utterance had its text not been awaited.
+        self._overdue = False
 
     @property
     def pending(self) -> Speculation | None:
@@ -144,13 +150,8 @@ class Speculator:
                 or spec.start != seg.open_start):  # settle() discards one of no open utterance
             return None
         covers = spec.frames >= seg.pause_start  # nothing but silence after it
-        result: Transcript | None = spec.call.value()
-        text = None if result is None else result.text
-        # The rules as delivery applies them, in the text's language: the end-mark rule only
-        # while the engine punctuates (bench/boundary.md: after an unpunctuated prompt tiny.en
-        # stops, and the rule would then hold every utterance).
-        cfg = boundary.in_effect(boundary.for_language(
-            self.config, None if result is None else result.language), self.outlet.punctuates)
+        text = _text(spec.call)
+        cfg = self._boundary(_language(spec.call))
         finished = text is not None and boundary.incomplete(text, cfg) is None
         if covers and finished and seg.trailing_silence_s < seg.config.hangover_min_s - 1e-9:
             return None  # no shorter pause than any that ends an utterance: read it again
@@ -168,10 +169,10 @@ class Speculator:
         if covers and finished:
             return spec.frames, "sentence"
         cand = self.candidates.standing
-        confirmed, reading = self.candidates.judge(text, self.segmenter.speech_in, spec.frames)
+        confirmed, reading = self.candidates.judge(text, self._speech, spec.frames)
         if confirmed is not None:
             self._note("breath at %.2f s confirmed by the text to %.2f s", confirmed, spec)
-            return confirmed.frames, "breath"  # settle() keeps the rest of this one's text
+            return confirmed.frames, "breath"  # settle() discards this one: it heard past it
         if cand is not None and reading is Reading.TOO_CLOSE and not covers:
             self._note("breath at %.2f s: the text to %.2f s heard no word past it", cand, spec)
             self.drop()
@@ -187,6 +188,10 @@ class Speculator:
             self._note("breath at %.2f s: no sentence end", spec)
             self.drop()
         return None
+
+    def _speech(self, frames: int) -> int:
+        """Speech frames among the open utterance's first ``frames``."""
+        return sum(f.is_speech for f in (self.segmenter.so_far() or ())[:frames])
 
     def _note(self, message: str, *specs: Speculation) -> None:
         if log.isEnabledFor(logging.DEBUG):
@@ -205,36 +210,26 @@ class Speculator:
 
     def settle(self, utt: Utterance[Frame] | None) -> Speculation | None:
         """The speculation that holds all of ``utt`` (nothing but silence after its frames),
-        or None; those still about the open utterance are kept, those past a cut at the
-        one that holds it are kept as texts of what it left open (segment/rebase.py), any
-        other discarded."""
-        specs = [s for s in (*self.candidates.all(), *self.flight) if s]
-        attached = next((s for s in specs if utt and utt.start == s.start
-                         and len(utt.payloads) >= s.frames and usable(s)
-                         and not any(f.is_speech for f in utt.payloads[s.frames:])), None)
-        for spec in specs:
-            if spec is not attached and self.segmenter.open_start == spec.start:
-                continue  # still about the open utterance
-            moved = None if spec is attached or not (utt and attached) else rebase(
-                spec, attached, utt, self.segmenter)
-            if moved is not None:
-                self._note("breath at %.2f s: its text past the cut is kept", spec)
-            elif spec is not attached:
+        or None; those still about the open utterance are kept, any other discarded."""
+        attached = None
+        for spec in (*self.candidates.all(), *self.flight):
+            if (spec and utt and attached is None and utt.start == spec.start
+                    and len(utt.payloads) >= spec.frames
+                    and not any(f.is_speech for f in utt.payloads[spec.frames:])):
+                attached = spec
+            elif spec and self.segmenter.open_start != spec.start:
                 spec.call.discard()  # its utterance was dropped or cut elsewhere
-            self._swap(spec, moved)
+            else:
+                continue
+            if spec in self.flight:
+                self._pop(spec)
+            else:
+                self.candidates.remove(spec)
         return attached
 
-    def _swap(self, spec: Speculation, new: Speculation | None) -> None:
-        """``spec`` leaves, attached or discarded, or ``new`` takes its place."""
-        if spec not in self.flight:
-            self.candidates.replace(spec, new)
-        elif new is None:
-            self._pop(spec)
-        else:
-            self.flight[self.flight.index(spec)] = new
-
     def _pop(self, spec: Speculation | None = None) -> Speculation:
-        """``spec`` (the oldest by default) leaves the flight; any after it are breaths."""
+        """``spec`` (the oldest by default) leaves the flight, read or dropped; any after it
+        are breaths."""
         spec = spec or self.flight[0]
         self.flight.remove(spec)
         if self.flight:
@@ -252,17 +247,23 @@ class Speculator:
         self.candidates.clear()
 
     def _long(self, times: float = 1.0) -> bool:
-        """The open utterance's speech before this pause is ``times`` ``long_s`` or longer."""
+        """The open utterance's speech before this pause is ``times`` ``long_s`` or longer:
+        at once, speculate at breaths."""
         c = self.segmenter.config
         return self.segmenter.pause_start * c.frame_s >= times * c.long_s - 1e-9
 
     def _breathing(self) -> bool:
-        """Speculate at every breath: long speech, or a candidate waiting for a text past it
-        (one a cut left, segment/rebase.py), and an engine quick enough for it; or, whatever
-        the engine, speech twice that long, where no sentence end was found yet and a late
-        one is better than waiting for the cut past ``soft_max_s``."""
-        return ((self._long() or self.candidates.standing is not None)
-                and (self.budget.quick or self._long(2.0)))
+        """Speculate at every breath: long speech, and an engine quick enough for it; or,
+        whatever the engine, speech twice that long, where no sentence end was found yet and
+        a late one is better than waiting for the cut past ``soft_max_s``."""
+        return self._long() and (self.budget.quick or self._long(2.0))
+
+    def _boundary(self, language: str | None) -> BoundaryConfig:
+        """The rules as delivery applies them, in the text's language: the end-mark rule only
+        while the engine punctuates (bench/boundary.md: after an unpunctuated prompt tiny.en
+        stops, and the rule would then hold every utterance)."""
+        return boundary.in_effect(boundary.for_language(self.config, language),
+                                  self.outlet.punctuates)
 
     def overtaken(self) -> int | None:
         """The frames of a pause that outlasted the hangover while its text was awaited, if
@@ -275,4 +276,16 @@ class Speculator:
                 or not seg.ends_next):
             return None
         return spec.frames
+
+
+def _language(call: EngineCall) -> str | None:
+    """The language a finished call's text is in, as the engine said."""
+    result = call.value()
+    return None if result is None else result.language
+
+
+def _text(call: EngineCall) -> str | None:
+    """A finished call's text; None if it failed or was cancelled."""
+    result = call.value()
+    return None if result is None else result.text
 

@@ -30,28 +30,8 @@ def inner_ends(text: str) -> list[int]:
     return ends
 
 
-def closes(text: str) -> bool:
-    """Does ``text`` end a sentence: an end mark after its last word ("..." is a pause)?"""
-    tail = _TOKEN.findall(text[-AGREE_CHARS:])[-1:]
-    return bool(tail) and tail[0][0] in ".?!" and "." not in tail[0][1:]
-
-
 def ends_near(text: str, count: int) -> bool:
     """Does ``text`` end a sentence within AGREE_WORDS of its ``count``-th word, with more
     words after it? Whisper may word the same speech a little differently (a number, a
     contraction) when it hears more of it."""
     return any(abs(end - count) <= AGREE_WORDS for end in inner_ends(text))
-
-
-def after_words(text: str, count: int) -> str:
-    """``text`` past its first ``count`` words and the sentence marks right after them: what
-    a decode heard after a sentence that ends at its ``count``-th word ("" when nothing).
-    Reads no further than that word's end mark."""
-    seen, cut = 0, 0
-    for token in _TOKEN.finditer(text):
-        if token[0][0] not in ".?!":
-            if seen == count:
-                break
-            seen += 1
-        cut = token.end()
-    return text[cut:].strip() if seen == count else ""
