@@ -83,8 +83,7 @@ class Sender:
         return self._prompt(self.live.prefix()).hint
 
     def _prompt(self, prefix: str = "") -> Prompt:
-        """The next prompt, its hint holding ``prefix``: the words its text must begin with,
-        typed live (LiveText)."""
+        """The next prompt; ``prefix``: words typed live its text must begin with (LiveText)."""
         prompt = self.prompter.prompt()
         return replace(prompt, hint=replace(prompt.hint, prefix=prefix)) if prefix else prompt
 
