@@ -21,10 +21,9 @@ from pathlib import Path
 import corpus
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tools"))
-from private_pulse import PrivatePulse
-
 REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO / "tools"))
+from private_pulse import PrivatePulse  # noqa: E402
 
 # --- PulseAudio virtual microphone --------------------------------------------------------
 

@@ -8,40 +8,35 @@ breath of long speech is such a clip; this bounds how soon its text can be back.
 from __future__ import annotations
 
 import concurrent.futures
-import io
 import json
 import statistics
 import sys
 import time
-import wave
 from pathlib import Path
 
 import httpx
+import numpy as np
 
 HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE.parent / "tools"))
+sys.path[:0] = [str(HERE.parent), str(HERE.parent / "tools")]
 
 from local_server import running_server  # noqa: E402
+
+from dictation.audio.codec import encode_wav, read_wav  # noqa: E402
+from dictation.audio.wav import SAMPLE_RATE  # noqa: E402
 
 CORPUS = HERE / ".corpus"
 LENGTHS_S = (1.0, 2.0, 4.0, 8.0, 10.0)
 REPEATS = 4
 
 
-def clip(pcm: bytes, rate: int, start_s: float, end_s: float) -> bytes:
-    out = io.BytesIO()
-    with wave.open(out, "wb") as w:
-        w.setnchannels(1)
-        w.setsampwidth(2)
-        w.setframerate(rate)
-        w.writeframes(pcm[int(start_s * rate) * 2:int(end_s * rate) * 2])
-    return out.getvalue()
+def clip(pcm: np.ndarray, start_s: float, end_s: float) -> bytes:
+    return encode_wav(pcm[round(start_s * SAMPLE_RATE):round(end_s * SAMPLE_RATE)])
 
 
 def main() -> int:
     manifest = json.loads((CORPUS / "monologue.json").read_text())
-    with wave.open(str(CORPUS / manifest["wav"])) as w:
-        rate, pcm = w.getframerate(), w.readframes(w.getnframes())
+    pcm = read_wav(CORPUS / manifest["wav"])  # 16 kHz int16
     with running_server() as url, httpx.Client(timeout=120) as client:
         def ask(wav: bytes) -> float:
             began = time.monotonic()
@@ -52,10 +47,10 @@ def main() -> int:
 
         print("| clip | answered in, median of 4 | each |\n|---|---|---|")
         for length in LENGTHS_S:
-            times = [ask(clip(pcm, rate, 1 + 3 * k, 1 + 3 * k + length)) for k in range(REPEATS)]
+            times = [ask(clip(pcm, 1 + 3 * k, 1 + 3 * k + length)) for k in range(REPEATS)]
             print(f"| {length:g} s | {statistics.median(times):.2f} s | "
                   f"{', '.join(f'{t:.2f}' for t in times)} |")
-        wavs = [clip(pcm, rate, 1, 5), clip(pcm, rate, 10, 14)]
+        wavs = [clip(pcm, 1, 5), clip(pcm, 10, 14)]
         alone = [ask(w) for w in wavs]
         with concurrent.futures.ThreadPoolExecutor(2) as pool:
             both = list(pool.map(ask, wavs))
