@@ -118,6 +118,7 @@ class Bench:
     floors: dict[str, dict[str, Floor]] = field(default_factory=dict)  # engine → case
     throughput: Throughput | None = None
     commands: dict[str, str] = field(default_factory=dict)  # section → reproducing command
+    server: str = ""  # how the server decodes, where not as it ships
 
 
 def _pct(xs: list[float | None], q: float) -> float | None:
@@ -432,7 +433,9 @@ def report(b: Bench, manifests: dict[str, dict]) -> str:
              f"{when}; commit {commit}; {os.cpu_count()} cores; "
              f"`dictation run` args: `{shlex.join(b.extra) or '(defaults)'}`.", ""]
     if b.live or b.floors:
-        lines += ["Engines:", "", *[f"- {ENGINE_NAMES.get(e, e)}" for e in b.engines], ""]
+        lines += ["Engines:", "", *[f"- {ENGINE_NAMES.get(e, e)}"
+                                    + (f"; the server's {b.server}" if e == "api" and b.server
+                                       else "") for e in b.engines], ""]
     if b.live:
         lines += ["### Dictating", "", *live_table(b, manifests), "", *resources(b), "",
                   "Targets:", *[t for e, res in b.live.items() for t in targets(res, e)],

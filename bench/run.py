@@ -311,7 +311,7 @@ def measure(b: Bench, args: argparse.Namespace, manifests: dict[str, dict]) -> N
     live = [c for c in ALL_CASES if c in args.cases]
     again = [c for c in FLOOR_CASES if c in args.cases] if args.compare_speculation else []
     floor_cases = [c for c in FLOOR_CASES if c in args.cases] if args.floor else []
-    with running_server() as url:
+    with running_server(compute_type=args.server_compute, beam_size=args.server_beam) as url:
         baselines = {}
         for case in live:
             if case in BASELINE_CASES:
@@ -361,6 +361,9 @@ def parse(argv: list[str]) -> tuple[argparse.Namespace, list[str]]:
     p.add_argument("--append", action="store_true",
                    help="add this run to --out instead of replacing it (to compare settings)")
     p.add_argument("--idle-seconds", type=float, default=IDLE_S)
+    p.add_argument("--server-compute", metavar="TYPE",
+                   help="the server decodes with this compute type (int8, float32, …)")
+    p.add_argument("--server-beam", type=int, metavar="N", help="… and this beam (1: greedy)")
     return p.parse_args(own), extra
 
 
@@ -375,10 +378,20 @@ def command(args: argparse.Namespace, extra: list[str], *, cases: list[str] | No
         argv += ["--cases", *cases]
     if "idle" in cases and args.idle_seconds != IDLE_S:
         argv += ["--idle-seconds", f"{args.idle_seconds:g}"]
+    if args.server_compute:
+        argv += ["--server-compute", args.server_compute]
+    if args.server_beam is not None:
+        argv += ["--server-beam", str(args.server_beam)]
     argv += [flag for on, flag in ((floor, "--no-floor"),
                                    (compare, "--no-compare-speculation"),
                                    (throughput, "--no-throughput")) if not on]
     return shlex.join([*argv, *(["--", *extra] if extra else [])])
+
+
+def server_settings(args: argparse.Namespace) -> str:
+    """How the server decodes, where not as it ships."""
+    return ", ".join([*([f"compute type {args.server_compute}"] if args.server_compute else []),
+                      *([f"beam {args.server_beam}"] if args.server_beam is not None else [])])
 
 
 def commands(argv: list[str], args: argparse.Namespace, extra: list[str]) -> dict[str, str]:
@@ -408,7 +421,7 @@ def main(argv: list[str] | None = None) -> int:
     args, extra = parse(argv)
     label = args.label or (shlex.join(extra) if extra else "defaults")
     b = Bench(label, extra, list(dict.fromkeys(args.engines)),
-              commands=commands(argv, args, extra))
+              commands=commands(argv, args, extra), server=server_settings(args))
     needed = set(args.cases) | (set(direct.THROUGHPUT_CASES) if args.throughput else set())
     manifests = {c: corpus.load(corpus.build(c)) for c in SPEECH_CASES if c in needed}
     if args.cases:

@@ -2,11 +2,16 @@
 time to answer clips of the monologue 1-10 s long, one at a time, and two sent at once. A
 breath of long speech is such a clip; this bounds how soon its text can be back.
 
-    .venv/bin/python bench/server_cost.py
+    .venv/bin/python bench/server_cost.py [--prompt-chars 350] [--compute-type int8] [--beam 1]
+
+``--prompt-chars``: each request carries that much text before it as the prompt, as the
+daemon's do (the monologue's end, about 350 characters in a long run); ``--compute-type``,
+``--beam``: the server decodes so, not as it ships.
 """
 
 from __future__ import annotations
 
+import argparse
 import concurrent.futures
 import json
 import statistics
@@ -35,14 +40,23 @@ def clip(pcm: np.ndarray, start_s: float, end_s: float) -> bytes:
 
 
 def main() -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--prompt-chars", type=int, default=0)
+    p.add_argument("--compute-type")
+    p.add_argument("--beam", type=int)
+    args = p.parse_args()
     manifest = json.loads((CORPUS / "monologue.json").read_text())
     pcm = read_wav(CORPUS / manifest["wav"])  # 16 kHz int16
-    with running_server() as url, httpx.Client(timeout=120) as client:
+    said = " ".join(s["text"] for s in manifest["sentences"])
+    prompt = said[len(said) - args.prompt_chars:] if args.prompt_chars else ""
+    with running_server(compute_type=args.compute_type, beam_size=args.beam) as url, \
+            httpx.Client(timeout=120) as client:
         def ask(wav: bytes) -> float:
             began = time.monotonic()
             client.post(f"{url}/audio/transcriptions", files={"file": ("c.wav", wav)},
                         data={"model": "whisper-1", "response_format": "verbose_json",
-                              "temperature": "0"}).raise_for_status()
+                              "temperature": "0", **({"prompt": prompt} if prompt else {})}
+                        ).raise_for_status()
             return time.monotonic() - began
 
         print("| clip | answered in, median of 4 | each |\n|---|---|---|")

@@ -287,6 +287,9 @@ class Speech:
     generation: int = 0  # a cancel since it was spoken drops it
     spooled: Path | None = None  # its durable copy, removed once delivered
     recovered: bool = False  # left over by a run that died
+    # What a text that heard past the cut before it wrote first (a cut in long speech): the
+    # words its own text may have left in the cut piece's audio (text/carry.py).
+    opening: tuple[str, ...] = ()
 
     def since_last_word(self) -> float:
         """Seconds since its last word: ``ended_at`` dates its last frame, which came

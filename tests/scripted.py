@@ -98,7 +98,8 @@ class ScriptedEngine:
         self.calls: list[Call] = []
         self.in_flight = 0
         self.most_in_flight = 0  # the most requests ever awaited at once
-        self.auto: Callable[[Call], str] | None = None  # answers every request from now on
+        # Answers every request from now on (one it gives None is left for the test).
+        self.auto: Callable[[Call], str | None] | None = None
 
     async def prepare(self) -> None:
         pass
@@ -110,8 +111,8 @@ class ScriptedEngine:
         self.calls.append(call)
         self.in_flight += 1
         self.most_in_flight = max(self.most_in_flight, self.in_flight)
-        if self.auto:
-            call.answer(self.auto(call))
+        if self.auto and (text := self.auto(call)) is not None:
+            call.answer(text)
         self.signal.poke()
         try:
             return await call.future
@@ -126,12 +127,13 @@ class ScriptedEngine:
     async def aclose(self) -> None:
         pass
 
-    def answer_all(self, text: Callable[[Call], str]) -> None:
-        """Answer the requests waiting now and every later one with ``text(call)``."""
+    def answer_all(self, text: Callable[[Call], str | None]) -> None:
+        """Answer the requests waiting now and every later one with ``text(call)``; those
+        it gives None wait for the test."""
         self.auto = text
         for call in self.calls:
-            if not call.future.done():
-                call.answer(text(call))
+            if not call.future.done() and (answer := text(call)) is not None:
+                call.answer(answer)
 
     async def call(self, n: int) -> Call:
         """Request ``n`` (1-based), once it was made."""

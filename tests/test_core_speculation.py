@@ -226,6 +226,29 @@ def test_long_speech_is_cut_back_at_a_breath_whose_sentence_end_is_confirmed(
     asyncio.run(main())
 
 
+def test_a_word_a_cut_left_in_the_piece_before_is_put_back_from_the_confirming_text(
+        tmp_path: Path) -> None:
+    # The breath came a word past the sentence end, and its text left that word out: the
+    # word is in the first piece's audio only. The text that confirmed the end heard it.
+    audio = speech((P, 0.5), (T, 3.5), (P, 0.09), (T, 1.0), (P, 0.09), (T, 1.0), (P, 2.5))
+
+    async def main() -> None:
+        r = rig(tmp_path, audio, holds=[4.3, 5.4], speculate_s=0.09).start()
+        await r.held()
+        r.engine.calls[0].answer("The first sentence.")
+        r.source.release()
+        await r.held()
+        r.engine.calls[1].answer("The first sentence. If the second")
+        r.source.release()
+        assert await r.delivered(1) == ["The first sentence."]
+        (await r.engine.call(3)).answer("The second one goes on.")  # "If" left out
+        assert await r.finish() == 0
+        assert r.sink.texts == ["The first sentence.", "If the second one goes on."]
+        assert r.sink.items[1].start_s == r.sink.items[0].end_s  # the audio as it was cut
+
+    asyncio.run(main())
+
+
 def test_a_breaths_text_counts_as_an_interim_of_the_speech_going_on(tmp_path: Path) -> None:
     # Interims too far apart to run here: the breath's speculation, a decode of the open
     # utterance so far, is shown as its interim, at no cost. Never a final's text by itself.
@@ -367,6 +390,51 @@ def test_long_speech_is_cut_before_ten_seconds_between_words(tmp_path: Path,
         heard = pcm[round(head.start_s * SAMPLE_RATE):cut]
         assert any(np.array_equal(c.pcm, heard[:len(c.pcm)]) and not heard[len(c.pcm):].any()
                    for c in r.engine.calls if not c.cancelled)
+
+    asyncio.run(main())
+
+
+@pytest.mark.parametrize("later", ["confirms", "refutes", "never comes"])
+def test_past_ten_seconds_a_cut_waits_briefly_for_a_text_that_heard_past_it(
+        tmp_path: Path, later: str) -> None:
+    # 30 spans of 0.33 s talk (two words each in the texts below) with 60 ms between them.
+    # Each breath's text ends a sentence on its own last word, so the newest is always a
+    # standing candidate. Past 10 s, the cut at that candidate waits for the later breath's
+    # text still out: it may confirm the end, and say how the speech after it begins
+    # ("If the", which the next piece's text then leaves out). It waits 1.5 s at most, and
+    # a text that refutes the candidate meanwhile does not move the cut to a newer guess.
+    audio = speech((P, 0.5), *[part for _ in range(30) for part in ((T, 0.33), (P, 0.06))],
+                   (P, 2.5))
+
+    def count(call) -> int:  # the spans a call's audio holds
+        return int((call.seconds - 0.5 + 0.06) / 0.39)
+
+    def spans(first: int, last: int) -> str:
+        return " ".join(f"a{i} b{i}" for i in range(first, last + 1))
+
+    async def main() -> None:
+        r = rig(tmp_path, audio, holds=[10.9, 12.3], speculate_s=0.09).start()
+        # Breaths up to 9.6 s are answered at once; the later ones wait.
+        r.engine.answer_all(lambda c: f"{spans(1, count(c))}." if c.seconds < 9.6 else None)
+        await r.held()
+        late = [c for c in r.engine.calls if not c.future.done()]
+        assert late and not any(c.cancelled for c in late) and r.sink.texts == []
+        n = max(count(c) for c in r.engine.calls if c.future.done())  # the candidate's
+        if later == "confirms":  # the first heard no word past it, the second two
+            assert len(late) == 2 and count(late[-1]) >= n + 2
+            late[0].answer(f"{spans(1, n)}.")
+            late[-1].answer(f"{spans(1, n)}. If the {spans(n + 2, count(late[-1]))}")
+        elif later == "refutes":  # it goes on past the candidate: a candidate of its own
+            late[0].answer(f"{spans(1, count(late[0]))}.")
+        r.source.release()  # read at the next frame
+        await r.held()  # 12.3 s: the cut was made either way
+        assert await r.delivered(1) == [f"A{spans(1, n)[1:]}."]  # at the candidate
+        r.engine.answer_all(lambda c: f"{spans(n + 2, 30)}.")
+        r.source.release()
+        assert await r.finish() == 0
+        rest = r.sink.texts[1]
+        assert rest == (f"If the {spans(n + 2, 30)}." if later == "confirms"
+                        else f"A{spans(n + 2, 30)[1:]}.")
 
     asyncio.run(main())
 

@@ -4,8 +4,8 @@ speculation tells that a later decode confirms a breath's sentence end (segment/
 from __future__ import annotations
 
 from dictation.records import Speculation
-from dictation.segment.candidate import Candidates, Reading, read
-from dictation.text.sentences import ends_near, inner_ends, words
+from dictation.segment.candidate import Candidates, Reading, opening, read
+from dictation.text.sentences import after_end, ends_near, inner_ends, words
 
 
 def test_sentence_ends_with_words_after_them() -> None:
@@ -15,6 +15,22 @@ def test_sentence_ends_with_words_after_them() -> None:
     assert inner_ends("Well... I think so") == []  # a pause, not an end
     assert inner_ends('He said "no." Then left') == [3]
     assert words("It's 5 o'clock.") == ["It's", "5", "o'clock"]
+
+
+def test_the_words_after_a_sentence_end_as_written() -> None:
+    text = "Paint the front door. If the weather, stays dry"
+    assert after_end(text, 4, 3) == ["If", "the", "weather,"]
+    assert after_end(text, 4, 9) == ["If", "the", "weather,", "stays", "dry"]
+    assert after_end(text, 3, 3) == []  # no end after the third word
+    assert after_end("Well... I think. So it", 3, 2) == ["So", "it"]  # the pause is none
+
+
+def test_a_confirming_text_says_how_the_speech_after_the_end_begins() -> None:
+    door = "I will paint the front door."
+    assert opening(door, "I will paint the front door. If the weather stays dry") == (
+        "If", "the", "weather", "stays")
+    assert opening(door, "I'll paint the front door. If it") == ("If", "it")  # worded apart
+    assert opening(door, "I will paint the front door and the") == ()  # it does not confirm
 
 
 def test_a_later_text_confirms_an_end_near_the_same_word() -> None:

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from local_server import running_server
 
 from dictation.audio.codec import read_wav
 from dictation.errors import TranscriptionError
@@ -36,6 +37,13 @@ def test_real_server_transcribes_generated_speech(server_url: str, say: Callable
     sentence = "The quick brown fox jumps over the lazy dog."
     result = transcribe(server_url, say(sentence))
     assert words(result.text) == words(sentence)
+
+
+def test_a_server_told_how_to_decode_answers_as_the_bench_starts_it(say: Callable) -> None:
+    # The bench's `--server-compute int8 --server-beam 1`: a config file of the server's own.
+    with running_server(compute_type="int8", beam_size=1) as url:
+        result = transcribe(url, say("Please water the plants on the balcony every morning."))
+    assert {"plants", "balcony", "morning"} <= set(words(result.text))  # greedy tiny.en
 
 
 def test_verbose_json_keeps_segments(server_url: str, say: Callable) -> None:

@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import json
 import os
 import re
 import select
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import urllib.request
@@ -75,12 +77,33 @@ def _announced_port(proc: subprocess.Popen, timeout: float) -> int:
     return int(found.group(1))
 
 
+def _model_args(folder: str, compute_type: str | None, beam_size: int | None) -> list[str]:
+    """The model as the server's arguments: the bundled one as it ships, or, with a compute
+    type or a beam, a config file in ``folder`` that sets them. The server takes the model's
+    name from a form field no OpenAI client sends (``model_name``), so it is always its
+    default, ``whisper-1``."""
+    if compute_type is None and beam_size is None:
+        return [model_dir()]
+    entry: dict[str, object] = {"name": "whisper-1", "path": model_dir()}
+    if compute_type is not None:
+        entry["model_options"] = {"compute_type": compute_type}
+    if beam_size is not None:
+        entry["transcribe_options"] = {"beam_size": beam_size}
+    config = Path(folder) / "server.yaml"
+    config.write_text(json.dumps({"models": [entry]}))  # JSON is YAML
+    return ["--config", str(config)]
+
+
 @contextlib.contextmanager
-def running_server(port: int = 0, timeout: float = 120) -> Iterator[str]:
-    """Yield the base URL (…/v1) of a warm server; stop it afterwards."""
+def running_server(port: int = 0, timeout: float = 120, *, compute_type: str | None = None,
+                   beam_size: int | None = None) -> Iterator[str]:
+    """Yield the base URL (…/v1) of a warm server; stop it afterwards. ``compute_type``,
+    ``beam_size``: how it decodes, if not as it ships (float32 on a CPU here, beam 5)."""
+    folder = tempfile.TemporaryDirectory(prefix="dictation-server-")
     # Its own session: a Ctrl-C meant for dictation must not kill the server mid-utterance.
     proc = subprocess.Popen(
-        [sys.executable, "-m", "faster_whisper_server", model_dir(), "--host", "127.0.0.1",
+        [sys.executable, "-m", "faster_whisper_server",
+         *_model_args(folder.name, compute_type, beam_size), "--host", "127.0.0.1",
          "--port", str(port)], env=_env(), stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE, start_new_session=True)
     try:
@@ -100,6 +123,7 @@ def running_server(port: int = 0, timeout: float = 120) -> Iterator[str]:
             proc.wait(10)
         if proc.stderr:
             proc.stderr.close()
+        folder.cleanup()
 
 
 def main() -> None:

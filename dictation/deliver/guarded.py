@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from dictation.audio.wav import SAMPLE_RATE
 from dictation.logtext import Said
+from dictation.text.carry import restored
 from dictation.text.guard import GuardConfig, judge
 from dictation.text.verdict import Verdict, settle
 
@@ -66,7 +67,10 @@ class Guarded:
             return None
         if verdict.cut:
             log.debug("utterance %d: cut a repetition loop: %s", item.seq, Said(text))
-        return verdict.text, result
+        if (whole := restored(item.opening, verdict.text)) != verdict.text:
+            log.debug("utterance %d: begins with words heard before its cut: %s", item.seq,
+                      Said(whole))
+        return whole, result
 
     async def judge(self, item: Speech, result: Transcript, prompt: str,
                     language: str | None, bias: bool = True) -> Verdict:

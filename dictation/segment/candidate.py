@@ -14,7 +14,7 @@ from collections import deque
 from enum import Enum
 from typing import TYPE_CHECKING
 
-from dictation.text.sentences import AGREE_WORDS, inner_ends, words
+from dictation.text.sentences import AGREE_WORDS, after_end, inner_ends, words
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -25,6 +25,11 @@ DROPPED_WORDS = 2.0
 """A breath is no cut when its audio, at the speaker's rate, held this many words more than
 its text: Whisper leaves out the words of a sentence just begun at the very end of its audio
 ("…vegetables. I picked up" came back as "…vegetables."), and those words would be lost."""
+
+
+OPENING_WORDS = 4
+"""Words of the speech after a confirmed end kept from the text that confirmed it: enough to
+find where the next piece's own text takes them up (text/carry.py)."""
 
 
 REFUTED_KEPT = 3
@@ -50,13 +55,32 @@ def read(candidate: str, text: str, heard: int, more: int) -> Reading:
     said, before = words(text), words(candidate)
     if more > 0 and len(said) * heard / more - len(before) >= DROPPED_WORDS:
         return Reading.REFUTES
-    last = before[-1].casefold() if before else ""
-    if any(abs(end - len(before)) <= AGREE_WORDS and said[end - 1].casefold() == last
-           for end in inner_ends(text)):
+    if _end(before, said, text) is not None:
         return Reading.CONFIRMS
+    last = before[-1].casefold() if before else ""
     if said and said[-1].casefold() == last and abs(len(said) - len(before)) <= AGREE_WORDS:
         return Reading.TOO_CLOSE  # no word past its last: what followed was left out
     return Reading.REFUTES
+
+
+def _end(before: list[str], said: list[str], text: str) -> int | None:
+    """Where ``text`` (words ``said``) ends a sentence on the last of the candidate's words
+    (``before``), at about their count, with more words after it."""
+    last = before[-1].casefold() if before else ""
+    return next((end for end in inner_ends(text)
+                 if abs(end - len(before)) <= AGREE_WORDS and said[end - 1].casefold() == last),
+                None)
+
+
+def opening(candidate: str, text: str) -> tuple[str, ...]:
+    """The words ``text``, which confirms ``candidate``, wrote after its sentence end, as
+    written: the speech that stays open after the cut begins with them. The cut at the
+    candidate's breath may fall a word past that end, and the candidate's text left that
+    word out (it was just begun): it is in the cut piece's audio, and in neither text
+    but this one (text/carry.py puts it back)."""
+    before, said = words(candidate), words(text)
+    end = _end(before, said, text)
+    return () if end is None else tuple(after_end(text, end, OPENING_WORDS))
 
 
 class Candidates:
@@ -98,6 +122,10 @@ class Candidates:
             if read(self._texts[id(old)], text, speech(old.frames), more) is Reading.CONFIRMS:
                 return old, reading
         return None, reading
+
+    def opening(self, spec: Speculation, text: str) -> tuple[str, ...]:
+        """The words ``text``, which confirmed ``spec``, wrote after its end (``opening``)."""
+        return opening(self._texts.get(id(spec), ""), text)
 
     def all(self) -> tuple[Speculation, ...]:
         return (*((self.standing,) if self.standing else ()), *self.refuted)

@@ -21,6 +21,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -42,6 +43,10 @@ if TYPE_CHECKING:
 log = logging.getLogger("dictation")
 
 RELEASE_TAIL_S = 0.15  # silence kept after the last word when push-to-talk is released
+SOFT_WAIT_S = 1.5
+"""Past ``soft_max_s``, a cut at a transcribed breath waits this long at most for a text
+still out that heard past it: the breath may come a word past the sentence end, its text
+leaving that word out, and only a text that heard past it has the word (text/carry.py)."""
 
 
 def too_weak(heard: Heard, config: GuardConfig = DEFAULT) -> str | None:
@@ -79,6 +84,11 @@ class Endpointer:
             self.specs.on_text = lambda spec, held, result: interims.heard(
                 self.seq + 1, spec.start, held, spec.prompt, result)
         self.seq = 0  # utterances put so far
+        # Where what a cut at a breath left open starts, and the confirming text's words there.
+        self._opening: tuple[int, tuple[str, ...]] | None = None
+        # Past soft_max_s: the open utterance's start, and where it is to be cut (None: at
+        # its quietest point) unless a text still out confirms an end first.
+        self._soft: tuple[int | None, tuple[int, str] | None] | None = None
         self._opened: int | None = None  # start of the open utterance last reported
         # One per cancel: an utterance heard before a cancel but put after it is dropped too
         # (in step with Delivery.cancel, which the same command bumps).
@@ -169,10 +179,20 @@ class Endpointer:
         or None."""
         seg, c = self.segmenter, self.segmenter.config
         if (verdict := specs.verdict()) is not None:
-            return seg.cut(*verdict)
+            utt = seg.cut(*verdict)
+            if verdict[1] == "breath" and seg.open_start is not None:
+                self._opening = (seg.open_start, specs.opening)  # the next piece's
+            return utt
         if not c.soft_max_s or seg.open_frames < c.frames(c.soft_max_s):
             return None
-        at = specs.within(c.frames(c.split_window_s))
+        if self._soft is None or self._soft[0] != seg.open_start:
+            # Chosen once: a later text that refutes it leaves only newer guesses.
+            self._soft = (seg.open_start, specs.within(c.frames(c.split_window_s)))
+        at = self._soft[1]
+        if at is not None and specs.heard_past(at[0]) and \
+                seg.open_frames < c.frames(c.soft_max_s + SOFT_WAIT_S):
+            return None  # that text may confirm the end there, and hear how the rest begins
+        self._soft = None
         return seg.split("soft_length") if at is None else seg.cut(*at)
 
     def _put(self, utt: Utterance[Frame], attached: Speculation | None) -> Speech | None:
@@ -191,8 +211,12 @@ class Endpointer:
         if self.interims:
             # The final's request goes first; no late interim.
             self.interims.queued(self.segmenter.open_start)
-        speech = speech_of(self.seq, utt.start, utt.payloads, frame_s, heard, attached,
-                           self.generation, self.segmenter.position)
+        opening = ()
+        if self._opening is not None and utt.start >= self._opening[0]:  # reached or passed
+            opening = self._opening[1] if utt.start == self._opening[0] else ()
+            self._opening = None
+        speech = replace(speech_of(self.seq, utt.start, utt.payloads, frame_s, heard, attached,
+                                   self.generation, self.segmenter.position), opening=opening)
         self.outlet.put(speech)
         log.debug("utterance %d: %.2f-%.2f s, ended by %s%s", self.seq, utt.start * frame_s,
                   utt.end * frame_s, utt.reason, ", speculated" if attached else "")

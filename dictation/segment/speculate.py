@@ -68,6 +68,7 @@ class Speculator:
         self.on_text: Callable[[Speculation, tuple[Frame, ...], Transcript], None] = \
             lambda spec, held, result: None
         self.candidates = Candidates()  # breaths whose text ended a sentence
+        self.opening: tuple[str, ...] = ()  # the last confirming text's words after the end
         self._judged: Speculation | None = None  # its text was read and did not end it
         self._breath = False  # the oldest in flight is a breath of long speech (all others are)
         # The silence had lasted the hangover when the speaker went on: the oldest one's
@@ -172,6 +173,7 @@ class Speculator:
         confirmed, reading = self.candidates.judge(text, self._speech, spec.frames)
         if confirmed is not None:
             self._note("breath at %.2f s confirmed by the text to %.2f s", confirmed, spec)
+            self.opening = self.candidates.opening(confirmed, text)
             return confirmed.frames, "breath"  # settle() discards this one: it heard past it
         if cand is not None and reading is Reading.TOO_CLOSE and not covers:
             self._note("breath at %.2f s: the text to %.2f s heard no word past it", cand, spec)
@@ -207,6 +209,12 @@ class Speculator:
                     and seg.open_frames - frames <= spec.frames <= seg.open_frames):
                 return spec.frames, "soft_length"
         return None
+
+    def heard_past(self, frames: int) -> bool:
+        """A text of the open utterance that heard past its first ``frames`` is still unread."""
+        seg = self.segmenter
+        return any(s.start == seg.open_start and s.frames > frames and s is not self._judged
+                   for s in self.flight)
 
     def settle(self, utt: Utterance[Frame] | None) -> Speculation | None:
         """The speculation that holds all of ``utt`` (nothing but silence after its frames),

@@ -35,3 +35,16 @@ def ends_near(text: str, count: int) -> bool:
     words after it? Whisper may word the same speech a little differently (a number, a
     contraction) when it hears more of it."""
     return any(abs(end - count) <= AGREE_WORDS for end in inner_ends(text))
+
+
+def after_end(text: str, count: int, limit: int) -> list[str]:
+    """The first ``limit`` words ``text`` wrote, as written (marks kept), after the sentence
+    end that follows its ``count``-th word (an inner end: ``inner_ends``)."""
+    seen = 0
+    for token in _TOKEN.finditer(text[:AGREE_CHARS]):
+        if token.group()[0] not in ".?!":
+            seen += 1
+        elif seen == count and "." not in token.group()[1:]:
+            return text[token.end():].split()[:limit]
+    return []
+
