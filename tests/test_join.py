@@ -47,3 +47,12 @@ def test_recovered_or_too_long_audio_is_never_held_or_taken() -> None:
     fragment = Held.of(said(1, 0.0, 2.0))
     assert fragment is not None
     assert not fragment.takes(replace(said(2, 2.5, 3.0), recovered=True), band)
+
+
+def test_a_joint_request_puts_no_words_back_before_its_text() -> None:
+    # Its audio holds the piece before, where a cut may have left them (text/carry.py).
+    fragment = Held.of(said(1, 0.0, 2.0))
+    assert fragment is not None
+    item = replace(said(2, 2.3, 3.0), opening=("If", "the"))
+    request = fragment.joined(item).request(item)
+    assert request.opening == () and len(request.pcm) > len(item.pcm)

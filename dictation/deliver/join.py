@@ -107,8 +107,10 @@ class Held:
         return added < max(1.0, 0.25 * rate * (item.speech_end_s - item.speech_start_s))
 
     def request(self, item: Speech) -> Speech:
-        """What is sent: ``item`` (its number, its clock) with this audio and its measures."""
-        return replace(item, pcm=self.speech.pcm, heard=self.speech.heard, speculation=None)
+        """What is sent: ``item`` (its number, its clock) with this audio and its measures;
+        no words to put back before it (text/carry.py): this audio holds the piece before."""
+        return replace(item, pcm=self.speech.pcm, heard=self.speech.heard, speculation=None,
+                       opening=())
 
     def timed(self, segments: tuple[Segment, ...]) -> tuple[Segment, ...]:
         """Segments of this audio, timed from the piece's start in capture time."""

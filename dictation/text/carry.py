@@ -19,6 +19,9 @@ MATCHED = 2
 """Words the next text must begin with, as the confirming text goes on after the carried
 ones; fewer where it has fewer there (heard half a second past the end, it has "If the")."""
 _FIRST = re.compile(r"\s*(\S+)")
+READ_CHARS = 200
+"""How much of the start of the next text is read for its first words: the answer may be up
+to the reader's cap, and this runs on the event loop."""
 
 
 def _key(word: str) -> str:
@@ -31,8 +34,9 @@ def restored(opening: Sequence[str], text: str) -> str:
     confirming text wrote just before the words ``text`` begins with. Unchanged when it
     begins with the opening's first word, or its first words are not the opening's next
     ones (``MATCHED``): the text is delivered as the engine wrote it."""
-    keys, first = [_key(w) for w in opening], [_key(w) for w in text.split()[:MATCHED]]
-    found = _FIRST.match(text)
+    keys = [_key(w) for w in opening]
+    first = [_key(w) for w in text[:READ_CHARS].split()[:MATCHED]]
+    found = _FIRST.match(text[:READ_CHARS])
     if found is None or not keys or first[0] == keys[0]:
         return text
     for k in range(1, CARRIED + 1):

@@ -45,6 +45,6 @@ def after_end(text: str, count: int, limit: int) -> list[str]:
         if token.group()[0] not in ".?!":
             seen += 1
         elif seen == count and "." not in token.group()[1:]:
-            return text[token.end():].split()[:limit]
+            return text[token.end():AGREE_CHARS].split()[:limit]
     return []
 
