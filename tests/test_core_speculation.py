@@ -249,6 +249,31 @@ def test_a_word_a_cut_left_in_the_piece_before_is_put_back_from_the_confirming_t
     asyncio.run(main())
 
 
+def test_words_are_put_back_when_the_next_piece_is_itself_cut_at_a_breath(
+        tmp_path: Path) -> None:
+    # Two cuts at confirmed breaths in a row: the second is made before the piece the first
+    # left open is put, and the words the first's confirming text heard still go to it.
+    audio = speech((P, 0.5), (T, 3.5), (P, 0.09), (T, 1.0), (P, 0.09), (T, 3.2), (P, 0.09),
+                   (T, 1.0), (P, 2.5))
+    texts = {1: "The first sentence.", 2: "The first sentence. If the second",
+             3: "The second part.", 4: "The second part. Three more"}
+
+    async def main() -> None:
+        r = rig(tmp_path, audio, holds=[8.3], speculate_s=0.09).start()
+        r.engine.answer_all(lambda c: texts.get(c.n, "Three more words."))
+        await r.held()
+        # A breath is transcribed only while delivery is free: the first piece is out.
+        assert await r.delivered(1) == ["The first sentence."]
+        r.source.release()
+        assert await r.finish() == 0
+        # The second piece's text is its breath's, the first candidate's of that piece; the
+        # last may go on in it or stand alone, as the pieces' timing has it.
+        assert r.sink.texts[:2] == ["The first sentence.", "If the second part."]
+        assert r.sink.shown == "The first sentence. If the second part. Three more words."
+
+    asyncio.run(main())
+
+
 def test_a_breaths_text_counts_as_an_interim_of_the_speech_going_on(tmp_path: Path) -> None:
     # Interims too far apart to run here: the breath's speculation, a decode of the open
     # utterance so far, is shown as its interim, at no cost. Never a final's text by itself.

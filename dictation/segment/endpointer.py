@@ -84,8 +84,9 @@ class Endpointer:
             self.specs.on_text = lambda spec, held, result: interims.heard(
                 self.seq + 1, spec.start, held, spec.prompt, result)
         self.seq = 0  # utterances put so far
-        # Where what a cut at a breath left open starts, and the confirming text's words there.
-        self._opening: tuple[int, tuple[str, ...]] | None = None
+        # By where what a cut at a breath left open starts: the confirming text's words there
+        # (the next cut may come before that piece is put).
+        self._openings: dict[int, tuple[str, ...]] = {}
         # Past soft_max_s: the open utterance's start, and where it is to be cut (None: at
         # its quietest point) unless a text still out confirms an end first.
         self._soft: tuple[int | None, tuple[int, str] | None] | None = None
@@ -181,7 +182,7 @@ class Endpointer:
         if (verdict := specs.verdict()) is not None:
             utt = seg.cut(*verdict)
             if verdict[1] == "breath" and seg.open_start is not None:
-                self._opening = (seg.open_start, specs.opening)  # the next piece's
+                self._openings[seg.open_start] = specs.opening  # the next piece's
             return utt
         if not c.soft_max_s or seg.open_frames < c.frames(c.soft_max_s):
             return None
@@ -211,10 +212,8 @@ class Endpointer:
         if self.interims:
             # The final's request goes first; no late interim.
             self.interims.queued(self.segmenter.open_start)
-        opening = ()
-        if self._opening is not None and utt.start >= self._opening[0]:  # reached or passed
-            opening = self._opening[1] if utt.start == self._opening[0] else ()
-            self._opening = None
+        opening = self._openings.pop(utt.start, ())
+        self._openings = {at: o for at, o in self._openings.items() if at > utt.start}
         speech = replace(speech_of(self.seq, utt.start, utt.payloads, frame_s, heard, attached,
                                    self.generation, self.segmenter.position), opening=opening)
         self.outlet.put(speech)
