@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from dictation.text.sentences import words
+from dictation.text.revise import word_key
 
 CARRIED = 2
 """Words a cut may fall past a sentence end and still be confirmed there (a rate check,
@@ -24,18 +24,14 @@ READ_CHARS = 200
 to the reader's cap, and this runs on the event loop."""
 
 
-def _key(word: str) -> str:
-    return "".join(words(word)).casefold()
-
-
 def restored(opening: Sequence[str], text: str) -> str:
     """``text``, the first of the speech after a cut, with the words it left out of
     ``opening`` (the confirming text's words after the end) put before it: those the
     confirming text wrote just before the words ``text`` begins with. Unchanged when it
     begins with the opening's first word, or its first words are not the opening's next
     ones (``MATCHED``): the text is delivered as the engine wrote it."""
-    keys = [_key(w) for w in opening]
-    first = [_key(w) for w in text[:READ_CHARS].split()[:MATCHED]]
+    keys = [word_key(w) for w in opening]
+    first = [word_key(w) for w in text[:READ_CHARS].split()[:MATCHED]]
     found = _FIRST.match(text[:READ_CHARS])
     if found is None or not keys or first[0] == keys[0]:
         return text
